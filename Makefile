@@ -1,0 +1,86 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+KERN_VERSION := 2.7.2
+# Find a Python >= 3.12: the pinned pyenv version first, then whatever is on the PATH.
+PYTHON ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .python-version)/bin/python" python3.13 python3.12 python3; do \
+	if command -v "$$p" >/dev/null 2>&1 && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v "$$p"; break; fi; done)
+
+.PHONY: help run test lint typecheck pytest messages compilemessages check-translations vendor-kern system-packages clean
+
+help:
+	@echo "make run    – start the portal with demo data on http://127.0.0.1:8000"
+	@echo "make test   – run linters, type checks and every test"
+
+$(PY):
+	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is needed (pyenv install 3.13.0, or apt-get install python3)." >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed
+
+# Management commands that only build or inspect need no production settings.
+MANAGE := DEBUG=true $(PY) manage.py
+
+compilemessages: $(VENV)/.installed
+	@$(MANAGE) compilemessages --ignore '.venv' --ignore 'var' --verbosity 0
+
+run: $(VENV)/.installed compilemessages
+	@mkdir -p var
+	$(MANAGE) migrate --verbosity 0
+	$(MANAGE) seed_demo
+	@echo "The portal runs on http://127.0.0.1:8000 – stop it with Ctrl+C."
+	$(MANAGE) runserver 127.0.0.1:8000
+
+# System packages the tests need: Chromium for browser tests, poppler-utils for PDF text.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing system packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else \
+			echo "Missing system packages:$$missing. Install them with: sudo apt-get install$$missing" >&2; exit 1; \
+		fi; \
+	fi
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed-dev
+	DEBUG=true $(VENV)/bin/mypy portal checklist
+
+check-translations: $(VENV)/.installed-dev
+	$(MANAGE) check_translations
+
+pytest: $(VENV)/.installed-dev compilemessages
+	$(PY) -m pytest
+
+test: system-packages $(VENV)/.installed-dev compilemessages lint typecheck check-translations
+	$(MANAGE) makemigrations --check --dry-run
+	$(PY) -m pytest
+
+# Extract the UI texts into the German catalogue after changing templates or code.
+messages: $(VENV)/.installed
+	$(MANAGE) makemessages --locale de --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
+
+# Refresh the vendored KERN UX design system (CSS, fonts, licence) from npm.
+vendor-kern:
+	python3 scripts/vendor_kern.py $(KERN_VERSION)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

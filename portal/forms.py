@@ -1,0 +1,133 @@
+"""Forms for sign-in, invitations and the organisation switcher. Forms only validate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.utils.translation import gettext_lazy as _
+
+from portal.forms_renderer import KernFormMixin
+from portal.models import Membership, Organisation, User, normalise_email
+
+
+class EmailAuthenticationForm(KernFormMixin, AuthenticationForm):
+    """Sign in with e-mail address and password."""
+
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    error_messages = {
+        "invalid_login": _(
+            "The e-mail address or the password is not correct. Please check both and try again."
+        ),
+        "inactive": _("This account has been deactivated."),
+    }
+
+    def clean_username(self) -> str:
+        return normalise_email(self.cleaned_data["username"])
+
+
+class PortalPasswordResetForm(KernFormMixin, PasswordResetForm):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class InvitationForm(KernFormMixin, forms.Form):
+    """Invite a person by e-mail address into an organisation."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text=_("The person receives a link that is valid for 7 days and can be used once."),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=Membership.Role.choices,
+        initial=Membership.Role.STAFF,
+        widget=forms.RadioSelect,
+        help_text=_("Administrators can invite further people and remove members."),
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean_email(self) -> str:
+        email = normalise_email(self.cleaned_data["email"])
+        if self.organisation.memberships.filter(user__email=email).exists():
+            raise forms.ValidationError(
+                _("This person is already a member of %(organisation)s."),
+                code="already_member",
+                params={"organisation": self.organisation.name},
+            )
+        return email
+
+
+class AcceptInvitationForm(KernFormMixin, forms.Form):
+    """Set name and password when accepting an invitation as a new user."""
+
+    full_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        help_text=_("First name and surname, as colleagues should see it."),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters; not only digits and not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("Repeat password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        password1 = cleaned.get("password1")
+        password2 = cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords do not match."))
+        elif password1:
+            candidate = User(email=self.email, full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class PortalSetPasswordForm(KernFormMixin, SetPasswordForm[User]):
+    """Set a new password after a reset, with the portal's hint text."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = _(
+            "At least 12 characters; not only digits and not a common password."
+        )
+
+
+class OrganisationSwitchForm(KernFormMixin, forms.Form):
+    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+
+    def __init__(self, *args: Any, memberships: list[Membership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [  # type: ignore[attr-defined]
+            (m.organisation_id, m.organisation.name) for m in memberships
+        ]

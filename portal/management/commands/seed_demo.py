@@ -1,0 +1,82 @@
+"""Create the demo organisations and people. Safe to run any number of times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from portal.models import Membership, Organisation, User
+
+DEMO_PASSWORD = "Anbindung-Demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    full_name: str
+    organisation: str
+    role: str
+
+
+ORGANISATIONS = [
+    ("Stadt Musterstadt", "stadt-musterstadt", Organisation.Kind.AUTHORITY),
+    ("Kommunal-IT GmbH", "kommunal-it", Organisation.Kind.PROVIDER),
+    ("Landkreis Beispiel", "landkreis-beispiel", Organisation.Kind.AUTHORITY),
+]
+
+PEOPLE = [
+    DemoPerson("admin@musterstadt.example", "Anna Amtmann", "stadt-musterstadt", "admin"),
+    DemoPerson(
+        "sachbearbeitung@musterstadt.example", "Bernd Beispiel", "stadt-musterstadt", "staff"
+    ),
+    DemoPerson("entwicklung@kommunal-it.example", "Clara Code", "kommunal-it", "staff"),
+    DemoPerson("admin@landkreis-beispiel.example", "Dieter Dritter", "landkreis-beispiel", "admin"),
+]
+
+OPERATOR = DemoPerson("betrieb@portal.example", "Petra Plattform", "", "")
+
+
+class Command(BaseCommand):
+    help = "Create or update the demo organisations and accounts (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        organisations = {}
+        for name, slug, kind in ORGANISATIONS:
+            organisation, _ = Organisation.objects.update_or_create(
+                slug=slug, defaults={"name": name, "kind": kind}
+            )
+            organisations[slug] = organisation
+        for person in PEOPLE:
+            user = self._user(person)
+            Membership.objects.update_or_create(
+                user=user,
+                organisation=organisations[person.organisation],
+                defaults={"role": person.role},
+            )
+        operator = self._user(OPERATOR)
+        if not operator.is_superuser:
+            operator.is_staff = operator.is_superuser = True
+            operator.save(update_fields=["is_staff", "is_superuser"])
+
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in with:"))
+        for person in [*PEOPLE, OPERATOR]:
+            where = (
+                organisations[person.organisation].name if person.organisation else "Django admin"
+            )
+            self.stdout.write(
+                f"  {person.email:<40} {DEMO_PASSWORD}   ({person.full_name}, {where})"
+            )
+
+    def _user(self, person: DemoPerson) -> User:
+        user = User.objects.filter(email=person.email).first()
+        if user is None:
+            return User.objects.create_user(person.email, DEMO_PASSWORD, full_name=person.full_name)
+        if user.full_name != person.full_name or not user.check_password(DEMO_PASSWORD):
+            user.full_name = person.full_name
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["full_name", "password"])
+        return user

@@ -1,0 +1,325 @@
+"""Views for the home page, organisations, invitations and the static pages."""
+
+from __future__ import annotations
+
+import logging
+from smtplib import SMTPException
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from checklist.steps import GUIDE_URL, STEPS
+from portal.access import (
+    SESSION_KEY,
+    get_invitation_for_admin,
+    get_membership_for_user,
+)
+from portal.forms import AcceptInvitationForm, InvitationForm, OrganisationSwitchForm
+from portal.models import Invitation, Membership, User, hash_token
+from portal.types import AuthenticatedHttpRequest, PortalHttpRequest
+
+logger = logging.getLogger(__name__)
+
+MAIL_ERRORS = (SMTPException, OSError)
+
+
+@login_required
+@require_GET
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portal/home.html",
+        {"memberships": request.memberships, "steps": STEPS, "guide_url": GUIDE_URL},
+    )
+
+
+@login_required
+@require_POST
+def switch_organisation(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = OrganisationSwitchForm(request.POST, memberships=request.memberships)
+    if form.is_valid():
+        request.session[SESSION_KEY] = form.cleaned_data["organisation"]
+        chosen = next(
+            m for m in request.memberships if m.organisation_id == form.cleaned_data["organisation"]
+        )
+        messages.success(
+            request, _("You are now working for %(name)s.") % {"name": chosen.organisation.name}
+        )
+    else:
+        messages.error(request, _("Please choose one of your organisations."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("home")
+    return redirect(target)
+
+
+def _organisation_page(
+    request: AuthenticatedHttpRequest,
+    membership: Membership,
+    invite_form: InvitationForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    organisation = membership.organisation
+    members = organisation.memberships.select_related("user").order_by("user__full_name")
+    invitations = (
+        Invitation.objects.filter(organisation=organisation).open().select_related("invited_by")
+        if membership.is_admin
+        else []
+    )
+    return render(
+        request,
+        "portal/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "membership": membership,
+            "members": members,
+            "invitations": invitations,
+            "invite_form": invite_form or InvitationForm(organisation=organisation),
+            "admin_count": sum(1 for m in members if m.is_admin),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def organisation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    membership = get_membership_for_user(request.user, pk)
+    return _organisation_page(request, membership)
+
+
+def _send_invitation_mail(
+    request: AuthenticatedHttpRequest, invitation: Invitation, token: str | None
+) -> None:
+    """Send the invitation link, or for an existing user the notice of the new membership."""
+    context = {
+        "organisation": invitation.organisation,
+        "invited_by": request.user,
+        "valid_days": settings.INVITATION_VALID_DAYS,
+        "link": request.build_absolute_uri(
+            reverse("accept_invitation", args=[token]) if token else reverse("home")
+        ),
+        "new_user": token is not None,
+    }
+    subject = _("Invitation to the FIT-Connect onboarding portal: %(organisation)s") % {
+        "organisation": invitation.organisation.name
+    }
+    body = render_to_string("portal/email/invitation.txt", context, request=request)
+    send_mail(subject, body, None, [invitation.email])
+
+
+@login_required
+@require_POST
+def invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    membership = get_membership_for_user(request.user, pk, admin=True)
+    organisation = membership.organisation
+    form = InvitationForm(request.POST, organisation=organisation)
+    if not form.is_valid():
+        return _organisation_page(request, membership, form)
+    email: str = form.cleaned_data["email"]
+    role: str = form.cleaned_data["role"]
+    existing = User.objects.filter(email=email).first()
+    try:
+        with transaction.atomic():
+            if existing is not None:
+                Membership.objects.create(user=existing, organisation=organisation, role=role)
+                notice = Invitation(organisation=organisation, email=email, role=role)
+                _send_invitation_mail(request, notice, None)
+                text = _("%(email)s already has an account and now belongs to %(organisation)s.")
+            else:
+                organisation.invitations.filter(
+                    email=email, accepted_at__isnull=True, revoked_at__isnull=True
+                ).update(revoked_at=timezone.now())
+                invitation, token = Invitation.create(
+                    organisation=organisation, email=email, role=role, invited_by=request.user
+                )
+                _send_invitation_mail(request, invitation, token)
+                text = _("The invitation has been sent to %(email)s.")
+    except MAIL_ERRORS:
+        logger.exception("Sending the invitation e-mail failed")
+        form.add_error(
+            None,
+            _(
+                "The e-mail could not be sent, so nobody was invited. Please try again later "
+                "or ask the portal operator to check the e-mail settings."
+            ),
+        )
+        return _organisation_page(request, membership, form, status=503)
+    messages.success(request, text % {"email": email, "organisation": organisation.name})
+    return redirect("organisation_detail", pk=organisation.pk)
+
+
+@login_required
+@require_POST
+def revoke_invitation(
+    request: AuthenticatedHttpRequest, pk: int, invitation_pk: int
+) -> HttpResponse:
+    invitation = get_invitation_for_admin(request.user, pk, invitation_pk)
+    if invitation.is_open:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        messages.success(
+            request,
+            _("The invitation to %(email)s has been withdrawn.") % {"email": invitation.email},
+        )
+    return redirect("organisation_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def remove_member(request: AuthenticatedHttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    own = get_membership_for_user(request.user, pk, admin=True)
+    with transaction.atomic():
+        # Lock the organisation's memberships so two admins cannot remove each other at once.
+        members = list(
+            Membership.objects.select_for_update().filter(organisation_id=pk).select_related("user")
+        )
+        target = next((m for m in members if m.pk == membership_pk), None)
+        if target is None:
+            raise Http404
+        admins = [m for m in members if m.is_admin]
+        if target.is_admin and len(admins) == 1:
+            messages.error(
+                request,
+                _(
+                    "%(name)s is the only administrator. Invite another administrator first, "
+                    "so that somebody can still manage the organisation."
+                )
+                % {"name": target.user},
+            )
+            return redirect("organisation_detail", pk=pk)
+        target.delete()
+    messages.success(
+        request,
+        _("%(name)s no longer belongs to %(organisation)s.")
+        % {"name": target.user, "organisation": own.organisation.name},
+    )
+    if target.user_id == request.user.pk:
+        return redirect("home")
+    return redirect("organisation_detail", pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request: PortalHttpRequest, token: str) -> HttpResponse:
+    invitation = (
+        Invitation.objects.select_related("organisation", "invited_by")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if invitation is None or not invitation.is_open:
+        return render(
+            request, "portal/invitation_invalid.html", {"invitation": invitation}, status=404
+        )
+    existing = User.objects.filter(email=invitation.email).first()
+    if existing is not None:
+        return _accept_as_existing_user(request, invitation, existing)
+
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+            if not locked.is_open or User.objects.filter(email=invitation.email).exists():
+                return render(
+                    request, "portal/invitation_invalid.html", {"invitation": locked}, status=404
+                )
+            user = User.objects.create_user(
+                invitation.email,
+                form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
+            )
+            _accept(locked, user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        request.session[SESSION_KEY] = invitation.organisation_id
+        messages.success(
+            request,
+            _("Welcome! You now belong to %(organisation)s.")
+            % {"organisation": invitation.organisation.name},
+        )
+        return redirect("home")
+    return render(
+        request, "portal/invitation_accept.html", {"invitation": invitation, "form": form}
+    )
+
+
+def _accept(invitation: Invitation, user: User) -> None:
+    Membership.objects.get_or_create(
+        user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+
+
+def _accept_as_existing_user(
+    request: PortalHttpRequest, invitation: Invitation, user: User
+) -> HttpResponse:
+    if not request.user.is_authenticated:
+        messages.info(
+            request,
+            _("An account already exists for %(email)s. Please sign in to accept the invitation.")
+            % {"email": invitation.email},
+        )
+        return redirect(f"{reverse('login')}?next={request.path}")
+    if request.user.pk != user.pk:
+        return render(
+            request,
+            "portal/invitation_wrong_user.html",
+            {"invitation": invitation},
+            status=403,
+        )
+    if request.method == "POST":
+        with transaction.atomic():
+            locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+            if locked.is_open:
+                _accept(locked, user)
+        request.session[SESSION_KEY] = invitation.organisation_id
+        messages.success(
+            request,
+            _("You now belong to %(organisation)s.")
+            % {"organisation": invitation.organisation.name},
+        )
+        return redirect("home")
+    return render(
+        request, "portal/invitation_accept.html", {"invitation": invitation, "form": None}
+    )
+
+
+def _static_page(request: PortalHttpRequest, template: str) -> HttpResponse:
+    return render(
+        request,
+        template,
+        {
+            "operator_name": settings.PORTAL_OPERATOR_NAME,
+            "operator_address": settings.PORTAL_OPERATOR_ADDRESS,
+            "contact_email": settings.PORTAL_CONTACT_EMAIL,
+            "accessibility_email": settings.PORTAL_ACCESSIBILITY_EMAIL,
+        },
+    )
+
+
+@require_GET
+def imprint(request: PortalHttpRequest) -> HttpResponse:
+    return _static_page(request, "portal/imprint.html")
+
+
+@require_GET
+def privacy(request: PortalHttpRequest) -> HttpResponse:
+    return _static_page(request, "portal/privacy.html")
+
+
+@require_GET
+def accessibility(request: PortalHttpRequest) -> HttpResponse:
+    return _static_page(request, "portal/accessibility.html")

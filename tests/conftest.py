@@ -1,0 +1,105 @@
+"""Named personas shared by all tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from portal.models import Membership, Organisation, User
+
+PASSWORD = "Ein-sicheres-Passwort-2026"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Password hashing at production strength would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    """Two authorities, one IT service provider and the people in them."""
+
+    authority: Organisation
+    provider: Organisation
+    other_authority: Organisation
+    authority_admin: User
+    authority_staff: User
+    provider_staff: User
+    outsider: User
+    site_operator: User
+
+    def persona(self, name: str) -> User | None:
+        return None if name == "anonymous" else getattr(self, name)
+
+
+PERSONAS = [
+    "authority_admin",
+    "authority_staff",
+    "provider_staff",
+    "outsider",
+    "anonymous",
+    "site_operator",
+]
+
+
+def make_user(email: str, name: str, **extra: object) -> User:
+    return User.objects.create_user(email, PASSWORD, full_name=name, **extra)
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    authority = Organisation.objects.create(
+        name="Stadt Musterstadt", slug="stadt-musterstadt", kind=Organisation.Kind.AUTHORITY
+    )
+    provider = Organisation.objects.create(
+        name="Kommunal-IT GmbH", slug="kommunal-it", kind=Organisation.Kind.PROVIDER
+    )
+    other = Organisation.objects.create(
+        name="Landkreis Beispiel", slug="landkreis-beispiel", kind=Organisation.Kind.AUTHORITY
+    )
+    people = {
+        "authority_admin": (
+            make_user("anna@musterstadt.example", "Anna Amtmann"),
+            authority,
+            "admin",
+        ),
+        "authority_staff": (
+            make_user("bernd@musterstadt.example", "Bernd Beispiel"),
+            authority,
+            "staff",
+        ),
+        "provider_staff": (make_user("clara@kommunal-it.example", "Clara Code"), provider, "staff"),
+        "outsider": (make_user("dieter@landkreis.example", "Dieter Dritter"), other, "admin"),
+    }
+    for user, organisation, role in people.values():
+        Membership.objects.create(user=user, organisation=organisation, role=role)
+    operator = make_user(
+        "betrieb@portal.example", "Petra Plattform", is_staff=True, is_superuser=True
+    )
+    return World(
+        authority=authority,
+        provider=provider,
+        other_authority=other,
+        authority_admin=people["authority_admin"][0],
+        authority_staff=people["authority_staff"][0],
+        provider_staff=people["provider_staff"][0],
+        outsider=people["outsider"][0],
+        site_operator=operator,
+    )
+
+
+@pytest.fixture
+def client_for(world: World):  # type: ignore[no-untyped-def]
+    """Return a function that gives a test client signed in as the named persona."""
+
+    def make(name: str) -> Client:
+        client = Client()
+        user = world.persona(name)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

@@ -1,0 +1,169 @@
+"""Every URL of the portal, requested by every persona.
+
+Objects of an organisation the user does not belong to answer 404; anonymous users are
+sent to sign in. A guard test fails when a new URL is added without a row here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from portal.models import Invitation, Membership
+from tests.conftest import PERSONAS, World, make_user
+
+LOGIN = "login"
+ADMIN_LOGIN = "admin_login"
+
+
+@dataclass
+class Case:
+    method: str
+    path: Callable[[World], str]
+    expect: dict[str, int | str]
+    data: Callable[[World], dict[str, str]] = field(default=lambda w: {})
+
+
+def everyone(status: int | str, **overrides: int | str) -> dict[str, int | str]:
+    return {persona: overrides.get(persona, status) for persona in PERSONAS}
+
+
+def members_only(ok: int) -> dict[str, int | str]:
+    return {
+        "authority_admin": ok,
+        "authority_staff": ok,
+        "provider_staff": 404,
+        "outsider": 404,
+        "site_operator": 404,
+        "anonymous": LOGIN,
+    }
+
+
+def admins_only(ok: int) -> dict[str, int | str]:
+    return {**members_only(ok), "authority_staff": 404}
+
+
+def _invitation(world: World) -> Invitation:
+    invitation, _ = Invitation.create(
+        organisation=world.authority,
+        email="neu@musterstadt.example",
+        role="staff",
+        invited_by=world.authority_admin,
+    )
+    return invitation
+
+
+def _removable_member(world: World) -> Membership:
+    user = make_user("weg@musterstadt.example", "Walter Weg")
+    return Membership.objects.create(user=user, organisation=world.authority, role="staff")
+
+
+def _invitation_link(world: World) -> str:
+    _, token = Invitation.create(
+        organisation=world.authority,
+        email="eingeladen@musterstadt.example",
+        role="staff",
+        invited_by=world.authority_admin,
+    )
+    return reverse("accept_invitation", args=[token])
+
+
+CASES: dict[str, Case] = {
+    "home": Case("get", lambda w: reverse("home"), everyone(200, anonymous=LOGIN)),
+    "login": Case(
+        "get",
+        lambda w: reverse("login"),
+        everyone(302, anonymous=200),  # signed-in users go straight to the overview
+    ),
+    "logout": Case("post", lambda w: reverse("logout"), everyone(302)),
+    "password_reset": Case("get", lambda w: reverse("password_reset"), everyone(200)),
+    "password_reset_done": Case("get", lambda w: reverse("password_reset_done"), everyone(200)),
+    "password_reset_confirm": Case(
+        "get",
+        lambda w: reverse("password_reset_confirm", args=["MQ", "invalid-token"]),
+        everyone(200),  # shows "this link is not valid"
+    ),
+    "password_reset_complete": Case(
+        "get", lambda w: reverse("password_reset_complete"), everyone(200)
+    ),
+    "switch_organisation": Case(
+        "post",
+        lambda w: reverse("switch_organisation"),
+        everyone(302, anonymous=LOGIN),
+        data=lambda w: {"organisation": str(w.authority.pk)},
+    ),
+    "organisation_detail": Case(
+        "get", lambda w: reverse("organisation_detail", args=[w.authority.pk]), members_only(200)
+    ),
+    "invite": Case(
+        "post",
+        lambda w: reverse("invite", args=[w.authority.pk]),
+        admins_only(302),
+        data=lambda w: {"email": "kollegin@musterstadt.example", "role": "staff"},
+    ),
+    "revoke_invitation": Case(
+        "post",
+        lambda w: reverse("revoke_invitation", args=[w.authority.pk, _invitation(w).pk]),
+        admins_only(302),
+    ),
+    "remove_member": Case(
+        "post",
+        lambda w: reverse("remove_member", args=[w.authority.pk, _removable_member(w).pk]),
+        admins_only(302),
+    ),
+    "accept_invitation": Case("get", _invitation_link, everyone(200)),
+    "imprint": Case("get", lambda w: reverse("imprint"), everyone(200)),
+    "privacy": Case("get", lambda w: reverse("privacy"), everyone(200)),
+    "accessibility": Case("get", lambda w: reverse("accessibility"), everyone(200)),
+    "set_language": Case(
+        "post", lambda w: reverse("set_language"), everyone(302), data=lambda w: {"language": "en"}
+    ),
+    "admin:index": Case(
+        "get",
+        lambda w: reverse("admin:index"),
+        everyone(ADMIN_LOGIN, site_operator=200),
+    ),
+}
+
+
+def _url_names(resolver: URLResolver, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_portal_url_is_in_the_matrix() -> None:
+    portal_urls = {name for name in _url_names(get_resolver()) if not name.startswith("admin:")}
+    missing = portal_urls - CASES.keys()
+    assert not missing, f"Add these URLs to the persona matrix: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_url_answers_each_persona_as_expected(
+    name: str, persona: str, world: World, client_for: Callable[[str], Client]
+) -> None:
+    case = CASES[name]
+    client = client_for(persona)
+    path = case.path(world)
+    response = getattr(client, case.method)(path, case.data(world))
+    expected = case.expect[persona]
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    elif expected == ADMIN_LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+    else:
+        assert response.status_code == expected, (
+            f"{persona} {case.method.upper()} {path} → {response.status_code}, expected {expected}"
+        )
