@@ -49,6 +49,10 @@ class InvitationForm(KernFormMixin, forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
         help_text=_("The person receives a link that is valid for 7 days and can be used once."),
+        error_messages={
+            "required": _("Please enter the e-mail address of the person you want to invite."),
+            "invalid": _("Please enter a valid e-mail address, for example name@behoerde.de."),
+        },
     )
     role = forms.ChoiceField(
         label=_("Role"),

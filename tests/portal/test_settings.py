@@ -78,7 +78,10 @@ def test_debug_runs_with_a_development_key_and_local_hosts() -> None:
 
 
 def test_database_url_selects_postgresql() -> None:
-    code = "from django.conf import settings as s; d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['HOST'])"
+    code = (
+        "from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(d['ENGINE'], d['NAME'], d['HOST'])"
+    )
     env = {**PRODUCTION, "DATABASE_URL": "postgres://portal:pw@db.internal:5432/anbindung"}
     result = run_manage("shell", "--no-imports", "-c", code, env=env)
     assert result.stdout.split() == ["django.db.backends.postgresql", "anbindung", "db.internal"]
@@ -98,7 +101,9 @@ def test_env_bool_reads_the_usual_spellings(monkeypatch: pytest.MonkeyPatch) -> 
     assert env_bool("FLAG", True) is True
 
 
-def test_env_int_rejects_words_and_values_below_the_minimum(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_int_rejects_words_and_values_below_the_minimum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("PORT", "zwölf")
     with pytest.raises(ImproperlyConfigured, match="PORT must be a whole number"):
         env_int("PORT", 1)

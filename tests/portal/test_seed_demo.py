@@ -1,0 +1,58 @@
+"""The demo data command can run any number of times and prints the logins."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from portal.management.commands.seed_demo import DEMO_PASSWORD
+from portal.models import Membership, Organisation, User
+
+
+def run() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> tuple[list[tuple[str, str]], list[str], list[tuple[str, str, str]]]:
+    return (
+        list(Organisation.objects.order_by("slug").values_list("slug", "kind")),
+        list(User.objects.order_by("email").values_list("email", flat=True)),
+        list(
+            Membership.objects.order_by("user__email").values_list(
+                "user__email", "organisation__slug", "role"
+            )
+        ),
+    )
+
+
+def test_seed_demo_is_idempotent_and_prints_every_login(db: None) -> None:
+    output = run()
+    first = snapshot()
+    run()
+    assert snapshot() == first
+    assert [o for o, _ in first[0]] == ["kommunal-it", "landkreis-beispiel", "stadt-musterstadt"]
+    for email in first[1]:
+        assert email in output
+    assert DEMO_PASSWORD in output
+    assert ("admin@musterstadt.example", "stadt-musterstadt", "admin") in first[2]
+    assert ("sachbearbeitung@musterstadt.example", "stadt-musterstadt", "staff") in first[2]
+    assert ("entwicklung@kommunal-it.example", "kommunal-it", "staff") in first[2]
+
+
+def test_demo_accounts_can_sign_in(db: None) -> None:
+    run()
+    client = Client()
+    response = client.post(
+        reverse("login"),
+        {"username": "admin@musterstadt.example", "password": DEMO_PASSWORD},
+        follow=True,
+    )
+    assert "Willkommen, Anna Amtmann" in response.content.decode()
+    operator = User.objects.get(email="betrieb@portal.example")
+    assert operator.is_staff
+    assert operator.is_superuser
