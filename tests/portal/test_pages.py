@@ -80,3 +80,9 @@ def test_unknown_pages_answer_in_german_with_a_way_back(client: Client, db: None
 def test_static_pages_are_public(client: Client, db: None) -> None:
     for name in ["imprint", "privacy", "accessibility"]:
         assert client.get(reverse(name)).status_code == 200
+
+
+def test_german_is_spoken_even_to_an_english_browser(client: Client, db: None) -> None:
+    response = client.get(reverse("login"), headers={"accept-language": "en-US,en;q=0.9"})
+    assert '<html lang="de">' in response.content.decode()
+    assert response["Content-Language"] == "de"

@@ -1,0 +1,57 @@
+"""A person signs in, sees the home page and switches language, in a real browser."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD, World
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_authority_admin_signs_in_and_switches_to_english_and_back(
+    page: Page, live_server: Any, world: World
+) -> None:
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_title(re.compile(r"^Anmelden – FIT-Connect Anbindungsportal$"))
+    page.get_by_label("E-Mail-Adresse").fill("anna@musterstadt.example")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Willkommen, Anna Amtmann")
+    expect(page.get_by_role("heading", name="Stadt Musterstadt")).to_be_visible()
+    expect(page.get_by_text("Konzeptionelle Vorüberlegungen")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Anna Amtmann")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_text("Conceptual considerations")).to_be_visible()
+
+    page.get_by_role("button", name="Deutsch").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Willkommen, Anna Amtmann")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+
+    # Stylesheets and fonts load under the CSP, and no script error or CSP violation occurs.
+    assert page.evaluate("document.fonts.check('16px \"Fira Sans\"')")
+    assert page.evaluate("typeof window.htmx") == "object"
+    assert errors == []
+
+
+def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(
+    page: Page, live_server: Any, world: World
+) -> None:
+    page.goto(f"{live_server.url}/impressum/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Zum Inhalt springen")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
