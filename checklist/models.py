@@ -1,3 +1,311 @@
-"""Onboarding domain models (added with the five-step onboarding)."""
+"""Onboardings (Anbindungsvorhaben): recorded decisions, checklist state, sign-offs, audit trail.
+
+Facts are stored (who ticked what when, which values were signed); progress, step status and
+sign-off validity are derived from them.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Organisation
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import RelatedManager
+
+
+class Environment(models.TextChoices):
+    TEST = "test", _("Test")
+    REFERENCE = "reference", _("Reference")
+    PRODUCTION = "production", _("Production")
+
+
+# The step in which each environment is tested and signed off.
+ENVIRONMENT_STEP = {Environment.TEST: 3, Environment.REFERENCE: 4, Environment.PRODUCTION: 5}
+
+
+class Onboarding(models.Model):
+    """Connecting one Fachverfahren of an authority to FIT-Connect."""
+
+    authority = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="onboardings",
+        limit_choices_to={"kind": Organisation.Kind.AUTHORITY},
+        verbose_name=_("authority"),
+    )
+    provider = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="provided_onboardings",
+        limit_choices_to={"kind": Organisation.Kind.PROVIDER},
+        null=True,
+        blank=True,
+        verbose_name=_("IT service provider"),
+    )
+    in_house = models.BooleanField(
+        _("in-house"),
+        default=False,
+        help_text=_("The authority connects the Fachverfahren itself, without a service provider."),
+    )
+    name = models.CharField(_("Fachverfahren"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=100, unique=True)
+    product = models.CharField(_("product and vendor"), max_length=200, blank=True)
+    responsible_name = models.CharField(_("name"), max_length=150, blank=True)
+    responsible_email = models.EmailField(_("e-mail address"), blank=True)
+    responsible_phone = models.CharField(_("phone"), max_length=50, blank=True)
+    technical_name = models.CharField(_("name"), max_length=150, blank=True)
+    technical_email = models.EmailField(_("e-mail address"), blank=True)
+    technical_phone = models.CharField(_("phone"), max_length=50, blank=True)
+    organisational_name = models.CharField(_("name"), max_length=150, blank=True)
+    organisational_email = models.EmailField(_("e-mail address"), blank=True)
+    organisational_phone = models.CharField(_("phone"), max_length=50, blank=True)
+    target_go_live = models.DateField(_("target go-live date"), null=True, blank=True)
+    metadata_versions = models.JSONField(_("metadata versions"), default=list, blank=True)
+    catalogue_version = models.PositiveIntegerField(_("checklist catalogue version"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    if TYPE_CHECKING:
+        leistungen: RelatedManager[Leistung]
+        environments: RelatedManager[EnvironmentRecord]
+        item_states: RelatedManager[ItemState]
+        signoffs: RelatedManager[SignOff]
+        audit_events: RelatedManager[AuditEvent]
+
+    class Meta:
+        verbose_name = _("onboarding")
+        verbose_name_plural = _("onboardings")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(in_house=True, provider__isnull=False),
+                name="onboarding_in_house_has_no_provider",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def provider_decided(self) -> bool:
+        return self.in_house or self.provider_id is not None
+
+
+class Leistung(models.Model):
+    """A service citizens can apply for, with its data schema, regions and reply channels."""
+
+    class SchemaKind(models.TextChoices):
+        FIM = "fim", _("FIM")
+        XOEV = "xoev", _("XÖV")
+
+    class MimeType(models.TextChoices):
+        JSON = "application/json", "application/json"
+        XML = "application/xml", "application/xml"
+
+    onboarding = models.ForeignKey(Onboarding, on_delete=models.CASCADE, related_name="leistungen")
+    key = models.CharField(_("Leistungsschlüssel"), max_length=14)
+    name = models.CharField(_("name of the service"), max_length=200)
+    schema_kind = models.CharField(_("data schema"), max_length=10, choices=SchemaKind.choices)
+    schema_uri = models.CharField(_("schema URI"), max_length=200)
+    mime_type = models.CharField(_("MIME type"), max_length=30, choices=MimeType.choices)
+    regions = models.JSONField(_("regions (ARS)"), default=list)
+    reply_fitconnect = models.BooleanField(_("FIT-Connect"), default=False)
+    process_standards = models.JSONField(_("process standards"), default=list, blank=True)
+    reply_elster = models.BooleanField(_("ELSTER"), default=False)
+    reply_fink = models.BooleanField(_("FINK"), default=False)
+    reply_email = models.BooleanField(_("e-mail"), default=False)
+    email_pgp = models.BooleanField(_("PGP-encrypted"), default=False)
+    reply_demail = models.BooleanField(_("De-Mail (legacy)"), default=False)
+
+    class Meta:
+        verbose_name = _("service (Leistung)")
+        verbose_name_plural = _("services (Leistungen)")
+        ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(fields=["onboarding", "key"], name="leistung_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.name}"
+
+    @property
+    def urn(self) -> str:
+        return f"urn:de:fim:leika:leistung:{self.key}"
+
+    def reply_channels(self) -> dict[str, dict[str, Any]]:
+        """Return the reply channels as FIT-Connect names them in ``replyChannels``."""
+        channels: dict[str, dict[str, Any]] = {}
+        if self.reply_fitconnect:
+            channels["fitConnect"] = {"processStandards": list(self.process_standards)}
+        if self.reply_elster:
+            channels["elster"] = {}
+        if self.reply_fink:
+            channels["fink"] = {}
+        if self.reply_email:
+            channels["eMail"] = {"usePgp": self.email_pgp}
+        if self.reply_demail:
+            channels["deMail"] = {}
+        return channels
+
+
+class EnvironmentRecord(models.Model):
+    """What the service provider set up in one FIT-Connect environment. Never a secret."""
+
+    onboarding = models.ForeignKey(
+        Onboarding, on_delete=models.CASCADE, related_name="environments"
+    )
+    environment = models.CharField(_("environment"), max_length=20, choices=Environment.choices)
+    client_id = models.CharField(_("Subscriber client ID"), max_length=200, blank=True)
+    destination_id = models.UUIDField(_("Zustellpunkt ID"), null=True, blank=True)
+    encryption_kid = models.CharField(_("encryption key ID (kid)"), max_length=64, blank=True)
+    signature_kid = models.CharField(_("signature key ID (kid)"), max_length=64, blank=True)
+    callback_url = models.URLField(_("callback URL"), max_length=500, blank=True)
+    certificate_expiry = models.DateField(_("certificate valid until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("environment record")
+        verbose_name_plural = _("environment records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["onboarding", "environment"], name="environment_record_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.onboarding} – {self.get_environment_display()}"
+
+    @property
+    def is_configured(self) -> bool:
+        return bool(self.client_id and self.destination_id)
+
+
+class ItemState(models.Model):
+    """The state of one catalogue item in one onboarding: ticked or not, by whom, a note."""
+
+    onboarding = models.ForeignKey(Onboarding, on_delete=models.CASCADE, related_name="item_states")
+    key = models.CharField(max_length=100)
+    done = models.BooleanField(default=False)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+
+    if TYPE_CHECKING:
+        comments: RelatedManager[Comment]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["onboarding", "key"], name="item_state_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.onboarding} – {self.key}"
+
+
+class Comment(models.Model):
+    item = models.ForeignKey(ItemState, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField(_("comment"), max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class SignOff(models.Model):
+    """One round of the four-eyes sign-off of an environment.
+
+    A provider member declares the environment ready; a different authority member
+    approves (freezing a snapshot and its SHA-256) or sends it back with a reason. The
+    newest row per environment is the current state.
+    """
+
+    class State(models.TextChoices):
+        DECLARED = "declared", _("Ready for sign-off")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Sent back")
+
+    onboarding = models.ForeignKey(Onboarding, on_delete=models.CASCADE, related_name="signoffs")
+    environment = models.CharField(max_length=20, choices=Environment.choices)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DECLARED)
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    declared_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    snapshot = models.JSONField(null=True, blank=True)
+    snapshot_sha256 = models.CharField(max_length=64, blank=True)
+    invalidated_at = models.DateTimeField(null=True, blank=True)
+    invalidated_changes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-declared_at", "-pk"]
+        indexes = [models.Index(fields=["onboarding", "environment", "-declared_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.onboarding} – {self.environment} – {self.state}"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.state == self.State.APPROVED and self.invalidated_at is None
+
+
+class AuditEvent(models.Model):
+    """Who changed what, when, from which value to which. Never a secret.
+
+    ``subject`` is a reference resolved for display in the reader's language:
+    ``item:<key>``, ``onboarding.<field>``, ``leistung.<key>.<field>``,
+    ``environment.<env>.<field>`` or ``signoff:<env>``.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Onboarding created")
+        FIELD_CHANGED = "field_changed", _("Value changed")
+        PROVIDER_CHANGED = "provider_changed", _("Service provider assigned")
+        LEISTUNG_ADDED = "leistung_added", _("Service added")
+        LEISTUNG_REMOVED = "leistung_removed", _("Service removed")
+        ITEM_TICKED = "item_ticked", _("Item ticked")
+        ITEM_UNTICKED = "item_unticked", _("Item unticked")
+        NOTE_CHANGED = "note_changed", _("Note changed")
+        COMMENT_ADDED = "comment_added", _("Comment added")
+        SIGNOFF_DECLARED = "signoff_declared", _("Declared ready for sign-off")
+        SIGNOFF_APPROVED = "signoff_approved", _("Sign-off approved")
+        SIGNOFF_RETURNED = "signoff_returned", _("Sign-off sent back")
+        SIGNOFF_INVALIDATED = "signoff_invalidated", _("Sign-off invalid – check again")
+        CATALOGUE_UPDATED = "catalogue_updated", _("Checklist catalogue updated")
+
+    onboarding = models.ForeignKey(
+        Onboarding, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    step = models.PositiveSmallIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=30, choices=Action.choices)
+    subject = models.CharField(max_length=300, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.subject}"

@@ -50,6 +50,7 @@ auth_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     *auth_patterns,
+    path("vorhaben/", include("checklist.urls")),
     path("organisation/wechseln/", views.switch_organisation, name="switch_organisation"),
     path("organisationen/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("organisationen/<int:pk>/einladen/", views.invite, name="invite"),

@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from checklist.access import onboardings_for
 from checklist.steps import GUIDE_URL, STEPS
 from portal.access import (
     SESSION_KEY,
@@ -38,10 +39,23 @@ MAIL_ERRORS = (SMTPException, OSError)
 @login_required
 @require_GET
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    visible = onboardings_for(request.user).select_related("provider").order_by("name")
+    organisations = [
+        (
+            membership,
+            [o for o in visible if membership.organisation_id in (o.authority_id, o.provider_id)],
+        )
+        for membership in request.memberships
+    ]
     return render(
         request,
         "portal/home.html",
-        {"memberships": request.memberships, "steps": STEPS, "guide_url": GUIDE_URL},
+        {
+            "memberships": request.memberships,
+            "organisations": organisations,
+            "steps": STEPS,
+            "guide_url": GUIDE_URL,
+        },
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from checklist.demo import seed_onboardings
 from portal.models import Membership, Organisation, User
 
 DEMO_PASSWORD = "Anbindung-Demo-2026"
@@ -57,6 +58,7 @@ class Command(BaseCommand):
                 organisation=organisations[person.organisation],
                 defaults={"role": person.role},
             )
+        seed_onboardings(organisations, {p.email: User.objects.get(email=p.email) for p in PEOPLE})
         operator = self._user(OPERATOR)
         if not operator.is_superuser:
             operator.is_staff = operator.is_superuser = True

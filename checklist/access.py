@@ -1,0 +1,86 @@
+"""Who may see and change an onboarding. The one place views ask.
+
+An authority sees its own onboardings; a service provider only those it is assigned to.
+Anything else answers 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from checklist.models import Onboarding
+from portal.models import Membership, User
+
+
+def onboardings_for(user: User) -> QuerySet[Onboarding]:
+    """Return the onboardings of the user's authorities and those assigned to their providers."""
+    organisations = Membership.objects.filter(user=user, user__is_active=True).values(
+        "organisation_id"
+    )
+    return Onboarding.objects.filter(
+        Q(authority_id__in=organisations) | Q(provider_id__in=organisations)
+    )
+
+
+@dataclass(frozen=True)
+class Participation:
+    """The user's part in one onboarding."""
+
+    onboarding: Onboarding
+    user: User
+    authority_role: str | None
+    provider_member: bool
+
+    @property
+    def is_authority_member(self) -> bool:
+        return self.authority_role is not None
+
+    @property
+    def is_authority_admin(self) -> bool:
+        return self.authority_role == Membership.Role.ADMIN
+
+    @property
+    def does_provider_work(self) -> bool:
+        """Provider staff, or the authority itself when it works in-house."""
+        return self.provider_member or (self.onboarding.in_house and self.is_authority_member)
+
+    def can_edit_step(self, step: int) -> bool:
+        if step in (1, 5):
+            return self.is_authority_member
+        return self.does_provider_work
+
+    @property
+    def can_edit_environments(self) -> bool:
+        return self.does_provider_work
+
+    @property
+    def can_decide_signoff(self) -> bool:
+        return self.is_authority_member
+
+    @property
+    def can_manage(self) -> bool:
+        """Change basic data, contacts and the assigned service provider."""
+        return self.is_authority_admin
+
+
+def get_onboarding_for_user(user: User, slug: str) -> Participation:
+    """Return the user's participation in the onboarding, or raise 404."""
+    onboarding = (
+        onboardings_for(user).select_related("authority", "provider").filter(slug=slug).first()
+    )
+    if onboarding is None:
+        raise Http404
+    roles = dict(
+        Membership.objects.filter(
+            user=user, organisation_id__in=[onboarding.authority_id, onboarding.provider_id]
+        ).values_list("organisation_id", "role")
+    )
+    return Participation(
+        onboarding=onboarding,
+        user=user,
+        authority_role=roles.get(onboarding.authority_id),
+        provider_member=onboarding.provider_id is not None and onboarding.provider_id in roles,
+    )

@@ -1,0 +1,103 @@
+"""The versioned checklist catalogue (``catalogue.json``) and its items."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from django.utils.translation import get_language
+
+CATALOGUE_FILE = Path(__file__).with_name("catalogue.json")
+
+Role = Literal["authority", "provider", "both"]
+Completion = Literal["manual", "data", "check", "signoff"]
+
+DATA_BINDINGS = {
+    "leistungen",
+    "schemas",
+    "reply_channels",
+    "regions",
+    "provider",
+    "metadata_versions",
+    "test_environment",
+    "reference_environment",
+    "production_environment",
+    "contacts",
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    step: int
+    role: Role
+    title_de: str
+    title_en: str
+    help_de: str
+    help_en: str
+    docs_url: str
+    condition: dict[str, Any] | None
+    completion: Completion
+    binding: str | None
+    required: bool
+
+    @property
+    def title(self) -> str:
+        return self.title_en if get_language() == "en" else self.title_de
+
+    @property
+    def help(self) -> str:
+        return self.help_en if get_language() == "en" else self.help_de
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    version: int
+    items: tuple[Item, ...]
+
+    def by_key(self) -> dict[str, Item]:
+        return {item.key: item for item in self.items}
+
+    def for_step(self, step: int) -> list[Item]:
+        return [item for item in self.items if item.step == step]
+
+
+def parse(data: dict[str, Any]) -> Catalogue:
+    """Build a catalogue from its JSON form, refusing malformed items."""
+    items = []
+    seen: set[str] = set()
+    for raw in data["items"]:
+        key = raw["key"]
+        if key in seen:
+            raise ValueError(f"Catalogue key {key!r} appears twice.")
+        seen.add(key)
+        if raw["step"] not in range(1, 6):
+            raise ValueError(f"Catalogue item {key!r} has step {raw['step']}, not 1 to 5.")
+        if raw["completion"] == "data" and raw.get("binding") not in DATA_BINDINGS:
+            raise ValueError(f"Catalogue item {key!r} has unknown data binding {raw['binding']!r}.")
+        items.append(
+            Item(
+                key=key,
+                step=raw["step"],
+                role=raw["role"],
+                title_de=raw["title"],
+                title_en=raw.get("title_en") or raw["title"],
+                help_de=raw.get("help", ""),
+                help_en=raw.get("help_en") or raw.get("help", ""),
+                docs_url=raw.get("docs_url", ""),
+                condition=raw.get("condition"),
+                completion=raw["completion"],
+                binding=raw.get("binding"),
+                required=bool(raw.get("required", True)),
+            )
+        )
+    return Catalogue(version=int(data["version"]), items=tuple(items))
+
+
+@cache
+def load() -> Catalogue:
+    """Return the catalogue shipped with the portal (parsed once per process)."""
+    return parse(json.loads(CATALOGUE_FILE.read_text(encoding="utf-8")))

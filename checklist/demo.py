@@ -1,0 +1,179 @@
+"""Demo onboardings in every stage, so the overview shows variety. Used by ``seed_demo``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from checklist import catalogue, services
+from checklist.models import AuditEvent, Environment, EnvironmentRecord, Leistung, Onboarding
+from portal.models import Organisation, User
+
+MUSTERSTADT_ARS = "064350014014"
+DEMO_NAMESPACE = uuid.UUID("6f1c1a52-3c1e-4a58-9a57-0d7c4f1f2a10")
+
+CONTACTS = {
+    "responsible_name": "Anna Amtmann",
+    "responsible_email": "admin@musterstadt.example",
+    "responsible_phone": "+49 6151 12345-0",
+    "technical_name": "Clara Code",
+    "technical_email": "entwicklung@kommunal-it.example",
+    "technical_phone": "+49 6151 98765-12",
+    "organisational_name": "Bernd Beispiel",
+    "organisational_email": "sachbearbeitung@musterstadt.example",
+    "organisational_phone": "+49 6151 12345-20",
+}
+
+
+def _record(onboarding: Onboarding, environment: Environment) -> None:
+    EnvironmentRecord.objects.create(
+        onboarding=onboarding,
+        environment=environment,
+        client_id=f"{onboarding.slug}-{environment.value}-subscriber",
+        destination_id=uuid.uuid5(DEMO_NAMESPACE, f"{onboarding.slug}/{environment.value}"),
+        encryption_kid=f"enc-{environment.value}-2026",
+        signature_kid=f"sig-{environment.value}-2026",
+        certificate_expiry=None if environment == Environment.TEST else date(2028, 6, 30),
+    )
+
+
+def _tick(onboarding: Onboarding, step: int, user: User, fraction: float = 1.0) -> None:
+    """Tick the manual and check items of a step that are visible (a fraction of them)."""
+    state = services.OnboardingState(onboarding)
+    items = [
+        item
+        for item in catalogue.load().for_step(step)
+        if item.completion in ("manual", "check") and state.visible(item)
+    ]
+    for item in items[: round(len(items) * fraction)]:
+        services.set_item_done(onboarding, item, True, user)
+
+
+def _sign_off(
+    onboarding: Onboarding, environment: Environment, provider: User, approver: User
+) -> None:
+    services.declare_ready(onboarding, environment, provider)
+    services.approve(onboarding, environment, approver)
+
+
+def _create(
+    authority: Organisation, provider: Organisation | None, slug: str, name: str, creator: User
+) -> Onboarding | None:
+    if Onboarding.objects.filter(slug=slug).exists():
+        return None  # already seeded: leave it as people may have changed it
+    onboarding = Onboarding.objects.create(
+        authority=authority,
+        provider=provider,
+        in_house=provider is None,
+        slug=slug,
+        name=name,
+        catalogue_version=catalogue.load().version,
+        created_by=creator,
+        **CONTACTS,
+    )
+    services.ensure_catalogue(onboarding, creator)
+    services.audit(onboarding, creator, AuditEvent.Action.CREATED, "", "", name, 1)
+    return onboarding
+
+
+def _step_one(onboarding: Onboarding, leistungen: list[dict[str, Any]]) -> None:
+    for data in leistungen:
+        Leistung.objects.create(onboarding=onboarding, regions=[MUSTERSTADT_ARS], **data)
+    onboarding.metadata_versions = ["1.2.0", "1.3.0", "1.5.0"]
+    onboarding.save(update_fields=["metadata_versions"])
+
+
+GEWERBE: list[dict[str, Any]] = [
+    {
+        "key": "99050035001000",
+        "name": "Gewerbeanmeldung",
+        "schema_kind": "fim",
+        "schema_uri": "https://schema.fitko.de/fim/s00000092_1.0.schema.json",
+        "mime_type": "application/json",
+        "reply_email": True,
+        "email_pgp": True,
+        "reply_elster": True,
+    },
+    {
+        "key": "99050012104000",
+        "name": "Gewerbeummeldung",
+        "schema_kind": "fim",
+        "schema_uri": "https://schema.fitko.de/fim/s00000096_1.0.schema.json",
+        "mime_type": "application/json",
+    },
+]
+
+
+def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, User]) -> None:
+    musterstadt = organisations["stadt-musterstadt"]
+    provider = organisations["kommunal-it"]
+    anna = people["admin@musterstadt.example"]
+    bernd = people["sachbearbeitung@musterstadt.example"]
+    clara = people["entwicklung@kommunal-it.example"]
+
+    # The main demo: step 1 complete, Test configured, step 2 half done.
+    if onboarding := _create(
+        musterstadt, provider, "musterstadt-gewerbe", "Gewerbeanmeldung", anna
+    ):
+        onboarding.product = "GewerbePro 5 (Muster Software AG)"
+        onboarding.target_go_live = date(2027, 6, 1)
+        onboarding.save(update_fields=["product", "target_go_live"])
+        _step_one(onboarding, GEWERBE)
+        _record(onboarding, Environment.TEST)
+        _tick(onboarding, 2, clara, fraction=0.5)
+
+    # Just started: one service recorded.
+    if onboarding := _create(musterstadt, provider, "musterstadt-hundesteuer", "Hundesteuer", anna):
+        Leistung.objects.create(
+            onboarding=onboarding,
+            key="99016001001000",
+            name="Hund anmelden",
+            schema_kind="fim",
+            schema_uri="https://schema.fitko.de/fim/s00000114_1.1.schema.json",
+            mime_type="application/json",
+            regions=[],
+        )
+
+    # Test signed off, testing on the reference environment.
+    if onboarding := _create(musterstadt, provider, "musterstadt-wohngeld", "Wohngeld", anna):
+        _step_one(
+            onboarding, [{**GEWERBE[0], "key": "99107005001000", "name": "Wohngeld beantragen"}]
+        )
+        _record(onboarding, Environment.TEST)
+        _tick(onboarding, 2, clara)
+        _tick(onboarding, 3, clara)
+        _sign_off(onboarding, Environment.TEST, clara, bernd)
+        _record(onboarding, Environment.REFERENCE)
+
+    # Reference signed off, going to production; XÖV schema with replies via FIT-Connect.
+    if onboarding := _create(musterstadt, provider, "musterstadt-bauantrag", "Bauantrag", anna):
+        _step_one(
+            onboarding,
+            [
+                {
+                    "key": "99010003001000",
+                    "name": "Baugenehmigung beantragen",
+                    "schema_kind": "xoev",
+                    "schema_uri": "urn:xoev-de:bmk:standard:xbau_2.2#baugenehmigung.antrag.0200",
+                    "mime_type": "application/xml",
+                    "reply_fitconnect": True,
+                    "process_standards": ["urn:xoev-de:bmk:standard:xbau_2.4"],
+                }
+            ],
+        )
+        for environment, step in ((Environment.TEST, 3), (Environment.REFERENCE, 4)):
+            _record(onboarding, environment)
+            _tick(onboarding, 2, clara)
+            _tick(onboarding, step, clara)
+            _sign_off(onboarding, environment, clara, bernd)
+        _tick(onboarding, 5, anna, fraction=0.5)
+
+    # Another authority, in-house, for isolation checks.
+    landkreis = organisations["landkreis-beispiel"]
+    dieter = people["admin@landkreis-beispiel.example"]
+    if onboarding := _create(landkreis, None, "landkreis-kfz", "Kfz-Zulassung", dieter):
+        _step_one(
+            onboarding,
+            [{**GEWERBE[1], "key": "99036003001000", "name": "Fahrzeug zulassen"}],
+        )

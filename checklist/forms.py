@@ -1,0 +1,348 @@
+"""Forms for onboardings. They only validate; views and services decide what is saved."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from checklist.models import Environment, EnvironmentRecord, Leistung, Onboarding
+from checklist.validators import (
+    KNOWN_METADATA_VERSIONS,
+    normalise_leika_key,
+    parse_ars_list,
+    parse_process_standards,
+    suggested_mime_type,
+    validate_schema_uri,
+)
+from portal.forms_renderer import KernFormMixin
+from portal.models import Organisation
+
+IN_HOUSE = "in_house"
+
+CONTACT_FIELDS = [
+    f"{who}_{what}"
+    for who in ("responsible", "technical", "organisational")
+    for what in ("name", "email", "phone")
+]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class OnboardingForm(KernFormMixin, forms.ModelForm[Onboarding]):
+    provider_choice = forms.ChoiceField(
+        label=_("IT service provider"),
+        required=False,
+        help_text=_(
+            "The service provider's staff see the onboarding and work on steps 2 to 4. "
+            "Choose “in-house” if your authority does this itself."
+        ),
+    )
+
+    class Meta:
+        model = Onboarding
+        fields = ["name", "product", *CONTACT_FIELDS, "target_go_live"]
+        labels = {
+            "name": _("Name of the Fachverfahren"),
+            "responsible_name": _("Responsible person: name"),
+            "responsible_email": _("Responsible person: e-mail address"),
+            "responsible_phone": _("Responsible person: phone"),
+            "technical_name": _("Technical contact: name"),
+            "technical_email": _("Technical contact: e-mail address"),
+            "technical_phone": _("Technical contact: phone"),
+            "organisational_name": _("Organisational contact: name"),
+            "organisational_email": _("Organisational contact: e-mail address"),
+            "organisational_phone": _("Organisational contact: phone"),
+        }
+        help_texts = {
+            "name": _("The software that receives the applications, e.g. “Gewerbe-Fachverfahren”."),
+            "product": _("Product name and vendor, if the Fachverfahren is a product."),
+            "technical_email": _(
+                "FIT-Connect notifies this contact when submissions are not picked up."
+            ),
+            "target_go_live": _("Format DD.MM.YYYY."),
+        }
+        widgets = {
+            "target_go_live": DateInput(),
+            "responsible_email": forms.EmailInput(attrs={"autocomplete": "off"}),
+            "responsible_phone": forms.TextInput(attrs={"type": "tel"}),
+            "technical_phone": forms.TextInput(attrs={"type": "tel"}),
+            "organisational_phone": forms.TextInput(attrs={"type": "tel"}),
+        }
+
+    def __init__(self, *args: Any, can_assign_provider: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        providers = Organisation.objects.filter(kind=Organisation.Kind.PROVIDER).order_by("name")
+        self.fields["provider_choice"].choices = [  # type: ignore[attr-defined]
+            ("", _("Not decided yet")),
+            (IN_HOUSE, _("In-house: our authority connects the Fachverfahren itself")),
+            *[(str(p.pk), p.name) for p in providers],
+        ]
+        if self.instance.pk:
+            self.initial["provider_choice"] = (
+                IN_HOUSE if self.instance.in_house else str(self.instance.provider_id or "")
+            )
+        if not can_assign_provider:
+            del self.fields["provider_choice"]
+        self.fields["name"].error_messages["required"] = _(
+            "Please enter the name of the Fachverfahren."
+        )
+
+    def clean_provider_choice(self) -> Organisation | str | None:
+        value = self.cleaned_data.get("provider_choice") or ""
+        if value in ("", IN_HOUSE):
+            return value or None
+        provider = Organisation.objects.filter(pk=value, kind=Organisation.Kind.PROVIDER).first()
+        if provider is None:
+            raise ValidationError(_("Please choose a service provider from the list."))
+        return provider
+
+
+class LeistungForm(KernFormMixin, forms.ModelForm[Leistung]):
+    key = forms.CharField(
+        label=_("Leistungsschlüssel"),
+        max_length=60,
+        help_text=_(
+            "14 digits starting with 99, from the FIM portal (fimportal.de), e.g. "
+            "99050035001000. The URN form urn:de:fim:leika:leistung:… is accepted too."
+        ),
+        error_messages={"required": _("Please enter the Leistungsschlüssel.")},
+    )
+    regions_text = forms.CharField(
+        label=_("Regions (ARS)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Amtliche Regionalschlüssel of the area the authority is responsible for, separated "
+            "by commas or line breaks, e.g. 064350014014 for a Gemeinde."
+        ),
+    )
+    process_standards_text = forms.CharField(
+        label=_("Process standards for replies via FIT-Connect"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("XÖV URNs, one per line, e.g. urn:xoev-de:bmk:standard:xbau_2.4."),
+    )
+    mime_type = forms.ChoiceField(
+        label=_("MIME type of the Fachdaten"),
+        required=False,
+        choices=[
+            ("", _("Suggest from the schema (FIM: JSON, XÖV: XML)")),
+            *Leistung.MimeType.choices,
+        ],
+    )
+
+    class Meta:
+        model = Leistung
+        fields = [
+            "name",
+            "schema_kind",
+            "schema_uri",
+            "reply_fitconnect",
+            "reply_elster",
+            "reply_fink",
+            "reply_email",
+            "email_pgp",
+            "reply_demail",
+        ]
+        labels = {
+            "reply_fitconnect": _("FIT-Connect (two-way messages with the online service)"),
+            "reply_elster": _("ELSTER"),
+            "reply_fink": _("FINK"),
+            "reply_email": _("E-mail"),
+            "email_pgp": _("E-mail replies are PGP-encrypted"),
+            "reply_demail": _("De-Mail (legacy, still accepted by the API)"),
+        }
+        help_texts = {
+            "schema_uri": _(
+                "FIM: https://schema.fitko.de/fim/s00000092_1.0.schema.json; XÖV: "
+                "urn:xoev-de:bmk:standard:xbau_2.2#message. At most 200 characters."
+            ),
+        }
+        widgets = {"schema_kind": forms.RadioSelect}
+
+    def __init__(self, *args: Any, onboarding: Onboarding, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.onboarding = onboarding
+        self.fields["name"].error_messages["required"] = _("Please enter the name of the service.")
+        self.fields["schema_kind"].error_messages["required"] = _("Please choose FIM or XÖV.")
+        self.fields["schema_uri"].error_messages["required"] = _("Please enter the schema URI.")
+        # The model's 200-character limit must not cut the input before our message explains it.
+        schema_uri = cast(forms.CharField, self.fields["schema_uri"])
+        schema_uri.max_length = None
+        schema_uri.validators = []
+        self.fields["schema_uri"].widget.attrs.pop("maxlength", None)
+        if self.instance.pk:
+            self.initial["key"] = self.instance.key
+            self.initial["regions_text"] = "\n".join(self.instance.regions)
+            self.initial["process_standards_text"] = "\n".join(self.instance.process_standards)
+            self.initial["mime_type"] = self.instance.mime_type
+
+    def clean_key(self) -> str:
+        key = normalise_leika_key(self.cleaned_data["key"])
+        duplicate = self.onboarding.leistungen.filter(key=key).exclude(pk=self.instance.pk)
+        if duplicate.exists():
+            raise ValidationError(
+                _("The Leistungsschlüssel %(key)s is already recorded in this onboarding."),
+                params={"key": key},
+                code="duplicate",
+            )
+        return key
+
+    def clean_regions_text(self) -> list[str]:
+        return parse_ars_list(self.cleaned_data["regions_text"])
+
+    def clean_process_standards_text(self) -> list[str]:
+        return parse_process_standards(self.cleaned_data.get("process_standards_text", ""))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        kind = cleaned.get("schema_kind")
+        uri = cleaned.get("schema_uri")
+        if kind and uri:
+            try:
+                cleaned["schema_uri"] = validate_schema_uri(kind, uri)
+            except ValidationError as error:
+                self.add_error("schema_uri", error)
+        if kind and not cleaned.get("mime_type"):
+            cleaned["mime_type"] = suggested_mime_type(kind)
+        if cleaned.get("reply_fitconnect") and not cleaned.get("process_standards_text"):
+            self.add_error(
+                "process_standards_text",
+                _("Replies via FIT-Connect need at least one process standard."),
+            )
+        if not cleaned.get("reply_fitconnect"):
+            cleaned["process_standards_text"] = []
+        if not cleaned.get("reply_email"):
+            cleaned["email_pgp"] = False
+        return cleaned
+
+    def apply(self) -> Leistung:
+        """Return the unsaved Leistung with every cleaned value set."""
+        leistung = self.instance
+        leistung.onboarding = self.onboarding
+        leistung.key = self.cleaned_data["key"]
+        leistung.mime_type = self.cleaned_data["mime_type"]
+        leistung.regions = self.cleaned_data["regions_text"]
+        leistung.process_standards = self.cleaned_data["process_standards_text"]
+        leistung.email_pgp = self.cleaned_data["email_pgp"]
+        return leistung
+
+
+class MetadataVersionsForm(KernFormMixin, forms.Form):
+    versions = forms.MultipleChoiceField(
+        label=_("Metadata versions the Fachverfahren supports"),
+        choices=[(v, v) for v in KNOWN_METADATA_VERSIONS],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Every submission carries metadata in one of these schema versions. Activate all "
+            "versions your Fachverfahren can read in the Zustellpunkt, too."
+        ),
+        error_messages={"required": _("Please choose at least one metadata version.")},
+    )
+
+
+class EnvironmentRecordForm(KernFormMixin, forms.ModelForm[EnvironmentRecord]):
+    class Meta:
+        model = EnvironmentRecord
+        fields = [
+            "client_id",
+            "destination_id",
+            "encryption_kid",
+            "signature_kid",
+            "callback_url",
+            "certificate_expiry",
+        ]
+        help_texts = {
+            "client_id": _(
+                "The client ID of the Subscriber client from the Self-Service-Portal. Never enter "
+                "the client secret here."
+            ),
+            "destination_id": _(
+                "The UUID of the Zustellpunkt, e.g. 3fa85f64-5717-4562-b3fc-2c963f66afa6."
+            ),
+            "encryption_kid": _("The kid of the public encryption key (RSA-OAEP-256)."),
+            "signature_kid": _("The kid of the public signature key (PS512)."),
+            "callback_url": _(
+                "Optional. Must start with https://. FIT-Connect announces new submissions there."
+            ),
+            "certificate_expiry": _(
+                "When the certificate behind the keys expires. Not needed for the test "
+                "environment, where self-generated keys are allowed."
+            ),
+        }
+        widgets = {"certificate_expiry": DateInput()}
+        error_messages = {
+            "destination_id": {
+                "invalid": _(
+                    "A Zustellpunkt ID is a UUID like 3fa85f64-5717-4562-b3fc-2c963f66afa6."
+                )
+            },
+            "callback_url": {
+                "invalid": _("Please enter a complete address starting with https://.")
+            },
+        }
+
+    def __init__(self, *args: Any, environment: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.environment = environment
+        if environment != Environment.TEST:
+            self.fields["certificate_expiry"].required = True
+            self.fields["certificate_expiry"].error_messages["required"] = _(
+                "Please enter the expiry date of the V-PKI certificate."
+            )
+
+    def clean_callback_url(self) -> str:
+        url: str = self.cleaned_data.get("callback_url", "").strip()
+        if url and not url.lower().startswith("https://"):
+            raise ValidationError(
+                _("FIT-Connect only calls back over HTTPS: the address must start with https://.")
+            )
+        return url
+
+    def _clean_kid(self, name: str) -> str:
+        kid: str = self.cleaned_data.get(name, "").strip()
+        if kid and (any(c.isspace() for c in kid) or not 8 <= len(kid) <= 64):
+            raise ValidationError(
+                _("A key ID (kid) has 8 to 64 characters and no spaces."), code="invalid_kid"
+            )
+        return kid
+
+    def clean_encryption_kid(self) -> str:
+        return self._clean_kid("encryption_kid")
+
+    def clean_signature_kid(self) -> str:
+        return self._clean_kid("signature_kid")
+
+
+class NoteForm(KernFormMixin, forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CommentForm(KernFormMixin, forms.Form):
+    text = forms.CharField(
+        label=_("Comment"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Please write a comment first.")},
+    )
+
+
+class SendBackForm(KernFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Tell the service provider what is missing or wrong."),
+        error_messages={
+            "required": _("Please give a reason so the service provider can act on it.")
+        },
+    )

@@ -1,0 +1,43 @@
+"""URLs of onboardings (Anbindungsvorhaben)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from checklist import views
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("neu/", views.create, name="onboarding_create"),
+    path("<slug:slug>/", views.detail, name="onboarding_detail"),
+    path("<slug:slug>/bearbeiten/", views.edit, name="onboarding_edit"),
+    path("<slug:slug>/schritt/<int:number>/", views.step_page, name="step"),
+    path("<slug:slug>/leistungen/neu/", views.leistung_form, name="leistung_create"),
+    path("<slug:slug>/leistungen/<int:pk>/", views.leistung_form, name="leistung_edit"),
+    path(
+        "<slug:slug>/leistungen/<int:pk>/entfernen/", views.leistung_delete, name="leistung_delete"
+    ),
+    path("<slug:slug>/metadaten/", views.metadata_versions, name="metadata_versions"),
+    path(
+        "<slug:slug>/umgebung/<str:environment>/", views.environment_form, name="environment_edit"
+    ),
+    path("<slug:slug>/punkte/<str:key>/abhaken/", views.item_toggle, name="item_toggle"),
+    path("<slug:slug>/punkte/<str:key>/notiz/", views.item_note, name="item_note"),
+    path("<slug:slug>/punkte/<str:key>/kommentare/", views.item_comment, name="item_comment"),
+    path(
+        "<slug:slug>/abnahme/<str:environment>/erklaeren/",
+        views.signoff_declare,
+        name="signoff_declare",
+    ),
+    path(
+        "<slug:slug>/abnahme/<str:environment>/freigeben/",
+        views.signoff_approve,
+        name="signoff_approve",
+    ),
+    path(
+        "<slug:slug>/abnahme/<str:environment>/zurueckweisen/",
+        views.signoff_return,
+        name="signoff_return",
+    ),
+    path("<slug:slug>/protokoll/", views.audit_trail, name="audit_trail"),
+]
