@@ -8,6 +8,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from checklist import catalogue, services
+from checklist.models import Leistung, Onboarding
 from portal.models import Membership, Organisation, User
 
 PASSWORD = "Ein-sicheres-Passwort-2026"
@@ -30,6 +32,7 @@ class World:
     provider_staff: User
     outsider: User
     site_operator: User
+    onboarding: Onboarding
 
     def persona(self, name: str) -> User | None:
         return None if name == "anonymous" else getattr(self, name)
@@ -79,6 +82,7 @@ def world(db: None) -> World:
     operator = make_user(
         "betrieb@portal.example", "Petra Plattform", is_staff=True, is_superuser=True
     )
+    onboarding = make_onboarding(authority, provider, people["authority_admin"][0])
     return World(
         authority=authority,
         provider=provider,
@@ -88,7 +92,38 @@ def world(db: None) -> World:
         provider_staff=people["provider_staff"][0],
         outsider=people["outsider"][0],
         site_operator=operator,
+        onboarding=onboarding,
     )
+
+
+def make_onboarding(
+    authority: Organisation,
+    provider: Organisation | None,
+    creator: User,
+    slug: str = "musterstadt-gewerbe",
+    name: str = "Gewerbeanmeldung",
+) -> Onboarding:
+    """Return an onboarding with one Leistung (step 1 not yet complete)."""
+    onboarding = Onboarding.objects.create(
+        authority=authority,
+        provider=provider,
+        in_house=provider is None,
+        slug=slug,
+        name=name,
+        catalogue_version=catalogue.load().version,
+        created_by=creator,
+    )
+    services.ensure_catalogue(onboarding, creator)
+    Leistung.objects.create(
+        onboarding=onboarding,
+        key="99050035001000",
+        name="Gewerbeanmeldung",
+        schema_kind="fim",
+        schema_uri="https://schema.fitko.de/fim/s00000092_1.0.schema.json",
+        mime_type="application/json",
+        regions=["064350014014"],
+    )
+    return onboarding
 
 
 @pytest.fixture

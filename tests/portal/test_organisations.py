@@ -12,8 +12,10 @@ from portal.models import Membership
 from tests.conftest import World, make_user
 
 
-def test_home_explains_the_five_steps_with_a_link_to_fitko(world: World, client_for: Any) -> None:
-    html = client_for("authority_staff").get(reverse("home")).content.decode()
+def test_home_explains_the_five_steps_when_there_is_no_onboarding_yet(
+    world: World, client_for: Any
+) -> None:
+    html = client_for("outsider").get(reverse("home")).content.decode()
     for title in [
         "Konzeptionelle Vorüberlegungen",
         "Schnittstellenimplementierung Empfänger",
@@ -23,8 +25,15 @@ def test_home_explains_the_five_steps_with_a_link_to_fitko(world: World, client_
     ]:
         assert title in html
     assert "https://docs.fitko.de/fit-connect/" in html
-    assert "Stadt Musterstadt" in html
-    assert "Kommunal-IT GmbH" not in html
+    assert "Landkreis Beispiel" in html
+    assert "Stadt Musterstadt" not in html
+    assert "Erstes Anbindungsvorhaben anlegen" in html
+
+
+def test_home_lists_the_onboardings_of_each_organisation(world: World, client_for: Any) -> None:
+    html = client_for("provider_staff").get(reverse("home")).content.decode()
+    assert reverse("onboarding_detail", args=["musterstadt-gewerbe"]) in html
+    assert "Konzeptionelle Vorüberlegungen" not in html
 
 
 def test_a_person_without_organisation_is_told_how_to_get_access(world: World) -> None:

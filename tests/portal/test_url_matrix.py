@@ -47,6 +47,20 @@ def admins_only(ok: int) -> dict[str, int | str]:
     return {**members_only(ok), "authority_staff": 404}
 
 
+def participants(authority: int, provider: int) -> dict[str, int | str]:
+    """Members of the onboarding's authority and of its assigned provider take part."""
+    return {**members_only(authority), "provider_staff": provider}
+
+
+SLUG = "musterstadt-gewerbe"
+STEP2_ITEM = "step2.client"
+STEP5_ITEM = "step5.terms_of_use"
+
+
+def _leistung(world: World) -> int:
+    return world.onboarding.leistungen.get().pk
+
+
 def _invitation(world: World) -> Invitation:
     invitation, _ = Invitation.create(
         organisation=world.authority,
@@ -121,6 +135,81 @@ CASES: dict[str, Case] = {
     "accessibility": Case("get", lambda w: reverse("accessibility"), everyone(200)),
     "set_language": Case(
         "post", lambda w: reverse("set_language"), everyone(302), data=lambda w: {"language": "en"}
+    ),
+    "overview": Case("get", lambda w: reverse("overview"), everyone(200, anonymous=LOGIN)),
+    "onboarding_create": Case(
+        "get",
+        lambda w: reverse("onboarding_create"),
+        # an authority admin creates onboardings for their own authority only
+        {**admins_only(200), "outsider": 200},
+    ),
+    "onboarding_detail": Case(
+        "get", lambda w: reverse("onboarding_detail", args=[SLUG]), participants(200, 200)
+    ),
+    "onboarding_edit": Case(
+        "get", lambda w: reverse("onboarding_edit", args=[SLUG]), participants(200, 403)
+    ),
+    "step": Case("get", lambda w: reverse("step", args=[SLUG, 2]), participants(200, 200)),
+    "leistung_create": Case(
+        "get", lambda w: reverse("leistung_create", args=[SLUG]), participants(200, 403)
+    ),
+    "leistung_edit": Case(
+        "get",
+        lambda w: reverse("leistung_edit", args=[SLUG, _leistung(w)]),
+        participants(200, 403),
+    ),
+    "leistung_delete": Case(
+        "post",
+        lambda w: reverse("leistung_delete", args=[SLUG, _leistung(w)]),
+        participants(302, 403),
+    ),
+    "metadata_versions": Case(
+        "post",
+        lambda w: reverse("metadata_versions", args=[SLUG]),
+        participants(302, 403),
+        data=lambda w: {"versions": ["1.2.0"]},
+    ),
+    "environment_edit": Case(
+        "get",
+        lambda w: reverse("environment_edit", args=[SLUG, "test"]),
+        participants(403, 200),
+    ),
+    "item_toggle": Case(
+        "post",
+        lambda w: reverse("item_toggle", args=[SLUG, STEP2_ITEM]),
+        participants(403, 302),
+        data=lambda w: {"done": "1"},
+    ),
+    "item_note": Case(
+        "post",
+        lambda w: reverse("item_note", args=[SLUG, STEP5_ITEM]),
+        participants(302, 403),
+        data=lambda w: {"note": "Antrag liegt bei der FITKO"},
+    ),
+    "item_comment": Case(
+        "post",
+        lambda w: reverse("item_comment", args=[SLUG, STEP2_ITEM]),
+        participants(302, 302),
+        data=lambda w: {"text": "Wer übernimmt das?"},
+    ),
+    "signoff_declare": Case(
+        "post",
+        lambda w: reverse("signoff_declare", args=[SLUG, "test"]),
+        participants(403, 302),
+    ),
+    "signoff_approve": Case(
+        "post",
+        lambda w: reverse("signoff_approve", args=[SLUG, "test"]),
+        participants(302, 403),
+    ),
+    "signoff_return": Case(
+        "post",
+        lambda w: reverse("signoff_return", args=[SLUG, "test"]),
+        participants(302, 403),
+        data=lambda w: {"reason": "Schlüssel fehlen"},
+    ),
+    "audit_trail": Case(
+        "get", lambda w: reverse("audit_trail", args=[SLUG]), participants(200, 200)
     ),
     "admin:index": Case(
         "get",

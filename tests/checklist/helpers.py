@@ -1,0 +1,50 @@
+"""Shortcuts that bring a test onboarding to a given stage through the real services."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from checklist import catalogue, services
+from checklist.models import Environment, EnvironmentRecord, Onboarding
+from portal.models import User
+
+
+def record(onboarding: Onboarding, environment: Environment, **values: object) -> EnvironmentRecord:
+    defaults: dict[str, object] = {
+        "client_id": f"{environment.value}-client",
+        "destination_id": uuid.uuid4(),
+        "encryption_kid": f"enc-{environment.value}-1",
+        "signature_kid": f"sig-{environment.value}-1",
+        "certificate_expiry": None if environment == Environment.TEST else date(2028, 1, 31),
+    }
+    defaults.update(values)
+    return EnvironmentRecord.objects.create(
+        onboarding=onboarding, environment=environment, **defaults
+    )
+
+
+def tick_step(onboarding: Onboarding, step: int, user: User) -> None:
+    state = services.OnboardingState(onboarding)
+    for item in catalogue.load().for_step(step):
+        if item.completion in ("manual", "check") and item.required and state.visible(item):
+            services.set_item_done(onboarding, item, True, user)
+
+
+def complete_step_one(onboarding: Onboarding) -> None:
+    onboarding.metadata_versions = ["1.2.0"]
+    onboarding.save(update_fields=["metadata_versions"])
+
+
+def ready_for_test(onboarding: Onboarding, provider_user: User) -> None:
+    """Step 1 recorded, Test environment recorded, steps 2 and 3 ticked."""
+    complete_step_one(onboarding)
+    record(onboarding, Environment.TEST)
+    tick_step(onboarding, 2, provider_user)
+    tick_step(onboarding, 3, provider_user)
+
+
+def signed_off_test(onboarding: Onboarding, provider_user: User, approver: User) -> None:
+    ready_for_test(onboarding, provider_user)
+    services.declare_ready(onboarding, Environment.TEST, provider_user)
+    services.approve(onboarding, Environment.TEST, approver)
