@@ -24,7 +24,9 @@ def test_catalogue_covers_all_five_steps_with_complete_items() -> None:
     assert sorted(counts) == [1, 2, 3, 4, 5]
     for item in cat.items:
         assert item.key.startswith(f"step{item.step}.")
-        assert item.title_de and item.title_en and item.help_de
+        assert item.title_de
+        assert item.title_en
+        assert item.help_de
         assert item.docs_url.startswith("https://")
         assert item.role in ("authority", "provider", "both")
     # the brief's step-1 decisions all tick themselves from recorded data

@@ -10,7 +10,7 @@ from checklist import catalogue, services
 from checklist.models import AuditEvent, Environment, SignOff
 from checklist.services import NotAllowed, StepStatus, snapshot_hash
 from portal.models import Membership
-from tests.checklist.helpers import record, ready_for_test, signed_off_test, tick_step
+from tests.checklist.helpers import ready_for_test, record, signed_off_test, tick_step
 from tests.conftest import World, make_onboarding
 
 TEST = Environment.TEST
