@@ -45,6 +45,11 @@ class Item:
     required: bool
 
     @property
+    def dom_id(self) -> str:
+        """Return the key as an HTML id that is also a plain CSS selector (no dots)."""
+        return self.key.replace(".", "-")
+
+    @property
     def title(self) -> str:
         return self.title_en if get_language() == "en" else self.title_de
 

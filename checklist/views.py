@@ -322,7 +322,7 @@ def _item_response(
     if not request.htmx:
         messages.success(request, announcement)
         url = reverse("step", args=[participation.onboarding.slug, item.step])
-        return redirect(f"{url}#item-{item.key}")
+        return redirect(f"{url}#item-{item.dom_id}")
     context = _step_context(participation, item.step)
     context["entry"] = next(e for e in context["items"] if e["view"].item.key == item.key)
     context["announcement"] = announcement

@@ -226,7 +226,7 @@ def test_ticking_with_htmx_returns_the_item_progress_and_an_announcement(world: 
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith('<li id="item-step2.client"')
+    assert html.lstrip().startswith('<li id="item-step2-client"')
     assert "Clara Code" in html
     assert 'id="step-progress" class="portal-summary" hx-swap-oob="true"' in html
     assert 'hx-swap-oob="innerHTML:#messages"' in html
@@ -239,7 +239,7 @@ def test_ticking_with_htmx_returns_the_item_progress_and_an_announcement(world: 
 def test_ticking_without_javascript_redirects_back_to_the_item(world: World) -> None:
     provider = signed_in(world.provider_staff)
     response = provider.post(reverse("item_toggle", args=[SLUG, "step2.client"]), {"done": "1"})
-    assert response["Location"] == reverse("step", args=[SLUG, 2]) + "#item-step2.client"
+    assert response["Location"] == reverse("step", args=[SLUG, 2]) + "#item-step2-client"
     page = provider.get(reverse("step", args=[SLUG, 2])).content.decode()
     assert "Clara Code" in page
     provider.post(reverse("item_toggle", args=[SLUG, "step2.client"]), {"done": "0"})

@@ -56,3 +56,32 @@ def test_demo_accounts_can_sign_in(db: None) -> None:
     operator = User.objects.get(email="betrieb@portal.example")
     assert operator.is_staff
     assert operator.is_superuser
+
+
+def test_demo_onboardings_show_every_stage(db: None) -> None:
+    from checklist import services
+    from checklist.models import Onboarding
+
+    run()
+    run()  # idempotent: existing onboardings are left as they are
+    gewerbe = Onboarding.objects.get(slug="musterstadt-gewerbe")
+    assert gewerbe.authority.name == "Stadt Musterstadt"
+    assert gewerbe.provider is not None
+    assert gewerbe.provider.name == "Kommunal-IT GmbH"
+    keys = sorted(gewerbe.leistungen.values_list("key", flat=True))
+    assert keys == ["99050012104000", "99050035001000"]
+    assert all(
+        uri.startswith("https://schema.fitko.de/fim/")
+        for uri in gewerbe.leistungen.values_list("schema_uri", flat=True)
+    )
+    state = services.OnboardingState(gewerbe)
+    assert state.status(1) == services.StepStatus.DONE
+    assert state.status(2) == services.StepStatus.IN_PROGRESS
+    assert 0 < state.progress(2).done < state.progress(2).total
+    assert state.records["test"].is_configured
+    steps = {
+        o.slug: services.OnboardingState(o).current_step()
+        for o in Onboarding.objects.filter(authority__slug="stadt-musterstadt")
+    }
+    assert sorted(steps.values()) == [1, 2, 4, 5]
+    assert Onboarding.objects.filter(authority__slug="landkreis-beispiel").count() == 1
