@@ -10,7 +10,7 @@ KERN_VERSION := 2.7.2
 PYTHON ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .python-version)/bin/python" python3.13 python3.12 python3; do \
 	if command -v "$$p" >/dev/null 2>&1 && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v "$$p"; break; fi; done)
 
-.PHONY: help run test lint typecheck pytest messages compilemessages check-translations vendor-kern system-packages clean
+.PHONY: help run test bench bench-pdf lint typecheck pytest messages compilemessages check-translations vendor-kern system-packages clean
 
 help:
 	@echo "make run    – start the portal with demo data on http://127.0.0.1:8000"
@@ -42,12 +42,14 @@ run: $(VENV)/.installed compilemessages
 	@echo "The portal runs on http://127.0.0.1:8000 – stop it with Ctrl+C."
 	$(MANAGE) runserver 127.0.0.1:8000
 
-# System packages the tests need: Chromium for browser tests, poppler-utils for PDF text.
+# System packages the tests need: Chromium for browser tests, poppler-utils for PDF text,
+# DejaVu Sans for the check-box glyphs in PDFs.
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	fc-list 2>/dev/null | grep -q "DejaVu Sans" || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			echo "Installing system packages:$$missing"; \
@@ -73,6 +75,12 @@ pytest: $(VENV)/.installed-dev compilemessages
 test: system-packages $(VENV)/.installed-dev compilemessages lint typecheck check-translations
 	$(MANAGE) makemigrations --check --dry-run
 	$(PY) -m pytest
+
+# Benchmarks print ratios measured in one run; they are not part of `make test`.
+bench: bench-pdf
+
+bench-pdf: $(VENV)/.installed-dev compilemessages
+	$(PY) bench/pdf_bench.py
 
 # Extract the UI texts into the German catalogue after changing templates or code.
 messages: $(VENV)/.installed

@@ -139,6 +139,23 @@ class Leistung(models.Model):
     def urn(self) -> str:
         return f"urn:de:fim:leika:leistung:{self.key}"
 
+    def reply_channel_labels(self) -> list[str]:
+        """Return the reply channels in words; an empty list means a reply by letter."""
+        labels = []
+        if self.reply_fitconnect:
+            labels.append(f"FIT-Connect ({', '.join(self.process_standards)})")
+        if self.reply_elster:
+            labels.append("ELSTER")
+        if self.reply_fink:
+            labels.append("FINK")
+        if self.reply_email:
+            labels.append(
+                str(_("E-mail (PGP-encrypted)") if self.email_pgp else _("E-mail (not encrypted)"))
+            )
+        if self.reply_demail:
+            labels.append(str(_("De-Mail (legacy)")))
+        return labels
+
     def reply_channels(self) -> dict[str, dict[str, Any]]:
         """Return the reply channels as FIT-Connect names them in ``replyChannels``."""
         channels: dict[str, dict[str, Any]] = {}

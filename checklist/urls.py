@@ -9,6 +9,7 @@ from checklist import views
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("neu/", views.create, name="onboarding_create"),
+    path("leere-checkliste.pdf", views.blank_pdf, name="blank_pdf"),
     path("<slug:slug>/", views.detail, name="onboarding_detail"),
     path("<slug:slug>/bearbeiten/", views.edit, name="onboarding_edit"),
     path("<slug:slug>/schritt/<int:number>/", views.step_page, name="step"),
@@ -40,4 +41,5 @@ urlpatterns = [
         name="signoff_return",
     ),
     path("<slug:slug>/protokoll/", views.audit_trail, name="audit_trail"),
+    path("<slug:slug>/checkliste.pdf", views.onboarding_pdf, name="onboarding_pdf"),
 ]

@@ -13,11 +13,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import catalogue, services
+from checklist import catalogue, export, services
 from checklist.access import Participation, get_onboarding_for_user, onboardings_for
 from checklist.catalogue import Item
 from checklist.forms import (
@@ -628,6 +629,31 @@ def signoff_approve(request: AuthenticatedHttpRequest, slug: str, environment: s
 @require_POST
 def signoff_return(request: AuthenticatedHttpRequest, slug: str, environment: str) -> HttpResponse:
     return _signoff_action(request, slug, environment, "return")
+
+
+# PDF export -----------------------------------------------------------------------------------
+
+
+def _pdf_response(pdf: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def onboarding_pdf(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    participation = _participation(request, slug)
+    onboarding = participation.onboarding
+    pdf = export.export_record(onboarding, request.user)
+    return _pdf_response(pdf, export.filename(onboarding, timezone.now()))
+
+
+@login_required
+@require_GET
+def blank_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _pdf_response(export.export_blank(), export.filename(None, timezone.now()))
 
 
 # Audit trail ----------------------------------------------------------------------------------

@@ -208,6 +208,10 @@ CASES: dict[str, Case] = {
         participants(302, 403),
         data=lambda w: {"reason": "Schlüssel fehlen"},
     ),
+    "onboarding_pdf": Case(
+        "get", lambda w: reverse("onboarding_pdf", args=[SLUG]), participants(200, 200)
+    ),
+    "blank_pdf": Case("get", lambda w: reverse("blank_pdf"), everyone(200, anonymous=LOGIN)),
     "audit_trail": Case(
         "get", lambda w: reverse("audit_trail", args=[SLUG]), participants(200, 200)
     ),

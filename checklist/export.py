@@ -1,0 +1,111 @@
+"""The checklist and go-live record as PDF, for the authority's files. Never a secret."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from checklist import catalogue
+from checklist.models import Comment, Environment, Onboarding
+from checklist.pdf import render_html_to_pdf
+from checklist.presentation import step_cards
+from checklist.services import OnboardingState
+from checklist.steps import STEPS
+from portal.models import User
+
+ROLE_LABELS = {
+    "authority": "Behörde",
+    "provider": "IT-Dienstleister",
+    "both": "Behörde und IT-Dienstleister",
+}
+
+
+def record_context(
+    onboarding: Onboarding, exported_by: User | None, now: datetime
+) -> dict[str, Any]:
+    """Return everything the record PDF shows, derived once."""
+    state = OnboardingState(onboarding)
+    comment_counts = dict(
+        Comment.objects.filter(item__onboarding=onboarding)
+        .values_list("item__key")
+        .annotate(count=Count("id"))
+    )
+    cards = step_cards(state)
+    steps = [
+        {
+            "card": card,
+            "rows": [
+                {
+                    "view": view,
+                    "role": ROLE_LABELS[view.item.role],
+                    "comments": comment_counts.get(view.item.key, 0),
+                }
+                for view in state.items(card.step.number)
+            ],
+        }
+        for card in cards
+    ]
+    environments = [
+        {
+            "environment": environment,
+            "record": state.records.get(environment),
+            "signoff": state.signoff(environment),
+            "history": list(
+                onboarding.signoffs.filter(environment=environment).select_related(
+                    "declared_by", "decided_by"
+                )
+            ),
+        }
+        for environment in Environment
+    ]
+    return {
+        "onboarding": onboarding,
+        "state": state,
+        "steps": steps,
+        "overall": state.overall(),
+        "current_step": state.current_step(),
+        "next_action": state.next_action(),
+        "leistungen": state.leistungen,
+        "environments": environments,
+        "exported_by": exported_by,
+        "exported_at": timezone.localtime(now),
+    }
+
+
+def export_record(onboarding: Onboarding, exported_by: User | None) -> bytes:
+    """Return the onboarding's checklist and go-live record as PDF/UA-1, in German."""
+    with translation.override("de"):
+        context = record_context(onboarding, exported_by, timezone.now())
+        return render_html_to_pdf(render_to_string("checklist/pdf/record.html", context))
+
+
+def export_blank() -> bytes:
+    """Return the empty checklist of every catalogue item, for authorities that start on paper."""
+    with translation.override("de"):
+        cat = catalogue.load()
+        steps = [
+            {
+                "step": step,
+                "items": [(item, ROLE_LABELS[item.role]) for item in cat.for_step(step.number)],
+            }
+            for step in STEPS
+        ]
+        context = {
+            "steps": steps,
+            "catalogue_version": cat.version,
+            "exported_at": timezone.localtime(),
+        }
+        return render_html_to_pdf(render_to_string("checklist/pdf/blank.html", context))
+
+
+def filename(onboarding: Onboarding | None, when: datetime) -> str:
+    stamp = timezone.localtime(when).strftime("%Y-%m-%d")
+    return (
+        f"checkliste-{onboarding.slug}-{stamp}.pdf"
+        if onboarding
+        else f"checkliste-leer-{stamp}.pdf"
+    )

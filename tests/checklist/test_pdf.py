@@ -1,0 +1,205 @@
+"""The checklist PDF: accessible structure, content, escaping, and no fetching beyond our files."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from checklist import catalogue, export
+from checklist.models import Leistung
+from checklist.pdf import RefusedURL, static_path
+from tests.checklist.helpers import signed_off_test
+from tests.conftest import World
+
+SLUG = "musterstadt-gewerbe"
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "out.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.fixture
+def signed_off(world: World) -> World:
+    signed_off_test(world.onboarding, world.provider_staff, world.authority_staff)
+    world.onboarding.responsible_name = "Anna Amtmann"
+    world.onboarding.save()
+    return world
+
+
+def test_participants_download_the_record_and_outsiders_get_404(world: World) -> None:
+    client = Client()
+    client.force_login(world.provider_staff)
+    response = client.get(reverse("onboarding_pdf", args=[SLUG]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="checkliste-musterstadt-gewerbe-'
+    )
+    assert response.content.startswith(b"%PDF-")
+    outsider = Client()
+    outsider.force_login(world.outsider)
+    assert outsider.get(reverse("onboarding_pdf", args=[SLUG])).status_code == 404
+
+
+def test_pdf_is_tagged_pdf_ua_with_language_title_and_embedded_fonts(signed_off: World) -> None:
+    pdf = export.export_record(signed_off.onboarding, signed_off.authority_admin)
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        root = document.Root
+        assert bool(root.MarkInfo.Marked) is True
+        assert "/StructTreeRoot" in root
+        assert str(root.Lang) == "de"
+        assert bool(root.ViewerPreferences.DisplayDocTitle) is True
+        assert (
+            str(document.docinfo["/Title"]) == "Checkliste und Go-live-Protokoll: Gewerbeanmeldung"
+        )
+        xmp = root.Metadata.read_bytes().decode()
+        assert "pdfuaid:part" in xmp
+        fonts = set()
+        for page in document.pages:
+            for font in page.Resources.Font.values():
+                descriptor = font.get("/FontDescriptor") or font.DescendantFonts[0].FontDescriptor
+                assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                fonts.add(str(font.BaseFont).split("+")[-1])
+        assert any(name.startswith("Fira-Sans") for name in fonts), fonts
+        # tables carry header cells and captions in the structure tree
+        roles = set()
+
+        def walk(node: Any, depth: int = 0) -> None:
+            if depth > 60 or not isinstance(node, pikepdf.Dictionary):
+                return
+            if "/S" in node:
+                roles.add(str(node.S))
+            kids = node.get("/K")
+            if isinstance(kids, pikepdf.Array):
+                for kid in kids:
+                    walk(kid, depth + 1)
+            elif isinstance(kids, pikepdf.Dictionary):
+                walk(kids, depth + 1)
+
+        walk(root.StructTreeRoot)
+        assert {"/Table", "/TH", "/TD", "/Caption", "/H1", "/H2"} <= roles
+
+
+def test_pdf_text_has_umlauts_keys_sign_off_and_approver(signed_off: World, tmp_path: Path) -> None:
+    text = pdf_text(
+        export.export_record(signed_off.onboarding, signed_off.authority_admin), tmp_path
+    )
+    assert "Konzeptionelle Vorüberlegungen" in text
+    assert "Schnittstellenimplementierung Empfänger" in text
+    assert "99050035001000" in text
+    assert "Bernd Beispiel" in text  # approved the Test sign-off
+    assert "Clara Code" in text  # declared it and ticked items
+    assert "abgenommen" in text
+    signoff = signed_off.onboarding.signoffs.get()
+    assert signoff.snapshot_sha256 in text.replace(" ", "").replace("\n", "")
+    assert "Exportiert" in text
+    assert "Anna Amtmann" in text
+    assert "Seite 1 von" in text
+    assert "Brief" in text  # no reply channel recorded
+    assert "Ort, Datum, Unterschrift" in text
+
+
+def test_an_invalidated_sign_off_is_marked_invalid_in_the_pdf(
+    signed_off: World, tmp_path: Path
+) -> None:
+    from checklist import services
+
+    leistung = signed_off.onboarding.leistungen.get()
+    leistung.schema_uri = "https://schema.fitko.de/fim/s00000096_1.0.schema.json"
+    leistung.save()
+    services.refresh_signoffs(signed_off.onboarding, signed_off.authority_admin)
+    text = pdf_text(export.export_record(signed_off.onboarding, None), tmp_path)
+    assert "ungültig – erneut prüfen" in text
+    assert "schema_uri" in text
+
+
+HOSTILE = [
+    '<img src="file:///etc/passwd">',
+    '<link rel="stylesheet" href="http://127.0.0.1:9/x.css">',
+    '<iframe src="http://127.0.0.1:9/"></iframe>',
+    '<style>@import url("http://127.0.0.1:9/y.css");</style>',
+]
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_user_text_is_escaped_and_fetches_nothing(
+    world: World, tmp_path: Path, payload: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    Leistung.objects.filter(onboarding=world.onboarding).update(name=f"Gewerbe {payload}")
+    state = world.onboarding.item_states.get(key="step2.client")
+    state.note = payload
+    state.save()
+    with caplog.at_level(logging.WARNING):
+        pdf = export.export_record(world.onboarding, None)
+    text = pdf_text(pdf, tmp_path)
+    assert "root:x:0:0" not in text
+    shown = "file:///etc/passwd" if "passwd" in payload else "127.0.0.1:9"
+    assert shown in "".join(text.split())  # shown as text, not loaded
+    refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert refused == []  # escaped markup never even reaches the fetcher
+
+
+def test_the_fetcher_serves_static_files_only(settings: Any) -> None:
+    assert static_path("https://anbindungsportal.invalid/static/css/pdf.css").name == "pdf.css"
+    for url in [
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/x.css",
+        "https://anbindungsportal.invalid/static/../../etc/passwd",
+        "https://anbindungsportal.invalid/static/%2e%2e/portal/settings.py",
+        "https://anbindungsportal.invalid/admin/",
+        "data:text/css,body{}",
+    ]:
+        with pytest.raises(RefusedURL):
+            static_path(url)
+
+
+def test_blank_checklist_lists_every_catalogue_item(
+    db: None, tmp_path: Path, client: Client
+) -> None:
+    def words(value: str) -> str:
+        # pdftotext joins lines and drops a hyphen at a line break: compare letters only
+        return re.sub(r"[\s\-]", "", value)
+
+    text = words(pdf_text(export.export_blank(), tmp_path))
+    for item in catalogue.load().items:
+        assert words(item.title_de) in text
+    assert text.count("☐") >= len(catalogue.load().items)
+
+
+def test_blank_checklist_link_on_the_home_page(world: World) -> None:
+    client = Client()
+    client.force_login(world.authority_staff)
+    assert reverse("blank_pdf") in client.get(reverse("home")).content.decode()
+    response = client.get(reverse("blank_pdf"))
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF-")
+
+
+def test_command_writes_the_pdf_and_refuses_unknown_onboardings(
+    world: World, tmp_path: Path
+) -> None:
+    target = tmp_path / "record.pdf"
+    call_command("export_checklist", SLUG, "--output", str(target), stdout=io.StringIO())
+    assert target.read_bytes().startswith(b"%PDF-")
+    call_command(
+        "export_checklist", str(world.onboarding.pk), "--output", str(target), stdout=io.StringIO()
+    )
+    with pytest.raises(CommandError, match="no onboarding 'gibt-es-nicht'"):
+        call_command("export_checklist", "gibt-es-nicht", "--output", str(target))
+    blank = tmp_path / "blank.pdf"
+    call_command("export_checklist", "--blank", "--output", str(blank), stdout=io.StringIO())
+    assert blank.read_bytes().startswith(b"%PDF-")
