@@ -337,3 +337,13 @@ def test_overview_sorts_by_progress(world: World) -> None:
     assert ascending.index("Anfang") < ascending.index("Gewerbeanmeldung")
     assert descending.index("Gewerbeanmeldung") < descending.index("Anfang")
     assert 'aria-sort="descending"' in descending
+
+
+def test_metadata_versions_need_at_least_one_known_version(world: World) -> None:
+    admin = signed_in(world.authority_admin)
+    empty = admin.post(reverse("metadata_versions", args=[SLUG]), {})
+    assert 'id="id_versions_error"' in empty.content.decode()
+    unknown = admin.post(reverse("metadata_versions", args=[SLUG]), {"versions": ["9.9.9"]})
+    assert 'id="id_versions_error"' in unknown.content.decode()
+    world.onboarding.refresh_from_db()
+    assert world.onboarding.metadata_versions == []
