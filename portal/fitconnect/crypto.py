@@ -1,0 +1,342 @@
+"""FIT-Connect cryptography with jwcrypto: keys, JWE, SETs, signed JWS, callback HMAC.
+
+Plain functions without Django, so that the checks, the key tool and the sandbox share
+them. Rules from the domain brief §4 (JWK fields, SETs) and §7 (callback HMAC).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import NameOID
+from jwcrypto import jwe, jwk, jws
+from jwcrypto.common import json_encode
+
+Purpose = Literal["encryption", "signature"]
+Status = Literal["ok", "warning", "failed"]
+
+ALG = {"encryption": "RSA-OAEP-256", "signature": "PS512"}
+KEY_OPS = {"encryption": ["wrapKey"], "signature": ["verify"]}
+MIN_MODULUS_BITS = 4096
+EXPIRY_WARNING = timedelta(days=30)
+SET_TYPE = "secevent+jwt"
+EVENT_PREFIX = "https://schema.fitko.de/fit-connect/events/"
+CALLBACK_MAX_AGE = 300
+
+
+class CryptoError(ValueError):
+    """A token or key that fails the rules; the message is German, for people."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    status: Status
+    rule: str
+    message: str
+
+
+def _b64url_uint(data: str) -> int:
+    padded = data + "=" * (-len(data) % 4)
+    return int.from_bytes(base64.urlsafe_b64decode(padded), "big")
+
+
+def _self_signed_certificate(
+    key: rsa.RSAPrivateKey, common_name: str, purpose: Purpose, days: int
+) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    usage = {
+        "digital_signature": purpose == "signature",
+        "content_commitment": purpose == "signature",
+        "key_encipherment": purpose == "encryption",
+        "data_encipherment": False,
+        "key_agreement": False,
+        "key_cert_sign": False,
+        "crl_sign": False,
+        "encipher_only": False,
+        "decipher_only": False,
+    }
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.KeyUsage(**usage), critical=True)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(
+            key,
+            hashes.SHA512(),
+            rsa_padding=padding.PSS(
+                mgf=padding.MGF1(hashes.SHA512()), salt_length=padding.PSS.DIGEST_LENGTH
+            ),
+        )
+    )
+
+
+def generate_key_pair(
+    purpose: Purpose, common_name: str, *, kid: str | None = None, days: int = 365
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return (public JWK, private JWK) of a new RSA-4096 key with a self-signed x5c."""
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=MIN_MODULUS_BITS)
+    certificate = _self_signed_certificate(private_key, common_name, purpose, days)
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    key = jwk.JWK.from_pem(pem)
+    extra = {
+        "kid": kid or str(uuid.uuid4()),
+        "alg": ALG[purpose],
+        "key_ops": KEY_OPS[purpose],
+        "x5c": [base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()],
+    }
+    private = {**json.loads(key.export_private()), **extra}
+    public = {**json.loads(key.export_public()), **extra}
+    # The private JWK carries the operations of the private half.
+    private["key_ops"] = ["unwrapKey"] if purpose == "encryption" else ["sign"]
+    return public, private
+
+
+def _leaf_certificate(data: dict[str, Any]) -> x509.Certificate:
+    chain = data.get("x5c")
+    if not isinstance(chain, list) or not chain:
+        raise CryptoError("Das Feld x5c mit der Zertifikatskette fehlt.")
+    try:
+        return x509.load_der_x509_certificate(base64.b64decode(chain[0]))
+    except (ValueError, TypeError) as error:
+        raise CryptoError("Das erste Zertifikat in x5c lässt sich nicht lesen.") from error
+
+
+def check_jwk(
+    data: dict[str, Any],
+    purpose: Purpose,
+    *,
+    self_signed_allowed: bool,
+    now: datetime | None = None,
+) -> list[Finding]:
+    """Check a public JWK against FIT-Connect's rules; return one finding per rule."""
+    now = now or datetime.now(UTC)
+    findings: list[Finding] = []
+
+    def add(ok: bool, rule: str, good: str, bad: str, status: Status = "failed") -> None:
+        findings.append(Finding("ok" if ok else status, rule, good if ok else bad))
+
+    try:
+        jwk.JWK(**data)
+    except Exception as error:  # jwcrypto raises several types for malformed keys
+        return [Finding("failed", "jwk", f"Kein gültiger JWK: {error}")]
+    add(data.get("kty") == "RSA", "kty", "kty ist RSA.", f"kty ist {data.get('kty')!r}, erlaubt ist nur RSA.")
+    add(
+        data.get("alg") == ALG[purpose],
+        "alg",
+        f"alg ist {ALG[purpose]}.",
+        f"alg ist {data.get('alg')!r}, erwartet {ALG[purpose]}.",
+    )
+    add(
+        data.get("key_ops") == KEY_OPS[purpose],
+        "key_ops",
+        f"key_ops ist {KEY_OPS[purpose]}.",
+        f"key_ops ist {data.get('key_ops')!r}, erwartet {KEY_OPS[purpose]}.",
+    )
+    add(data.get("e") == "AQAB", "e", "Der Exponent e ist AQAB.", f"Der Exponent e ist {data.get('e')!r}, erwartet AQAB.")
+    bits = _b64url_uint(data["n"]).bit_length() if isinstance(data.get("n"), str) else 0
+    add(
+        bits >= MIN_MODULUS_BITS,
+        "n",
+        f"Der Modulus hat {bits} Bit.",
+        f"Der Modulus hat {bits} Bit, nötig sind mindestens {MIN_MODULUS_BITS}.",
+    )
+    kid = data.get("kid")
+    add(
+        isinstance(kid, str) and 8 <= len(kid) <= 64,
+        "kid",
+        "Die kid hat 8 bis 64 Zeichen.",
+        "Die kid muss 8 bis 64 Zeichen haben.",
+    )
+    try:
+        certificate = _leaf_certificate(data)
+    except CryptoError as error:
+        findings.append(Finding("failed", "x5c", str(error)))
+        return findings
+    findings.append(Finding("ok", "x5c", "Die Zertifikatskette x5c ist vorhanden."))
+    public = certificate.public_key()
+    same = (
+        isinstance(public, rsa.RSAPublicKey)
+        and isinstance(data.get("n"), str)
+        and public.public_numbers().n == _b64url_uint(data["n"])
+        and public.public_numbers().e == _b64url_uint(data.get("e", ""))
+    )
+    add(
+        same,
+        "x5c_key",
+        "Der Schlüssel im Zertifikat stimmt mit n und e überein.",
+        "Der Schlüssel im Zertifikat stimmt nicht mit n und e des JWK überein.",
+    )
+    not_before, not_after = certificate.not_valid_before_utc, certificate.not_valid_after_utc
+    if now < not_before:
+        findings.append(Finding("failed", "validity", f"Das Zertifikat gilt erst ab {not_before:%d.%m.%Y}."))
+    elif now > not_after:
+        findings.append(Finding("failed", "validity", f"Das Zertifikat ist am {not_after:%d.%m.%Y} abgelaufen."))
+    elif not_after - now < EXPIRY_WARNING:
+        days = (not_after - now).days
+        findings.append(
+            Finding("warning", "validity", f"Das Zertifikat läuft in {days} Tagen ab ({not_after:%d.%m.%Y}).")
+        )
+    else:
+        findings.append(Finding("ok", "validity", f"Das Zertifikat gilt bis {not_after:%d.%m.%Y}."))
+    if certificate.issuer == certificate.subject:
+        findings.append(
+            Finding(
+                "warning" if self_signed_allowed else "failed",
+                "self_signed",
+                "Das Zertifikat ist selbst signiert; das ist nur in der Testumgebung erlaubt."
+                if self_signed_allowed
+                else "Das Zertifikat ist selbst signiert; diese Umgebung verlangt V-PKI-Zertifikate.",
+            )
+        )
+    return findings
+
+
+def certificate_expiry(data: dict[str, Any]) -> datetime | None:
+    """Return when the JWK's leaf certificate expires, or None without a readable x5c."""
+    try:
+        return _leaf_certificate(data).not_valid_after_utc
+    except CryptoError:
+        return None
+
+
+def encrypt_jwe(payload: bytes, public_jwk: dict[str, Any], content_type: str | None = None) -> str:
+    """Encrypt for a destination: RSA-OAEP-256 with A256GCM, kid of the destination's key."""
+    header: dict[str, str] = {"alg": "RSA-OAEP-256", "enc": "A256GCM", "kid": public_jwk["kid"]}
+    if content_type:
+        header["cty"] = content_type
+    key = jwk.JWK(**{k: v for k, v in public_jwk.items() if k not in ("key_ops",)})
+    token = jwe.JWE(payload, protected=json_encode(header))
+    token.add_recipient(key)
+    return str(token.serialize(compact=True))
+
+
+def decrypt_jwe(token: str, private_jwk: dict[str, Any]) -> bytes:
+    key = jwk.JWK(**{k: v for k, v in private_jwk.items() if k not in ("key_ops",)})
+    message = jwe.JWE()
+    try:
+        message.deserialize(token, key=key)
+    except Exception as error:
+        raise CryptoError("Die verschlüsselten Daten lassen sich nicht entschlüsseln.") from error
+    return bytes(message.payload)
+
+
+def sign_jws(payload: dict[str, Any], private_jwk: dict[str, Any], typ: str) -> str:
+    key = jwk.JWK(**{k: v for k, v in private_jwk.items() if k not in ("key_ops",)})
+    token = jws.JWS(json.dumps(payload, separators=(",", ":")).encode())
+    token.add_signature(key, alg="PS512", protected={"alg": "PS512", "typ": typ, "kid": private_jwk["kid"]})
+    return str(token.serialize(compact=True))
+
+
+def _header(token: str) -> dict[str, Any]:
+    try:
+        encoded = token.split(".")[0]
+        return json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))  # type: ignore[no-any-return]
+    except (ValueError, IndexError) as error:
+        raise CryptoError("Das Token ist kein gültiges JWS.") from error
+
+
+def verify_jws(token: str, keys: list[dict[str, Any]], typ: str | None = None) -> dict[str, Any]:
+    """Verify a PS512 JWS against the key with its kid; return the payload."""
+    header = _header(token)
+    if header.get("alg") != "PS512":
+        raise CryptoError(f"Das Token ist mit {header.get('alg')!r} statt PS512 signiert.")
+    if typ is not None and header.get("typ") != typ:
+        raise CryptoError(f"Der Typ des Tokens ist {header.get('typ')!r}, erwartet {typ}.")
+    matching = [k for k in keys if k.get("kid") == header.get("kid")]
+    if not matching:
+        raise CryptoError(f"Für die kid {header.get('kid')!r} ist kein Schlüssel bekannt.")
+    key = jwk.JWK(**{k: v for k, v in matching[0].items() if k not in ("key_ops",)})
+    message = jws.JWS()
+    try:
+        message.deserialize(token)
+        message.verify(key, alg="PS512")
+    except Exception as error:
+        raise CryptoError("Die Signatur des Tokens ist ungültig.") from error
+    try:
+        payload = json.loads(message.payload)
+    except ValueError as error:
+        raise CryptoError("Der Inhalt des Tokens ist kein JSON.") from error
+    if not isinstance(payload, dict):
+        raise CryptoError("Der Inhalt des Tokens ist kein JSON-Objekt.")
+    return payload
+
+
+def make_set(
+    *, issuer: str, submission_id: str, case_id: str, event: str, details: dict[str, Any] | None = None,
+    schema_version: str = "1.0.0",
+) -> dict[str, Any]:
+    """Return the payload of a Security Event Token for an event of a submission."""
+    return {
+        "$schema": f"https://schema.fitko.de/fit-connect/set-payload/{schema_version}/set-payload.schema.json",
+        "iss": issuer,
+        "iat": int(time.time()),
+        "jti": str(uuid.uuid4()),
+        "sub": f"submission:{submission_id}",
+        "txn": f"case:{case_id}",
+        "events": {f"{EVENT_PREFIX}{event}": details or {}},
+    }
+
+
+def verify_set(
+    token: str, keys: list[dict[str, Any]], *, submission_id: str, case_id: str
+) -> dict[str, Any]:
+    """Verify a SET's type, PS512 signature, subject and transaction; return its payload."""
+    payload = verify_jws(token, keys, typ=SET_TYPE)
+    if payload.get("sub") != f"submission:{submission_id}":
+        raise CryptoError(f"Das Ereignis betrifft {payload.get('sub')!r}, nicht diese Einreichung.")
+    if payload.get("txn") != f"case:{case_id}":
+        raise CryptoError(f"Das Ereignis gehört zu {payload.get('txn')!r}, nicht zu diesem Vorgang.")
+    events = payload.get("events")
+    if not isinstance(events, dict) or len(events) != 1:
+        raise CryptoError("Ein SET muss genau ein Ereignis enthalten.")
+    return payload
+
+
+def event_name(payload: dict[str, Any]) -> str:
+    """Return the short event name of a verified SET payload, e.g. ``accept-submission``."""
+    (uri,) = payload["events"].keys()
+    return str(uri).removeprefix(EVENT_PREFIX)
+
+
+def sha512_hex(data: bytes) -> str:
+    return hashlib.sha512(data).hexdigest()
+
+
+def callback_signature(secret: str, timestamp: int, body: bytes) -> str:
+    """Return the hex HMAC-SHA-512 of ``<timestamp>.<body>`` with the callback secret."""
+    message = f"{timestamp}.".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha512).hexdigest()
+
+
+def verify_callback(
+    secret: str, timestamp: str, signature: str, body: bytes, *, now: float | None = None
+) -> bool:
+    """Return whether a callback is authentic and at most five minutes old."""
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        return False
+    if abs((now if now is not None else time.time()) - sent) > CALLBACK_MAX_AGE:
+        return False
+    return hmac.compare_digest(callback_signature(secret, sent, body), signature.lower())
