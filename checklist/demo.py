@@ -6,8 +6,18 @@ import uuid
 from datetime import date
 from typing import Any
 
-from checklist import catalogue, services
-from checklist.models import AuditEvent, Environment, EnvironmentRecord, Leistung, Onboarding
+from django.conf import settings
+
+from checklist import catalogue, services, verification
+from checklist.models import (
+    AuditEvent,
+    Environment,
+    EnvironmentRecord,
+    Leistung,
+    Onboarding,
+    RecordEnvironment,
+)
+from portal.fitconnect import demo as fitconnect_demo
 from portal.models import Organisation, User
 
 MUSTERSTADT_ARS = "064350014014"
@@ -36,6 +46,27 @@ def _record(onboarding: Onboarding, environment: Environment) -> None:
         signature_kid=f"sig-{environment.value}-2026",
         certificate_expiry=None if environment == Environment.TEST else date(2028, 6, 30),
     )
+
+
+def _sandbox(onboarding: Onboarding, user: User) -> None:
+    """Record the local sandbox's demo destination and store its demo secrets encrypted."""
+    EnvironmentRecord.objects.create(
+        onboarding=onboarding,
+        environment=RecordEnvironment.SANDBOX,
+        client_id=fitconnect_demo.SUBSCRIBER_CLIENT_ID,
+        destination_id=uuid.UUID(fitconnect_demo.DESTINATION_ID),
+        encryption_kid=fitconnect_demo.ENCRYPTION_KID,
+        signature_kid=fitconnect_demo.SIGNATURE_KID,
+        callback_url=f"{settings.FITCONNECT_SANDBOX_URL}/fachverfahren/callback",
+    )
+    for kind, secret, client_id in (
+        ("subscriber", fitconnect_demo.SUBSCRIBER_CLIENT_SECRET, ""),
+        ("sender", fitconnect_demo.SENDER_CLIENT_SECRET, fitconnect_demo.SENDER_CLIENT_ID),
+        ("callback", fitconnect_demo.CALLBACK_SECRET, ""),
+    ):
+        verification.store_secret(
+            onboarding, RecordEnvironment.SANDBOX, kind, secret, user, client_id=client_id
+        )
 
 
 def _tick(onboarding: Onboarding, step: int, user: User, fraction: float = 1.0) -> None:
@@ -121,6 +152,7 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
         onboarding.save(update_fields=["product", "target_go_live"])
         _step_one(onboarding, GEWERBE)
         _record(onboarding, Environment.TEST)
+        _sandbox(onboarding, clara)
         _tick(onboarding, 2, clara, fraction=0.5)
 
     # Just started: one service recorded.

@@ -24,6 +24,24 @@ class Environment(models.TextChoices):
     PRODUCTION = "production", _("Production")
 
 
+class RecordEnvironment(models.TextChoices):
+    """Environments a provider records and checks: the three of FIT-Connect plus the sandbox."""
+
+    TEST = "test", _("Test")
+    REFERENCE = "reference", _("Reference")
+    PRODUCTION = "production", _("Production")
+    SANDBOX = "sandbox", _("Sandbox (local)")
+
+
+# Checklist items of this environment are ticked by checks against it; the local sandbox
+# stands in for the test environment.
+CHECK_ITEM_ENVIRONMENT = {
+    "test": "test",
+    "reference": "reference",
+    "production": "production",
+    "sandbox": "test",
+}
+
 # The step in which each environment is tested and signed off.
 ENVIRONMENT_STEP = {Environment.TEST: 3, Environment.REFERENCE: 4, Environment.PRODUCTION: 5}
 
@@ -178,7 +196,9 @@ class EnvironmentRecord(models.Model):
     onboarding = models.ForeignKey(
         Onboarding, on_delete=models.CASCADE, related_name="environments"
     )
-    environment = models.CharField(_("environment"), max_length=20, choices=Environment.choices)
+    environment = models.CharField(
+        _("environment"), max_length=20, choices=RecordEnvironment.choices
+    )
     client_id = models.CharField(_("Subscriber client ID"), max_length=200, blank=True)
     destination_id = models.UUIDField(_("Zustellpunkt ID"), null=True, blank=True)
     encryption_kid = models.CharField(_("encryption key ID (kid)"), max_length=64, blank=True)
@@ -213,6 +233,9 @@ class ItemState(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     done_at = models.DateTimeField(null=True, blank=True)
+    done_by_run = models.ForeignKey(
+        "VerificationRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     note = models.TextField(_("note"), blank=True, max_length=2000)
 
     if TYPE_CHECKING:
@@ -307,6 +330,9 @@ class AuditEvent(models.Model):
         SIGNOFF_RETURNED = "signoff_returned", _("Sign-off sent back")
         SIGNOFF_INVALIDATED = "signoff_invalidated", _("Sign-off invalid – check again")
         CATALOGUE_UPDATED = "catalogue_updated", _("Checklist catalogue updated")
+        SECRET_STORED = "secret_stored", _("Secret stored encrypted")
+        SECRET_DELETED = "secret_deleted", _("Stored secret deleted")
+        VERIFICATION_RUN = "verification_run", _("Connection checked")
 
     onboarding = models.ForeignKey(
         Onboarding, on_delete=models.CASCADE, related_name="audit_events"
@@ -326,3 +352,98 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.subject}"
+
+
+class FitConnectEnvironment(models.Model):
+    """Where one FIT-Connect environment lives. Site operators keep this up to date."""
+
+    key = models.CharField(
+        _("environment"), max_length=20, choices=RecordEnvironment.choices, unique=True
+    )
+    token_url = models.URLField(_("token URL"), max_length=300)
+    submission_base = models.URLField(_("Submission API base URL"), max_length=300)
+    api_prefix = models.CharField(_("API version prefix"), max_length=20, default="/v1")
+    routing_base = models.URLField(
+        _("Routing API base URL"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "The reference environment has no Routing API of its own; FITKO points to "
+            "the test or production routing."
+        ),
+    )
+    routing_prefix = models.CharField(_("Routing API version prefix"), max_length=20, default="/v1")
+    ssp_jwks_url = models.URLField(
+        _("JWKS URL of the Self-Service-Portal"),
+        max_length=300,
+        blank=True,
+        help_text=_("Verifies the signed addressing information (destinationSignature)."),
+    )
+    self_signed_allowed = models.BooleanField(_("self-signed certificates allowed"), default=False)
+    test_submission_allowed = models.BooleanField(_("test submissions allowed"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("FIT-Connect environment")
+        verbose_name_plural = _("FIT-Connect environments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.get_key_display()
+
+
+class StoredSecret(models.Model):
+    """A client secret stored encrypted (Fernet) at the user's request. Never shown again."""
+
+    class Kind(models.TextChoices):
+        SUBSCRIBER = "subscriber", _("Subscriber client secret")
+        SENDER = "sender", _("Sender client")
+        CALLBACK = "callback", _("Callback secret")
+
+    onboarding = models.ForeignKey(Onboarding, on_delete=models.CASCADE, related_name="secrets")
+    environment = models.CharField(max_length=20, choices=RecordEnvironment.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    client_id = models.CharField(max_length=200, blank=True)
+    ciphertext = models.TextField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["onboarding", "environment", "kind"], name="stored_secret_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.onboarding} – {self.environment} – {self.kind} (verschlüsselt)"
+
+
+class VerificationRun(models.Model):
+    """One run of the connection checks against one environment, kept as evidence."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        OK = "ok", _("All checks passed")
+        WARNING = "warning", _("Passed with warnings")
+        FAILED = "failed", _("Failed")
+
+    onboarding = models.ForeignKey(
+        Onboarding, on_delete=models.CASCADE, related_name="verification_runs"
+    )
+    environment = models.CharField(max_length=20, choices=RecordEnvironment.choices)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    results = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.onboarding} – {self.environment} – {self.started_at:%Y-%m-%d %H:%M}"

@@ -8,7 +8,15 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
 from checklist import catalogue
-from checklist.models import AuditEvent, Environment, EnvironmentRecord, Leistung, Onboarding
+from checklist.models import (
+    AuditEvent,
+    Environment,
+    EnvironmentRecord,
+    Leistung,
+    Onboarding,
+    RecordEnvironment,
+    StoredSecret,
+)
 from checklist.services import (
     STATUS_LABELS,
     STEP_ENVIRONMENT,
@@ -71,6 +79,12 @@ def describe_subject(event: AuditEvent) -> str:
     if subject.startswith("item:"):
         item = catalogue.load().by_key().get(subject[5:])
         return item.title if item else subject[5:]
+    if subject.startswith("secret:"):
+        _prefix, environment, kind = ([*subject.split(":"), "", ""])[:3]
+        kinds = dict(StoredSecret.Kind.choices)
+        return f"{RecordEnvironment(environment).label}: {kinds.get(kind, kind)}"
+    if subject.startswith("run:"):
+        return _("Connection check %(env)s") % {"env": RecordEnvironment(subject[4:]).label}
     if subject.startswith("signoff:"):
         return _("Sign-off %(env)s") % {"env": Environment(subject[8:]).label}
     parts = subject.split(".")
@@ -80,5 +94,5 @@ def describe_subject(event: AuditEvent) -> str:
         label = _("Service %(key)s") % {"key": parts[1]}
         return f"{label}: {_field_label(Leistung, parts[2])}" if len(parts) == 3 else label
     if parts[0] == "environment" and len(parts) == 3:
-        return f"{Environment(parts[1]).label}: {_field_label(EnvironmentRecord, parts[2])}"
+        return f"{RecordEnvironment(parts[1]).label}: {_field_label(EnvironmentRecord, parts[2])}"
     return subject

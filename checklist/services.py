@@ -69,6 +69,7 @@ class ItemView:
     automatic: bool
     done_by: str = ""
     done_at: datetime | None = None
+    by_check: bool = False
 
 
 @dataclass
@@ -156,13 +157,17 @@ class OnboardingState:
                     done_at=signoff.decided_at,
                 )
             return ItemView(item, state, False, automatic=True)
+        done_by = ""
+        if state.done:
+            done_by = _("connection check") if state.done_by_run_id else str(state.done_by or "")
         return ItemView(
             item,
             state,
             state.done,
             automatic=False,
-            done_by=str(state.done_by or "") if state.done else "",
+            done_by=done_by,
             done_at=state.done_at if state.done else None,
+            by_check=bool(state.done and state.done_by_run_id),
         )
 
     # Steps and progress -----------------------------------------------------------------
@@ -444,7 +449,8 @@ def set_item_done(onboarding: Onboarding, item: Item, done: bool, actor: User) -
     state.done = done
     state.done_by = actor if done else None
     state.done_at = timezone.now() if done else None
-    state.save(update_fields=["done", "done_by", "done_at"])
+    state.done_by_run = None
+    state.save(update_fields=["done", "done_by", "done_at", "done_by_run"])
     action = AuditEvent.Action.ITEM_TICKED if done else AuditEvent.Action.ITEM_UNTICKED
     audit(onboarding, actor, action, f"item:{item.key}", not done, done, item.step)
     refresh_signoffs(onboarding, actor)

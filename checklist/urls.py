@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from checklist import views
+from checklist import verification_views, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("neu/", views.create, name="onboarding_create"),
     path("leere-checkliste.pdf", views.blank_pdf, name="blank_pdf"),
+    path("schluessel/", verification_views.key_tool, name="key_tool"),
+    path("schluessel/pruefen/", verification_views.jwk_validator, name="jwk_validator"),
     path("<slug:slug>/", views.detail, name="onboarding_detail"),
     path("<slug:slug>/bearbeiten/", views.edit, name="onboarding_edit"),
     path("<slug:slug>/schritt/<int:number>/", views.step_page, name="step"),
@@ -42,4 +44,24 @@ urlpatterns = [
     ),
     path("<slug:slug>/protokoll/", views.audit_trail, name="audit_trail"),
     path("<slug:slug>/checkliste.pdf", views.onboarding_pdf, name="onboarding_pdf"),
+    path(
+        "<slug:slug>/pruefung/<str:environment>/",
+        verification_views.verify_start,
+        name="verify_start",
+    ),
+    path(
+        "<slug:slug>/pruefung/lauf/<int:run_id>/<str:check>/",
+        verification_views.verify_step,
+        name="verify_step",
+    ),
+    path(
+        "<slug:slug>/pruefungen/<int:run_id>/",
+        verification_views.verify_run,
+        name="verify_run",
+    ),
+    path(
+        "<slug:slug>/pruefung/<str:environment>/geheimnis/<str:kind>/loeschen/",
+        verification_views.secret_delete,
+        name="secret_delete",
+    ),
 ]

@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import catalogue, export, services
+from checklist import catalogue, export, services, verification
 from checklist.access import Participation, get_onboarding_for_user, onboardings_for
 from checklist.catalogue import Item
 from checklist.forms import (
@@ -30,6 +30,7 @@ from checklist.forms import (
     NoteForm,
     OnboardingForm,
     SendBackForm,
+    VerifyForm,
 )
 from checklist.models import (
     ENVIRONMENT_STEP,
@@ -268,6 +269,22 @@ def _step_context(participation: Participation, number: int) -> dict[str, Any]:
             "next_step": number + 1 if number < 5 else None,
         }
     )
+    if number in verification.STEP_ENVIRONMENTS:
+        runs = verification.last_runs(onboarding)
+        panels = []
+        for env in verification.STEP_ENVIRONMENTS[number]:
+            stored = verification.stored_secrets(onboarding, env)
+            panels.append(
+                {
+                    "environment": env,
+                    "record": state.records.get(env),
+                    "stored": stored,
+                    "form": VerifyForm(stored=set(stored), production=env == "production"),
+                    "last_run": runs.get(env),
+                    "read_only": env == "production",
+                }
+            )
+        context["verify_panels"] = panels
     if number == 1:
         context["leistungen"] = state.leistungen
         context["metadata_form"] = MetadataVersionsForm(

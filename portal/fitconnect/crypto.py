@@ -140,7 +140,12 @@ def check_jwk(
         jwk.JWK(**data)
     except Exception as error:  # jwcrypto raises several types for malformed keys
         return [Finding("failed", "jwk", f"Kein gültiger JWK: {error}")]
-    add(data.get("kty") == "RSA", "kty", "kty ist RSA.", f"kty ist {data.get('kty')!r}, erlaubt ist nur RSA.")
+    add(
+        data.get("kty") == "RSA",
+        "kty",
+        "kty ist RSA.",
+        f"kty ist {data.get('kty')!r}, erlaubt ist nur RSA.",
+    )
     add(
         data.get("alg") == ALG[purpose],
         "alg",
@@ -153,7 +158,12 @@ def check_jwk(
         f"key_ops ist {KEY_OPS[purpose]}.",
         f"key_ops ist {data.get('key_ops')!r}, erwartet {KEY_OPS[purpose]}.",
     )
-    add(data.get("e") == "AQAB", "e", "Der Exponent e ist AQAB.", f"Der Exponent e ist {data.get('e')!r}, erwartet AQAB.")
+    add(
+        data.get("e") == "AQAB",
+        "e",
+        "Der Exponent e ist AQAB.",
+        f"Der Exponent e ist {data.get('e')!r}, erwartet AQAB.",
+    )
     bits = _b64url_uint(data["n"]).bit_length() if isinstance(data.get("n"), str) else 0
     add(
         bits >= MIN_MODULUS_BITS,
@@ -189,13 +199,21 @@ def check_jwk(
     )
     not_before, not_after = certificate.not_valid_before_utc, certificate.not_valid_after_utc
     if now < not_before:
-        findings.append(Finding("failed", "validity", f"Das Zertifikat gilt erst ab {not_before:%d.%m.%Y}."))
+        findings.append(
+            Finding("failed", "validity", f"Das Zertifikat gilt erst ab {not_before:%d.%m.%Y}.")
+        )
     elif now > not_after:
-        findings.append(Finding("failed", "validity", f"Das Zertifikat ist am {not_after:%d.%m.%Y} abgelaufen."))
+        findings.append(
+            Finding("failed", "validity", f"Das Zertifikat ist am {not_after:%d.%m.%Y} abgelaufen.")
+        )
     elif not_after - now < EXPIRY_WARNING:
         days = (not_after - now).days
         findings.append(
-            Finding("warning", "validity", f"Das Zertifikat läuft in {days} Tagen ab ({not_after:%d.%m.%Y}).")
+            Finding(
+                "warning",
+                "validity",
+                f"Das Zertifikat läuft in {days} Tagen ab ({not_after:%d.%m.%Y}).",
+            )
         )
     else:
         findings.append(Finding("ok", "validity", f"Das Zertifikat gilt bis {not_after:%d.%m.%Y}."))
@@ -206,7 +224,8 @@ def check_jwk(
                 "self_signed",
                 "Das Zertifikat ist selbst signiert; das ist nur in der Testumgebung erlaubt."
                 if self_signed_allowed
-                else "Das Zertifikat ist selbst signiert; diese Umgebung verlangt V-PKI-Zertifikate.",
+                else "Das Zertifikat ist selbst signiert; diese Umgebung verlangt "
+                "V-PKI-Zertifikate.",
             )
         )
     return findings
@@ -244,7 +263,9 @@ def decrypt_jwe(token: str, private_jwk: dict[str, Any]) -> bytes:
 def sign_jws(payload: dict[str, Any], private_jwk: dict[str, Any], typ: str) -> str:
     key = jwk.JWK(**{k: v for k, v in private_jwk.items() if k not in ("key_ops",)})
     token = jws.JWS(json.dumps(payload, separators=(",", ":")).encode())
-    token.add_signature(key, alg="PS512", protected={"alg": "PS512", "typ": typ, "kid": private_jwk["kid"]})
+    token.add_signature(
+        key, alg="PS512", protected={"alg": "PS512", "typ": typ, "kid": private_jwk["kid"]}
+    )
     return str(token.serialize(compact=True))
 
 
@@ -283,7 +304,12 @@ def verify_jws(token: str, keys: list[dict[str, Any]], typ: str | None = None) -
 
 
 def make_set(
-    *, issuer: str, submission_id: str, case_id: str, event: str, details: dict[str, Any] | None = None,
+    *,
+    issuer: str,
+    submission_id: str,
+    case_id: str,
+    event: str,
+    details: dict[str, Any] | None = None,
     schema_version: str = "1.0.0",
 ) -> dict[str, Any]:
     """Return the payload of a Security Event Token for an event of a submission."""
@@ -306,7 +332,9 @@ def verify_set(
     if payload.get("sub") != f"submission:{submission_id}":
         raise CryptoError(f"Das Ereignis betrifft {payload.get('sub')!r}, nicht diese Einreichung.")
     if payload.get("txn") != f"case:{case_id}":
-        raise CryptoError(f"Das Ereignis gehört zu {payload.get('txn')!r}, nicht zu diesem Vorgang.")
+        raise CryptoError(
+            f"Das Ereignis gehört zu {payload.get('txn')!r}, nicht zu diesem Vorgang."
+        )
     events = payload.get("events")
     if not isinstance(events, dict) or len(events) != 1:
         raise CryptoError("Ein SET muss genau ein Ereignis enthalten.")

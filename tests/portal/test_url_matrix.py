@@ -57,6 +57,19 @@ STEP2_ITEM = "step2.client"
 STEP5_ITEM = "step5.terms_of_use"
 
 
+def _run(world: World, finished: bool) -> int:
+    from django.utils import timezone
+
+    from checklist.models import VerificationRun
+
+    run = VerificationRun.objects.create(
+        onboarding=world.onboarding,
+        environment="test",
+        finished_at=timezone.now() if finished else None,
+    )
+    return run.pk
+
+
 def _leistung(world: World) -> int:
     return world.onboarding.leistungen.get().pk
 
@@ -212,6 +225,30 @@ CASES: dict[str, Case] = {
         "get", lambda w: reverse("onboarding_pdf", args=[SLUG]), participants(200, 200)
     ),
     "blank_pdf": Case("get", lambda w: reverse("blank_pdf"), everyone(200, anonymous=LOGIN)),
+    "verify_start": Case(
+        "post",
+        lambda w: reverse("verify_start", args=[SLUG, "test"]),
+        participants(403, 200),  # no secret given: the form explains what is missing
+    ),
+    "verify_step": Case(
+        "post",
+        lambda w: reverse("verify_step", args=[SLUG, _run(w, finished=False), "token"]),
+        participants(403, 200),  # without the encrypted secrets: "please start again"
+    ),
+    "verify_run": Case(
+        "get",
+        lambda w: reverse("verify_run", args=[SLUG, _run(w, finished=True)]),
+        participants(200, 200),
+    ),
+    "secret_delete": Case(
+        "post",
+        lambda w: reverse("secret_delete", args=[SLUG, "test", "subscriber"]),
+        participants(403, 302),
+    ),
+    "key_tool": Case("get", lambda w: reverse("key_tool"), everyone(200, anonymous=LOGIN)),
+    "jwk_validator": Case(
+        "post", lambda w: reverse("jwk_validator"), everyone(200, anonymous=LOGIN)
+    ),
     "audit_trail": Case(
         "get", lambda w: reverse("audit_trail", args=[SLUG]), participants(200, 200)
     ),

@@ -1,0 +1,95 @@
+"""Run the FIT-Connect connection checks of an onboarding from the shell.
+
+Secrets come from stored (encrypted) secrets, from the environment variables
+FITCONNECT_SUBSCRIBER_SECRET, FITCONNECT_SENDER_ID, FITCONNECT_SENDER_SECRET and
+FITCONNECT_CALLBACK_SECRET, or from a prompt; never from arguments.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from checklist import verification
+from checklist.models import Onboarding, RecordEnvironment
+
+SYMBOLS = {
+    "ok": "✔ ok      ",
+    "warning": "! Warnung ",
+    "failed": "✘ Fehler  ",
+    "skipped": "– übersprungen",
+}
+ENVIRONMENT_VARIABLES = {
+    "subscriber_secret": "FITCONNECT_SUBSCRIBER_SECRET",
+    "sender_id": "FITCONNECT_SENDER_ID",
+    "sender_secret": "FITCONNECT_SENDER_SECRET",
+    "callback_secret": "FITCONNECT_CALLBACK_SECRET",
+}
+
+
+class Command(BaseCommand):
+    help = "Check an onboarding's FIT-Connect connection; exits 1 if a check fails."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("onboarding", help="slug or numeric id")
+        parser.add_argument(
+            "--environment", required=True, choices=[e.value for e in RecordEnvironment]
+        )
+        parser.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        reference: str = options["onboarding"]
+        lookup = {"pk": int(reference)} if reference.isdigit() else {"slug": reference}
+        onboarding = Onboarding.objects.filter(**lookup).first()
+        if onboarding is None:
+            raise CommandError(f"There is no onboarding {reference!r}.")
+        environment = options["environment"]
+        record = onboarding.environments.filter(environment=environment).first()
+        if record is None or not record.client_id or not record.destination_id:
+            raise CommandError(
+                f"The {environment} environment of {onboarding.slug} has no client ID or "
+                "Zustellpunkt ID recorded."
+            )
+        provided = {k: os.environ[v] for k, v in ENVIRONMENT_VARIABLES.items() if os.environ.get(v)}
+        credentials = verification.credentials_for(onboarding, environment, provided)
+        if not credentials.subscriber_secret:
+            if not sys.stdin.isatty():
+                raise CommandError(
+                    "No Subscriber client secret: store it in the portal or set "
+                    "FITCONNECT_SUBSCRIBER_SECRET."
+                )
+            provided["subscriber_secret"] = getpass.getpass(
+                "Client secret of the Subscriber client: "
+            )
+            credentials = verification.credentials_for(onboarding, environment, provided)
+        run = verification.start_run(onboarding, environment, None)
+        checker = verification.verification(onboarding, environment, credentials)
+        for result in checker.run(verification.checks_for(environment)):
+            verification.add_result(run, result)
+            if not options["json"]:
+                self.stdout.write(f"{SYMBOLS[result.status]} {result.title}: {result.message}")
+                for line in result.details:
+                    self.stdout.write(f"             {line}")
+        verification.finish_run(run, None)
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "onboarding": onboarding.slug,
+                        "environment": environment,
+                        "status": run.status,
+                        "results": run.results,
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                    default=str,
+                )
+            )
+        if any(r["status"] == "failed" for r in run.results):
+            raise CommandError("At least one check failed.", returncode=1)
