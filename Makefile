@@ -39,7 +39,9 @@ run: $(VENV)/.installed compilemessages
 	@mkdir -p var
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) seed_demo
-	@echo "The portal runs on http://127.0.0.1:8000 – stop it with Ctrl+C."
+	@echo "The portal runs on http://127.0.0.1:8000, the FIT-Connect sandbox on http://127.0.0.1:8765 – stop both with Ctrl+C."
+	@$(MANAGE) fitconnect_sandbox --state-file var/sandbox-state.json & sandbox=$$!; \
+	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000
 
 # System packages the tests need: Chromium for browser tests, poppler-utils for PDF text,

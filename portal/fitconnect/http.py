@@ -98,6 +98,7 @@ class Client:
     connect_timeout: float = 5.0
     total_timeout: float = 15.0
     retries: int = 2
+    backoff: float = 0.5
     transport: httpx.BaseTransport | None = None
     _started: float = field(default_factory=time.monotonic)
     _client: httpx.Client | None = None
@@ -144,7 +145,7 @@ class Client:
                 if not error.evidence.get("retryable") or attempt == attempts - 1:
                     raise
                 last_error = error
-                time.sleep(min(0.5 * (attempt + 1), max(self.remaining(), 0)))
+                time.sleep(min(self.backoff * (attempt + 1), max(self.remaining(), 0)))
                 continue
             if response.status == 429:
                 wait = _rate_limit_wait(response.headers)
@@ -164,7 +165,7 @@ class Client:
                 return response
             if response.status >= 500 and method == "GET" and attempt < attempts - 1:
                 last_error = _status_error(response)
-                time.sleep(min(0.5 * (attempt + 1), max(self.remaining(), 0)))
+                time.sleep(min(self.backoff * (attempt + 1), max(self.remaining(), 0)))
                 continue
             raise _status_error(response)
         assert last_error is not None  # noqa: S101 - the loop always sets it before exhausting
