@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -10,6 +11,7 @@ from django.test import Client
 
 from checklist import catalogue, services
 from checklist.models import Leistung, Onboarding
+from portal.fitconnect.sandbox import Sandbox
 from portal.models import Membership, Organisation, User
 
 PASSWORD = "Ein-sicheres-Passwort-2026"
@@ -124,6 +126,16 @@ def make_onboarding(
         regions=["064350014014"],
     )
     return onboarding
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """The local FIT-Connect stand-in on a free loopback port, shared by the session."""
+    state_file = tmp_path_factory.mktemp("fitconnect") / "sandbox-state.json"
+    box = Sandbox(state_file=state_file, process_delay=0.05)
+    box.start(port=0)
+    yield box
+    box.stop()
 
 
 @pytest.fixture

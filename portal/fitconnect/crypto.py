@@ -51,8 +51,46 @@ def _b64url_uint(data: str) -> int:
     return int.from_bytes(base64.urlsafe_b64decode(padded), "big")
 
 
-def _self_signed_certificate(
-    key: rsa.RSAPrivateKey, common_name: str, purpose: Purpose, days: int
+@dataclass(frozen=True)
+class CertificateAuthority:
+    """A certificate authority that issues leaf certificates (the sandbox's stand-in V-PKI)."""
+
+    key: rsa.RSAPrivateKey
+    certificate: x509.Certificate
+
+    @classmethod
+    def create(cls, common_name: str, days: int = 3650) -> CertificateAuthority:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=MIN_MODULUS_BITS)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        now = datetime.now(UTC)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=days))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .sign(key, hashes.SHA512(), rsa_padding=_pss())
+        )
+        return cls(key, certificate)
+
+
+def _pss() -> padding.PSS:
+    return padding.PSS(mgf=padding.MGF1(hashes.SHA512()), salt_length=padding.PSS.DIGEST_LENGTH)
+
+
+def _der_b64(certificate: x509.Certificate) -> str:
+    return base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
+
+
+def _leaf_certificate_for(
+    key: rsa.RSAPrivateKey,
+    common_name: str,
+    purpose: Purpose,
+    days: int,
+    issuer: CertificateAuthority | None,
 ) -> x509.Certificate:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.now(UTC)
@@ -70,29 +108,33 @@ def _self_signed_certificate(
     return (
         x509.CertificateBuilder()
         .subject_name(name)
-        .issuer_name(name)
+        .issuer_name(issuer.certificate.subject if issuer else name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.KeyUsage(**usage), critical=True)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(
-            key,
-            hashes.SHA512(),
-            rsa_padding=padding.PSS(
-                mgf=padding.MGF1(hashes.SHA512()), salt_length=padding.PSS.DIGEST_LENGTH
-            ),
-        )
+        .sign(issuer.key if issuer else key, hashes.SHA512(), rsa_padding=_pss())
     )
 
 
 def generate_key_pair(
-    purpose: Purpose, common_name: str, *, kid: str | None = None, days: int = 365
+    purpose: Purpose,
+    common_name: str,
+    *,
+    kid: str | None = None,
+    days: int = 365,
+    issuer: CertificateAuthority | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Return (public JWK, private JWK) of a new RSA-4096 key with a self-signed x5c."""
+    """Return (public JWK, private JWK) of a new RSA-4096 key with its certificate in x5c.
+
+    Without an issuer the certificate is self-signed (allowed in the test environment);
+    with one, x5c holds the chain: leaf first, then the issuer's certificate.
+    """
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=MIN_MODULUS_BITS)
-    certificate = _self_signed_certificate(private_key, common_name, purpose, days)
+    certificate = _leaf_certificate_for(private_key, common_name, purpose, days, issuer)
+    chain = [_der_b64(certificate)] + ([_der_b64(issuer.certificate)] if issuer else [])
     pem = private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -103,7 +145,7 @@ def generate_key_pair(
         "kid": kid or str(uuid.uuid4()),
         "alg": ALG[purpose],
         "key_ops": KEY_OPS[purpose],
-        "x5c": [base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()],
+        "x5c": chain,
     }
     private = {**json.loads(key.export_private()), **extra}
     public = {**json.loads(key.export_public()), **extra}

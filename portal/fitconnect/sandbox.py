@@ -25,8 +25,8 @@ apply to whatever path they prefix; the others alter only their own function.
 from __future__ import annotations
 
 import base64
-import hmac
 import heapq
+import hmac
 import itertools
 import json
 import logging
@@ -46,7 +46,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwcrypto import jwk
+from jwcrypto import jwe, jwk, jws
 
 from portal.fitconnect import crypto, demo
 
@@ -95,10 +95,11 @@ FAULT_MODES = ("slow", "slow-<seconds>", *HTTP_FAULTS, *FUNCTION_FAULTS)
 _SLOW = re.compile(r"slow(?:-(\d{1,3}(?:\.\d{1,3})?))?")
 _FAULT_PREFIX = re.compile(r"/fault/([^/]+)(/.*)?")
 
-# Patterns of routing-api.yaml; JSON Schema patterns are searched, not anchored implicitly.
-_LEIKA = re.compile(r"^99\d{12}$", re.ASCII)
-_AGS = re.compile(r"^(\d{2}|\d{3}|\d{5}|\d{8})$", re.ASCII)
-_ARS = re.compile(r"^(\d{2}|\d{3}|\d{5}|\d{9}|\d{12})$", re.ASCII)
+# Patterns of routing-api.yaml, used with search() like JSON Schema; ECMA's "$" is "\Z" here
+# (Python's "$" would also match before a trailing newline).
+_LEIKA = re.compile(r"^99\d{12}\Z", re.ASCII)
+_AGS = re.compile(r"^(\d{2}|\d{3}|\d{5}|\d{8})\Z", re.ASCII)
+_ARS = re.compile(r"^(\d{2}|\d{3}|\d{5}|\d{9}|\d{12})\Z", re.ASCII)
 _AREA_ID = re.compile(r"^\d{1,}", re.ASCII)
 # The same language as the spec's ``^(\*?([^\*]{2,})\*?)*$`` without its nested quantifier,
 # which backtracks exponentially on a long term that fails to match.
@@ -343,6 +344,7 @@ def _nested(data: Any, *keys: str) -> Any:
 
 # --- keys -----------------------------------------------------------------------------------
 
+STATE_VERSION = 2
 _KEY_SPECS: dict[str, tuple[crypto.Purpose, str, str]] = {
     "auth": ("signature", "FIT-Connect Sandbox Auth", AUTH_KID),
     "zustelldienst": ("signature", "FIT-Connect Sandbox Zustelldienst", ZUSTELLDIENST_KID),
@@ -361,6 +363,8 @@ def _read_keys(state_file: Path | None) -> dict[str, KeyPair]:
         logger.warning("Ignoring unreadable sandbox state file %s", state_file)
         return {}
     keys: dict[str, KeyPair] = {}
+    if json.loads(state_file.read_text(encoding="utf-8")).get("version") != STATE_VERSION:
+        return {}  # keys of an older layout are generated anew
     for name, (_, _, kid) in _KEY_SPECS.items():
         pair = stored.get(name)
         if isinstance(pair, dict) and _nested(pair, "public", "kid") == kid:
@@ -371,7 +375,7 @@ def _read_keys(state_file: Path | None) -> dict[str, KeyPair]:
 def _write_keys(state_file: Path, keys: dict[str, KeyPair]) -> None:
     state_file.parent.mkdir(parents=True, exist_ok=True)
     data = {
-        "version": 1,
+        "version": STATE_VERSION,
         "keys": {n: {"public": k.public, "private": k.private} for n, k in keys.items()},
     }
     temporary = state_file.with_name(state_file.name + ".tmp")
@@ -386,10 +390,18 @@ def load_keys(state_file: Path | None) -> dict[str, KeyPair]:
     missing = [name for name in _KEY_SPECS if name not in keys]
     if missing:
         started = time.monotonic()
+        # The destination's certificates come from a sandbox CA, as production ones come
+        # from the V-PKI: the chain in x5c is leaf plus CA, and the leaf is not self-signed.
+        authority = (
+            crypto.CertificateAuthority.create("FIT-Connect Sandbox CA")
+            if {"encryption", "signature"} & set(missing)
+            else None
+        )
 
         def generate(name: str) -> KeyPair:
             purpose, common_name, kid = _KEY_SPECS[name]
-            return KeyPair(*crypto.generate_key_pair(purpose, common_name, kid=kid))
+            issuer = authority if name in ("encryption", "signature") else None
+            return KeyPair(*crypto.generate_key_pair(purpose, common_name, kid=kid, issuer=issuer))
 
         with ThreadPoolExecutor(max_workers=len(missing)) as pool:
             keys.update(zip(missing, pool.map(generate, missing), strict=True))
@@ -409,6 +421,47 @@ def _weak_key() -> KeyPair:
     )
     key = jwk.JWK.from_pem(pem)
     return KeyPair(json.loads(key.export_public()), json.loads(key.export_private()))
+
+
+def _private_jwk(data: dict[str, Any]) -> jwk.JWK:
+    """Return a cached jwcrypto key for one of the sandbox's own private JWKs.
+
+    ``crypto.sign_jws`` and ``crypto.decrypt_jwe`` rebuild the key and re-validate the
+    RSA-4096 private key on every call (about 0.4 s each); the sandbox signs and decrypts
+    often, so it keeps the loaded keys and skips the check for keys it generated itself.
+    """
+    cache_key = f"{data.get('kid')}:{data.get('n')}"
+    with _KEY_CACHE_LOCK:
+        key = _KEY_CACHE.get(cache_key)
+        if key is None:
+            key = jwk.JWK(**{k: v for k, v in data.items() if k != "key_ops"})
+            key.unsafe_skip_rsa_key_validation = True
+            _KEY_CACHE[cache_key] = key
+        return key
+
+
+def _sign(payload: dict[str, Any], private: dict[str, Any], typ: str) -> str:
+    """Sign like ``crypto.sign_jws`` (PS512, header alg/typ/kid) with a cached key."""
+    token = jws.JWS(json.dumps(payload, separators=(",", ":")).encode())
+    header = {"alg": "PS512", "typ": typ, "kid": private["kid"]}
+    token.add_signature(_private_jwk(private), alg="PS512", protected=header)
+    return str(token.serialize(compact=True))
+
+
+def _decrypt(token: str, private: dict[str, Any]) -> bytes:
+    """Decrypt like ``crypto.decrypt_jwe`` with a cached key."""
+    message = jwe.JWE()
+    try:
+        message.deserialize(token, key=_private_jwk(private))
+    except Exception as error:  # jwcrypto raises several types for bad tokens
+        raise crypto.CryptoError(
+            "Die verschlüsselten Daten lassen sich nicht entschlüsseln."
+        ) from error
+    return bytes(message.payload)
+
+
+_KEY_CACHE: dict[str, jwk.JWK] = {}
+_KEY_CACHE_LOCK = threading.Lock()
 
 
 # --- the server -----------------------------------------------------------------------------
@@ -774,7 +827,7 @@ class Sandbox:
             "exp": now + TOKEN_LIFETIME,
             "jti": str(uuid.uuid4()),
         }
-        token = crypto.sign_jws(claims, self.keys["auth"].private, typ="JWT")
+        token = _sign(claims, self.keys["auth"].private, typ="JWT")
         reply = _json(
             200,
             {
@@ -831,18 +884,21 @@ class Sandbox:
     # --- Submission API ---
 
     def _submission_api(self, call: Call, path: str) -> Reply:
+        one = r"/submissions/(?P<s>[^/]+)"
+        attachment = one + r"/attachments/(?P<a>[^/]+)"
+        events = r"/cases/(?P<c>[^/]+)/events"
         routes: list[tuple[str, str, _Handler, Role | Literal["any"] | None]] = [
             ("GET", r"/destinations/(?P<d>[^/]+)", self._get_destination, None),
             ("GET", r"/destinations/(?P<d>[^/]+)/keys/(?P<kid>[^/]+)", self._get_key, None),
             ("POST", r"/submissions", self._create_submission, "sender"),
             ("GET", r"/submissions", self._list_submissions, "subscriber"),
-            ("PUT", r"/submissions/(?P<s>[^/]+)", self._submit, "sender"),
-            ("GET", r"/submissions/(?P<s>[^/]+)", self._get_submission, "subscriber"),
-            ("PUT", r"/submissions/(?P<s>[^/]+)/attachments/(?P<a>[^/]+)", self._put_attachment, "sender"),
-            ("GET", r"/submissions/(?P<s>[^/]+)/attachments/(?P<a>[^/]+)", self._get_attachment, "subscriber"),
-            ("GET", r"/cases/(?P<c>[^/]+)/events", self._get_events, "any"),
-            ("POST", r"/cases/(?P<c>[^/]+)/events", self._post_event, "subscriber"),
-        ]  # fmt: skip
+            ("PUT", one, self._submit, "sender"),
+            ("GET", one, self._get_submission, "subscriber"),
+            ("PUT", attachment, self._put_attachment, "sender"),
+            ("GET", attachment, self._get_attachment, "subscriber"),
+            ("GET", events, self._get_events, "any"),
+            ("POST", events, self._post_event, "subscriber"),
+        ]
         allowed = []
         for method, pattern, handler, role in routes:
             match = re.fullmatch(pattern, path)
@@ -959,7 +1015,7 @@ class Sandbox:
             case_id=str(uuid.uuid4()),
             destination_id=destination.destination_id,
             sender=client.client_id,
-            service_type={"name": service_type["name"], "identifier": identifier},
+            service_type={"name": _nested(service_type, "name"), "identifier": identifier},
             announced=list(announced),
             reject=call.fault == "reject",
         )
@@ -969,7 +1025,7 @@ class Sandbox:
         return _json(201, submission.ids())
 
     def _own_submission(self, call: Call, client: Client, submission_id: str) -> Submission | Reply:
-        """Return a submission the client may see: its sender, or a subscriber of its destination."""
+        """Return a submission its sender, or a subscriber of its destination, may see."""
         with self._lock:
             submission = self._submissions.get(submission_id)
         if submission is None:
@@ -1051,9 +1107,7 @@ class Sandbox:
                 event="submit-submission",
                 details={"authenticationTags": tags},
             )
-            token = crypto.sign_jws(
-                payload, self.keys["zustelldienst"].private, typ=crypto.SET_TYPE
-            )
+            token = _sign(payload, self.keys["zustelldienst"].private, typ=crypto.SET_TYPE)
             submission.events.append(Event(token, payload))
             destination = self._destinations.get(submission.destination_id)
             if destination is not None and destination.simulated:
@@ -1068,7 +1122,7 @@ class Sandbox:
         if isinstance(paging, Reply):
             return paging
         offset, limit = paging
-        wanted = call.query.get("destinationId", [None])[0]
+        wanted = call.query.get("destinationId", [""])[0] or None
         with self._lock:
             open_ones = [
                 s.ids()
@@ -1140,9 +1194,7 @@ class Sandbox:
                     self._weak = _weak_key()
                 weak = self._weak.private
             tokens = [
-                crypto.sign_jws(
-                    e.payload, {**weak, "kid": _header(e.token).get("kid")}, typ=crypto.SET_TYPE
-                )
+                _sign(e.payload, {**weak, "kid": _header(e.token).get("kid")}, typ=crypto.SET_TYPE)
                 for e in events
             ]
         else:
@@ -1219,6 +1271,7 @@ class Sandbox:
             if destination is None or not destination.simulated or submission.status != SUBMITTED:
                 return
         problems, tags = self._review(submission, destination)
+        details: dict[str, Any]
         if problems:
             event, details = "reject-submission", {"problems": problems}
         else:
@@ -1231,7 +1284,7 @@ class Sandbox:
             details=details,
         )
         assert destination.signature_private is not None  # noqa: S101 - simulated
-        token = crypto.sign_jws(payload, destination.signature_private, typ=crypto.SET_TYPE)
+        token = _sign(payload, destination.signature_private, typ=crypto.SET_TYPE)
         error = self._record_subscriber_event(submission, token)
         if error is not None:
             logger.info("The simulated Fachverfahren could not record its event: %s", error)
@@ -1257,7 +1310,7 @@ class Sandbox:
         metadata_token = submission.encrypted_metadata or ""
         tags: dict[str, Any] = {"metadata": _last_segment(metadata_token), "attachments": {}}
         try:
-            metadata = json.loads(crypto.decrypt_jwe(metadata_token, private))
+            metadata = json.loads(_decrypt(metadata_token, private))
         except (crypto.CryptoError, ValueError):
             problem("encryption-issue", "Entschlüsselungsfehler", "Metadaten unlesbar.", "metadata")
             return problems, tags
@@ -1272,15 +1325,15 @@ class Sandbox:
         if submission.encrypted_data is not None:
             tags["data"] = _last_segment(submission.encrypted_data)
             try:
-                data = crypto.decrypt_jwe(submission.encrypted_data, private)
+                data = _decrypt(submission.encrypted_data, private)
             except crypto.CryptoError:
                 problem("encryption-issue", "Entschlüsselungsfehler", "Fachdaten unlesbar.", "data")
             else:
                 self._review_data(submission, destination, data, data_info, problem)
         elif data_info is not None:
             problem("missing-data", "Fachdaten fehlen", "Metadaten nennen Fachdaten.", "data")
-        for attachment_id, token in submission.attachments.items():
-            tags["attachments"][attachment_id] = _last_segment(token)
+        for attachment_id, uploaded in submission.attachments.items():
+            tags["attachments"][attachment_id] = _last_segment(uploaded)
         described = _nested(metadata, "contentStructure", "attachments")
         for item in described if isinstance(described, list) else []:
             attachment_id = str(_nested(item, "attachmentId"))
@@ -1290,7 +1343,7 @@ class Sandbox:
                 problem("missing-attachment", "Anlage fehlt", "Anlage nicht hochgeladen.", instance)
                 continue
             try:
-                content = crypto.decrypt_jwe(token, private)
+                content = _decrypt(token, private)
             except crypto.CryptoError:
                 problem("encryption-issue", "Entschlüsselungsfehler", "Anlage unlesbar.", instance)
                 continue
@@ -1376,9 +1429,13 @@ class Sandbox:
     def _routing(self, call: Call) -> Reply:
         headers = self._rate_headers(count=True)
         if headers["RateLimit-Remaining"] == "0":
-            reply = _json(
-                429, {"type": ROUTING_PROBLEMS + "too-many-requests", "title": "Zu viele Anfragen", "status": 429}
-            )  # fmt: skip
+            title = "Zu viele Anfragen"
+            problem = {
+                "type": ROUTING_PROBLEMS + "too-many-requests",
+                "title": title,
+                "status": 429,
+            }
+            reply = _json(429, problem)
             reply.headers.update({"Retry-After": headers["RateLimit-Reset"], **headers})
             return reply
         handlers = {
@@ -1427,9 +1484,10 @@ class Sandbox:
         if isinstance(paging, Reply):
             return paging
         offset, limit = paging
-        found = [] if call.fault == "no-route" else self._find_routes(
-            LEIKA_PREFIX + values["leikaKey"], area_name, values[area_name]
-        )  # fmt: skip
+        found: list[dict[str, Any]] = []
+        if call.fault != "no-route":
+            identifier = LEIKA_PREFIX + values["leikaKey"]
+            found = self._find_routes(identifier, area_name, values[area_name])
         page = found[offset : offset + limit]
         return _json(
             200, {"count": len(page), "offset": offset, "totalCount": len(found), "routes": page}
@@ -1498,7 +1556,7 @@ class Sandbox:
             "iat": int(time.time()),
             "jti": str(uuid.uuid4()),
         }
-        signature = crypto.sign_jws(payload, self.keys["ssp"].private, typ="jwt")
+        signature = _sign(payload, self.keys["ssp"].private, typ="jwt")
         with self._lock:
             self._signatures[cache_key] = signature
         return signature
@@ -1552,7 +1610,7 @@ def _paging(call: Call, *, routing: bool = False) -> tuple[int, int] | Reply:
             value = int(given[0])
         except ValueError:
             value = -1
-        if len(given) > 1 or not given[0].lstrip("-").isdigit() or not low <= value <= high:
+        if len(given) > 1 or not re.fullmatch(r"-?[0-9]+", given[0]) or not low <= value <= high:
             detail = f"{name} muss eine ganze Zahl von {low} bis {high} sein."
             prefix = ROUTING_PROBLEMS if routing else SUBMISSION_PROBLEMS
             return _problem(
@@ -1619,24 +1677,27 @@ class _Server6(_Server):
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK add about 40 ms to every answer.
+    disable_nagle_algorithm = True
     server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+    def do_GET(self) -> None:
         self._dispatch()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._dispatch()
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._dispatch()
 
-    def do_PATCH(self) -> None:  # noqa: N802
+    def do_PATCH(self) -> None:
         self._dispatch()
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._dispatch()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Silence http.server's own log: it would print query strings."""
 
     def _dispatch(self) -> None:
