@@ -29,6 +29,7 @@ MAX_TOKEN_LIFETIME = 1800
 LEIKA_URN = "urn:de:fim:leika:leistung:"
 GEBIET_URN = "urn:de:bund:destatis:bevoelkerungsstatistik:schluessel:rs:"
 CALLBACK_TYPE = "https://schema.fitko.de/fit-connect/submission-api/callbacks/new-submissions"
+SHAPE = "Die Antwort hat nicht den erwarteten Aufbau: "
 METADATA_SCHEMA = "https://schema.fitko.de/fit-connect/metadata/{version}/metadata.schema.json"
 
 
@@ -111,11 +112,13 @@ CHECK_ORDER = tuple(CHECK_TITLES)
 class Failed(Exception):
     """Ends a check with status failed (or warning) and a German message."""
 
-    def __init__(self, message: str, status: Status = "failed", **evidence: Any) -> None:
+    def __init__(
+        self, message: str, status: Status = "failed", evidence: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
-        self.evidence = evidence
+        self.evidence = dict(evidence or {})
 
 
 def decode_jwt_claims(token: str) -> dict[str, Any]:
@@ -210,7 +213,9 @@ class Verification:
         body = response.json_object("Die Token-Antwort")
         token = body.get("access_token")
         if not isinstance(token, str):
-            raise Failed("Die Token-Antwort enthält kein access_token.", **response.evidence())
+            raise Failed(
+                f"{SHAPE}Die Token-Antwort enthält kein access_token.", evidence=response.evidence()
+            )
         self._cache[key] = (token, response.evidence() | {"expires_in": body.get("expires_in")})
         return self._cache[key]  # type: ignore[no-any-return]
 
@@ -262,7 +267,8 @@ class Verification:
             keys = body.get("keys")
             if not isinstance(keys, list) or not all(isinstance(k, dict) for k in keys):
                 raise Failed(
-                    f"{what} enthält keine Liste von Schlüsseln (keys).", **response.evidence()
+                    f"{SHAPE}{what} enthält keine Liste von Schlüsseln (keys).",
+                    evidence=response.evidence(),
                 )
             self._cache[cache_key] = (keys, response.evidence())
         return self._cache[cache_key]  # type: ignore[no-any-return]
@@ -293,7 +299,7 @@ class Verification:
                 "Das Token enthält keinen Scope zum Empfangen von Einreichungen "
                 f"({RECEIVE_SCOPE} oder subscribe:destination:…). Ist der Client vom Typ "
                 "Subscriber und einem Zustellpunkt zugeordnet?",
-                **evidence,
+                evidence=evidence,
             )
         if lifetime <= 0 or lifetime > MAX_TOKEN_LIFETIME:
             return (
@@ -333,7 +339,8 @@ class Verification:
         services = destination.get("services", destination.get("publicServices"))
         if not isinstance(services, list):
             raise Failed(
-                "Der Zustellpunkt enthält keine Liste von Leistungen (services).", **evidence
+                f"{SHAPE}Der Zustellpunkt enthält keine Liste von Leistungen (services).",
+                evidence=evidence,
             )
         by_identifier = {str(s.get("identifier")): s for s in services if isinstance(s, dict)}
         for service in self.expected.services:
@@ -455,12 +462,12 @@ class Verification:
         algs = [str(k.get("alg")) for k in keys]
         evidence = evidence | {"kids": [k.get("kid") for k in keys], "algs": algs}
         if not keys:
-            raise Failed("Das JWKS des Zustelldienstes enthält keine Schlüssel.", **evidence)
+            raise Failed("Das JWKS des Zustelldienstes enthält keine Schlüssel.", evidence=evidence)
         if any(alg != "PS512" for alg in algs):
             raise Failed(
                 f"Das JWKS des Zustelldienstes enthält Schlüssel mit {', '.join(algs)}; "
                 "erwartet PS512.",
-                **evidence,
+                evidence=evidence,
             )
         return (
             "ok",
@@ -495,7 +502,8 @@ class Verification:
             routes = body.get("routes")
             if not isinstance(routes, list):
                 raise Failed(
-                    "Die Antwort der Routing API enthält keine Liste routes.", **response.evidence()
+                    f"{SHAPE}Die Antwort der Routing API enthält keine Liste routes.",
+                    evidence=response.evidence(),
                 )
             ours = [
                 r
@@ -523,7 +531,9 @@ class Verification:
                 continue
             signature = ours[0].get("destinationSignature")
             if not isinstance(signature, str):
-                raise Failed("Der Routing-Eintrag enthält keine destinationSignature.", **entry)
+                raise Failed(
+                    "Der Routing-Eintrag enthält keine destinationSignature.", evidence=entry
+                )
             if not ssp_keys:
                 worst = "failed" if worst == "failed" else "warning"
                 details.append(
@@ -667,11 +677,15 @@ class Verification:
             ).json_object("Das Ereignisprotokoll")
             entries = log.get("eventLog")
             if not isinstance(entries, list):
-                raise Failed("Das Ereignisprotokoll enthält keine Liste eventLog.", **evidence)
+                raise Failed(
+                    f"{SHAPE}Das Ereignisprotokoll enthält keine Liste eventLog.", evidence=evidence
+                )
             events = []
             for token in entries:
                 if not isinstance(token, str):
-                    raise Failed("Ein Eintrag im Ereignisprotokoll ist kein SET.", **evidence)
+                    raise Failed(
+                        "Ein Eintrag im Ereignisprotokoll ist kein SET.", evidence=evidence
+                    )
                 issuer_is_destination = self._set_issuer(token) == self.expected.destination_id
                 keys = (
                     [signature_key]
@@ -698,7 +712,7 @@ class Verification:
                     f"Das Fachverfahren hat die Testeinreichung nicht innerhalb von "
                     f"{self.submission_timeout:g} s angenommen oder zurückgewiesen. Holt es "
                     "Einreichungen ab?",
-                    **(evidence | {"events": events}),
+                    evidence=(evidence | {"events": events}),
                 )
             time.sleep(self.poll_interval)
         evidence |= {"events": events, "duration_s": round(time.monotonic() - started, 1)}

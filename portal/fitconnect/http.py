@@ -278,6 +278,11 @@ def _status_error(response: Response) -> FitConnectError:
     detail = _problem_detail(response)
     if detail:
         message = f"{message} Meldung des Dienstes: {detail}"
+    elif "html" in response.headers.get("content-type", ""):
+        message = (
+            f"{message} Statt JSON kam eine HTML-Seite zurück – vermutlich die Fehlerseite "
+            "eines Proxys."
+        )
     return FitConnectError(message, response.evidence())
 
 

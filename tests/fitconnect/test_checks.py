@@ -1,0 +1,285 @@
+"""The seven checks run with the real httpx client against the sandbox over loopback HTTP."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from portal.fitconnect import demo
+from portal.fitconnect.checks import (
+    CHECK_ORDER,
+    Credentials,
+    Expected,
+    ExpectedService,
+    Target,
+    Verification,
+)
+from portal.fitconnect.sandbox import Sandbox, urls
+
+EXPECTED = Expected(
+    destination_id=demo.DESTINATION_ID,
+    encryption_kid=demo.ENCRYPTION_KID,
+    signature_kid=demo.SIGNATURE_KID,
+    callback_url="",
+    services=tuple(
+        ExpectedService(
+            key=s["key"],
+            name=s["name"],
+            schema_uri=s["schema_uri"],
+            mime_type=s["mime_type"],
+            regions=tuple(demo.REGIONS),
+            reply_channels=s["reply_channels"],
+        )
+        for s in demo.SERVICES
+    ),
+    metadata_versions=tuple(demo.METADATA_VERSIONS),
+)
+CREDENTIALS = Credentials(
+    subscriber_id=demo.SUBSCRIBER_CLIENT_ID,
+    subscriber_secret=demo.SUBSCRIBER_CLIENT_SECRET,
+    sender_id=demo.SENDER_CLIENT_ID,
+    sender_secret=demo.SENDER_CLIENT_SECRET,
+    callback_secret=demo.CALLBACK_SECRET,
+)
+
+
+def target(base: str, environment: str = "sandbox", fault: str = "", **changes: Any) -> Target:
+    prefix = f"{base}/fault/{fault}" if fault else base
+    endpoints = urls(prefix)
+    plain = urls(base)
+    values: dict[str, Any] = {
+        "environment": environment,
+        "label": environment,
+        "token_url": plain["token_url"],
+        "submission_base": plain["submission_base"],
+        "routing_base": plain["routing_base"],
+        "ssp_jwks_url": plain["ssp_jwks_url"],
+        "self_signed_allowed": True,
+        "allow_private_addresses": True,
+    }
+    values.update(changes)
+    if fault:
+        values = {
+            k: endpoints.get(k, v) if k in changes.get("_faulty", ()) else v
+            for k, v in values.items()
+        }
+    values.pop("_faulty", None)
+    return Target(**values)
+
+
+def verify(
+    sandbox: Sandbox, t: Target | None = None, expected: Expected = EXPECTED, **options: Any
+) -> Verification:
+    callback = urls(sandbox.base)["callback_url"]
+    return Verification(
+        target=t or target(sandbox.base),
+        expected=replace(expected, callback_url=expected.callback_url or callback),
+        credentials=options.pop("credentials", CREDENTIALS),
+        submission_timeout=options.pop("submission_timeout", 10),
+        poll_interval=0.1,
+        **options,
+    )
+
+
+def faulty(sandbox: Sandbox, fault: str, *names: str) -> Target:
+    """Return a target whose named endpoints go through the sandbox's fault prefix."""
+    plain = urls(sandbox.base)
+    broken = urls(f"{sandbox.base}/fault/{fault}")
+    values = {
+        k: broken[k] if k in names else plain[k]
+        for k in ("token_url", "submission_base", "routing_base", "ssp_jwks_url")
+    }
+    return Target(
+        environment="sandbox",
+        label="Sandbox",
+        self_signed_allowed=True,
+        allow_private_addresses=True,
+        **values,
+    )
+
+
+def test_a_full_run_against_the_sandbox_passes_all_seven_checks(sandbox: Sandbox) -> None:
+    results = list(verify(sandbox).run())
+    assert [r.check for r in results] == list(CHECK_ORDER)
+    assert {r.check: r.status for r in results} == dict.fromkeys(CHECK_ORDER, "ok"), [
+        (r.check, r.message, r.details) for r in results if r.status != "ok"
+    ]
+    by_name = {r.check: r for r in results}
+    assert by_name["token"].evidence["lifetime_s"] == 1800
+    assert by_name["token"].evidence["status"] == 200
+    assert all(row["match"] for row in by_name["destination"].evidence["diff"])
+    events = [e["event"] for e in by_name["submission"].evidence["events"]]
+    assert events[0] == "submit-submission"
+    assert events[-1] == "accept-submission"
+    assert by_name["submission"].evidence["submission_id"]
+    assert len(by_name["callback"].evidence["callbacks"]) == 3
+    for result in results:
+        assert "duration_ms" in str(result.evidence) or result.check == "keys"
+
+
+def test_secrets_never_appear_in_results(sandbox: Sandbox) -> None:
+    text = repr([r.as_dict() for r in verify(sandbox).run()])
+    for secret in (demo.SUBSCRIBER_CLIENT_SECRET, demo.SENDER_CLIENT_SECRET, demo.CALLBACK_SECRET):
+        assert secret not in text
+    assert "access_token" not in text
+
+
+def test_wrong_client_secret_gives_401_message(sandbox: Sandbox) -> None:
+    result = verify(
+        sandbox, credentials=replace(CREDENTIALS, subscriber_secret="falsch")
+    ).run_check("token")
+    assert result.status == "failed"
+    assert "Anmeldung abgelehnt (HTTP 401)" in result.message
+
+
+@pytest.mark.parametrize(
+    ("fault", "names", "check", "text"),
+    [
+        ("401", ("token_url",), "token", "HTTP 401"),
+        ("403", ("submission_base",), "destination", "Zugriff verweigert (HTTP 403)"),
+        ("404", ("submission_base",), "destination", "Nicht gefunden (HTTP 404)"),
+        ("500", ("submission_base",), "destination", "internen Fehler gemeldet (HTTP 500)"),
+        ("429", ("token_url",), "token", "Zu viele Anfragen (HTTP 429)"),
+        ("html", ("submission_base",), "destination", "HTML-Seite"),
+        ("html-200", ("token_url",), "token", "HTML-Seite"),
+        ("malformed", ("submission_base",), "destination", "kein gültiges JSON"),
+        ("wrong-shape", ("submission_base",), "destination", "nicht den erwarteten Aufbau"),
+        ("huge", ("submission_base",), "jwks", "größer als 1 MB"),
+        ("close", ("token_url",), "token", "ohne gültige Antwort beendet"),
+        (
+            "wrong-key",
+            ("submission_base",),
+            "keys",
+            "Mindestens ein Schlüssel erfüllt die Vorgaben nicht",
+        ),
+        ("bad-set", ("submission_base",), "submission", "Signatur des Tokens ist ungültig"),
+        ("reject", ("submission_base",), "submission", "zurückgewiesen (reject-submission)"),
+        ("inactive", ("submission_base",), "destination", "weicht in 1 Punkt(en)"),
+        ("no-route", ("routing_base",), "routing", "noch nicht vollständig"),
+    ],
+)
+def test_every_fault_gives_a_clear_german_message(
+    sandbox: Sandbox, fault: str, names: tuple[str, ...], check: str, text: str
+) -> None:
+    result = verify(sandbox, faulty(sandbox, fault, *names)).run_check(check)
+    assert result.status in ("failed", "warning")
+    assert text in result.message + " ".join(result.details), (result.message, result.details)
+
+
+def test_an_empty_route_in_test_explains_the_manual_entry(sandbox: Sandbox) -> None:
+    result = verify(sandbox, faulty(sandbox, "no-route", "routing_base")).run_check("routing")
+    assert result.status == "warning"
+    assert "fit-connect-support@fjd.de" in " ".join(result.details)
+    prod = replace(faulty(sandbox, "no-route", "routing_base"), environment="production")
+    assert verify(sandbox, prod).run_check("routing").status == "failed"
+
+
+def test_a_slow_service_times_out_within_the_check_limit(sandbox: Sandbox) -> None:
+    result = verify(sandbox, faulty(sandbox, "slow-5", "token_url"), check_timeout=1.5).run_check(
+        "token"
+    )
+    assert result.status == "failed"
+    assert "Zeitüberschreitung" in result.message
+    assert result.evidence["check_duration_ms"] < 4000
+
+
+def test_connection_refused_and_tls_errors(sandbox: Sandbox) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    refused = replace(target(sandbox.base), token_url=f"http://127.0.0.1:{port}/token")
+    result = verify(sandbox, refused).run_check("token")
+    assert "Verbindung abgelehnt" in result.message
+    tls = replace(
+        target(sandbox.base), token_url=sandbox.base.replace("http://", "https://") + "/token"
+    )
+    result = verify(sandbox, tls).run_check("token")
+    assert "TLS-Verbindung" in result.message
+
+
+def test_recorded_values_that_differ_are_listed_field_by_field(sandbox: Sandbox) -> None:
+    service = replace(
+        EXPECTED.services[0],
+        schema_uri="https://schema.fitko.de/fim/s00000114_1.1.schema.json",
+        reply_channels={},
+    )
+    expected = replace(
+        EXPECTED, services=(service, *EXPECTED.services[1:]), metadata_versions=("2.1.0",)
+    )
+    result = verify(sandbox, expected=expected).run_check("destination")
+    assert result.status == "failed"
+    fields = {row["field"] for row in result.evidence["diff"] if not row["match"]}
+    assert fields == {
+        "Leistung 99050035001000: Schema",
+        "Leistung 99050035001000: Antwortkanäle",
+        "metadataVersions",
+    }
+
+
+def test_production_never_sends_a_test_submission(sandbox: Sandbox) -> None:
+    prod = replace(target(sandbox.base), environment="production", test_submission_allowed=False)
+    result = verify(sandbox, prod).run_check("submission")
+    assert result.status == "skipped"
+    assert "Produktivumgebung" in result.message
+
+
+def test_self_signed_keys_warn_in_test_and_fail_where_forbidden(sandbox: Sandbox) -> None:
+    # The sandbox's keys are CA-issued; a self-signed destination shows the rule.
+    from portal.fitconnect import crypto
+
+    public_enc, private_enc = crypto.generate_key_pair("encryption", "Selbst", kid="self-enc-0001")
+    public_sig, private_sig = crypto.generate_key_pair("signature", "Selbst", kid="self-sig-0001")
+    destination = "0b6f0d3e-9a56-4b0e-8d6e-7c1e2f3a4b5c"
+    sandbox.add_destination(
+        destination_id=destination,
+        services=demo.SERVICES,
+        regions=demo.REGIONS,
+        encryption_key=public_enc,
+        signature_key=public_sig,
+        encryption_private_key=private_enc,
+        signature_private_key=private_sig,
+    )
+    sandbox.add_client(
+        "self-subscriber", "self-secret", role="subscriber", destinations=(destination,)
+    )
+    expected = replace(
+        EXPECTED,
+        destination_id=destination,
+        encryption_kid="self-enc-0001",
+        signature_kid="self-sig-0001",
+    )
+    creds = replace(CREDENTIALS, subscriber_id="self-subscriber", subscriber_secret="self-secret")
+    assert (
+        verify(sandbox, expected=expected, credentials=creds).run_check("keys").status == "warning"
+    )
+    strict = replace(target(sandbox.base), self_signed_allowed=False)
+    assert (
+        verify(sandbox, strict, expected=expected, credentials=creds).run_check("keys").status
+        == "failed"
+    )
+
+
+def test_callback_that_accepts_tampered_requests_fails(sandbox: Sandbox) -> None:
+    accepting = f"{sandbox.base}/fault/html-200/fachverfahren/callback"
+    result = verify(sandbox, expected=replace(EXPECTED, callback_url=accepting)).run_check(
+        "callback"
+    )
+    assert result.status == "failed"
+    assert any("manipuliert" in line for line in result.details)
+
+
+def test_callback_to_private_addresses_is_refused_unless_allowed(sandbox: Sandbox) -> None:
+    strict = replace(target(sandbox.base), allow_private_addresses=False)
+    result = verify(sandbox, strict).run_check("callback")
+    assert result.status == "failed"
+    assert "interne Adresse" in result.message
+
+
+def test_missing_sender_credentials_skip_the_submission(sandbox: Sandbox) -> None:
+    result = verify(
+        sandbox, credentials=replace(CREDENTIALS, sender_id="", sender_secret="")
+    ).run_check("submission")
+    assert result.status == "skipped"
