@@ -46,13 +46,12 @@ CREDENTIALS = Credentials(
 )
 
 
-def target(base: str, environment: str = "sandbox", fault: str = "", **changes: Any) -> Target:
-    prefix = f"{base}/fault/{fault}" if fault else base
-    endpoints = urls(prefix)
+def target(base: str, **changes: Any) -> Target:
+    """Return the sandbox as a FIT-Connect environment, with some settings changed."""
     plain = urls(base)
     values: dict[str, Any] = {
-        "environment": environment,
-        "label": environment,
+        "environment": "sandbox",
+        "label": "Sandbox",
         "token_url": plain["token_url"],
         "submission_base": plain["submission_base"],
         "routing_base": plain["routing_base"],
@@ -60,14 +59,7 @@ def target(base: str, environment: str = "sandbox", fault: str = "", **changes: 
         "self_signed_allowed": True,
         "allow_private_addresses": True,
     }
-    values.update(changes)
-    if fault:
-        values = {
-            k: endpoints.get(k, v) if k in changes.get("_faulty", ()) else v
-            for k, v in values.items()
-        }
-    values.pop("_faulty", None)
-    return Target(**values)
+    return Target(**(values | changes))
 
 
 def verify(
