@@ -9,8 +9,8 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from checklist import catalogue
-from checklist.models import Comment, Environment, Onboarding
+from checklist import catalogue, verification
+from checklist.models import Comment, Environment, Onboarding, RecordEnvironment
 from checklist.pdf import render_html_to_pdf
 from checklist.presentation import step_cards
 from checklist.services import OnboardingState
@@ -62,9 +62,11 @@ def record_context(
         }
         for environment in Environment
     ]
+    runs = verification.last_runs(onboarding)
     return {
         "onboarding": onboarding,
         "state": state,
+        "runs": [(RecordEnvironment(env).label, run) for env, run in runs.items()],
         "steps": steps,
         "overall": state.overall(),
         "current_step": state.current_step(),

@@ -253,9 +253,7 @@ def key_tool(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "kids": (public_enc["kid"], public_sig["kid"]),
             }
         )
-    response = render(request, "checklist/key_tool.html", context)
-    response["Cache-Control"] = "no-store"
-    return response
+    return render(request, "checklist/key_tool.html", context)
 
 
 @login_required

@@ -39,6 +39,7 @@ from checklist.models import (
     EnvironmentRecord,
     Leistung,
     Onboarding,
+    RecordEnvironment,
 )
 from checklist.presentation import describe_subject, step_cards
 from checklist.steps import GUIDE_URL, STEPS
@@ -291,7 +292,7 @@ def _step_context(participation: Participation, number: int) -> dict[str, Any]:
             initial={"versions": onboarding.metadata_versions}
         )
     if number == 2:
-        context["records"] = [(env, state.records.get(env)) for env in Environment]
+        context["records"] = [(env, state.records.get(env)) for env in RecordEnvironment]
     return context
 
 

@@ -85,3 +85,22 @@ def test_demo_onboardings_show_every_stage(db: None) -> None:
     }
     assert sorted(steps.values()) == [1, 2, 4, 5]
     assert Onboarding.objects.filter(authority__slug="landkreis-beispiel").count() == 1
+
+
+def test_demo_onboarding_is_ready_for_the_sandbox(db: None) -> None:
+    from checklist import verification
+    from checklist.models import Onboarding
+    from portal.fitconnect import demo
+
+    run()
+    gewerbe = Onboarding.objects.get(slug="musterstadt-gewerbe")
+    record = gewerbe.environments.get(environment="sandbox")
+    assert str(record.destination_id) == demo.DESTINATION_ID
+    credentials = verification.credentials_for(gewerbe, "sandbox")
+    assert credentials.subscriber_secret == demo.SUBSCRIBER_CLIENT_SECRET
+    assert credentials.sender_id == demo.SENDER_CLIENT_ID
+    assert credentials.callback_secret == demo.CALLBACK_SECRET
+    expected = verification.expected_for(gewerbe, "sandbox")
+    assert [(s.key, s.reply_channels) for s in expected.services] == [
+        (s["key"], s["reply_channels"]) for s in sorted(demo.SERVICES, key=lambda s: s["key"])
+    ]

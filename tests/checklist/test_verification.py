@@ -1,0 +1,276 @@
+"""The "Verbindung prüfen" panel, stored secrets, bound checklist items and the command."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from checklist.models import (
+    AuditEvent,
+    EnvironmentRecord,
+    FitConnectEnvironment,
+    ItemState,
+    Leistung,
+    StoredSecret,
+    VerificationRun,
+)
+from portal.fitconnect import demo, secrets
+from portal.fitconnect.sandbox import Sandbox, urls
+from tests.conftest import World
+
+SLUG = "musterstadt-gewerbe"
+SECRETS = (demo.SUBSCRIBER_CLIENT_SECRET, demo.SENDER_CLIENT_SECRET, demo.CALLBACK_SECRET)
+FORM = {
+    "subscriber_secret": demo.SUBSCRIBER_CLIENT_SECRET,
+    "sender_id": demo.SENDER_CLIENT_ID,
+    "sender_secret": demo.SENDER_CLIENT_SECRET,
+    "callback_secret": demo.CALLBACK_SECRET,
+    "handling": "once",
+}
+
+
+@pytest.fixture
+def sandboxed(world: World, sandbox: Sandbox, settings: Any, base: str = "") -> World:
+    """Point the Sandbox environment at the test sandbox and record its demo destination."""
+    settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES = True
+    settings.FITCONNECT_SUBMISSION_TIMEOUT = 10
+    point_sandbox_at(sandbox.base)
+    onboarding = world.onboarding
+    onboarding.leistungen.all().delete()
+    for service in demo.SERVICES:
+        channels = service["reply_channels"]
+        Leistung.objects.create(
+            onboarding=onboarding,
+            key=service["key"],
+            name=service["name"],
+            schema_kind="fim",
+            schema_uri=service["schema_uri"],
+            mime_type=service["mime_type"],
+            regions=list(demo.REGIONS),
+            reply_email="eMail" in channels,
+            email_pgp=channels.get("eMail", {}).get("usePgp", False),
+            reply_elster="elster" in channels,
+        )
+    onboarding.metadata_versions = list(demo.METADATA_VERSIONS)
+    onboarding.save()
+    EnvironmentRecord.objects.create(
+        onboarding=onboarding,
+        environment="sandbox",
+        client_id=demo.SUBSCRIBER_CLIENT_ID,
+        destination_id=demo.DESTINATION_ID,
+        encryption_kid=demo.ENCRYPTION_KID,
+        signature_kid=demo.SIGNATURE_KID,
+        callback_url=urls(sandbox.base)["callback_url"],
+    )
+    return world
+
+
+def point_sandbox_at(base: str, token_base: str | None = None) -> None:
+    endpoints = urls(base)
+    FitConnectEnvironment.objects.filter(key="sandbox").update(
+        token_url=urls(token_base or base)["token_url"],
+        submission_base=endpoints["submission_base"],
+        routing_base=endpoints["routing_base"],
+        ssp_jwks_url=endpoints["ssp_jwks_url"],
+    )
+
+
+def provider(world: World) -> Client:
+    client = Client()
+    client.force_login(world.provider_staff)
+    return client
+
+
+def test_a_run_without_javascript_passes_stores_evidence_and_ticks_bound_items(
+    sandboxed: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        response = provider(sandboxed).post(
+            reverse("verify_start", args=[SLUG, "sandbox"]), FORM, follow=True
+        )
+    html = response.content.decode()
+    assert "Alle Prüfungen bestanden" in html
+    run = VerificationRun.objects.get()
+    assert run.status == "ok"
+    assert [r["check"] for r in run.results] == [
+        "token",
+        "destination",
+        "keys",
+        "jwks",
+        "routing",
+        "submission",
+        "callback",
+    ]
+    states = {
+        s.key: s
+        for s in ItemState.objects.filter(onboarding=sandboxed.onboarding, key__startswith="step3.")
+    }
+    for key in (
+        "step3.token",
+        "step3.destination",
+        "step3.keys",
+        "step3.submission",
+        "step3.callback",
+        "step3.routing",
+    ):
+        assert states[key].done, key
+        assert states[key].done_by_run == run
+        assert states[key].done_by is None
+    assert "Abgehakt durch die Verbindungsprüfung" in html
+    assert not StoredSecret.objects.exists()  # "nur für diese Prüfung"
+    # secrets appear nowhere: not in the page, the run, the audit trail or the log
+    evidence = repr(run.results) + html + caplog.text
+    evidence += repr(list(AuditEvent.objects.values_list("old_value", "new_value")))
+    for secret in SECRETS:
+        assert secret not in evidence
+
+
+def test_stored_secrets_are_encrypted_reused_and_never_shown(sandboxed: World) -> None:
+    client = provider(sandboxed)
+    client.post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM | {"handling": "store"})
+    stored = StoredSecret.objects.get(kind="subscriber")
+    assert demo.SUBSCRIBER_CLIENT_SECRET not in stored.ciphertext
+    assert secrets.decrypt(stored.ciphertext) == demo.SUBSCRIBER_CLIENT_SECRET
+    assert StoredSecret.objects.get(kind="sender").client_id == demo.SENDER_CLIENT_ID
+    page = client.get(reverse("step", args=[SLUG, 3])).content.decode()
+    assert "Verschlüsselt gespeichert am" in page
+    for secret in SECRETS:
+        assert secret not in page
+    # a second run needs no typing at all
+    client.post(reverse("verify_start", args=[SLUG, "sandbox"]), {"handling": "once"})
+    assert VerificationRun.objects.first().status == "ok"  # type: ignore[union-attr]
+    client.post(reverse("secret_delete", args=[SLUG, "sandbox", "subscriber"]))
+    assert not StoredSecret.objects.filter(kind="subscriber").exists()
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {AuditEvent.Action.SECRET_STORED, AuditEvent.Action.SECRET_DELETED} <= actions
+
+
+def test_without_a_secret_the_form_says_what_is_missing(sandboxed: World) -> None:
+    response = provider(sandboxed).post(
+        reverse("verify_start", args=[SLUG, "sandbox"]), {"handling": "once"}
+    )
+    assert 'id="id_subscriber_secret_error"' in response.content.decode()
+    assert not VerificationRun.objects.exists()
+
+
+def test_htmx_runs_one_check_per_request_until_the_summary(sandboxed: World) -> None:
+    client = provider(sandboxed)
+    hx = {"hx-request": "true"}
+    response = client.post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM, headers=hx)
+    html = response.content.decode()
+    seen = []
+    for _ in range(8):
+        match = re.search(
+            r'hx-post="([^"]+)" hx-trigger="load"[^>]*hx-vals=\'\{"carry": "([^"]+)"\}\'', html
+        )
+        if match is None:
+            break
+        for secret in SECRETS:
+            assert secret not in html  # the carried secrets are encrypted
+        seen.append(match.group(1).rstrip("/").rsplit("/", 1)[-1])
+        html = client.post(match.group(1), {"carry": match.group(2)}, headers=hx).content.decode()
+    assert seen == ["token", "destination", "keys", "jwks", "routing", "submission", "callback"]
+    assert "portal-result--summary" in html
+    assert 'hx-swap-oob="true"' in html  # ticked items and progress update in place
+    assert VerificationRun.objects.get().status == "ok"
+
+
+def test_a_failed_run_reopens_the_items_it_had_ticked(sandboxed: World, sandbox: Sandbox) -> None:
+    client = provider(sandboxed)
+    client.post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM)
+    assert ItemState.objects.get(onboarding=sandboxed.onboarding, key="step3.token").done
+    point_sandbox_at(sandbox.base, token_base=f"{sandbox.base}/fault/401")
+    response = client.post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM, follow=True)
+    assert "Anmeldung abgelehnt (HTTP 401)" in response.content.decode()
+    assert not ItemState.objects.get(onboarding=sandboxed.onboarding, key="step3.token").done
+    assert VerificationRun.objects.first().status == "failed"  # type: ignore[union-attr]
+
+
+def test_the_authority_sees_results_but_cannot_run_checks(sandboxed: World) -> None:
+    provider(sandboxed).post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM)
+    authority = Client()
+    authority.force_login(sandboxed.authority_staff)
+    page = authority.get(reverse("step", args=[SLUG, 3])).content.decode()
+    assert "Letzte Prüfung am" in page
+    assert reverse("verify_start", args=[SLUG, "sandbox"]) not in page
+    assert authority.post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM).status_code == 403
+    run = VerificationRun.objects.get()
+    assert authority.get(reverse("verify_run", args=[SLUG, run.pk])).status_code == 200
+
+
+def test_command_prints_each_check_and_exits_non_zero_on_a_fault(
+    sandboxed: World, sandbox: Sandbox
+) -> None:
+    from checklist import verification
+
+    for kind, secret in (
+        ("subscriber", demo.SUBSCRIBER_CLIENT_SECRET),
+        ("sender", demo.SENDER_CLIENT_SECRET),
+        ("callback", demo.CALLBACK_SECRET),
+    ):
+        verification.store_secret(
+            sandboxed.onboarding,
+            "sandbox",
+            kind,
+            secret,
+            sandboxed.provider_staff,
+            client_id=demo.SENDER_CLIENT_ID if kind == "sender" else "",
+        )
+    out = io.StringIO()
+    call_command("verify_onboarding", SLUG, "--environment", "sandbox", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert len([line for line in lines if line.startswith("✔ ok")]) == 7
+    for secret in SECRETS:
+        assert secret not in out.getvalue()
+    point_sandbox_at(f"{sandbox.base}/fault/500")
+    with pytest.raises(CommandError) as error:
+        call_command("verify_onboarding", SLUG, "--environment", "sandbox", stdout=io.StringIO())
+    assert error.value.returncode == 1
+    json_out = io.StringIO()
+    point_sandbox_at(sandbox.base)
+    call_command(
+        "verify_onboarding",
+        str(sandboxed.onboarding.pk),
+        "--environment",
+        "sandbox",
+        "--json",
+        stdout=json_out,
+    )
+    assert '"status": "ok"' in json_out.getvalue()
+
+
+def test_command_refuses_unknown_onboardings_and_unrecorded_environments(world: World) -> None:
+    with pytest.raises(CommandError, match="no onboarding"):
+        call_command("verify_onboarding", "gibt-es-nicht", "--environment", "test")
+    with pytest.raises(CommandError, match="no client ID"):
+        call_command("verify_onboarding", SLUG, "--environment", "test")
+
+
+def test_production_panel_offers_read_only_checks(world: World) -> None:
+    page = provider(world).get(reverse("step", args=[SLUG, 5])).content.decode()
+    assert "nur lesende Prüfungen" in page
+    assert 'name="sender_secret"' not in page
+
+
+def test_pdf_shows_the_last_run_without_secrets(sandboxed: World, tmp_path: Any) -> None:
+    import subprocess
+
+    from checklist import export
+
+    provider(sandboxed).post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM)
+    target = tmp_path / "record.pdf"
+    target.write_bytes(export.export_record(sandboxed.onboarding, None))
+    text = subprocess.run(
+        ["pdftotext", str(target), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Letzte Verbindungsprüfungen" in text
+    assert "Testeinreichung" in text
+    for secret in SECRETS:
+        assert secret not in text
