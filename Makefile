@@ -72,11 +72,11 @@ check-translations: $(VENV)/.installed-dev
 	$(MANAGE) check_translations
 
 pytest: $(VENV)/.installed-dev compilemessages
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 test: system-packages $(VENV)/.installed-dev compilemessages lint typecheck check-translations
 	$(MANAGE) makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # Benchmarks print ratios measured in one run; they are not part of `make test`.
 bench: bench-pdf
