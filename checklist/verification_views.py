@@ -59,11 +59,11 @@ def _form(participation: Participation, environment: str, data: Any = None) -> V
     return VerifyForm(data, stored=stored, production=environment == RecordEnvironment.PRODUCTION)
 
 
-@sensitive_variables("form", "provided", "carry")
 @sensitive_post_parameters(*SECRET_FIELDS)
 @login_required
 @require_POST
 @never_cache
+@sensitive_variables("form", "provided", "carry")
 def verify_start(request: AuthenticatedHttpRequest, slug: str, environment: str) -> HttpResponse:
     env = _environment(environment)
     participation = _participation(request, slug)
@@ -148,11 +148,11 @@ def _announce(request: AuthenticatedHttpRequest, run: VerificationRun, changed: 
     )
 
 
-@sensitive_variables("provided", "carry")
 @sensitive_post_parameters("carry")
 @login_required
 @require_POST
 @never_cache
+@sensitive_variables("provided", "carry", "decrypted", "checker")
 def verify_step(
     request: AuthenticatedHttpRequest, slug: str, run_id: int, check: str
 ) -> HttpResponse:

@@ -274,3 +274,58 @@ def test_pdf_shows_the_last_run_without_secrets(sandboxed: World, tmp_path: Any)
     assert "Testeinreichung" in text
     for secret in SECRETS:
         assert secret not in text
+
+
+def test_error_pages_logs_and_error_reports_never_show_the_secrets(
+    sandboxed: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sys
+
+    from django.views.debug import ExceptionReporter
+
+    from checklist import verification
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(verification, "start_run", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(sandboxed.provider_staff)
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = client.post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM)
+    assert response.status_code == 500
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.exc_info is not None
+    # What the admins' error e-mail would contain (Django's filtered exception report)
+    report = ExceptionReporter(record.request, *record.exc_info).get_traceback_text()  # type: ignore[attr-defined]
+    assert "database went away" in report
+    assert "subscriber_secret" in report  # the field is named ...
+    for secret in SECRETS:  # ... but its value is replaced
+        assert secret not in report
+        assert secret not in response.content.decode()
+        assert secret not in caplog.text
+    assert sys.exc_info()[0] is None
+
+
+def test_admin_shows_environments_and_never_a_stored_secret(sandboxed: World) -> None:
+    from checklist import verification
+
+    verification.store_secret(
+        sandboxed.onboarding,
+        "sandbox",
+        "subscriber",
+        demo.SUBSCRIBER_CLIENT_SECRET,
+        sandboxed.provider_staff,
+    )
+    operator = Client()
+    operator.force_login(sandboxed.site_operator)
+    environments = operator.get(
+        reverse("admin:checklist_fitconnectenvironment_changelist")
+    ).content.decode()
+    assert "auth-testing.fit-connect.fitko.dev" in environments
+    secret = StoredSecret.objects.get()
+    page = operator.get(
+        reverse("admin:checklist_storedsecret_change", args=[secret.pk])
+    ).content.decode()
+    assert demo.SUBSCRIBER_CLIENT_SECRET not in page
+    assert secret.ciphertext not in page
