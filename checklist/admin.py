@@ -54,11 +54,5 @@ class StoredSecretAdmin(ReadOnlyAdmin):
     """Shows that a secret is stored, never its value (not even encrypted)."""
 
     list_display = ["onboarding", "environment", "kind", "client_id", "updated_by", "updated_at"]
-    fields = readonly_fields = [
-        "onboarding",
-        "environment",
-        "kind",
-        "client_id",
-        "updated_by",
-        "updated_at",
-    ]
+    fields = ("onboarding", "environment", "kind", "client_id", "updated_by", "updated_at")
+    readonly_fields = fields
