@@ -10,7 +10,7 @@ KERN_VERSION := 2.7.2
 PYTHON ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .python-version)/bin/python" python3.13 python3.12 python3; do \
 	if command -v "$$p" >/dev/null 2>&1 && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v "$$p"; break; fi; done)
 
-.PHONY: help run test bench bench-pdf lint typecheck pytest messages compilemessages check-translations vendor-kern system-packages clean
+.PHONY: help run test bench bench-pdf lint typecheck pytest messages compilemessages check-translations vendor-kern vendor-axe system-packages clean
 
 help:
 	@echo "make run    – start the portal with demo data on http://127.0.0.1:8000"
@@ -87,6 +87,13 @@ bench-pdf: $(VENV)/.installed-dev compilemessages
 # Extract the UI texts into the German catalogue after changing templates or code.
 messages: $(VENV)/.installed
 	$(MANAGE) makemessages --locale de --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
+
+# Refresh the vendored axe-core (accessibility checks in the browser tests) from npm.
+AXE_VERSION := 4.14.1
+vendor-axe:
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack axe-core@$(AXE_VERSION) --silent >/dev/null && tar xzf axe-core-*.tgz && \
+	cp package/axe.min.js package/LICENSE package/LICENSE-3RD-PARTY.txt $(CURDIR)/tests/browser/vendor/axe-core/ && \
+	echo "axe-core $(AXE_VERSION) (npm), MPL-2.0; refresh with make vendor-axe" > $(CURDIR)/tests/browser/vendor/axe-core/VERSION
 
 # Refresh the vendored KERN UX design system (CSS, fonts, licence) from npm.
 vendor-kern:

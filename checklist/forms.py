@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -292,7 +293,7 @@ class EnvironmentRecordForm(KernFormMixin, forms.ModelForm[EnvironmentRecord]):
     def __init__(self, *args: Any, environment: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.environment = environment
-        if environment != Environment.TEST:
+        if environment in (Environment.REFERENCE, Environment.PRODUCTION):
             self.fields["certificate_expiry"].required = True
             self.fields["certificate_expiry"].error_messages["required"] = _(
                 "Please enter the expiry date of the V-PKI certificate."
@@ -300,7 +301,12 @@ class EnvironmentRecordForm(KernFormMixin, forms.ModelForm[EnvironmentRecord]):
 
     def clean_callback_url(self) -> str:
         url: str = self.cleaned_data.get("callback_url", "").strip()
-        if url and not url.lower().startswith("https://"):
+        local_sandbox = (
+            self.environment == "sandbox"
+            and settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES
+            and url.lower().startswith(("http://127.0.0.1", "http://localhost"))
+        )
+        if url and not url.lower().startswith("https://") and not local_sandbox:
             raise ValidationError(
                 _("FIT-Connect only calls back over HTTPS: the address must start with https://.")
             )

@@ -562,7 +562,9 @@ def _environment(value: str) -> Environment:
 def environment_form(
     request: AuthenticatedHttpRequest, slug: str, environment: str
 ) -> HttpResponse:
-    env = _environment(environment)
+    if environment not in RecordEnvironment.values:
+        raise Http404
+    env = RecordEnvironment(environment)
     participation = _participation(request, slug)
     _require(participation.can_edit_environments)
     onboarding = participation.onboarding
@@ -580,7 +582,7 @@ def environment_form(
                 before,
                 _field_values(saved, RECORD_FIELDS),
                 f"environment.{env.value}",
-                ENVIRONMENT_STEP[env],
+                ENVIRONMENT_STEP.get(Environment(env), 3) if env != RecordEnvironment.SANDBOX else 3,
             )
             services.refresh_signoffs(onboarding, request.user)
         messages.success(request, _("The %(env)s environment is saved.") % {"env": env.label})

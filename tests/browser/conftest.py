@@ -11,6 +11,45 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# Every page the browser tests checked with axe-core, for the report at the end.
+CHECKED_PAGES: set[str] = set()
+
+
+class AccessibilityViolation(AssertionError):
+    """axe-core found WCAG 2.x A/AA violations on a page."""
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    """Run axe-core on the page; fail on any violation tagged WCAG 2.0/2.1/2.2 A or AA."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE_SOURCE)  # the test contexts bypass the CSP for this
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, "
+        "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        AXE_TAGS,
+    )
+    CHECKED_PAGES.add(name)
+    violations = result["violations"]
+    if violations:
+        lines = [
+            f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']][:5]}"
+            for v in violations
+        ]
+        raise AccessibilityViolation(f"{name} ({page.url}):\n" + "\n".join(lines))
+
+
+def new_page(browser: Browser, **options: object) -> Page:
+    """A page in its own context (its own person), German, CSP bypassed only for axe."""
+    context = browser.new_context(
+        locale="de-DE", viewport={"width": 1280, "height": 900}, bypass_csp=True, **options
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 FLAGS = [
     "--no-sandbox",
@@ -40,9 +79,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    page = new_page(browser)
+    context = page.context
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -56,3 +94,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if CHECKED_PAGES:
+        terminalreporter.write_line(
+            f"axe-core checked {len(CHECKED_PAGES)} pages: {', '.join(sorted(CHECKED_PAGES))}"
+        )

@@ -1,49 +1,97 @@
-"""The onboarding walked through in Chromium by three people, as the issue describes it."""
+"""The whole journey in Chromium: three organisations' people, four browser contexts.
+
+The authority admin creates the onboarding and records two services; a colleague joins by
+invitation; the provider generates test keys, records the sandbox environment, runs
+"Verbindung prüfen" against the local sandbox and declares Test ready; the colleague
+approves; a schema change invalidates the sign-off; the provider checks again and
+re-declares; the colleague approves again; the admin downloads the PDF. axe-core checks
+every page on the way. Screenshots of every step land in test-artifacts/ on failure.
+"""
 
 from __future__ import annotations
 
+import base64
+import json
+import re
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
-from checklist.models import Onboarding, SignOff
+from checklist.models import FitConnectEnvironment, Onboarding, SignOff
+from portal.fitconnect import demo
+from portal.fitconnect.sandbox import Sandbox, urls
+from tests.browser.conftest import ARTIFACTS, assert_accessible, new_page
 from tests.conftest import PASSWORD, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+FIM_URI = "https://schema.fitko.de/fim/s00000092_1.0.schema.json"
+FIM_URI_NEW = "https://schema.fitko.de/fim/s00000096_1.0.schema.json"
+XOEV_URI = "urn:xoev-de:bmk:standard:xbau_2.2#baugenehmigung.antrag.0200"
+NEW_PASSWORD = "Nora-neues-Passwort-2026"
 
-def sign_in(browser: Browser, base: str, email: str) -> Page:
-    page = browser.new_context(locale="de-DE").new_page()
-    page.set_default_timeout(10_000)
+
+class Journey:
+    """Screenshots of every step, kept only when the test fails."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+
+    def step(self, page: Page, name: str, *, accessible: bool = True) -> None:
+        self.count += 1
+        page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}.png"), full_page=True)
+        if accessible:
+            assert_accessible(page, name)
+
+
+@pytest.fixture
+def journey(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journey]:
+    shots = Journey(tmp_path)
+    yield shots
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        target = ARTIFACTS / request.node.name
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(tmp_path, target)
+        print(f"Screenshots of every step: {target}")
+
+
+def sign_in(browser: Browser, base: str, email: str, password: str = PASSWORD) -> Page:
+    page = new_page(browser, accept_downloads=True)
     page.goto(f"{base}/anmelden/")
     page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_label("Passwort").fill(password)
     page.get_by_role("button", name="Anmelden").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Willkommen")
     return page
 
 
-def add_leistung(page: Page, key: str, name: str, kind: str, uri: str, **replies: str) -> None:
+def add_leistung(
+    page: Page, key: str, name: str, kind: str, uri: str, channels: list[str], standards: str = ""
+) -> None:
     page.get_by_role("link", name="Leistung hinzufügen").click()
     page.get_by_label("Leistungsschlüssel").fill(key)
     page.get_by_label("Name der Leistung").fill(name)
-    page.get_by_label("Regionen (ARS)").fill("064350014014")
+    page.get_by_label("Regionen (ARS)").fill(demo.REGIONS[0])
     page.get_by_label(kind, exact=True).check()
     page.get_by_label("Schema-URI").fill(uri)
-    for label in replies.get("channels", "").split("|"):
-        if label:
-            page.get_by_label(label, exact=True).check()
-    if "standards" in replies:
-        page.get_by_label("Prozessstandards für Antworten über FIT-Connect").fill(
-            replies["standards"]
-        )
+    for label in channels:
+        page.get_by_label(label, exact=True).check()
+    if standards:
+        page.get_by_label("Prozessstandards für Antworten über FIT-Connect").fill(standards)
     page.get_by_role("button", name="Leistung speichern").click()
     expect(page.locator("#messages")).to_contain_text(key.rsplit(":", 1)[-1])
 
 
 def tick_all_open(page: Page) -> None:
-    """Click every "Als erledigt markieren" button, waiting for each htmx swap."""
     buttons = page.get_by_role("button", name="Als erledigt markieren")
     while buttons.count():
         before = buttons.count()
@@ -51,72 +99,230 @@ def tick_all_open(page: Page) -> None:
         expect(buttons).to_have_count(before - 1)
 
 
-def test_two_organisations_walk_to_a_test_sign_off_that_a_schema_change_invalidates(
-    browser: Browser, live_server: Any, world: World
+def services(fim_uri: str) -> list[dict[str, Any]]:
+    """What the provider configures in the (sandbox) Self-Service-Portal."""
+    return [
+        {
+            "key": "99010003001000",
+            "name": "Baugenehmigung beantragen",
+            "schema_uri": XOEV_URI,
+            "mime_type": "application/xml",
+            "reply_channels": {},
+        },
+        {
+            "key": "99107005001000",
+            "name": "Wohngeld beantragen",
+            "schema_uri": fim_uri,
+            "mime_type": "application/json",
+            "reply_channels": {"eMail": {"usePgp": True}},
+        },
+    ]
+
+
+def run_checks(page: Page, *, first: bool) -> None:
+    panel = page.locator("#verify-sandbox")
+    if first:
+        panel.get_by_label("Client-Secret des Subscriber-Clients").fill(
+            "wohngeld-subscriber-secret"
+        )
+        panel.get_by_label("Client-ID eines Sender-Clients (für die Testeinreichung)").fill(
+            demo.SENDER_CLIENT_ID
+        )
+        panel.get_by_label("Client-Secret des Sender-Clients").fill(demo.SENDER_CLIENT_SECRET)
+        panel.get_by_label("Callback-Secret").fill(demo.CALLBACK_SECRET)
+        panel.get_by_label("Verschlüsselt speichern für spätere Prüfungen").check()
+    panel.get_by_role("button", name="Verbindung prüfen").click()
+    expect(panel.locator(".portal-result--summary")).to_be_visible(timeout=60_000)
+    results = panel.locator(".portal-result:not(.portal-result--summary)")
+    expect(results).to_have_count(7)
+    expect(panel.locator(".portal-result--failed")).to_have_count(0)
+
+
+def test_the_whole_journey_with_accessibility_checks(
+    browser: Browser,
+    live_server: Any,
+    world: World,
+    sandbox: Sandbox,
+    settings: Any,
+    journey: Journey,
 ) -> None:
     base = live_server.url
-    world.onboarding.delete()  # start from an empty overview
+    settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES = True
+    settings.FITCONNECT_SUBMISSION_TIMEOUT = 20
+    endpoints = urls(sandbox.base)
+    FitConnectEnvironment.objects.filter(key="sandbox").update(
+        token_url=endpoints["token_url"],
+        submission_base=endpoints["submission_base"],
+        routing_base=endpoints["routing_base"],
+        ssp_jwks_url=endpoints["ssp_jwks_url"],
+    )
+    world.onboarding.delete()
 
-    # The authority admin creates the onboarding and records step 1.
+    # 1. The authority admin creates the onboarding and records two services.
     anna = sign_in(browser, base, "anna@musterstadt.example")
+    journey.step(anna, "home")
     anna.get_by_role("link", name="Anbindungsvorhaben", exact=True).first.click()
+    journey.step(anna, "overview-empty")
     anna.get_by_role("link", name="Neues Anbindungsvorhaben").click()
-    anna.get_by_label("Name des Fachverfahrens").fill("Wohngeld")
+    anna.get_by_role("button", name="Anbindungsvorhaben anlegen").click()
+    expect(anna).to_have_title(re.compile("^Fehler: "))
+    journey.step(anna, "create-error")
+    anna.get_by_label("Name des Fachverfahrens").fill("Wohngeld und Bau")
     anna.get_by_label("IT-Dienstleister").select_option(label="Kommunal-IT GmbH")
     anna.get_by_role("button", name="Anbindungsvorhaben anlegen").click()
-    expect(anna.get_by_role("heading", level=1)).to_have_text("Wohngeld")
-    slug = Onboarding.objects.get(name="Wohngeld").slug
+    expect(anna.get_by_role("heading", level=1)).to_have_text("Wohngeld und Bau")
+    journey.step(anna, "onboarding")
+    slug = Onboarding.objects.get().slug
 
     anna.get_by_role("link", name="Konzeptionelle Vorüberlegungen").click()
+    journey.step(anna, "step-1-empty")
+    anna.get_by_role("link", name="Leistung hinzufügen").click()
+    anna.get_by_label("Leistungsschlüssel").fill("12345")
+    anna.get_by_role("button", name="Leistung speichern").click()
+    expect(anna.locator("#error-summary")).to_be_visible()
+    journey.step(anna, "leistung-error")
+    anna.go_back()
+    anna.goto(f"{base}/vorhaben/{slug}/schritt/1/")
     add_leistung(
         anna,
         "urn:de:fim:leika:leistung:99107005001000",
         "Wohngeld beantragen",
         "FIM",
-        "https://schema.fitko.de/fim/s00000092_1.0.schema.json",
-        channels="E-Mail|Antworten per E-Mail sind PGP-verschlüsselt",
+        FIM_URI,
+        ["E-Mail", "Antworten per E-Mail sind PGP-verschlüsselt"],
     )
-    add_leistung(
-        anna,
-        "99010003001000",
-        "Baugenehmigung beantragen",
-        "XÖV",
-        "urn:xoev-de:bmk:standard:xbau_2.2#baugenehmigung.antrag.0200",
-        channels="FIT-Connect (Nachrichten in beide Richtungen mit dem Onlinedienst)",
-        standards="urn:xoev-de:bmk:standard:xbau_2.4",
-    )
-    expect(anna.locator("#leistungen")).to_contain_text("99107005001000")
-    expect(anna.locator("#leistungen")).to_contain_text("application/xml")
+    add_leistung(anna, "99010003001000", "Baugenehmigung beantragen", "XÖV", XOEV_URI, [])
+    expect(anna.locator("#leistungen")).to_contain_text("Antwort per Brief")
     anna.get_by_label("1.2.0").check()
     anna.get_by_role("button", name="Metadatenversionen speichern").click()
     expect(anna.locator("#step-progress")).to_contain_text("100 %")
+    journey.step(anna, "step-1-done")
 
-    # The provider records the Test environment, ticks steps 2 and 3 and declares Test ready.
+    # 2. The admin invites a colleague, who joins with the link from the e-mail.
+    anna.goto(f"{base}/organisationen/{world.authority.pk}/")
+    anna.get_by_label("E-Mail-Adresse").fill("nora@musterstadt.example")
+    anna.get_by_role("button", name="Einladung senden").click()
+    expect(anna.locator("#messages")).to_contain_text("nora@musterstadt.example")
+    journey.step(anna, "members")
+    link = re.search(r"http://\S+/einladung/\S+/", mail.outbox[-1].body)
+    assert link is not None
+    nora = new_page(browser)
+    nora.goto(link.group(0).replace("http://testserver", base))
+    journey.step(nora, "invitation")
+    nora.get_by_label("Ihr Name").fill("Nora Neu")
+    nora.get_by_label("Passwort", exact=True).fill(NEW_PASSWORD)
+    nora.get_by_label("Passwort wiederholen").fill(NEW_PASSWORD)
+    nora.get_by_role("button", name="Konto anlegen und Einladung annehmen").click()
+    expect(nora.get_by_role("heading", level=1)).to_have_text("Willkommen, Nora Neu")
+
+    # 3. The provider generates test keys and configures the sandbox "SSP" with them.
     clara = sign_in(browser, base, "clara@kommunal-it.example")
-    clara.goto(f"{base}/vorhaben/{slug}/umgebung/test/")
-    clara.get_by_label("Subscriber-Client-ID").fill("wohngeld-test-client")
-    clara.get_by_label("Zustellpunkt-ID").fill("3fa85f64-5717-4562-b3fc-2c963f66afa6")
+    clara.goto(f"{base}/vorhaben/{slug}/schritt/2/")
+    journey.step(clara, "step-2")
+    clara.get_by_role("link", name=re.compile("Schlüsselwerkzeug")).click()
+    journey.step(clara, "key-tool")
+    clara.get_by_role("button", name="Zwei Schlüsselpaare erzeugen").click()
+    expect(
+        clara.get_by_role("link", name="Private Schlüssel herunterladen (JWK-Set)")
+    ).to_be_visible()
+    journey.step(clara, "key-tool-generated")
+    public_enc = json.loads(clara.locator("#public-enc").input_value())
+    public_sig = json.loads(clara.locator("#public-sig").input_value())
+    href = clara.get_by_role(
+        "link", name="Private Schlüssel herunterladen (JWK-Set)"
+    ).get_attribute("href")
+    assert href is not None
+    private = json.loads(base64.b64decode(href.split(",", 1)[1]))["keys"]
+    destination = str(uuid.uuid4())
+
+    def configure_zustellpunkt(fim_uri: str) -> None:
+        sandbox.add_destination(
+            destination_id=destination,
+            services=services(fim_uri),
+            regions=list(demo.REGIONS),
+            encryption_key=public_enc,
+            signature_key=public_sig,
+            encryption_private_key=private[0],
+            signature_private_key=private[1],
+            metadata_versions=["1.2.0"],
+        )
+
+    configure_zustellpunkt(FIM_URI)
+    sandbox.add_client(
+        "wohngeld-subscriber",
+        "wohngeld-subscriber-secret",
+        role="subscriber",
+        destinations=(destination,),
+    )
+
+    clara.goto(f"{base}/vorhaben/{slug}/umgebung/sandbox/")
+    clara.get_by_label("Subscriber-Client-ID").fill("wohngeld-subscriber")
+    clara.get_by_label("Zustellpunkt-ID").fill(destination)
+    clara.get_by_label("Schlüssel-ID (kid) für Verschlüsselung").fill(public_enc["kid"])
+    clara.get_by_label("Schlüssel-ID (kid) für Signatur").fill(public_sig["kid"])
+    clara.get_by_label("Callback-URL").fill(endpoints["callback_url"])
+    journey.step(clara, "environment-form")
     clara.get_by_role("button", name="Speichern").click()
-    tick_all_open(clara)  # back on step 2 after saving
-    expect(clara.locator("#messages")).to_contain_text("als erledigt markiert")
-    clara.goto(f"{base}/vorhaben/{slug}/schritt/3/")
+    expect(clara.locator("#messages")).to_contain_text("gespeichert")
     tick_all_open(clara)
+    expect(clara.locator("#messages")).to_contain_text("als erledigt markiert")
+    journey.step(clara, "step-2-ticked")
+
+    # 4. "Verbindung prüfen" against the sandbox: all seven checks, bound items tick.
+    clara.goto(f"{base}/vorhaben/{slug}/schritt/3/")
+    run_checks(clara, first=True)
+    journey.step(clara, "verification-panel")
+    expect(clara.locator("#item-step3-submission")).to_contain_text(
+        "Abgehakt durch die Verbindungsprüfung"
+    )
     clara.reload()
     clara.get_by_role("button", name="Test als bereit zur Abnahme erklären").click()
     expect(clara.locator("#abnahme")).to_contain_text("Bereit zur Abnahme")
+    journey.step(clara, "declared")
 
-    # A second person of the authority approves.
-    bernd = sign_in(browser, base, "bernd@musterstadt.example")
-    bernd.goto(f"{base}/vorhaben/{slug}/schritt/3/")
-    bernd.get_by_role("button", name="Test freigeben").click()
-    expect(bernd.locator("#abnahme")).to_contain_text("Abgenommen")
-    assert SignOff.objects.get().is_valid
+    # 5. The colleague approves.
+    nora.goto(f"{base}/vorhaben/{slug}/schritt/3/")
+    journey.step(nora, "approval-dialog")
+    nora.get_by_role("button", name="Test freigeben").click()
+    expect(nora.locator("#abnahme")).to_contain_text("Abgenommen")
+    journey.step(nora, "approved")
 
-    # The admin changes a schema: the Test sign-off turns invalid by itself.
+    # 6. The admin changes a schema: the sign-off turns invalid by itself.
     anna.goto(f"{base}/vorhaben/{slug}/schritt/1/")
     anna.get_by_role("link", name="Bearbeiten 99107005001000").click()
-    anna.get_by_label("Schema-URI").fill("https://schema.fitko.de/fim/s00000096_1.0.schema.json")
+    anna.get_by_label("Schema-URI").fill(FIM_URI_NEW)
     anna.get_by_role("button", name="Leistung speichern").click()
     anna.goto(f"{base}/vorhaben/{slug}/schritt/3/")
     expect(anna.locator("#abnahme")).to_contain_text("ungültig – erneut prüfen")
-    expect(anna.locator("#abnahme")).to_contain_text("leistungen.99107005001000.schema_uri")
+    journey.step(anna, "invalidated")
+    anna.goto(f"{base}/vorhaben/{slug}/protokoll/")
+    expect(anna.locator("table")).to_contain_text("Abnahme ungültig")
+    journey.step(anna, "audit-trail")
+
+    # 7. The provider updates the Zustellpunkt, checks again and re-declares; approval again.
+    configure_zustellpunkt(FIM_URI_NEW)
+    clara.goto(f"{base}/vorhaben/{slug}/schritt/3/")
+    run_checks(clara, first=False)
+    clara.reload()
+    clara.get_by_role("button", name="Test als bereit zur Abnahme erklären").click()
+    expect(clara.locator("#abnahme")).to_contain_text("Bereit zur Abnahme")
+    nora.goto(f"{base}/vorhaben/{slug}/schritt/3/")
+    nora.get_by_role("button", name="Test freigeben").click()
+    expect(nora.locator("#abnahme")).to_contain_text("Abgenommen")
+    assert SignOff.objects.filter(state="approved", invalidated_at=None).count() == 1
+
+    # 8. The admin downloads the PDF: both services and the approver are in it.
+    anna.goto(f"{base}/vorhaben/{slug}/")
+    journey.step(anna, "onboarding-signed-off")
+    with anna.expect_download() as download_info:
+        anna.get_by_role("link", name="Checkliste als PDF herunterladen").click()
+    pdf = Path(download_info.value.path())
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "99107005001000" in text
+    assert "99010003001000" in text
+    assert "Nora Neu" in text
+    letters = re.sub(r"[\s\-\u2010\u00ad]", "", text)  # names may be hyphenated across lines
+    assert "Wohngeldbeantragen" in letters
+    assert "Baugenehmigungbeantragen" in letters
