@@ -582,7 +582,8 @@ def environment_form(
                 before,
                 _field_values(saved, RECORD_FIELDS),
                 f"environment.{env.value}",
-                ENVIRONMENT_STEP.get(Environment(env), 3) if env != RecordEnvironment.SANDBOX else 3,
+                # the sandbox stands in for the test environment (step 3)
+                ENVIRONMENT_STEP[Environment(env)] if env != RecordEnvironment.SANDBOX else 3,
             )
             services.refresh_signoffs(onboarding, request.user)
         messages.success(request, _("The %(env)s environment is saved.") % {"env": env.label})
