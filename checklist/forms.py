@@ -173,6 +173,8 @@ class LeistungForm(KernFormMixin, forms.ModelForm[Leistung]):
         self.onboarding = onboarding
         self.fields["name"].error_messages["required"] = _("Please enter the name of the service.")
         self.fields["schema_kind"].error_messages["required"] = _("Please choose FIM or XÖV.")
+        # Radio buttons need no empty "select an option" entry.
+        self.fields["schema_kind"].choices = Leistung.SchemaKind.choices  # type: ignore[attr-defined]
         self.fields["schema_uri"].error_messages["required"] = _("Please enter the schema URI.")
         # The model's 200-character limit must not cut the input before our message explains it.
         schema_uri = cast(forms.CharField, self.fields["schema_uri"])

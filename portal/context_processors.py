@@ -15,4 +15,6 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "user_memberships": getattr(request, "memberships", []),
         "portal_operator_name": settings.PORTAL_OPERATOR_NAME,
         "portal_contact_email": settings.PORTAL_CONTACT_EMAIL,
+        "session_warning_seconds": settings.SESSION_WARNING_SECONDS,
+        "session_seconds": request.session.get_expiry_age() if hasattr(request, "session") else 0,
     }

@@ -52,6 +52,7 @@ urlpatterns = [
     *auth_patterns,
     path("vorhaben/", include("checklist.urls")),
     path("organisation/wechseln/", views.switch_organisation, name="switch_organisation"),
+    path("sitzung/verlaengern/", views.extend_session, name="extend_session"),
     path("organisationen/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("organisationen/<int:pk>/einladen/", views.invite, name="invite"),
     path(

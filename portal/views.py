@@ -11,7 +11,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -57,6 +57,14 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "guide_url": GUIDE_URL,
         },
     )
+
+
+@login_required
+@require_POST
+def extend_session(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Keep the session alive (every request extends it); answer when it now expires."""
+    request.session.modified = True
+    return JsonResponse({"expires_in": request.session.get_expiry_age()})
 
 
 @login_required

@@ -3,4 +3,83 @@ document.addEventListener("DOMContentLoaded", () => {
   // After a failed submit, move focus to the error summary so it is read out first.
   const summary = document.getElementById("error-summary");
   if (summary) summary.focus();
+
+  setUpSessionWarning();
+  keepFocusAcrossSwaps();
 });
+
+// htmx disables the button while a request runs, which drops the focus to <body>. Put it
+// back on the control with the same id after the swap, so keyboard users stay in place.
+function keepFocusAcrossSwaps() {
+  let focusedId = null;
+  document.addEventListener(
+    "submit",
+    () => {
+      focusedId = document.activeElement && document.activeElement.id ? document.activeElement.id : null;
+    },
+    true,
+  );
+  document.body.addEventListener("htmx:afterSettle", () => {
+    if (!focusedId) return;
+    const element = document.getElementById(focusedId);
+    focusedId = null;
+    if (element && document.activeElement !== element) element.focus();
+  });
+}
+
+// Warn before the session expires and let the user extend it (WCAG 2.2.1 Timing Adjustable).
+function setUpSessionWarning() {
+  const body = document.body;
+  const dialog = document.getElementById("session-dialog");
+  if (!dialog || !body.dataset.sessionSeconds) return;
+  const extendButton = document.getElementById("session-extend");
+  const loginLink = document.getElementById("session-login");
+  const text = document.getElementById("session-dialog-text");
+  const warning = Number(body.dataset.sessionWarning) * 1000;
+  let warnTimer;
+  let expireTimer;
+
+  const schedule = (seconds) => {
+    clearTimeout(warnTimer);
+    clearTimeout(expireTimer);
+    const total = seconds * 1000;
+    warnTimer = setTimeout(() => {
+      if (!dialog.open) dialog.showModal();
+      extendButton.focus();
+    }, Math.max(total - warning, 0));
+    expireTimer = setTimeout(() => {
+      text.textContent = text.dataset.expiredText;
+      extendButton.hidden = true;
+      loginLink.hidden = false;
+      if (!dialog.open) dialog.showModal();
+      loginLink.focus();
+    }, total);
+  };
+
+  extendButton.addEventListener("click", async () => {
+    const headers = JSON.parse(body.getAttribute("hx-headers") || "{}");
+    extendButton.disabled = true;
+    try {
+      const response = await fetch(body.dataset.sessionExtend, {
+        method: "POST",
+        headers,
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      const data = await response.json();
+      dialog.close();
+      schedule(data.expires_in);
+    } catch (error) {
+      text.textContent = text.dataset.expiredText;
+      extendButton.hidden = true;
+      loginLink.hidden = false;
+      loginLink.focus();
+    } finally {
+      extendButton.disabled = false;
+    }
+  });
+
+  // Requests made with htmx extend the session too.
+  document.body.addEventListener("htmx:afterRequest", () => schedule(Number(body.dataset.sessionSeconds)));
+  schedule(Number(body.dataset.sessionSeconds));
+}

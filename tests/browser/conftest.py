@@ -42,9 +42,12 @@ def assert_accessible(page: Page, name: str) -> None:
 
 def new_page(browser: Browser, **options: object) -> Page:
     """A page in its own context (its own person), German, CSP bypassed only for axe."""
-    context = browser.new_context(
-        locale="de-DE", viewport={"width": 1280, "height": 900}, bypass_csp=True, **options
-    )
+    settings: dict[str, object] = {
+        "locale": "de-DE",
+        "viewport": {"width": 1280, "height": 900},
+        "bypass_csp": True,
+    }
+    context = browser.new_context(**(settings | options))  # type: ignore[arg-type]
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page

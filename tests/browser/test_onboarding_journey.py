@@ -150,11 +150,16 @@ def test_the_whole_journey_with_accessibility_checks(
     settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES = True
     settings.FITCONNECT_SUBMISSION_TIMEOUT = 20
     endpoints = urls(sandbox.base)
-    FitConnectEnvironment.objects.filter(key="sandbox").update(
-        token_url=endpoints["token_url"],
-        submission_base=endpoints["submission_base"],
-        routing_base=endpoints["routing_base"],
-        ssp_jwks_url=endpoints["ssp_jwks_url"],
+    # update_or_create: transactional tests before this one flush the migration's rows
+    FitConnectEnvironment.objects.update_or_create(
+        key="sandbox",
+        defaults={
+            "token_url": endpoints["token_url"],
+            "submission_base": endpoints["submission_base"],
+            "routing_base": endpoints["routing_base"],
+            "ssp_jwks_url": endpoints["ssp_jwks_url"],
+            "self_signed_allowed": True,
+        },
     )
     world.onboarding.delete()
 

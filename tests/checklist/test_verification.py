@@ -74,11 +74,15 @@ def sandboxed(world: World, sandbox: Sandbox, settings: Any, base: str = "") -> 
 
 def point_sandbox_at(base: str, token_base: str | None = None) -> None:
     endpoints = urls(base)
-    FitConnectEnvironment.objects.filter(key="sandbox").update(
-        token_url=urls(token_base or base)["token_url"],
-        submission_base=endpoints["submission_base"],
-        routing_base=endpoints["routing_base"],
-        ssp_jwks_url=endpoints["ssp_jwks_url"],
+    FitConnectEnvironment.objects.update_or_create(
+        key="sandbox",
+        defaults={
+            "token_url": urls(token_base or base)["token_url"],
+            "submission_base": endpoints["submission_base"],
+            "routing_base": endpoints["routing_base"],
+            "ssp_jwks_url": endpoints["ssp_jwks_url"],
+            "self_signed_allowed": True,
+        },
     )
 
 

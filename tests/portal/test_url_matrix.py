@@ -123,6 +123,9 @@ CASES: dict[str, Case] = {
         everyone(302, anonymous=LOGIN),
         data=lambda w: {"organisation": str(w.authority.pk)},
     ),
+    "extend_session": Case(
+        "post", lambda w: reverse("extend_session"), everyone(200, anonymous=LOGIN)
+    ),
     "organisation_detail": Case(
         "get", lambda w: reverse("organisation_detail", args=[w.authority.pk]), members_only(200)
     ),
