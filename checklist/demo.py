@@ -10,7 +10,6 @@ from django.conf import settings
 
 from checklist import catalogue, services, verification
 from checklist.models import (
-    AuditEvent,
     Environment,
     EnvironmentRecord,
     Leistung,
@@ -93,19 +92,15 @@ def _create(
 ) -> Onboarding | None:
     if Onboarding.objects.filter(slug=slug).exists():
         return None  # already seeded: leave it as people may have changed it
-    onboarding = Onboarding.objects.create(
+    onboarding = Onboarding(
         authority=authority,
         provider=provider,
         in_house=provider is None,
         slug=slug,
         name=name,
-        catalogue_version=catalogue.load().version,
-        created_by=creator,
         **CONTACTS,
     )
-    services.ensure_catalogue(onboarding, creator)
-    services.audit(onboarding, creator, AuditEvent.Action.CREATED, "", "", name, 1)
-    return onboarding
+    return services.create_onboarding(onboarding, creator)
 
 
 def _step_one(onboarding: Onboarding, leistungen: list[dict[str, Any]]) -> None:

@@ -429,6 +429,33 @@ def ensure_catalogue(onboarding: Onboarding, actor: User | None = None) -> None:
             )
 
 
+def provider_label(onboarding: Onboarding) -> str:
+    if onboarding.in_house:
+        return _("in-house")
+    return onboarding.provider.name if onboarding.provider else _("not decided")
+
+
+@transaction.atomic
+def create_onboarding(onboarding: Onboarding, creator: User | None) -> Onboarding:
+    """Save a new onboarding with the current catalogue's items and its first audit events."""
+    onboarding.catalogue_version = catalogue.load().version
+    onboarding.created_by = creator
+    onboarding.save()
+    ensure_catalogue(onboarding, creator)
+    audit(onboarding, creator, AuditEvent.Action.CREATED, "", "", onboarding.name, 1)
+    if onboarding.provider_decided:
+        audit(
+            onboarding,
+            creator,
+            AuditEvent.Action.PROVIDER_CHANGED,
+            "onboarding.provider",
+            "",
+            provider_label(onboarding),
+            1,
+        )
+    return onboarding
+
+
 def _locked_state(onboarding: Onboarding, key: str) -> ItemState:
     try:
         with transaction.atomic():

@@ -132,12 +132,6 @@ def _apply_provider(onboarding: Onboarding, choice: Organisation | str | None) -
     onboarding.provider = choice if isinstance(choice, Organisation) else None
 
 
-def _provider_label(onboarding: Onboarding) -> str:
-    if onboarding.in_house:
-        return _("in-house")
-    return onboarding.provider.name if onboarding.provider else _("not decided")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -146,28 +140,11 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404
     form = OnboardingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            onboarding = form.save(commit=False)
-            onboarding.authority = membership.organisation
-            onboarding.slug = _unique_slug(membership.organisation, onboarding.name)
-            onboarding.catalogue_version = catalogue.load().version
-            onboarding.created_by = request.user
-            _apply_provider(onboarding, form.cleaned_data.get("provider_choice"))
-            onboarding.save()
-            services.ensure_catalogue(onboarding, request.user)
-            services.audit(
-                onboarding, request.user, AuditEvent.Action.CREATED, "", "", onboarding.name, 1
-            )
-            if onboarding.provider_decided:
-                services.audit(
-                    onboarding,
-                    request.user,
-                    AuditEvent.Action.PROVIDER_CHANGED,
-                    "onboarding.provider",
-                    "",
-                    _provider_label(onboarding),
-                    1,
-                )
+        onboarding = form.save(commit=False)
+        onboarding.authority = membership.organisation
+        onboarding.slug = _unique_slug(membership.organisation, onboarding.name)
+        _apply_provider(onboarding, form.cleaned_data.get("provider_choice"))
+        services.create_onboarding(onboarding, request.user)
         messages.success(
             request, _("The onboarding “%(name)s” has been created.") % {"name": onboarding.name}
         )
@@ -187,7 +164,7 @@ def edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     onboarding = participation.onboarding
     fields = list(OnboardingForm.Meta.fields)
     before = _field_values(onboarding, fields)
-    before_provider = _provider_label(onboarding)
+    before_provider = services.provider_label(onboarding)
     form = OnboardingForm(
         request.POST or None, instance=onboarding, can_assign_provider=participation.can_manage
     )
@@ -200,7 +177,7 @@ def edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             services.audit_changes(
                 onboarding, request.user, before, _field_values(onboarding, fields), "onboarding", 1
             )
-            after_provider = _provider_label(onboarding)
+            after_provider = services.provider_label(onboarding)
             if after_provider != before_provider:
                 services.audit(
                     onboarding,

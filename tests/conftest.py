@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from checklist import catalogue, services
+from checklist import services
 from checklist.models import Leistung, Onboarding
 from portal.fitconnect.sandbox import Sandbox
 from portal.models import Membership, Organisation, User
@@ -106,16 +106,12 @@ def make_onboarding(
     name: str = "Gewerbeanmeldung",
 ) -> Onboarding:
     """Return an onboarding with one Leistung (step 1 not yet complete)."""
-    onboarding = Onboarding.objects.create(
-        authority=authority,
-        provider=provider,
-        in_house=provider is None,
-        slug=slug,
-        name=name,
-        catalogue_version=catalogue.load().version,
-        created_by=creator,
+    onboarding = services.create_onboarding(
+        Onboarding(
+            authority=authority, provider=provider, in_house=provider is None, slug=slug, name=name
+        ),
+        creator,
     )
-    services.ensure_catalogue(onboarding, creator)
     Leistung.objects.create(
         onboarding=onboarding,
         key="99050035001000",
