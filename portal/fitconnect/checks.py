@@ -1,7 +1,7 @@
 """The seven verification checks of a FIT-Connect connection.
 
 Each check takes plain inputs (where FIT-Connect is, what the authority recorded, the
-credentials) and returns a ``CheckResult``: a status, a German message and evidence. No
+credentials) and returns a ``CheckResult``: a status, a translated message and evidence. No
 views, no requests, no templates: the portal's panel, ``manage.py verify_onboarding`` and
 tests all call ``Verification.run``.
 """
@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.fitconnect import crypto
 from portal.fitconnect.http import Client, FitConnectError, refuse_private_address
@@ -29,7 +31,6 @@ MAX_TOKEN_LIFETIME = 1800
 LEIKA_URN = "urn:de:fim:leika:leistung:"
 GEBIET_URN = "urn:de:bund:destatis:bevoelkerungsstatistik:schluessel:rs:"
 CALLBACK_TYPE = "https://schema.fitko.de/fit-connect/submission-api/callbacks/new-submissions"
-SHAPE = "Die Antwort hat nicht den erwarteten Aufbau: "
 METADATA_SCHEMA = "https://schema.fitko.de/fit-connect/metadata/{version}/metadata.schema.json"
 
 
@@ -97,20 +98,21 @@ class CheckResult:
         return asdict(self)
 
 
+# Lazy: translated where a title is shown (``str(...)``), not at import time.
 CHECK_TITLES = {
-    "token": "Zugangstoken (OAuth)",
-    "destination": "Zustellpunkt",
-    "keys": "Schlüssel des Zustellpunkts",
-    "jwks": "Schlüssel des Zustelldienstes",
-    "routing": "Routing",
-    "submission": "Testeinreichung",
-    "callback": "Callback",
+    "token": gettext_lazy("Access token (OAuth)"),
+    "destination": gettext_lazy("Destination"),
+    "keys": gettext_lazy("Keys of the destination"),
+    "jwks": gettext_lazy("Keys of the delivery service"),
+    "routing": gettext_lazy("Routing"),
+    "submission": gettext_lazy("Test submission"),
+    "callback": gettext_lazy("Callback"),
 }
 CHECK_ORDER = tuple(CHECK_TITLES)
 
 
 class Failed(Exception):
-    """Ends a check with status failed (or warning) and a German message."""
+    """Ends a check with status failed (or warning) and a translated message."""
 
     def __init__(
         self, message: str, status: Status = "failed", evidence: dict[str, Any] | None = None
@@ -125,13 +127,13 @@ def decode_jwt_claims(token: str) -> dict[str, Any]:
     """Return the claims of a JWT without verifying it (the portal only inspects them)."""
     parts = token.split(".")
     if len(parts) != 3:
-        raise Failed("Das access_token ist kein JWT (erwartet drei Teile, getrennt durch Punkte).")
+        raise Failed(_("The access_token is not a JWT (expected three parts separated by dots)."))
     try:
         claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
     except ValueError:
-        raise Failed("Die Angaben (Claims) im access_token lassen sich nicht lesen.") from None
+        raise Failed(_("The claims in the access_token cannot be read.")) from None
     if not isinstance(claims, dict):
-        raise Failed("Die Angaben (Claims) im access_token sind kein JSON-Objekt.")
+        raise Failed(_("The claims in the access_token are not a JSON object."))
     return claims
 
 
@@ -167,7 +169,7 @@ class Verification:
             yield self.run_check(name)
 
     def run_check(self, name: str) -> CheckResult:
-        title = CHECK_TITLES[name]
+        title = str(CHECK_TITLES[name])
         started = time.monotonic()
         method: Callable[[Client], tuple[Status, str, dict[str, Any], list[str]]] = getattr(
             self, f"_check_{name}"
@@ -200,7 +202,10 @@ class Verification:
         if key in self._cache:
             return self._cache[key]  # type: ignore[no-any-return]
         if not client_id or not secret:
-            raise Failed(f"Für den {who} fehlen Client-ID oder Client-Secret.", status="skipped")
+            raise Failed(
+                _("The client ID or client secret of the %(who)s is missing.") % {"who": who},
+                status="skipped",
+            )
         response = client.request(
             "POST",
             self.target.token_url,
@@ -210,11 +215,15 @@ class Verification:
                 "client_secret": secret,
             },
         )
-        body = response.json_object("Die Token-Antwort")
+        body = response.json_object(_("The token response"))
         token = body.get("access_token")
         if not isinstance(token, str):
             raise Failed(
-                f"{SHAPE}Die Token-Antwort enthält kein access_token.", evidence=response.evidence()
+                _(
+                    "The response does not have the expected structure: the token response "
+                    "contains no access_token."
+                ),
+                evidence=response.evidence(),
             )
         self._cache[key] = (token, response.evidence() | {"expires_in": body.get("expires_in")})
         return self._cache[key]  # type: ignore[no-any-return]
@@ -224,14 +233,14 @@ class Verification:
             client,
             self.credentials.subscriber_id,
             self.credentials.subscriber_secret,
-            "Subscriber-Client",
+            _("Subscriber client"),
         )[0]
 
     def _destination(self, client: Client) -> tuple[dict[str, Any], dict[str, Any]]:
         if "destination" not in self._cache:
             if not self.expected.destination_id:
                 raise Failed(
-                    "Für diese Umgebung ist keine Zustellpunkt-ID erfasst.", status="skipped"
+                    _("No destination ID is recorded for this environment."), status="skipped"
                 )
             token = self._subscriber_token(client)
             response = client.request(
@@ -240,7 +249,7 @@ class Verification:
                 headers={"Authorization": f"Bearer {token}"},
             )
             self._cache["destination"] = (
-                response.json_object("Der Zustellpunkt"),
+                response.json_object(_("The destination")),
                 response.evidence(),
             )
         return self._cache["destination"]  # type: ignore[no-any-return]
@@ -254,7 +263,10 @@ class Verification:
                 self.target.api(f"/destinations/{self.expected.destination_id}/keys/{kid}"),
                 headers={"Authorization": f"Bearer {token}"},
             )
-            self._cache[cache_key] = (response.json_object("Der Schlüssel"), response.evidence())
+            self._cache[cache_key] = (
+                response.json_object(_("The key")),
+                response.evidence(),
+            )
         return self._cache[cache_key]  # type: ignore[no-any-return]
 
     def _jwks(
@@ -267,7 +279,11 @@ class Verification:
             keys = body.get("keys")
             if not isinstance(keys, list) or not all(isinstance(k, dict) for k in keys):
                 raise Failed(
-                    f"{SHAPE}{what} enthält keine Liste von Schlüsseln (keys).",
+                    _(
+                        "The response does not have the expected structure: %(what)s contains "
+                        "no list of keys (keys)."
+                    )
+                    % {"what": what},
                     evidence=response.evidence(),
                 )
             self._cache[cache_key] = (keys, response.evidence())
@@ -275,7 +291,7 @@ class Verification:
 
     def _zustelldienst_jwks(self, client: Client) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         url = f"{self.target.submission_base.rstrip('/')}/.well-known/jwks.json"
-        return self._jwks(client, url, "Das JWKS des Zustelldienstes")
+        return self._jwks(client, url, _("The JWKS of the delivery service"))
 
     # 1. Token ------------------------------------------------------------------------------
 
@@ -284,7 +300,7 @@ class Verification:
             client,
             self.credentials.subscriber_id,
             self.credentials.subscriber_secret,
-            "Subscriber-Client",
+            _("Subscriber client"),
         )
         claims = decode_jwt_claims(token)
         if isinstance(claims.get("exp"), int) and isinstance(claims.get("iat"), int):
@@ -296,22 +312,29 @@ class Verification:
         receiving = [s for s in scopes if s == RECEIVE_SCOPE or s.startswith(LEGACY_RECEIVE_SCOPE)]
         if not receiving:
             raise Failed(
-                "Das Token enthält keinen Scope zum Empfangen von Einreichungen "
-                f"({RECEIVE_SCOPE} oder subscribe:destination:…). Ist der Client vom Typ "
-                "Subscriber und einem Zustellpunkt zugeordnet?",
+                _(
+                    "The token contains no scope for receiving submissions (%(scope)s or "
+                    "subscribe:destination:…). Is the client of type Subscriber and assigned "
+                    "to a destination?"
+                )
+                % {"scope": RECEIVE_SCOPE},
                 evidence=evidence,
             )
         if lifetime <= 0 or lifetime > MAX_TOKEN_LIFETIME:
             return (
                 "warning",
-                f"Token erhalten, aber die Gültigkeit von {lifetime} s liegt nicht zwischen 1 und "
-                f"{MAX_TOKEN_LIFETIME} s.",
+                _(
+                    "Token received, but its validity of %(lifetime)s s is not between 1 and "
+                    "%(maximum)s s."
+                )
+                % {"lifetime": lifetime, "maximum": MAX_TOKEN_LIFETIME},
                 evidence,
                 [],
             )
         return (
             "ok",
-            f"Token erhalten (JWT, gültig {lifetime} s, Empfangs-Scope vorhanden).",
+            _("Token received (JWT, valid for %(lifetime)s s, receiving scope present).")
+            % {"lifetime": lifetime},
             evidence,
             [],
         )
@@ -339,13 +362,16 @@ class Verification:
         services = destination.get("services", destination.get("publicServices"))
         if not isinstance(services, list):
             raise Failed(
-                f"{SHAPE}Der Zustellpunkt enthält keine Liste von Leistungen (services).",
+                _(
+                    "The response does not have the expected structure: the destination "
+                    "contains no list of services (services)."
+                ),
                 evidence=evidence,
             )
         by_identifier = {str(s.get("identifier")): s for s in services if isinstance(s, dict)}
         for service in self.expected.services:
             configured = by_identifier.get(f"{LEIKA_URN}{service.key}")
-            label = f"Leistung {service.key}"
+            label = _("Service %(key)s") % {"key": service.key}
             if configured is None:
                 compare(label, service.name, None, False)
                 continue
@@ -355,25 +381,25 @@ class Verification:
                 if isinstance(s, dict)
             ]
             compare(
-                f"{label}: Schema",
+                _("Service %(key)s: schema") % {"key": service.key},
                 f"{service.schema_uri} ({service.mime_type})",
                 "; ".join(f"{uri} ({mime})" for uri, mime in schemas) or None,
                 (service.schema_uri, service.mime_type) in schemas,
             )
             regions = [str(r) for r in configured.get("regions", [])]
             compare(
-                f"{label}: Regionen",
+                _("Service %(key)s: regions") % {"key": service.key},
                 ", ".join(service.regions),
                 ", ".join(regions) or None,
                 all(any(_region_matches(r, ars) for r in regions) for ars in service.regions),
             )
             channels = configured.get("replyChannels") or {}
             compare(
-                f"{label}: Antwortkanäle",
+                _("Service %(key)s: reply channels") % {"key": service.key},
                 json.dumps(service.reply_channels, sort_keys=True)
                 if service.reply_channels
-                else "Brief",
-                json.dumps(channels, sort_keys=True) if channels else "Brief",
+                else _("Letter"),
+                json.dumps(channels, sort_keys=True) if channels else _("Letter"),
                 channels == service.reply_channels,
             )
         extra = sorted(set(by_identifier) - {f"{LEIKA_URN}{s.key}" for s in self.expected.services})
@@ -387,28 +413,32 @@ class Verification:
         evidence = evidence | {"diff": diff, "destination_status": status}
         mismatches = [d for d in diff if not d["match"]]
         details = [
-            f"{d['field']}: erfasst {d['recorded']!s} – im Zustellpunkt {d['configured']!s}"
+            _("%(field)s: recorded %(recorded)s – in the destination %(configured)s")
+            % {"field": d["field"], "recorded": d["recorded"], "configured": d["configured"]}
             for d in mismatches
         ]
         if mismatches:
             return (
                 "failed",
-                f"Der Zustellpunkt weicht in {len(mismatches)} Punkt(en) von den erfassten "
-                "Angaben ab.",
+                _("The destination differs from the recorded data in %(count)d point(s).")
+                % {"count": len(mismatches)},
                 evidence,
                 details,
             )
         if extra:
             return (
                 "warning",
-                "Der Zustellpunkt ist aktiv und passt, bietet aber weitere Leistungen an, die hier "
-                f"nicht erfasst sind: {', '.join(extra)}.",
+                _(
+                    "The destination is active and matches, but offers further services that "
+                    "are not recorded here: %(services)s."
+                )
+                % {"services": ", ".join(extra)},
                 evidence,
                 [],
             )
         return (
             "ok",
-            "Der Zustellpunkt ist aktiv und stimmt mit allen erfassten Angaben überein.",
+            _("The destination is active and matches all recorded data."),
             evidence,
             [],
         )
@@ -416,7 +446,7 @@ class Verification:
     # 3. Keys -------------------------------------------------------------------------------
 
     def _check_keys(self, client: Client) -> tuple[Status, str, dict[str, Any], list[str]]:
-        destination, _ = self._destination(client)
+        destination, _evidence = self._destination(client)
         encryption_kid = str(destination.get("encryptionKid") or self.expected.encryption_kid)
         keys: list[tuple[crypto.Purpose, str]] = [("encryption", encryption_kid)]
         if self.expected.signature_kid:
@@ -440,7 +470,7 @@ class Verification:
                     "findings": [asdict(f) for f in findings],
                 }
             )
-            label = "Verschlüsselung" if purpose == "encryption" else "Signatur"
+            label = _("Encryption") if purpose == "encryption" else _("Signature")
             for finding in findings:
                 if finding.status != "ok":
                     details.append(f"{label} ({kid}): {finding.message}")
@@ -449,9 +479,9 @@ class Verification:
                 elif finding.status == "warning" and worst == "ok":
                     worst = "warning"
         messages = {
-            "ok": "Beide Schlüssel erfüllen alle Vorgaben.",
-            "warning": "Die Schlüssel sind gültig, aber es gibt Hinweise.",
-            "failed": "Mindestens ein Schlüssel erfüllt die Vorgaben nicht.",
+            "ok": _("Both keys meet all requirements."),
+            "warning": _("The keys are valid, but there are notes."),
+            "failed": _("At least one key does not meet the requirements."),
         }
         return worst, messages[worst], evidence, details
 
@@ -462,16 +492,17 @@ class Verification:
         algs = [str(k.get("alg")) for k in keys]
         evidence = evidence | {"kids": [k.get("kid") for k in keys], "algs": algs}
         if not keys:
-            raise Failed("Das JWKS des Zustelldienstes enthält keine Schlüssel.", evidence=evidence)
+            raise Failed(_("The JWKS of the delivery service contains no keys."), evidence=evidence)
         if any(alg != "PS512" for alg in algs):
             raise Failed(
-                f"Das JWKS des Zustelldienstes enthält Schlüssel mit {', '.join(algs)}; "
-                "erwartet PS512.",
+                _("The JWKS of the delivery service contains keys with %(algs)s; expected PS512.")
+                % {"algs": ", ".join(algs)},
                 evidence=evidence,
             )
         return (
             "ok",
-            f"Das JWKS des Zustelldienstes ist erreichbar ({len(keys)} PS512-Schlüssel).",
+            _("The JWKS of the delivery service is reachable (%(count)d PS512 keys).")
+            % {"count": len(keys)},
             evidence,
             [],
         )
@@ -480,11 +511,11 @@ class Verification:
 
     def _check_routing(self, client: Client) -> tuple[Status, str, dict[str, Any], list[str]]:
         if not self.target.routing_base:
-            raise Failed("Für diese Umgebung ist keine Routing API eingerichtet.", status="skipped")
+            raise Failed(_("No Routing API is set up for this environment."), status="skipped")
         ssp_keys: list[dict[str, Any]] = []
         if self.target.ssp_jwks_url:
-            ssp_keys, _ = self._jwks(
-                client, self.target.ssp_jwks_url, "Das JWKS des Self-Service-Portals"
+            ssp_keys, _evidence = self._jwks(
+                client, self.target.ssp_jwks_url, _("The JWKS of the Self-Service-Portal")
             )
         results: list[dict[str, Any]] = []
         details: list[str] = []
@@ -498,11 +529,14 @@ class Verification:
                 f"?leikaKey={service.key}&ars={ars}"
             )
             response = client.request("GET", url)
-            body = response.json_object("Die Antwort der Routing API")
+            body = response.json_object(_("The response of the Routing API"))
             routes = body.get("routes")
             if not isinstance(routes, list):
                 raise Failed(
-                    f"{SHAPE}Die Antwort der Routing API enthält keine Liste routes.",
+                    _(
+                        "The response does not have the expected structure: the response of "
+                        "the Routing API contains no list routes."
+                    ),
                     evidence=response.evidence(),
                 )
             ours = [
@@ -517,35 +551,37 @@ class Verification:
                     "warning" if self.target.environment in ("test", "sandbox") else "failed"
                 )
                 worst = "failed" if status == "failed" or worst == "failed" else "warning"
-                details.append(
-                    f"Leistung {service.key}, ARS {ars}: Der Zustellpunkt wird nicht gefunden."
-                    + (
-                        " In der Testumgebung trägt der FITKO-Support Routing-Einträge von "
-                        "Hand ein: "
-                        "Senden Sie Zustellpunkt-ID, Adressierungsinformationen, ARS und "
-                        "Leistungsschlüssel an fit-connect-support@fjd.de."
-                        if status == "warning"
-                        else ""
+                not_found = _("Service %(key)s, ARS %(ars)s: the destination is not found.") % {
+                    "key": service.key,
+                    "ars": ars,
+                }
+                if status == "warning":
+                    not_found += " " + _(
+                        "In the test environment the FITKO support enters routing entries by "
+                        "hand: send the destination ID, addressing information, ARS and service "
+                        "key to fit-connect-support@fjd.de."
                     )
-                )
+                details.append(not_found)
                 continue
             signature = ours[0].get("destinationSignature")
             if not isinstance(signature, str):
                 raise Failed(
-                    "Der Routing-Eintrag enthält keine destinationSignature.", evidence=entry
+                    _("The routing entry contains no destinationSignature."), evidence=entry
                 )
             if not ssp_keys:
                 worst = "failed" if worst == "failed" else "warning"
                 details.append(
-                    f"Leistung {service.key}: gefunden, die Signatur kann ohne "
-                    "SSP-JWKS-Adresse aber "
-                    "nicht geprüft werden."
+                    _(
+                        "Service %(key)s: found, but the signature cannot be checked without "
+                        "an SSP JWKS address."
+                    )
+                    % {"key": service.key}
                 )
                 continue
             payload = crypto.verify_jws(signature, ssp_keys)
             problems = []
             if payload.get("destinationId") != self.expected.destination_id:
-                problems.append("nennt einen anderen Zustellpunkt")
+                problems.append(_("names a different destination"))
             raw_services = payload.get("services")
             services = raw_services if isinstance(raw_services, list) else []
             leistungen = {
@@ -553,21 +589,23 @@ class Verification:
             }
             gebiete = [g for s in services if isinstance(s, dict) for g in s.get("gebietIDs", [])]
             if f"{LEIKA_URN}{service.key}" not in leistungen:
-                problems.append(f"nennt die Leistung {service.key} nicht")
+                problems.append(_("does not name the service %(key)s") % {"key": service.key})
             if not any(_region_matches(str(g), ars) for g in gebiete):
-                problems.append(f"nennt die Region {ars} nicht")
+                problems.append(_("does not name the region %(ars)s") % {"ars": ars})
             entry["signature_valid"] = True
             if problems:
                 worst = "failed"
                 details.append(
-                    f"Leistung {service.key}: Die signierten Adressierungsinformationen "
-                    f"{', '.join(problems)}."
+                    _("Service %(key)s: the signed addressing information %(problems)s.")
+                    % {"key": service.key, "problems": ", ".join(problems)}
                 )
         evidence: dict[str, Any] = {"routes": results}
         messages = {
-            "ok": "Der Zustellpunkt wird für alle Leistungen gefunden; die Signaturen sind gültig.",
-            "warning": "Das Routing ist noch nicht vollständig.",
-            "failed": "Das Routing findet den Zustellpunkt nicht oder die Signatur passt nicht.",
+            "ok": _("The destination is found for all services; the signatures are valid."),
+            "warning": _("The routing is not complete yet."),
+            "failed": _(
+                "The routing does not find the destination or the signature does not match."
+            ),
         }
         return worst, messages[worst], evidence, details
 
@@ -576,12 +614,12 @@ class Verification:
     def _check_submission(self, client: Client) -> tuple[Status, str, dict[str, Any], list[str]]:
         if not self.target.test_submission_allowed:
             raise Failed(
-                "In der Produktivumgebung sendet das Portal keine Testeinreichungen.",
+                _("In the production environment the portal sends no test submissions."),
                 status="skipped",
             )
         if not self.expected.services:
             raise Failed(
-                "Es ist keine Leistung erfasst, für die eingereicht werden könnte.",
+                _("No service is recorded for which a submission could be made."),
                 status="skipped",
             )
         started = time.monotonic()
@@ -589,11 +627,11 @@ class Verification:
             client,
             self.credentials.sender_id,
             self.credentials.sender_secret,
-            "Sender-Client (Onlinedienst)",
+            _("Sender client (online service)"),
         )[0]
-        destination, _ = self._destination(client)
+        destination, _evidence = self._destination(client)
         encryption_kid = str(destination.get("encryptionKid") or self.expected.encryption_kid)
-        encryption_key, _ = self._key(client, encryption_kid)
+        encryption_key, _evidence = self._key(client, encryption_kid)
         service = self.expected.services[0]
         auth = {"Authorization": f"Bearer {sender_token}"}
         created = client.request(
@@ -606,15 +644,14 @@ class Verification:
                 "serviceType": {"name": service.name, "identifier": f"{LEIKA_URN}{service.key}"},
             },
             expect=(200, 201),
-        ).json_object("Die Antwort auf das Anlegen der Einreichung")
+        ).json_object(_("The response to creating the submission"))
         submission_id, case_id = (
             str(created.get("submissionId", "")),
             str(created.get("caseId", "")),
         )
         if not submission_id or not case_id:
             raise Failed(
-                "Die Antwort auf das Anlegen der Einreichung enthält keine submissionId "
-                "oder caseId."
+                _("The response to creating the submission contains no submissionId or caseId.")
             )
         data = json.dumps(
             {
@@ -663,29 +700,31 @@ class Verification:
             "case_id": case_id,
             "leistung": service.key,
         }
-        signature_key, _ = (
+        signature_key, _evidence = (
             self._key(client, self.expected.signature_kid)
             if self.expected.signature_kid
             else ({}, {})
         )
-        zustelldienst_keys, _ = self._zustelldienst_jwks(client)
+        zustelldienst_keys, _evidence = self._zustelldienst_jwks(client)
         deadline = started + self.submission_timeout
         events: list[dict[str, Any]] = []
         while True:
             log = client.request(
                 "GET", self.target.api(f"/cases/{case_id}/events"), headers=auth
-            ).json_object("Das Ereignisprotokoll")
+            ).json_object(_("The event log"))
             entries = log.get("eventLog")
             if not isinstance(entries, list):
                 raise Failed(
-                    f"{SHAPE}Das Ereignisprotokoll enthält keine Liste eventLog.", evidence=evidence
+                    _(
+                        "The response does not have the expected structure: the event log "
+                        "contains no list eventLog."
+                    ),
+                    evidence=evidence,
                 )
             events = []
             for token in entries:
                 if not isinstance(token, str):
-                    raise Failed(
-                        "Ein Eintrag im Ereignisprotokoll ist kein SET.", evidence=evidence
-                    )
+                    raise Failed(_("An entry in the event log is not a SET."), evidence=evidence)
                 issuer_is_destination = self._set_issuer(token) == self.expected.destination_id
                 keys = (
                     [signature_key]
@@ -709,9 +748,11 @@ class Verification:
                 break
             if time.monotonic() + self.poll_interval > deadline:
                 raise Failed(
-                    f"Das Fachverfahren hat die Testeinreichung nicht innerhalb von "
-                    f"{self.submission_timeout:g} s angenommen oder zurückgewiesen. Holt es "
-                    "Einreichungen ab?",
+                    _(
+                        "The Fachverfahren did not accept or reject the test submission within "
+                        "%(seconds)g s. Does it fetch submissions?"
+                    )
+                    % {"seconds": self.submission_timeout},
                     evidence=(evidence | {"events": events}),
                 )
             time.sleep(self.poll_interval)
@@ -719,14 +760,14 @@ class Verification:
         if "reject-submission" in names:
             return (
                 "failed",
-                "Das Fachverfahren hat die Testeinreichung zurückgewiesen (reject-submission).",
+                _("The Fachverfahren rejected the test submission (reject-submission)."),
                 evidence,
                 [],
             )
         return (
             "ok",
-            "Testeinreichung empfangen, entschlüsselt und angenommen "
-            f"({evidence['duration_s']} s).",
+            _("Test submission received, decrypted and accepted (%(seconds)s s).")
+            % {"seconds": evidence["duration_s"]},
             evidence,
             [],
         )
@@ -747,11 +788,11 @@ class Verification:
         url = self.expected.callback_url
         if not url:
             raise Failed(
-                "Es ist keine Callback-URL erfasst; der Callback ist optional.", status="skipped"
+                _("No callback URL is recorded; the callback is optional."), status="skipped"
             )
         if not self.credentials.callback_secret:
             raise Failed(
-                "Ohne Callback-Secret lässt sich der Callback nicht prüfen.", status="skipped"
+                _("Without a callback secret the callback cannot be checked."), status="skipped"
             )
         refuse_private_address(url, allow_private=self.target.allow_private_addresses)
         body = json.dumps(
@@ -770,15 +811,15 @@ class Verification:
         secret = self.credentials.callback_secret
         now = int(self.clock().timestamp())
         cases = [
-            ("gültig signiert", now, crypto.callback_signature(secret, now, body), (200,)),
+            (_("validly signed"), now, crypto.callback_signature(secret, now, body), (200,)),
             (
-                "manipuliert",
+                _("tampered with"),
                 now,
                 crypto.callback_signature(secret, now, body + b" "),
                 tuple(range(400, 500)),
             ),
             (
-                "veraltet (älter als 5 Minuten)",
+                _("stale (older than 5 minutes)"),
                 now - 600,
                 crypto.callback_signature(secret, now - 600, body),
                 tuple(range(400, 500)),
@@ -802,19 +843,24 @@ class Verification:
             results.append(response.evidence() | {"case": label, "as_expected": ok})
             if not ok:
                 wanted = "200" if expected == (200,) else "4xx"
-                details.append(f"Callback {label}: HTTP {response.status}, erwartet {wanted}.")
+                details.append(
+                    _("Callback %(case)s: HTTP %(status)s, expected %(wanted)s.")
+                    % {"case": label, "status": response.status, "wanted": wanted}
+                )
         evidence = {"callbacks": results}
         if details:
             return (
                 "failed",
-                "Die Callback-Prüfung des Fachverfahrens verhält sich nicht wie gefordert.",
+                _("The callback check of the Fachverfahren does not behave as required."),
                 evidence,
                 details,
             )
         return (
             "ok",
-            "Der Callback wird gültig signiert angenommen; manipulierte und veraltete Aufrufe "
-            "werden abgelehnt.",
+            _(
+                "The callback is accepted when validly signed; tampered and stale calls are "
+                "rejected."
+            ),
             evidence,
             [],
         )

@@ -1,7 +1,8 @@
 """FIT-Connect cryptography with jwcrypto: keys, JWE, SETs, signed JWS, callback HMAC.
 
-Plain functions without Django, so that the checks, the key tool and the sandbox share
-them. Rules from the domain brief §4 (JWK fields, SETs) and §7 (callback HMAC).
+Plain functions (Django only for translating messages), so that the checks, the key tool
+and the sandbox share them. Rules from the domain brief §4 (JWK fields, SETs) and §7
+(callback HMAC).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
+from django.utils.translation import gettext as _
 from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import json_encode
 
@@ -36,7 +38,7 @@ CALLBACK_MAX_AGE = 300
 
 
 class CryptoError(ValueError):
-    """A token or key that fails the rules; the message is German, for people."""
+    """A token or key that fails the rules; the message is translated, for people."""
 
 
 @dataclass(frozen=True)
@@ -157,11 +159,11 @@ def generate_key_pair(
 def _leaf_certificate(data: dict[str, Any]) -> x509.Certificate:
     chain = data.get("x5c")
     if not isinstance(chain, list) or not chain:
-        raise CryptoError("Das Feld x5c mit der Zertifikatskette fehlt.")
+        raise CryptoError(_("The field x5c with the certificate chain is missing."))
     try:
         return x509.load_der_x509_certificate(base64.b64decode(chain[0]))
     except (ValueError, TypeError) as error:
-        raise CryptoError("Das erste Zertifikat in x5c lässt sich nicht lesen.") from error
+        raise CryptoError(_("The first certificate in x5c cannot be read.")) from error
 
 
 def check_jwk(
@@ -181,51 +183,54 @@ def check_jwk(
     try:
         jwk.JWK(**data)
     except Exception as error:  # jwcrypto raises several types for malformed keys
-        return [Finding("failed", "jwk", f"Kein gültiger JWK: {error}")]
+        return [Finding("failed", "jwk", _("Not a valid JWK: %(error)s") % {"error": error})]
     add(
         data.get("kty") == "RSA",
         "kty",
-        "kty ist RSA.",
-        f"kty ist {data.get('kty')!r}, erlaubt ist nur RSA.",
+        _("kty is RSA."),
+        _("kty is %(kty)s; only RSA is allowed.") % {"kty": repr(data.get("kty"))},
     )
     add(
         data.get("alg") == ALG[purpose],
         "alg",
-        f"alg ist {ALG[purpose]}.",
-        f"alg ist {data.get('alg')!r}, erwartet {ALG[purpose]}.",
+        _("alg is %(alg)s.") % {"alg": ALG[purpose]},
+        _("alg is %(actual)s, expected %(alg)s.")
+        % {"actual": repr(data.get("alg")), "alg": ALG[purpose]},
     )
     add(
         data.get("key_ops") == KEY_OPS[purpose],
         "key_ops",
-        f"key_ops ist {KEY_OPS[purpose]}.",
-        f"key_ops ist {data.get('key_ops')!r}, erwartet {KEY_OPS[purpose]}.",
+        _("key_ops is %(key_ops)s.") % {"key_ops": KEY_OPS[purpose]},
+        _("key_ops is %(actual)s, expected %(key_ops)s.")
+        % {"actual": repr(data.get("key_ops")), "key_ops": KEY_OPS[purpose]},
     )
     add(
         data.get("e") == "AQAB",
         "e",
-        "Der Exponent e ist AQAB.",
-        f"Der Exponent e ist {data.get('e')!r}, erwartet AQAB.",
+        _("The exponent e is AQAB."),
+        _("The exponent e is %(e)s, expected AQAB.") % {"e": repr(data.get("e"))},
     )
     bits = _b64url_uint(data["n"]).bit_length() if isinstance(data.get("n"), str) else 0
     add(
         bits >= MIN_MODULUS_BITS,
         "n",
-        f"Der Modulus hat {bits} Bit.",
-        f"Der Modulus hat {bits} Bit, nötig sind mindestens {MIN_MODULUS_BITS}.",
+        _("The modulus has %(bits)d bits.") % {"bits": bits},
+        _("The modulus has %(bits)d bits; at least %(minimum)d are required.")
+        % {"bits": bits, "minimum": MIN_MODULUS_BITS},
     )
     kid = data.get("kid")
     add(
         isinstance(kid, str) and 8 <= len(kid) <= 64,
         "kid",
-        "Die kid hat 8 bis 64 Zeichen.",
-        "Die kid muss 8 bis 64 Zeichen haben.",
+        _("The kid has 8 to 64 characters."),
+        _("The kid must have 8 to 64 characters."),
     )
     try:
         certificate = _leaf_certificate(data)
     except CryptoError as error:
         findings.append(Finding("failed", "x5c", str(error)))
         return findings
-    findings.append(Finding("ok", "x5c", "Die Zertifikatskette x5c ist vorhanden."))
+    findings.append(Finding("ok", "x5c", _("The certificate chain x5c is present.")))
     public = certificate.public_key()
     same = (
         isinstance(public, rsa.RSAPublicKey)
@@ -236,17 +241,26 @@ def check_jwk(
     add(
         same,
         "x5c_key",
-        "Der Schlüssel im Zertifikat stimmt mit n und e überein.",
-        "Der Schlüssel im Zertifikat stimmt nicht mit n und e des JWK überein.",
+        _("The key in the certificate matches n and e."),
+        _("The key in the certificate does not match n and e of the JWK."),
     )
     not_before, not_after = certificate.not_valid_before_utc, certificate.not_valid_after_utc
     if now < not_before:
         findings.append(
-            Finding("failed", "validity", f"Das Zertifikat gilt erst ab {not_before:%d.%m.%Y}.")
+            Finding(
+                "failed",
+                "validity",
+                _("The certificate is only valid from %(date)s.")
+                % {"date": f"{not_before:%d.%m.%Y}"},
+            )
         )
     elif now > not_after:
         findings.append(
-            Finding("failed", "validity", f"Das Zertifikat ist am {not_after:%d.%m.%Y} abgelaufen.")
+            Finding(
+                "failed",
+                "validity",
+                _("The certificate expired on %(date)s.") % {"date": f"{not_after:%d.%m.%Y}"},
+            )
         )
     elif not_after - now < EXPIRY_WARNING:
         days = (not_after - now).days
@@ -254,20 +268,28 @@ def check_jwk(
             Finding(
                 "warning",
                 "validity",
-                f"Das Zertifikat läuft in {days} Tagen ab ({not_after:%d.%m.%Y}).",
+                _("The certificate expires in %(days)d days (%(date)s).")
+                % {"days": days, "date": f"{not_after:%d.%m.%Y}"},
             )
         )
     else:
-        findings.append(Finding("ok", "validity", f"Das Zertifikat gilt bis {not_after:%d.%m.%Y}."))
+        findings.append(
+            Finding(
+                "ok",
+                "validity",
+                _("The certificate is valid until %(date)s.") % {"date": f"{not_after:%d.%m.%Y}"},
+            )
+        )
     if certificate.issuer == certificate.subject:
         findings.append(
             Finding(
                 "warning" if self_signed_allowed else "failed",
                 "self_signed",
-                "Das Zertifikat ist selbst signiert; das ist nur in der Testumgebung erlaubt."
+                _("The certificate is self-signed; that is only allowed in the test environment.")
                 if self_signed_allowed
-                else "Das Zertifikat ist selbst signiert; diese Umgebung verlangt "
-                "V-PKI-Zertifikate.",
+                else _(
+                    "The certificate is self-signed; this environment requires V-PKI certificates."
+                ),
             )
         )
     return findings
@@ -298,7 +320,7 @@ def decrypt_jwe(token: str, private_jwk: dict[str, Any]) -> bytes:
     try:
         message.deserialize(token, key=key)
     except Exception as error:
-        raise CryptoError("Die verschlüsselten Daten lassen sich nicht entschlüsseln.") from error
+        raise CryptoError(_("The encrypted data cannot be decrypted.")) from error
     return bytes(message.payload)
 
 
@@ -316,32 +338,40 @@ def _header(token: str) -> dict[str, Any]:
         encoded = token.split(".")[0]
         return json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))  # type: ignore[no-any-return]
     except (ValueError, IndexError) as error:
-        raise CryptoError("Das Token ist kein gültiges JWS.") from error
+        raise CryptoError(_("The token is not a valid JWS.")) from error
 
 
 def verify_jws(token: str, keys: list[dict[str, Any]], typ: str | None = None) -> dict[str, Any]:
     """Verify a PS512 JWS against the key with its kid; return the payload."""
     header = _header(token)
     if header.get("alg") != "PS512":
-        raise CryptoError(f"Das Token ist mit {header.get('alg')!r} statt PS512 signiert.")
+        raise CryptoError(
+            _("The token is signed with %(alg)s instead of PS512.")
+            % {"alg": repr(header.get("alg"))}
+        )
     if typ is not None and header.get("typ") != typ:
-        raise CryptoError(f"Der Typ des Tokens ist {header.get('typ')!r}, erwartet {typ}.")
+        raise CryptoError(
+            _("The type of the token is %(actual)s, expected %(typ)s.")
+            % {"actual": repr(header.get("typ")), "typ": typ}
+        )
     matching = [k for k in keys if k.get("kid") == header.get("kid")]
     if not matching:
-        raise CryptoError(f"Für die kid {header.get('kid')!r} ist kein Schlüssel bekannt.")
+        raise CryptoError(
+            _("No key is known for the kid %(kid)s.") % {"kid": repr(header.get("kid"))}
+        )
     key = jwk.JWK(**{k: v for k, v in matching[0].items() if k not in ("key_ops",)})
     message = jws.JWS()
     try:
         message.deserialize(token)
         message.verify(key, alg="PS512")
     except Exception as error:
-        raise CryptoError("Die Signatur des Tokens ist ungültig.") from error
+        raise CryptoError(_("The signature of the token is invalid.")) from error
     try:
         payload = json.loads(message.payload)
     except ValueError as error:
-        raise CryptoError("Der Inhalt des Tokens ist kein JSON.") from error
+        raise CryptoError(_("The content of the token is not JSON.")) from error
     if not isinstance(payload, dict):
-        raise CryptoError("Der Inhalt des Tokens ist kein JSON-Objekt.")
+        raise CryptoError(_("The content of the token is not a JSON object."))
     return payload
 
 
@@ -372,14 +402,17 @@ def verify_set(
     """Verify a SET's type, PS512 signature, subject and transaction; return its payload."""
     payload = verify_jws(token, keys, typ=SET_TYPE)
     if payload.get("sub") != f"submission:{submission_id}":
-        raise CryptoError(f"Das Ereignis betrifft {payload.get('sub')!r}, nicht diese Einreichung.")
+        raise CryptoError(
+            _("The event concerns %(sub)s, not this submission.")
+            % {"sub": repr(payload.get("sub"))}
+        )
     if payload.get("txn") != f"case:{case_id}":
         raise CryptoError(
-            f"Das Ereignis gehört zu {payload.get('txn')!r}, nicht zu diesem Vorgang."
+            _("The event belongs to %(txn)s, not to this case.") % {"txn": repr(payload.get("txn"))}
         )
     events = payload.get("events")
     if not isinstance(events, dict) or len(events) != 1:
-        raise CryptoError("Ein SET muss genau ein Ereignis enthalten.")
+        raise CryptoError(_("A SET must contain exactly one event."))
     return payload
 
 

@@ -1,5 +1,5 @@
 """The one httpx client for FIT-Connect: explicit timeouts, a response-size cap, retries for
-idempotent GETs only, 429 honoured, and a clear German message for every fault.
+idempotent GETs only, 429 honoured, and a clear, translated message for every fault.
 
 Nothing here logs a request body, a header or a token.
 """
@@ -16,13 +16,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MAX_RESPONSE_BYTES = 1024 * 1024
 MAX_RATE_LIMIT_WAIT = 5.0
 
 
 class FitConnectError(Exception):
-    """A fault talking to FIT-Connect; ``message`` is German, for people."""
+    """A fault talking to FIT-Connect; ``message`` is translated, for people."""
 
     def __init__(self, message: str, evidence: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -53,22 +55,30 @@ class Response:
             (b"<!doctype", b"<html")
         ):
             raise FitConnectError(
-                f"Statt JSON kam eine HTML-Seite zurück (HTTP {self.status}) – vermutlich die "
-                "Fehlerseite eines Proxys oder eine falsche Adresse.",
+                _(
+                    "An HTML page came back instead of JSON (HTTP %(status)s) – probably the "
+                    "error page of a proxy or a wrong address."
+                )
+                % {"status": self.status},
                 self.evidence(),
             )
         try:
             return json.loads(self.body)
         except ValueError:
             raise FitConnectError(
-                f"Die Antwort von {self.url} ist kein gültiges JSON.", self.evidence()
+                _("The response from %(url)s is not valid JSON.") % {"url": self.url},
+                self.evidence(),
             ) from None
 
     def json_object(self, what: str) -> dict[str, Any]:
         data = self.json()
         if not isinstance(data, dict):
             raise FitConnectError(
-                f"Die Antwort hat nicht den erwarteten Aufbau: {what} ist kein JSON-Objekt.",
+                _(
+                    "The response does not have the expected structure: %(what)s is not a JSON "
+                    "object."
+                )
+                % {"what": what},
                 self.evidence(),
             )
         return data
@@ -78,16 +88,20 @@ def _host(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
+# Lazy: translated where a message is built (``str(...)``), not at import time.
 STATUS_MESSAGES = {
-    401: "Anmeldung abgelehnt (HTTP 401): Client-ID oder Client-Secret stimmen nicht, oder das "
-    "Zugangstoken fehlt.",
-    403: "Zugriff verweigert (HTTP 403): Der Client ist dafür nicht berechtigt. Prüfen Sie im "
-    "Self-Service-Portal, ob der Subscriber-Client dem Zustellpunkt zugeordnet ist.",
-    404: "Nicht gefunden (HTTP 404): {url}",
-    500: "Der Dienst hat einen internen Fehler gemeldet (HTTP 500). Bitte versuchen Sie es "
-    "später erneut.",
-    502: "Der Dienst ist gerade nicht erreichbar (HTTP 502).",
-    503: "Der Dienst ist gerade nicht verfügbar (HTTP 503). Bitte versuchen Sie es später erneut.",
+    401: gettext_lazy(
+        "Login refused (HTTP 401): the client ID or client secret is wrong, or the access "
+        "token is missing."
+    ),
+    403: gettext_lazy(
+        "Access denied (HTTP 403): the client is not authorised for this. Check in the "
+        "Self-Service-Portal whether the Subscriber client is assigned to the destination."
+    ),
+    404: gettext_lazy("Not found (HTTP 404): %(url)s"),
+    500: gettext_lazy("The service reported an internal error (HTTP 500). Please try again later."),
+    502: gettext_lazy("The service cannot be reached right now (HTTP 502)."),
+    503: gettext_lazy("The service is not available right now (HTTP 503). Please try again later."),
 }
 
 
@@ -157,8 +171,11 @@ class Client:
                     time.sleep(wait)
                     continue
                 raise FitConnectError(
-                    "Zu viele Anfragen (HTTP 429): Der Dienst bittet, "
-                    f"{wait:g} Sekunden zu warten. Bitte später erneut prüfen.",
+                    _(
+                        "Too many requests (HTTP 429): the service asks to wait %(seconds)g "
+                        "seconds. Please check again later."
+                    )
+                    % {"seconds": wait},
                     response.evidence() | {"retry_after_s": wait},
                 )
             if response.status in expect:
@@ -184,8 +201,8 @@ class Client:
         host = _host(url)
         if remaining <= 0:
             raise FitConnectError(
-                f"Zeitüberschreitung: Die Prüfung hat das Zeitlimit von {self.total_timeout:g} "
-                "Sekunden überschritten.",
+                _("Timeout: the check exceeded the time limit of %(seconds)g seconds.")
+                % {"seconds": self.total_timeout},
                 {"method": method, "url": url},
             )
         timeout = httpx.Timeout(
@@ -209,7 +226,7 @@ class Client:
                     size += len(chunk)
                     if size > MAX_RESPONSE_BYTES:
                         raise FitConnectError(
-                            "Die Antwort ist größer als 1 MB und wurde verworfen.",
+                            _("The response is larger than 1 MB and was discarded."),
                             evidence | {"status": stream.status_code},
                         )
                     chunks.append(chunk)
@@ -225,9 +242,15 @@ class Client:
                 )
         except httpx.TimeoutException:
             raise FitConnectError(
-                f"Zeitüberschreitung: {host} hat nicht rechtzeitig geantwortet "
-                f"(Verbindungsaufbau höchstens {self.connect_timeout:g} s, Prüfung höchstens "
-                f"{self.total_timeout:g} s).",
+                _(
+                    "Timeout: %(host)s did not answer in time (connection set-up at most "
+                    "%(connect)g s, check at most %(total)g s)."
+                )
+                % {
+                    "host": host,
+                    "connect": self.connect_timeout,
+                    "total": self.total_timeout,
+                },
                 evidence | {"retryable": True},
             ) from None
         except httpx.ConnectError as error:
@@ -236,12 +259,14 @@ class Client:
             ) from None
         except (httpx.RemoteProtocolError, httpx.ReadError):
             raise FitConnectError(
-                f"{host} hat die Verbindung ohne gültige Antwort beendet.",
+                _("%(host)s closed the connection without a valid response.") % {"host": host},
                 evidence | {"retryable": True},
             ) from None
         except httpx.HTTPError as error:
             raise FitConnectError(
-                f"Die Anfrage an {host} ist fehlgeschlagen ({type(error).__name__}).", evidence
+                _("The request to %(host)s failed (%(error)s).")
+                % {"host": host, "error": type(error).__name__},
+                evidence,
             ) from None
 
 
@@ -249,40 +274,46 @@ def _connect_message(host: str, error: httpx.ConnectError) -> str:
     cause: BaseException | None = error
     while cause is not None:
         if isinstance(cause, ssl.SSLError | ssl.CertificateError):
-            return (
-                f"Die TLS-Verbindung zu {host} ist fehlgeschlagen: Das Zertifikat ist ungültig "
-                "oder nicht vertrauenswürdig."
-            )
+            return _tls_message(host)
         if isinstance(cause, socket.gaierror):
-            return f"Der Name {host} lässt sich nicht auflösen. Ist die Adresse richtig?"
+            return _("The name %(host)s cannot be resolved. Is the address correct?") % {
+                "host": host
+            }
         if isinstance(cause, ConnectionRefusedError):
             break
         cause = cause.__cause__ or cause.__context__
     text = str(error).lower()
     if "ssl" in text or "certificate" in text:
-        return (
-            f"Die TLS-Verbindung zu {host} ist fehlgeschlagen: Das Zertifikat ist ungültig oder "
-            "nicht vertrauenswürdig."
-        )
-    return (
-        f"Keine Verbindung zu {host} möglich (Verbindung abgelehnt). Ist die Adresse richtig und "
-        "der Dienst erreichbar?"
-    )
+        return _tls_message(host)
+    return _(
+        "No connection to %(host)s possible (connection refused). Is the address correct and "
+        "the service reachable?"
+    ) % {"host": host}
+
+
+def _tls_message(host: str) -> str:
+    return _(
+        "The TLS connection to %(host)s failed: the certificate is invalid or not trusted."
+    ) % {"host": host}
 
 
 def _status_error(response: Response) -> FitConnectError:
-    template = STATUS_MESSAGES.get(response.status)
-    if template is None:
-        template = "Unerwartete Antwort: HTTP {status} von {url}."
-    message = template.format(status=response.status, url=response.url)
+    lazy = STATUS_MESSAGES.get(response.status)
+    template = (
+        str(lazy) if lazy is not None else _("Unexpected response: HTTP %(status)s from %(url)s.")
+    )
+    message = template % {"status": response.status, "url": response.url}
     detail = _problem_detail(response)
     if detail:
-        message = f"{message} Meldung des Dienstes: {detail}"
+        message = _("%(message)s Message from the service: %(detail)s") % {
+            "message": message,
+            "detail": detail,
+        }
     elif "html" in response.headers.get("content-type", ""):
-        message = (
-            f"{message} Statt JSON kam eine HTML-Seite zurück – vermutlich die Fehlerseite "
-            "eines Proxys."
-        )
+        message = _(
+            "%(message)s An HTML page came back instead of JSON – probably the error page of "
+            "a proxy."
+        ) % {"message": message}
     return FitConnectError(message, response.evidence())
 
 
@@ -323,19 +354,22 @@ def refuse_private_address(url: str, *, allow_private: bool) -> None:
     parts = urlsplit(url)
     host = parts.hostname
     if not host:
-        raise FitConnectError(f"Die Adresse {url!r} ist unvollständig.")
+        raise FitConnectError(_("The address %(url)s is incomplete.") % {"url": repr(url)})
     try:
         infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
     except socket.gaierror:
-        raise FitConnectError(f"Der Name {host} lässt sich nicht auflösen.") from None
+        raise FitConnectError(_("The name %(host)s cannot be resolved.") % {"host": host}) from None
     addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
     private = [
         a for a in addresses if a.is_private or a.is_loopback or a.is_link_local or a.is_reserved
     ]
     if private and not allow_private:
         raise FitConnectError(
-            f"Die Callback-URL zeigt auf eine interne Adresse ({private[0]}). Aus "
-            "Sicherheitsgründen ruft das Portal nur öffentlich erreichbare Adressen auf."
+            _(
+                "The callback URL points to an internal address (%(address)s). For security "
+                "reasons the portal only calls publicly reachable addresses."
+            )
+            % {"address": private[0]}
         )
     if parts.scheme != "https" and not (allow_private and private):
-        raise FitConnectError("Die Callback-URL muss mit https:// beginnen.")
+        raise FitConnectError(_("The callback URL must start with https://."))
