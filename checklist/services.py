@@ -96,7 +96,12 @@ class OnboardingState:
         onboarding = self.onboarding
         self.leistungen = list(onboarding.leistungen.order_by("key"))
         self.records = {r.environment: r for r in onboarding.environments.all()}
-        self.states = {s.key: s for s in onboarding.item_states.select_related("done_by").all()}
+        self.states = {
+            s.key: s
+            for s in onboarding.item_states.select_related("done_by").prefetch_related(
+                "comments__author"
+            )
+        }
         self.latest_signoffs = {}
         for signoff in onboarding.signoffs.select_related("declared_by", "decided_by"):
             self.latest_signoffs.setdefault(signoff.environment, signoff)

@@ -49,9 +49,14 @@ def normalise_leika_key(value: str) -> str:
     return key
 
 
+def _split(value: str) -> list[str]:
+    """Return the entries of a comma-, semicolon- or line-separated text."""
+    return [item for item in re.split(r"[\s,;]+", value) if item]
+
+
 def parse_ars_list(value: str) -> list[str]:
     """Return the ARS from a comma-, semicolon- or line-separated text, or raise."""
-    items = [item for item in re.split(r"[\s,;]+", value) if item]
+    items = _split(value)
     if not items:
         raise ValidationError(
             _("Please enter at least one Amtlicher Regionalschlüssel (ARS)."), code="required"
@@ -100,7 +105,7 @@ def validate_schema_uri(kind: str, uri: str) -> str:
 
 def parse_process_standards(value: str) -> list[str]:
     """Return XÖV process standard URNs from a line- or comma-separated text, or raise."""
-    items = [item for item in re.split(r"[\s,;]+", value) if item]
+    items = _split(value)
     wrong = [item for item in items if not XOEV_PROCESS_STANDARD.match(item)]
     if wrong:
         raise ValidationError(

@@ -285,10 +285,8 @@ def _item_context(
     return {
         "view": view,
         "editable": editable,
-        "can_comment": participation.can_edit_step(step)
-        or participation.is_authority_member
-        or participation.does_provider_work,
-        "comments": list(view.state.comments.select_related("author")) if view.state.pk else [],
+        # comments are prefetched with the item states (OnboardingState)
+        "comments": list(view.state.comments.all()) if view.state.pk else [],
     }
 
 
