@@ -34,6 +34,10 @@ class OnboardingAdmin(admin.ModelAdmin[Onboarding]):
     search_fields = ["name", "slug"]
     readonly_fields = ["catalogue_version", "created_by", "created_at"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Onboardings start in the portal, where their checklist and audit trail begin.
+        return False
+
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest) -> bool:

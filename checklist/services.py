@@ -87,6 +87,7 @@ class OnboardingState:
     """Everything derived from one onboarding, loaded with a fixed number of queries."""
 
     onboarding: Onboarding
+    with_comments: bool = False  # only the step page shows them
     leistungen: list[Leistung] = field(init=False)
     records: dict[str, EnvironmentRecord] = field(init=False)
     states: dict[str, ItemState] = field(init=False)
@@ -96,12 +97,10 @@ class OnboardingState:
         onboarding = self.onboarding
         self.leistungen = list(onboarding.leistungen.order_by("key"))
         self.records = {r.environment: r for r in onboarding.environments.all()}
-        self.states = {
-            s.key: s
-            for s in onboarding.item_states.select_related("done_by").prefetch_related(
-                "comments__author"
-            )
-        }
+        states = onboarding.item_states.select_related("done_by")
+        if self.with_comments:
+            states = states.prefetch_related("comments__author")
+        self.states = {s.key: s for s in states}
         self.latest_signoffs = {}
         for signoff in onboarding.signoffs.select_related("declared_by", "decided_by"):
             self.latest_signoffs.setdefault(signoff.environment, signoff)
@@ -383,6 +382,11 @@ def audit_changes(
 
 def refresh_signoffs(onboarding: Onboarding, actor: User | None) -> list[SignOff]:
     """Invalidate approved sign-offs whose snapshot no longer matches; return those."""
+    # Most changes happen before any sign-off: skip building the whole state then.
+    if not onboarding.signoffs.filter(
+        state=SignOff.State.APPROVED, invalidated_at__isnull=True
+    ).exists():
+        return []
     state = OnboardingState(onboarding)
     invalidated = []
     for environment, signoff in state.latest_signoffs.items():
@@ -408,18 +412,21 @@ def refresh_signoffs(onboarding: Onboarding, actor: User | None) -> list[SignOff
     return invalidated
 
 
+def _add_items(onboarding: Onboarding) -> None:
+    ItemState.objects.bulk_create(
+        [ItemState(onboarding=onboarding, key=item.key) for item in catalogue.load().items],
+        ignore_conflicts=True,
+    )
+
+
 def ensure_catalogue(onboarding: Onboarding, actor: User | None = None) -> None:
-    """Add the current catalogue's items to the onboarding, keeping every existing tick."""
+    """Add a newer catalogue's items to the onboarding, keeping every existing tick."""
     current = catalogue.load()
-    if onboarding.catalogue_version >= current.version and onboarding.item_states.count() >= len(
-        current.items
-    ):
+    # One integer comparison per request; the items exist since create_onboarding.
+    if onboarding.catalogue_version >= current.version:
         return
     with transaction.atomic():
-        ItemState.objects.bulk_create(
-            [ItemState(onboarding=onboarding, key=item.key) for item in current.items],
-            ignore_conflicts=True,
-        )
+        _add_items(onboarding)
         if onboarding.catalogue_version < current.version:
             old_version = onboarding.catalogue_version
             onboarding.catalogue_version = current.version
@@ -446,7 +453,7 @@ def create_onboarding(onboarding: Onboarding, creator: User | None) -> Onboardin
     onboarding.catalogue_version = catalogue.load().version
     onboarding.created_by = creator
     onboarding.save()
-    ensure_catalogue(onboarding, creator)
+    _add_items(onboarding)
     audit(onboarding, creator, AuditEvent.Action.CREATED, "", "", onboarding.name, 1)
     if onboarding.provider_decided:
         audit(

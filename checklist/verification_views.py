@@ -28,19 +28,13 @@ from checklist.access import Participation
 from checklist.forms import JwkValidatorForm, KeyToolForm, VerifyForm
 from checklist.models import AuditEvent, RecordEnvironment, StoredSecret, VerificationRun
 from checklist.services import audit
-from checklist.views import _participation, _step_context
+from checklist.views import _participation, _step_context, record_environment
 from portal.fitconnect import crypto, secrets
 from portal.fitconnect.checks import CHECK_TITLES
 from portal.types import AuthenticatedHttpRequest
 
 CARRY_TTL = 600
 SECRET_FIELDS = ("subscriber_secret", "sender_secret", "callback_secret")
-
-
-def _environment(value: str) -> RecordEnvironment:
-    if value not in RecordEnvironment.values:
-        raise Http404
-    return RecordEnvironment(value)
 
 
 def _may_run(participation: Participation) -> None:
@@ -65,7 +59,7 @@ def _form(participation: Participation, environment: str, data: Any = None) -> V
 @never_cache
 @sensitive_variables("form", "provided", "carry")
 def verify_start(request: AuthenticatedHttpRequest, slug: str, environment: str) -> HttpResponse:
-    env = _environment(environment)
+    env = record_environment(environment)
     participation = _participation(request, slug)
     _may_run(participation)
     onboarding = participation.onboarding
@@ -200,7 +194,7 @@ def verify_step(
 def secret_delete(
     request: AuthenticatedHttpRequest, slug: str, environment: str, kind: str
 ) -> HttpResponse:
-    env = _environment(environment)
+    env = record_environment(environment)
     participation = _participation(request, slug)
     _may_run(participation)
     if kind not in StoredSecret.Kind.values:

@@ -199,8 +199,8 @@ def edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 # Onboarding and step pages ----------------------------------------------------------------
 
 
-def _page_context(participation: Participation) -> dict[str, Any]:
-    state = services.OnboardingState(participation.onboarding)
+def _page_context(participation: Participation, with_comments: bool = False) -> dict[str, Any]:
+    state = services.OnboardingState(participation.onboarding, with_comments=with_comments)
     return {
         "onboarding": participation.onboarding,
         "participation": participation,
@@ -219,7 +219,7 @@ def detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 
 def _step_context(participation: Participation, number: int) -> dict[str, Any]:
-    context = _page_context(participation)
+    context = _page_context(participation, with_comments=True)
     state: services.OnboardingState = context["state"]
     step = STEPS[number - 1]
     environment = services.STEP_ENVIRONMENT.get(number)
@@ -526,6 +526,13 @@ def metadata_versions(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
 RECORD_FIELDS = list(EnvironmentRecordForm.Meta.fields)
 
 
+def record_environment(value: str) -> RecordEnvironment:
+    """Return the environment named in a URL (the sandbox included), or raise 404."""
+    if value not in RecordEnvironment.values:
+        raise Http404
+    return RecordEnvironment(value)
+
+
 def _environment(value: str) -> Environment:
     if value not in Environment.values:
         raise Http404
@@ -537,9 +544,7 @@ def _environment(value: str) -> Environment:
 def environment_form(
     request: AuthenticatedHttpRequest, slug: str, environment: str
 ) -> HttpResponse:
-    if environment not in RecordEnvironment.values:
-        raise Http404
-    env = RecordEnvironment(environment)
+    env = record_environment(environment)
     participation = _participation(request, slug)
     _require(participation.can_edit_environments)
     onboarding = participation.onboarding
