@@ -66,7 +66,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
-	DEBUG=true $(VENV)/bin/mypy portal checklist
+	DEBUG=true $(VENV)/bin/mypy portal checklist fitconnect
 
 check-translations: $(VENV)/.installed-dev
 	$(MANAGE) check_translations

@@ -16,7 +16,7 @@ from checklist.models import (
     Onboarding,
     RecordEnvironment,
 )
-from portal.fitconnect import demo as fitconnect_demo
+from fitconnect import demo as fitconnect_demo
 from portal.models import Organisation, User
 
 MUSTERSTADT_ARS = "064350014014"

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checklist import catalogue, services
+from checklist import catalogue, secrets, services
 from checklist.models import (
     CHECK_ITEM_ENVIRONMENT,
     AuditEvent,
@@ -20,8 +20,7 @@ from checklist.models import (
     StoredSecret,
     VerificationRun,
 )
-from portal.fitconnect import secrets
-from portal.fitconnect.checks import (
+from fitconnect.checks import (
     CHECK_ORDER,
     CheckResult,
     Credentials,

@@ -23,14 +23,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import verification
+from checklist import secrets, verification
 from checklist.access import Participation
 from checklist.forms import JwkValidatorForm, KeyToolForm, VerifyForm
 from checklist.models import AuditEvent, RecordEnvironment, StoredSecret, VerificationRun
 from checklist.services import audit
 from checklist.views import _participation, _step_context, record_environment
-from portal.fitconnect import crypto, secrets
-from portal.fitconnect.checks import CHECK_TITLES
+from fitconnect import crypto
+from fitconnect.checks import CHECK_TITLES
 from portal.types import AuthenticatedHttpRequest
 
 CARRY_TTL = 600

@@ -11,7 +11,7 @@ from django.test import Client
 
 from checklist import services
 from checklist.models import Leistung, Onboarding
-from portal.fitconnect.sandbox import Sandbox
+from fitconnect.sandbox import Sandbox
 from portal.models import Membership, Organisation, User
 
 PASSWORD = "Ein-sicheres-Passwort-2026"

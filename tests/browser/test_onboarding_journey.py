@@ -25,8 +25,8 @@ from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
 from checklist.models import FitConnectEnvironment, Onboarding, SignOff
-from portal.fitconnect import demo
-from portal.fitconnect.sandbox import Sandbox, urls
+from fitconnect import demo
+from fitconnect.sandbox import Sandbox, urls
 from tests.browser.conftest import ARTIFACTS, assert_accessible, new_page
 from tests.conftest import PASSWORD, World
 

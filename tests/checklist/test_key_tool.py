@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from checklist.models import AuditEvent
-from portal.fitconnect import crypto
+from fitconnect import crypto
 from tests.conftest import World
 
 

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from checklist import secrets
 from checklist.models import (
     AuditEvent,
     EnvironmentRecord,
@@ -21,8 +22,8 @@ from checklist.models import (
     StoredSecret,
     VerificationRun,
 )
-from portal.fitconnect import demo, secrets
-from portal.fitconnect.sandbox import Sandbox, urls
+from fitconnect import demo
+from fitconnect.sandbox import Sandbox, urls
 from tests.conftest import World
 
 SLUG = "musterstadt-gewerbe"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from portal.fitconnect import demo
-from portal.fitconnect.checks import (
+from fitconnect import demo
+from fitconnect.checks import (
     CHECK_ORDER,
     Credentials,
     Expected,
@@ -17,7 +17,7 @@ from portal.fitconnect.checks import (
     Target,
     Verification,
 )
-from portal.fitconnect.sandbox import Sandbox, urls
+from fitconnect.sandbox import Sandbox, urls
 
 EXPECTED = Expected(
     destination_id=demo.DESTINATION_ID,
@@ -220,7 +220,7 @@ def test_production_never_sends_a_test_submission(sandbox: Sandbox) -> None:
 
 def test_self_signed_keys_warn_in_test_and_fail_where_forbidden(sandbox: Sandbox) -> None:
     # The sandbox's keys are CA-issued; a self-signed destination shows the rule.
-    from portal.fitconnect import crypto
+    from fitconnect import crypto
 
     public_enc, private_enc = crypto.generate_key_pair("encryption", "Selbst", kid="self-enc-0001")
     public_sig, private_sig = crypto.generate_key_pair("signature", "Selbst", kid="self-sig-0001")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from portal.fitconnect import crypto
+from fitconnect import crypto
 
 Pair = tuple[dict[str, Any], dict[str, Any]]
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from portal.fitconnect.http import Client, FitConnectError, refuse_private_address
+from fitconnect.http import Client, FitConnectError, refuse_private_address
 
 URL = "https://fit-connect.example/submission-api/v1/destinations/x"
 

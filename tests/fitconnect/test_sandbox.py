@@ -20,11 +20,11 @@ from openapi_core.deserializing.media_types.util import json_loads
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.testing import MockRequest, MockResponse
 
-from portal.fitconnect import crypto, demo
-from portal.fitconnect.sandbox import GEBIET_PREFIX, Sandbox, urls
+from fitconnect import crypto, demo
+from fitconnect.sandbox import GEBIET_PREFIX, Sandbox, urls
 
 # FITKO's Routing API spec, copied from shared/specs/ into the repository.
-SPEC_FILE = Path(__file__).resolve().parents[2] / "portal" / "fitconnect" / "routing-api.yaml"
+SPEC_FILE = Path(__file__).resolve().parents[2] / "fitconnect" / "sandbox" / "routing-api.yaml"
 SPEC_HOST = "https://routing-api-testing.fit-connect.fitko.dev"  # a server of the spec
 GEWERBE = demo.SERVICES[0]
 LEIKA_KEY = GEWERBE["key"]

@@ -90,7 +90,7 @@ def test_demo_onboardings_show_every_stage(db: None) -> None:
 def test_demo_onboarding_is_ready_for_the_sandbox(db: None) -> None:
     from checklist import verification
     from checklist.models import Onboarding
-    from portal.fitconnect import demo
+    from fitconnect import demo
 
     run()
     gewerbe = Onboarding.objects.get(slug="musterstadt-gewerbe")

@@ -48,7 +48,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwcrypto import jwe, jwk, jws
 
-from portal.fitconnect import crypto, demo
+from fitconnect import crypto, demo
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from portal.fitconnect import demo
-from portal.fitconnect.sandbox import FAULT_MODES, Sandbox, parse_fault, urls
+from fitconnect import demo
+from fitconnect.sandbox import FAULT_MODES, Sandbox, parse_fault, urls
 
 
 class Command(BaseCommand):
@@ -86,7 +86,7 @@ class Command(BaseCommand):
     @staticmethod
     def _log_requests() -> None:
         """Log one line per request (method, path, status) to stderr."""
-        sandbox_logger = logging.getLogger("portal.fitconnect.sandbox")
+        sandbox_logger = logging.getLogger("fitconnect.sandbox")
         if not any(getattr(h, "sandbox_handler", False) for h in sandbox_logger.handlers):
             handler = logging.StreamHandler(sys.stderr)
             handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))

@@ -21,8 +21,8 @@ import httpx
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.fitconnect import crypto
-from portal.fitconnect.http import Client, FitConnectError, refuse_private_address
+from fitconnect import crypto
+from fitconnect.http import Client, FitConnectError, refuse_private_address
 
 Status = Literal["ok", "warning", "failed", "skipped"]
 RECEIVE_SCOPE = "https://schema.fitko.de/fit-connect/oauth/scopes/subscribe-destinations"
