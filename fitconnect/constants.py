@@ -1,0 +1,31 @@
+"""Every FIT-Connect identifier the portal uses, written once.
+
+Sources: FITKO's documentation and specs (see ``shared/reference/fitko-facts.md``).
+"""
+
+from __future__ import annotations
+
+# OAuth scopes
+RECEIVE_SCOPE = "https://schema.fitko.de/fit-connect/oauth/scopes/subscribe-destinations"
+LEGACY_RECEIVE_SCOPE_PREFIX = "subscribe:destination:"
+SEND_SCOPE_GERMANY = "send:region:DE"
+
+# Identifiers of services (Leistungen) and regions (Gebiete)
+LEIKA_URN_PREFIX = "urn:de:fim:leika:leistung:"
+REGION_URN_PREFIX = "urn:de:bund:destatis:bevoelkerungsstatistik:schluessel:rs:"
+
+# Callbacks, events and problems
+CALLBACK_TYPE_NEW_SUBMISSIONS = (
+    "https://schema.fitko.de/fit-connect/submission-api/callbacks/new-submissions"
+)
+EVENT_PREFIX = "https://schema.fitko.de/fit-connect/events/"
+SUBMISSION_PROBLEMS = "https://schema.fitko.de/fit-connect/submission-api/problems/"
+# The Routing API's and the events' problem type URIs are not published; these are guesses.
+ROUTING_PROBLEMS = "https://schema.fitko.de/fit-connect/routing-api/problems/"
+EVENT_PROBLEMS = "https://schema.fitko.de/fit-connect/events/problems/"
+
+# JSON schemas (``{version}`` is a semantic version such as 1.2.0)
+METADATA_SCHEMA = "https://schema.fitko.de/fit-connect/metadata/{version}/metadata.schema.json"
+SET_PAYLOAD_SCHEMA = (
+    "https://schema.fitko.de/fit-connect/set-payload/{version}/set-payload.schema.json"
+)
