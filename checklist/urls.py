@@ -1,12 +1,12 @@
-"""URLs of onboardings (Anbindungsvorhaben)."""
+"""URLs of the home page and of onboardings (Anbindungsvorhaben)."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from checklist import verification_views, views
 
-urlpatterns = [
+onboarding_patterns = [
     path("", views.overview, name="overview"),
     path("neu/", views.create, name="onboarding_create"),
     path("leere-checkliste.pdf", views.blank_pdf, name="blank_pdf"),
@@ -64,4 +64,9 @@ urlpatterns = [
         verification_views.secret_delete,
         name="secret_delete",
     ),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("vorhaben/", include(onboarding_patterns)),
 ]

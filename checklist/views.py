@@ -73,6 +73,29 @@ def _require(allowed: bool) -> None:
 
 @login_required
 @require_GET
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    visible = onboardings_for(request.user).select_related("provider").order_by("name")
+    organisations = [
+        (
+            membership,
+            [o for o in visible if membership.organisation_id in (o.authority_id, o.provider_id)],
+        )
+        for membership in request.memberships
+    ]
+    return render(
+        request,
+        "checklist/home.html",
+        {
+            "memberships": request.memberships,
+            "organisations": organisations,
+            "steps": STEPS,
+            "guide_url": GUIDE_URL,
+        },
+    )
+
+
+@login_required
+@require_GET
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = request.membership
     rows = []

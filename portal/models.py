@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -119,6 +119,25 @@ class Organisation(models.Model):
     @property
     def is_authority(self) -> bool:
         return self.kind == self.Kind.AUTHORITY
+
+    @transaction.atomic
+    def invite(self, email: str, role: str, *, invited_by: User) -> tuple[Invitation, str | None]:
+        """Invite an e-mail address and return the invitation with its plain token.
+
+        An address that already has an account becomes a member at once: the token is then
+        None and the invitation an unsaved notice. Otherwise open invitations to the address
+        are withdrawn and a new one is created.
+        """
+        email = normalise_email(email)
+        existing = User.objects.filter(email=email).first()
+        if existing is not None:
+            Membership.objects.create(user=existing, organisation=self, role=role)
+            notice = Invitation(organisation=self, email=email, role=role, invited_by=invited_by)
+            return notice, None
+        self.invitations.filter(
+            email=email, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        return Invitation.create(organisation=self, email=email, role=role, invited_by=invited_by)
 
 
 class Membership(models.Model):
@@ -239,6 +258,29 @@ class Invitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+    @transaction.atomic
+    def accept(self, user: User) -> bool:
+        """Make the user a member with the invited role; False if no longer open."""
+        locked = Invitation.objects.select_for_update().get(pk=self.pk)
+        if not locked.is_open:
+            return False
+        Membership.objects.get_or_create(
+            user=user, organisation_id=self.organisation_id, defaults={"role": self.role}
+        )
+        locked.accepted_at = self.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at"])
+        return True
+
+    @transaction.atomic
+    def accept_as_new_user(self, full_name: str, password: str) -> User | None:
+        """Create the invited person's account and accept; None if that is no longer possible."""
+        locked = Invitation.objects.select_for_update().get(pk=self.pk)
+        if not locked.is_open or User.objects.filter(email=self.email).exists():
+            return None
+        user = User.objects.create_user(self.email, password, full_name=full_name)
+        locked.accept(user)
+        return user
 
     @property
     def is_open(self) -> bool:

@@ -48,9 +48,8 @@ auth_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
     *auth_patterns,
-    path("vorhaben/", include("checklist.urls")),
+    path("", include("checklist.urls")),
     path("organisation/wechseln/", views.switch_organisation, name="switch_organisation"),
     path("sitzung/verlaengern/", views.extend_session, name="extend_session"),
     path("organisationen/<int:pk>/", views.organisation_detail, name="organisation_detail"),

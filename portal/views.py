@@ -1,4 +1,4 @@
-"""Views for the home page, organisations, invitations and the static pages."""
+"""Views for organisations, invitations, the session and the static pages."""
 
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist.access import onboardings_for
-from checklist.steps import GUIDE_URL, STEPS
 from portal.access import (
     SESSION_KEY,
     get_invitation_for_admin,
@@ -34,29 +32,6 @@ from portal.types import AuthenticatedHttpRequest, PortalHttpRequest
 logger = logging.getLogger(__name__)
 
 MAIL_ERRORS = (SMTPException, OSError)
-
-
-@login_required
-@require_GET
-def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    visible = onboardings_for(request.user).select_related("provider").order_by("name")
-    organisations = [
-        (
-            membership,
-            [o for o in visible if membership.organisation_id in (o.authority_id, o.provider_id)],
-        )
-        for membership in request.memberships
-    ]
-    return render(
-        request,
-        "portal/home.html",
-        {
-            "memberships": request.memberships,
-            "organisations": organisations,
-            "steps": STEPS,
-            "guide_url": GUIDE_URL,
-        },
-    )
 
 
 @login_required
@@ -154,23 +129,10 @@ def invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return _organisation_page(request, membership, form)
     email: str = form.cleaned_data["email"]
     role: str = form.cleaned_data["role"]
-    existing = User.objects.filter(email=email).first()
     try:
         with transaction.atomic():
-            if existing is not None:
-                Membership.objects.create(user=existing, organisation=organisation, role=role)
-                notice = Invitation(organisation=organisation, email=email, role=role)
-                _send_invitation_mail(request, notice, None)
-                text = _("%(email)s already has an account and now belongs to %(organisation)s.")
-            else:
-                organisation.invitations.filter(
-                    email=email, accepted_at__isnull=True, revoked_at__isnull=True
-                ).update(revoked_at=timezone.now())
-                invitation, token = Invitation.create(
-                    organisation=organisation, email=email, role=role, invited_by=request.user
-                )
-                _send_invitation_mail(request, invitation, token)
-                text = _("The invitation has been sent to %(email)s.")
+            invitation, token = organisation.invite(email, role, invited_by=request.user)
+            _send_invitation_mail(request, invitation, token)
     except MAIL_ERRORS:
         logger.exception("Sending the invitation e-mail failed")
         form.add_error(
@@ -181,6 +143,10 @@ def invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
         )
         return _organisation_page(request, membership, form, status=503)
+    if token is None:
+        text = _("%(email)s already has an account and now belongs to %(organisation)s.")
+    else:
+        text = _("The invitation has been sent to %(email)s.")
     messages.success(request, text % {"email": email, "organisation": organisation.name})
     return redirect("organisation_detail", pk=organisation.pk)
 
@@ -252,18 +218,13 @@ def accept_invitation(request: PortalHttpRequest, token: str) -> HttpResponse:
 
     form = AcceptInvitationForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
-            if not locked.is_open or User.objects.filter(email=invitation.email).exists():
-                return render(
-                    request, "portal/invitation_invalid.html", {"invitation": locked}, status=404
-                )
-            user = User.objects.create_user(
-                invitation.email,
-                form.cleaned_data["password1"],
-                full_name=form.cleaned_data["full_name"],
+        user = invitation.accept_as_new_user(
+            form.cleaned_data["full_name"], form.cleaned_data["password1"]
+        )
+        if user is None:
+            return render(
+                request, "portal/invitation_invalid.html", {"invitation": invitation}, status=404
             )
-            _accept(locked, user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[SESSION_KEY] = invitation.organisation_id
         messages.success(
@@ -275,14 +236,6 @@ def accept_invitation(request: PortalHttpRequest, token: str) -> HttpResponse:
     return render(
         request, "portal/invitation_accept.html", {"invitation": invitation, "form": form}
     )
-
-
-def _accept(invitation: Invitation, user: User) -> None:
-    Membership.objects.get_or_create(
-        user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
-    )
-    invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["accepted_at"])
 
 
 def _accept_as_existing_user(
@@ -303,10 +256,7 @@ def _accept_as_existing_user(
             status=403,
         )
     if request.method == "POST":
-        with transaction.atomic():
-            locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
-            if locked.is_open:
-                _accept(locked, user)
+        invitation.accept(user)
         request.session[SESSION_KEY] = invitation.organisation_id
         messages.success(
             request,

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from portal.management.commands.seed_demo import DEMO_PASSWORD
+from checklist.management.commands.seed_demo import DEMO_PASSWORD
 from portal.models import Membership, Organisation, User
 
 
