@@ -12,9 +12,13 @@ from checklist.models import FitConnectEnvironment, Onboarding, StoredSecret, Ve
 
 @admin.register(FitConnectEnvironment)
 class FitConnectEnvironmentAdmin(admin.ModelAdmin[FitConnectEnvironment]):
-    list_display = ["key", "token_url", "submission_base", "routing_base", "self_signed_allowed"]
+    list_display = ["key", "label", "stage", "token_url", "submission_base", "routing_base"]
     fields = [
         "key",
+        "name",
+        "stage",
+        "position",
+        "allow_private_addresses",
         "token_url",
         "submission_base",
         "api_prefix",

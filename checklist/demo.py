@@ -12,10 +12,12 @@ from checklist import catalogue, services, verification
 from checklist.models import (
     Environment,
     EnvironmentRecord,
+    FitConnectEnvironment,
     Leistung,
     Onboarding,
-    RecordEnvironment,
 )
+from checklist.signoff import approve, declare_ready
+from checklist.state import OnboardingState
 from fitconnect import demo as fitconnect_demo
 from portal.models import Organisation, User
 
@@ -47,11 +49,38 @@ def _record(onboarding: Onboarding, environment: Environment) -> None:
     )
 
 
+SANDBOX = "sandbox"
+
+
+def ensure_sandbox_environment(base_url: str | None = None) -> FitConnectEnvironment:
+    """Define the portal's local sandbox as an environment standing in for the test stage."""
+    base = (base_url or settings.FITCONNECT_SANDBOX_URL).rstrip("/")
+    environment, _created = FitConnectEnvironment.objects.update_or_create(
+        key=SANDBOX,
+        defaults={
+            "name": "Sandbox",
+            "stage": Environment.TEST,
+            "position": 10,
+            "allow_private_addresses": True,
+            "token_url": f"{base}/token",
+            "submission_base": f"{base}/submission-api",
+            "api_prefix": "/v1",
+            "routing_base": f"{base}/routing-api",
+            "routing_prefix": "/v1",
+            "ssp_jwks_url": f"{base}/ssp/.well-known/jwks.json",
+            "self_signed_allowed": True,
+            "test_submission_allowed": True,
+            "notes": "The portal's local stand-in (manage.py fitconnect_sandbox), for the demo.",
+        },
+    )
+    return environment
+
+
 def _sandbox(onboarding: Onboarding, user: User) -> None:
     """Record the local sandbox's demo destination and store its demo secrets encrypted."""
     EnvironmentRecord.objects.create(
         onboarding=onboarding,
-        environment=RecordEnvironment.SANDBOX,
+        environment=SANDBOX,
         client_id=fitconnect_demo.SUBSCRIBER_CLIENT_ID,
         destination_id=uuid.UUID(fitconnect_demo.DESTINATION_ID),
         encryption_kid=fitconnect_demo.ENCRYPTION_KID,
@@ -63,14 +92,12 @@ def _sandbox(onboarding: Onboarding, user: User) -> None:
         ("sender", fitconnect_demo.SENDER_CLIENT_SECRET, fitconnect_demo.SENDER_CLIENT_ID),
         ("callback", fitconnect_demo.CALLBACK_SECRET, ""),
     ):
-        verification.store_secret(
-            onboarding, RecordEnvironment.SANDBOX, kind, secret, user, client_id=client_id
-        )
+        verification.store_secret(onboarding, SANDBOX, kind, secret, user, client_id=client_id)
 
 
 def _tick(onboarding: Onboarding, step: int, user: User, fraction: float = 1.0) -> None:
     """Tick the manual and check items of a step that are visible (a fraction of them)."""
-    state = services.OnboardingState(onboarding)
+    state = OnboardingState(onboarding)
     items = [
         item
         for item in catalogue.load().for_step(step)
@@ -83,8 +110,8 @@ def _tick(onboarding: Onboarding, step: int, user: User, fraction: float = 1.0) 
 def _sign_off(
     onboarding: Onboarding, environment: Environment, provider: User, approver: User
 ) -> None:
-    services.declare_ready(onboarding, environment, provider)
-    services.approve(onboarding, environment, approver)
+    declare_ready(onboarding, environment, provider)
+    approve(onboarding, environment, approver)
 
 
 def _create(
@@ -137,6 +164,7 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
     anna = people["admin@musterstadt.example"]
     bernd = people["sachbearbeitung@musterstadt.example"]
     clara = people["entwicklung@kommunal-it.example"]
+    ensure_sandbox_environment()
 
     # The main demo: step 1 complete, Test configured, step 2 half done.
     if onboarding := _create(

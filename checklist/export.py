@@ -10,10 +10,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from checklist import catalogue, verification
-from checklist.models import Comment, Environment, Onboarding, RecordEnvironment
+from checklist.environments import environment_label, environment_labels
+from checklist.models import Comment, Environment, Onboarding
 from checklist.pdf import render_html_to_pdf
 from checklist.presentation import step_cards
-from checklist.services import OnboardingState
+from checklist.state import OnboardingState
 from checklist.steps import STEPS
 from portal.models import User
 
@@ -63,10 +64,11 @@ def record_context(
         for environment in Environment
     ]
     runs = verification.last_runs(onboarding)
+    labels = environment_labels()
     return {
         "onboarding": onboarding,
         "state": state,
-        "runs": [(RecordEnvironment(env).label, run) for env, run in runs.items()],
+        "runs": [(environment_label(env, labels), run) for env, run in runs.items()],
         "steps": steps,
         "overall": state.overall(),
         "current_step": state.current_step(),

@@ -9,7 +9,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from checklist.models import Environment, EnvironmentRecord, Leistung, Onboarding
+from checklist.models import (
+    IN_HOUSE,
+    Environment,
+    EnvironmentRecord,
+    FitConnectEnvironment,
+    Leistung,
+    Onboarding,
+)
 from checklist.validators import (
     KNOWN_METADATA_VERSIONS,
     normalise_leika_key,
@@ -20,8 +27,6 @@ from checklist.validators import (
 )
 from portal.forms_renderer import KernFormMixin
 from portal.models import Organisation
-
-IN_HOUSE = "in_house"
 
 CONTACT_FIELDS = [
     f"{who}_{what}"
@@ -292,10 +297,10 @@ class EnvironmentRecordForm(KernFormMixin, forms.ModelForm[EnvironmentRecord]):
             },
         }
 
-    def __init__(self, *args: Any, environment: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, environment: FitConnectEnvironment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.environment = environment
-        if environment in (Environment.REFERENCE, Environment.PRODUCTION):
+        if environment.stage in (Environment.REFERENCE, Environment.PRODUCTION):
             self.fields["certificate_expiry"].required = True
             self.fields["certificate_expiry"].error_messages["required"] = _(
                 "Please enter the expiry date of the V-PKI certificate."
@@ -304,8 +309,11 @@ class EnvironmentRecordForm(KernFormMixin, forms.ModelForm[EnvironmentRecord]):
     def clean_callback_url(self) -> str:
         url: str = self.cleaned_data.get("callback_url", "").strip()
         local_sandbox = (
-            self.environment == "sandbox"
-            and settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES
+            self.environment.stands_in
+            and (
+                self.environment.allow_private_addresses
+                or settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES
+            )
             and url.lower().startswith(("http://127.0.0.1", "http://localhost"))
         )
         if url and not url.lower().startswith("https://") and not local_sandbox:

@@ -19,31 +19,28 @@ if TYPE_CHECKING:
 
 
 class Environment(models.TextChoices):
-    TEST = "test", _("Test")
-    REFERENCE = "reference", _("Reference")
-    PRODUCTION = "production", _("Production")
-
-
-class RecordEnvironment(models.TextChoices):
-    """Environments a provider records and checks: the three of FIT-Connect plus the sandbox."""
+    """FITKO's three stages; each is tested and signed off in one step."""
 
     TEST = "test", _("Test")
     REFERENCE = "reference", _("Reference")
     PRODUCTION = "production", _("Production")
-    SANDBOX = "sandbox", _("Sandbox (local)")
 
+    @property
+    def step(self) -> int:
+        return ENVIRONMENT_STEP[self]
 
-# Checklist items of this environment are ticked by checks against it; the local sandbox
-# stands in for the test environment.
-CHECK_ITEM_ENVIRONMENT = {
-    "test": "test",
-    "reference": "reference",
-    "production": "production",
-    "sandbox": "test",
-}
+    @classmethod
+    def of_step(cls, step: int) -> Environment | None:
+        """Return the stage signed off in the step, or None (steps 1 and 2)."""
+        return next((env for env, number in ENVIRONMENT_STEP.items() if number == step), None)
+
 
 # The step in which each environment is tested and signed off.
 ENVIRONMENT_STEP = {Environment.TEST: 3, Environment.REFERENCE: 4, Environment.PRODUCTION: 5}
+
+
+# The provider choice of an authority that connects its Fachverfahren itself.
+IN_HOUSE = "in_house"
 
 
 class Onboarding(models.Model):
@@ -114,6 +111,10 @@ class Onboarding(models.Model):
     @property
     def provider_decided(self) -> bool:
         return self.in_house or self.provider_id is not None
+
+    def lock(self) -> None:
+        """Serialise changes to this onboarding until the transaction ends (row lock)."""
+        Onboarding.objects.select_for_update().filter(pk=self.pk).first()
 
 
 class Leistung(models.Model):
@@ -196,9 +197,7 @@ class EnvironmentRecord(models.Model):
     onboarding = models.ForeignKey(
         Onboarding, on_delete=models.CASCADE, related_name="environments"
     )
-    environment = models.CharField(
-        _("environment"), max_length=20, choices=RecordEnvironment.choices
-    )
+    environment = models.CharField(_("environment"), max_length=20)
     client_id = models.CharField(_("Subscriber client ID"), max_length=200, blank=True)
     destination_id = models.UUIDField(_("Zustellpunkt ID"), null=True, blank=True)
     encryption_kid = models.CharField(_("encryption key ID (kid)"), max_length=64, blank=True)
@@ -216,7 +215,7 @@ class EnvironmentRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.onboarding} – {self.get_environment_display()}"
+        return f"{self.onboarding} – {self.environment}"
 
     @property
     def is_configured(self) -> bool:
@@ -357,8 +356,36 @@ class AuditEvent(models.Model):
 class FitConnectEnvironment(models.Model):
     """Where one FIT-Connect environment lives. Site operators keep this up to date."""
 
-    key = models.CharField(
-        _("environment"), max_length=20, choices=RecordEnvironment.choices, unique=True
+    key = models.SlugField(
+        _("key"),
+        max_length=20,
+        unique=True,
+        help_text=_("Short name in addresses, e.g. test or sandbox. Do not change it later."),
+    )
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        blank=True,
+        help_text=_("Shown to people. Empty: the name of the stage (Test, Reference, Production)."),
+    )
+    stage = models.CharField(
+        _("stage"),
+        max_length=20,
+        choices=Environment.choices,
+        default=Environment.TEST,
+        help_text=_(
+            "Which FITKO stage this environment is tested for: it appears in that stage's step "
+            "and its passed checks tick that stage's items."
+        ),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    allow_private_addresses = models.BooleanField(
+        _("local and private addresses allowed"),
+        default=False,
+        help_text=_(
+            "Only for a local stand-in such as the portal's sandbox: plain http and loopback or "
+            "private addresses are then accepted for this environment and its callbacks."
+        ),
     )
     token_url = models.URLField(_("token URL"), max_length=300)
     submission_base = models.URLField(_("Submission API base URL"), max_length=300)
@@ -386,10 +413,27 @@ class FitConnectEnvironment(models.Model):
     class Meta:
         verbose_name = _("FIT-Connect environment")
         verbose_name_plural = _("FIT-Connect environments")
-        ordering = ["pk"]
+        ordering = ["position", "pk"]
 
     def __str__(self) -> str:
-        return self.get_key_display()
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name or str(Environment(self.stage).label)
+
+    @property
+    def step(self) -> int:
+        return Environment(self.stage).step
+
+    @property
+    def is_production(self) -> bool:
+        return self.stage == Environment.PRODUCTION
+
+    @property
+    def stands_in(self) -> bool:
+        """True for an environment other than FITKO's own one of its stage (e.g. a sandbox)."""
+        return self.key != self.stage
 
 
 class StoredSecret(models.Model):
@@ -401,7 +445,7 @@ class StoredSecret(models.Model):
         CALLBACK = "callback", _("Callback secret")
 
     onboarding = models.ForeignKey(Onboarding, on_delete=models.CASCADE, related_name="secrets")
-    environment = models.CharField(max_length=20, choices=RecordEnvironment.choices)
+    environment = models.CharField(max_length=20)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     client_id = models.CharField(max_length=200, blank=True)
     ciphertext = models.TextField()
@@ -424,7 +468,7 @@ class StoredSecret(models.Model):
 class VerificationRun(models.Model):
     """One run of the connection checks against one environment, kept as evidence."""
 
-    class Status(models.TextChoices):
+    class Outcome(models.TextChoices):
         RUNNING = "running", _("Running")
         OK = "ok", _("All checks passed")
         WARNING = "warning", _("Passed with warnings")
@@ -433,13 +477,13 @@ class VerificationRun(models.Model):
     onboarding = models.ForeignKey(
         Onboarding, on_delete=models.CASCADE, related_name="verification_runs"
     )
-    environment = models.CharField(max_length=20, choices=RecordEnvironment.choices)
+    environment = models.CharField(max_length=20)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RUNNING)
     results = models.JSONField(default=list)
 
     class Meta:

@@ -1,25 +1,19 @@
-"""Turn the derived onboarding state into what templates show."""
+"""Turn the derived onboarding state into what templates show: cards, panels, page contexts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
-from django.utils.translation import gettext as _
-
-from checklist import catalogue
-from checklist.models import (
-    AuditEvent,
-    Environment,
-    EnvironmentRecord,
-    Leistung,
-    Onboarding,
-    RecordEnvironment,
-    StoredSecret,
-)
-from checklist.services import (
+from checklist import verification
+from checklist.access import Participation
+from checklist.audit import describe_path, plain_value
+from checklist.environments import all_environments, environments_of_step
+from checklist.forms import MetadataVersionsForm, SendBackForm, VerifyForm
+from checklist.models import Environment, SignOff
+from checklist.state import (
     STATUS_LABELS,
-    STEP_ENVIRONMENT,
+    ItemView,
     OnboardingState,
     Progress,
     StepStatus,
@@ -55,44 +49,144 @@ def step_cards(state: OnboardingState) -> list[StepCard]:
                 status_label=str(STATUS_LABELS[status]),
                 badge=BADGES[status],
                 progress=state.progress(step.number),
-                environment=STEP_ENVIRONMENT.get(step.number),
+                environment=Environment.of_step(step.number),
             )
         )
     return cards
 
 
-def _field_label(model: type[Onboarding | Leistung | EnvironmentRecord], name: str) -> str:
-    if name == "provider":
-        return _("IT service provider")
-    if name == "key":
-        return _("Leistungsschlüssel")
-    try:
-        field = model._meta.get_field(name)
-    except FieldDoesNotExist:  # a field removed since the event was written
-        return name
-    return str(getattr(field, "verbose_name", name))
+@dataclass
+class SignoffPanel:
+    """What the sign-off section of a step shows and offers to the person looking at it."""
+
+    environment: Environment
+    signoff: SignOff | None
+    history: list[SignOff]
+    open_items: list[ItemView]
+    may_declare: bool  # the declare button (or the list of open items) is shown
+    may_decide: bool  # approve and send back are offered
+    own_declaration: bool  # the person declared it and may not decide
+    changes: list[tuple[str, str, str]]  # what invalidated it: described path, old, new
+
+    @property
+    def label(self) -> str:
+        return str(self.environment.label)
 
 
-def describe_subject(event: AuditEvent) -> str:
-    """Return the audit event's subject in the reader's language."""
-    subject = event.subject
-    if subject.startswith("item:"):
-        item = catalogue.load().by_key().get(subject[5:])
-        return item.title if item else subject[5:]
-    if subject.startswith("secret:"):
-        _prefix, environment, kind = ([*subject.split(":"), "", ""])[:3]
-        kinds = dict(StoredSecret.Kind.choices)
-        return f"{RecordEnvironment(environment).label}: {kinds.get(kind, kind)}"
-    if subject.startswith("run:"):
-        return _("Connection check %(env)s") % {"env": RecordEnvironment(subject[4:]).label}
-    if subject.startswith("signoff:"):
-        return _("Sign-off %(env)s") % {"env": Environment(subject[8:]).label}
-    parts = subject.split(".")
-    if parts[0] == "onboarding" and len(parts) == 2:
-        return _field_label(Onboarding, parts[1])
-    if parts[0] == "leistung" and len(parts) >= 2:
-        label = _("Service %(key)s") % {"key": parts[1]}
-        return f"{label}: {_field_label(Leistung, parts[2])}" if len(parts) == 3 else label
-    if parts[0] == "environment" and len(parts) == 3:
-        return f"{RecordEnvironment(parts[1]).label}: {_field_label(EnvironmentRecord, parts[2])}"
-    return subject
+def signoff_panel(
+    participation: Participation, state: OnboardingState, environment: Environment
+) -> SignoffPanel:
+    signoff = state.signoff(environment)
+    step = environment.step
+    reopenable = signoff is None or signoff.state == SignOff.State.RETURNED
+    reopenable = reopenable or (signoff is not None and signoff.invalidated_at is not None)
+    declared = signoff is not None and signoff.state == SignOff.State.DECLARED
+    own = declared and signoff is not None and signoff.declared_by_id == participation.user.pk
+    return SignoffPanel(
+        environment=environment,
+        signoff=signoff,
+        history=list(
+            state.onboarding.signoffs.filter(environment=environment).select_related(
+                "declared_by", "decided_by"
+            )
+        ),
+        open_items=state.open_required(step),
+        may_declare=(
+            participation.does_provider_work
+            and state.status(step) != StepStatus.LOCKED
+            and reopenable
+        ),
+        may_decide=declared and participation.can_decide_signoff and not own,
+        own_declaration=own and participation.can_decide_signoff,
+        changes=[
+            (describe_path(change["path"]), plain_value(change["old"]), plain_value(change["new"]))
+            for change in (signoff.invalidated_changes if signoff else [])
+        ],
+    )
+
+
+# Page contexts ------------------------------------------------------------------------------
+
+
+def page_context(participation: Participation, with_comments: bool = False) -> dict[str, Any]:
+    state = OnboardingState(participation.onboarding, with_comments=with_comments)
+    return {
+        "onboarding": participation.onboarding,
+        "participation": participation,
+        "state": state,
+        "cards": step_cards(state),
+        "overall": state.overall(),
+        "next_action": state.next_action(),
+    }
+
+
+def item_context(
+    participation: Participation, state: OnboardingState, view: ItemView
+) -> dict[str, Any]:
+    step = view.item.step
+    editable = (
+        participation.can_edit_step(step)
+        and not view.automatic
+        and state.status(step) != StepStatus.LOCKED
+    )
+    return {
+        "view": view,
+        "editable": editable,
+        # comments are prefetched with the item states (OnboardingState)
+        "comments": list(view.state.comments.all()) if view.state.pk else [],
+    }
+
+
+def verify_panels(
+    participation: Participation, state: OnboardingState, step: int
+) -> list[dict[str, Any]]:
+    """Return the "Verbindung prüfen" panels of the environments checked in the step."""
+    onboarding = participation.onboarding
+    runs = verification.last_runs(onboarding)
+    panels = []
+    for env in environments_of_step(step):
+        stored = verification.stored_secrets(onboarding, env.key)
+        panels.append(
+            {
+                "environment": env,
+                "record": state.records.get(env.key),
+                "stored": stored,
+                "form": VerifyForm(stored=set(stored), production=env.is_production),
+                "last_run": runs.get(env.key),
+                "read_only": env.is_production,
+            }
+        )
+    return panels
+
+
+def step_context(participation: Participation, number: int) -> dict[str, Any]:
+    context = page_context(participation, with_comments=True)
+    state: OnboardingState = context["state"]
+    environment = Environment.of_step(number)
+    onboarding = participation.onboarding
+    context.update(
+        {
+            "step": STEPS[number - 1],
+            "card": context["cards"][number - 1],
+            "items": [item_context(participation, state, view) for view in state.items(number)],
+            "can_edit": participation.can_edit_step(number),
+            "locked": state.status(number) == StepStatus.LOCKED,
+            "environment": environment,
+            "signoff_panel": (
+                signoff_panel(participation, state, environment) if environment else None
+            ),
+            "send_back_form": SendBackForm(),
+            "previous_step": number - 1 if number > 1 else None,
+            "next_step": number + 1 if number < 5 else None,
+        }
+    )
+    if number in (3, 4, 5):
+        context["verify_panels"] = verify_panels(participation, state, number)
+    if number == 1:
+        context["leistungen"] = state.leistungen
+        context["metadata_form"] = MetadataVersionsForm(
+            initial={"versions": onboarding.metadata_versions}
+        )
+    if number == 2:
+        context["records"] = [(env, state.records.get(env.key)) for env in all_environments()]
+    return context

@@ -1,7 +1,13 @@
-"""Connect the FIT-Connect checks to onboardings: configuration, secrets, runs, bound items."""
+"""Connect the FIT-Connect checks to onboardings: configuration, secrets, runs, bound items.
+
+``run_verification`` is the one service that runs every check of an environment; the panel
+without JavaScript and ``manage.py verify_onboarding`` call it, the htmx panel calls its
+parts (``start_run``, ``run_check``, ``finish_run``) one request per check.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,17 +15,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checklist import catalogue, secrets, services
+from checklist import catalogue, secrets
+from checklist.audit import audit
 from checklist.models import (
-    CHECK_ITEM_ENVIRONMENT,
     AuditEvent,
     FitConnectEnvironment,
-    ItemState,
     Onboarding,
-    RecordEnvironment,
     StoredSecret,
     VerificationRun,
 )
+from checklist.services import mark_item_by_run
+from checklist.signoff import refresh_signoffs
 from fitconnect.checks import (
     CHECK_ORDER,
     CheckResult,
@@ -31,35 +37,30 @@ from fitconnect.checks import (
 )
 from portal.models import User
 
-# Which environments each step's panel offers.
-STEP_ENVIRONMENTS = {
-    3: [RecordEnvironment.TEST, RecordEnvironment.SANDBOX],
-    4: [RecordEnvironment.REFERENCE],
-    5: [RecordEnvironment.PRODUCTION],
-}
 # In production only read-only checks run: no test submission, no callback calls.
 READ_ONLY_CHECKS = ("token", "destination", "keys", "jwks", "routing")
 
 
-def checks_for(environment: str) -> tuple[str, ...]:
-    return READ_ONLY_CHECKS if environment == RecordEnvironment.PRODUCTION else CHECK_ORDER
+def checks_for(environment: FitConnectEnvironment) -> tuple[str, ...]:
+    return READ_ONLY_CHECKS if environment.is_production else CHECK_ORDER
 
 
-def target_for(environment: str) -> Target:
-    config = FitConnectEnvironment.objects.get(key=environment)
+def target_for(environment: FitConnectEnvironment) -> Target:
     return Target(
-        environment=environment,
-        label=str(RecordEnvironment(environment).label),
-        token_url=config.token_url,
-        submission_base=config.submission_base,
-        api_prefix=config.api_prefix,
-        routing_base=config.routing_base,
-        routing_prefix=config.routing_prefix,
-        ssp_jwks_url=config.ssp_jwks_url,
-        self_signed_allowed=config.self_signed_allowed,
-        test_submission_allowed=config.test_submission_allowed
-        and environment != RecordEnvironment.PRODUCTION,
-        allow_private_addresses=settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES,
+        environment=environment.key,
+        label=environment.label,
+        token_url=environment.token_url,
+        submission_base=environment.submission_base,
+        api_prefix=environment.api_prefix,
+        routing_base=environment.routing_base,
+        routing_prefix=environment.routing_prefix,
+        ssp_jwks_url=environment.ssp_jwks_url,
+        self_signed_allowed=environment.self_signed_allowed,
+        test_submission_allowed=environment.test_submission_allowed
+        and not environment.is_production,
+        allow_private_addresses=environment.allow_private_addresses
+        or settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES,
+        stage=environment.stage,
     )
 
 
@@ -85,6 +86,9 @@ def expected_for(onboarding: Onboarding, environment: str) -> Expected:
     )
 
 
+# Secrets ------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class SecretState:
     """What the page may say about a stored secret: that it exists, never its value."""
@@ -104,6 +108,7 @@ def stored_secrets(onboarding: Onboarding, environment: str) -> dict[str, Secret
     }
 
 
+@transaction.atomic
 def store_secret(
     onboarding: Onboarding,
     environment: str,
@@ -122,29 +127,16 @@ def store_secret(
             "updated_by": user,
         },
     )
-    services.audit(
-        onboarding,
-        user,
-        AuditEvent.Action.SECRET_STORED,
-        f"secret:{environment}:{kind}",
-        "",
-        "verschlüsselt gespeichert",
-    )
+    audit(onboarding, user, AuditEvent.Action.SECRET_STORED, f"secret:{environment}:{kind}")
 
 
+@transaction.atomic
 def delete_secret(onboarding: Onboarding, environment: str, kind: str, user: User) -> bool:
     deleted, _ = StoredSecret.objects.filter(
         onboarding=onboarding, environment=environment, kind=kind
     ).delete()
     if deleted:
-        services.audit(
-            onboarding,
-            user,
-            AuditEvent.Action.SECRET_DELETED,
-            f"secret:{environment}:{kind}",
-            "",
-            "gelöscht",
-        )
+        audit(onboarding, user, AuditEvent.Action.SECRET_DELETED, f"secret:{environment}:{kind}")
     return bool(deleted)
 
 
@@ -175,12 +167,16 @@ def credentials_for(
     )
 
 
-def verification(
-    onboarding: Onboarding, environment: str, credentials: Credentials
+# Runs ---------------------------------------------------------------------------------------
+
+
+def prepare_checks(
+    onboarding: Onboarding, environment: FitConnectEnvironment, credentials: Credentials
 ) -> Verification:
+    """Return the check runner for the onboarding's recorded values in the environment."""
     return Verification(
         target=target_for(environment),
-        expected=expected_for(onboarding, environment),
+        expected=expected_for(onboarding, environment.key),
         credentials=credentials,
         connect_timeout=settings.FITCONNECT_CONNECT_TIMEOUT,
         check_timeout=settings.FITCONNECT_CHECK_TIMEOUT,
@@ -188,10 +184,42 @@ def verification(
     )
 
 
-def start_run(onboarding: Onboarding, environment: str, user: User | None) -> VerificationRun:
-    return VerificationRun.objects.create(
-        onboarding=onboarding, environment=environment, started_by=user
+@transaction.atomic
+def start_run(
+    onboarding: Onboarding,
+    environment: FitConnectEnvironment,
+    user: User | None,
+    *,
+    store: dict[str, str] | None = None,
+) -> VerificationRun:
+    """Store the secrets the user asked to keep, open a run and record it in the audit trail.
+
+    ``store`` holds the typed secrets (``<kind>_secret``) and the ``sender_id``.
+    """
+    store = store or {}
+    if user is not None:
+        for kind in StoredSecret.Kind.values:
+            if store.get(f"{kind}_secret"):
+                client_id = store.get("sender_id", "") if kind == StoredSecret.Kind.SENDER else ""
+                store_secret(
+                    onboarding,
+                    environment.key,
+                    kind,
+                    store[f"{kind}_secret"],
+                    user,
+                    client_id=client_id,
+                )
+    run = VerificationRun.objects.create(
+        onboarding=onboarding, environment=environment.key, started_by=user
     )
+    audit(
+        onboarding,
+        user,
+        AuditEvent.Action.VERIFICATION_RUN,
+        f"run:{environment.key}",
+        step=environment.step,
+    )
+    return run
 
 
 def add_result(run: VerificationRun, result: CheckResult) -> None:
@@ -207,14 +235,16 @@ def finish_run(run: VerificationRun, user: User | None) -> list[str]:
     """
     statuses = [r["status"] for r in run.results]
     if "failed" in statuses:
-        run.status = VerificationRun.Status.FAILED
+        run.status = VerificationRun.Outcome.FAILED
     elif "warning" in statuses:
-        run.status = VerificationRun.Status.WARNING
+        run.status = VerificationRun.Outcome.WARNING
     else:
-        run.status = VerificationRun.Status.OK
+        run.status = VerificationRun.Outcome.OK
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at"])
-    item_environment = CHECK_ITEM_ENVIRONMENT[run.environment]
+    environment = FitConnectEnvironment.objects.filter(key=run.environment).first()
+    if environment is None:
+        return []
     bound = {
         item.binding: item
         for item in catalogue.load().items
@@ -223,42 +253,36 @@ def finish_run(run: VerificationRun, user: User | None) -> list[str]:
     changed = []
     onboarding = run.onboarding
     for result in run.results:
-        item = bound.get(f"{item_environment}.{result['check']}")
+        item = bound.get(f"{environment.stage}.{result['check']}")
         if item is None or result["status"] == "skipped":
             continue
         passed = result["status"] in ("ok", "warning")
-        state = (
-            ItemState.objects.select_for_update()
-            .filter(onboarding=onboarding, key=item.key)
-            .first()
-        )
-        if state is None:
-            continue
-        if passed and (not state.done or state.done_by_run_id is None):
-            state.done, state.done_by, state.done_at, state.done_by_run = (
-                True,
-                None,
-                timezone.now(),
-                run,
-            )
-        elif not passed and state.done:
-            state.done, state.done_by, state.done_at, state.done_by_run = False, None, None, None
-        else:
-            continue
-        state.save(update_fields=["done", "done_by", "done_at", "done_by_run"])
-        services.audit(
-            onboarding,
-            user,
-            AuditEvent.Action.ITEM_TICKED if passed else AuditEvent.Action.ITEM_UNTICKED,
-            f"item:{item.key}",
-            not passed,
-            passed,
-            item.step,
-        )
-        changed.append(item.key)
+        if mark_item_by_run(onboarding, item, passed, run, user):
+            changed.append(item.key)
     if changed:
-        services.refresh_signoffs(onboarding, user)
+        refresh_signoffs(onboarding, user)
     return changed
+
+
+def run_verification(
+    onboarding: Onboarding,
+    environment: FitConnectEnvironment,
+    user: User | None,
+    *,
+    provided: dict[str, str] | None = None,
+    store: bool = False,
+    on_result: Callable[[CheckResult], None] | None = None,
+) -> tuple[VerificationRun, list[str]]:
+    """Run every check of the environment as one run; return it and the changed items."""
+    run = start_run(onboarding, environment, user, store=provided if store else None)
+    checker = prepare_checks(
+        onboarding, environment, credentials_for(onboarding, environment.key, provided)
+    )
+    for result in checker.run(checks_for(environment)):
+        add_result(run, result)
+        if on_result is not None:
+            on_result(result)
+    return run, finish_run(run, user)
 
 
 def last_runs(onboarding: Onboarding) -> dict[str, VerificationRun]:

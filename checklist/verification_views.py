@@ -23,12 +23,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import secrets, verification
+from checklist import presentation, secrets, verification
 from checklist.access import Participation
+from checklist.environments import environment_label, get_environment
 from checklist.forms import JwkValidatorForm, KeyToolForm, VerifyForm
-from checklist.models import AuditEvent, RecordEnvironment, StoredSecret, VerificationRun
-from checklist.services import audit
-from checklist.views import _participation, _step_context, record_environment
+from checklist.models import FitConnectEnvironment, StoredSecret, VerificationRun
+from checklist.views import _participation
 from fitconnect import crypto
 from fitconnect.checks import CHECK_TITLES
 from portal.types import AuthenticatedHttpRequest
@@ -42,15 +42,11 @@ def _may_run(participation: Participation) -> None:
         raise PermissionDenied
 
 
-def _step_of(environment: str) -> int:
-    return next(
-        step for step, envs in verification.STEP_ENVIRONMENTS.items() if environment in envs
-    )
-
-
-def _form(participation: Participation, environment: str, data: Any = None) -> VerifyForm:
-    stored = set(verification.stored_secrets(participation.onboarding, environment))
-    return VerifyForm(data, stored=stored, production=environment == RecordEnvironment.PRODUCTION)
+def _form(
+    participation: Participation, environment: FitConnectEnvironment, data: Any = None
+) -> VerifyForm:
+    stored = set(verification.stored_secrets(participation.onboarding, environment.key))
+    return VerifyForm(data, stored=stored, production=environment.is_production)
 
 
 @sensitive_post_parameters(*SECRET_FIELDS)
@@ -59,11 +55,10 @@ def _form(participation: Participation, environment: str, data: Any = None) -> V
 @never_cache
 @sensitive_variables("form", "provided", "carry")
 def verify_start(request: AuthenticatedHttpRequest, slug: str, environment: str) -> HttpResponse:
-    env = record_environment(environment)
+    env = get_environment(environment)
     participation = _participation(request, slug)
     _may_run(participation)
     onboarding = participation.onboarding
-    step = _step_of(env)
     form = _form(participation, env, request.POST)
     if not form.is_valid():
         if request.htmx:
@@ -72,47 +67,22 @@ def verify_start(request: AuthenticatedHttpRequest, slug: str, environment: str)
                     "checklist/includes/verify_form_errors.html", {"form": form}, request=request
                 )
             )
-        context = _step_context(participation, step)
+        context = presentation.step_context(participation, env.step)
         for panel in context["verify_panels"]:
-            if panel["environment"] == env:
+            if panel["environment"].key == env.key:
                 panel["form"] = form
         return render(request, "checklist/step.html", context)
     provided = {
         k: v for k, v in form.cleaned_data.items() if k in (*SECRET_FIELDS, "sender_id") and v
     }
-    if form.cleaned_data["handling"] == VerifyForm.STORE:
-        for kind in ("subscriber", "sender", "callback"):
-            if provided.get(f"{kind}_secret"):
-                verification.store_secret(
-                    onboarding,
-                    env,
-                    kind,
-                    provided[f"{kind}_secret"],
-                    request.user,
-                    client_id=provided.get("sender_id", "")
-                    if kind == StoredSecret.Kind.SENDER
-                    else "",
-                )
-    run = verification.start_run(onboarding, env, request.user)
-    audit(
-        onboarding,
-        request.user,
-        AuditEvent.Action.VERIFICATION_RUN,
-        f"run:{env.value}",
-        "",
-        "",
-        step,
-    )
-    checks = verification.checks_for(env)
+    store = form.cleaned_data["handling"] == VerifyForm.STORE
     if not request.htmx:
-        checker = verification.verification(
-            onboarding, env, verification.credentials_for(onboarding, env, provided)
+        run, changed = verification.run_verification(
+            onboarding, env, request.user, provided=provided, store=store
         )
-        for result in checker.run(checks):
-            verification.add_result(run, result)
-        changed = verification.finish_run(run, request.user)
         _announce(request, run, changed)
-        return redirect(f"{reverse('step', args=[slug, step])}#verbindung")
+        return redirect(f"{reverse('step', args=[slug, env.step])}#verbindung")
+    run = verification.start_run(onboarding, env, request.user, store=provided if store else None)
     carry = secrets.encrypt(json.dumps(provided))
     return render(
         request,
@@ -120,7 +90,7 @@ def verify_start(request: AuthenticatedHttpRequest, slug: str, environment: str)
         {
             "run": run,
             "onboarding": onboarding,
-            "next_check": checks[0],
+            "next_check": verification.checks_for(env)[0],
             "carry": carry,
             "titles": CHECK_TITLES,
         },
@@ -129,15 +99,15 @@ def verify_start(request: AuthenticatedHttpRequest, slug: str, environment: str)
 
 def _announce(request: AuthenticatedHttpRequest, run: VerificationRun, changed: list[str]) -> None:
     text = {
-        VerificationRun.Status.OK: _("All checks passed."),
-        VerificationRun.Status.WARNING: _("The checks passed with warnings."),
-        VerificationRun.Status.FAILED: _("At least one check failed."),
-    }[VerificationRun.Status(run.status)]
+        VerificationRun.Outcome.OK: _("All checks passed."),
+        VerificationRun.Outcome.WARNING: _("The checks passed with warnings."),
+        VerificationRun.Outcome.FAILED: _("At least one check failed."),
+    }[VerificationRun.Outcome(run.status)]
     if changed:
         text += " " + _("%(count)d checklist item(s) changed by the result.") % {
             "count": len(changed)
         }
-    (messages.success if run.status != VerificationRun.Status.FAILED else messages.warning)(
+    (messages.success if run.status != VerificationRun.Outcome.FAILED else messages.warning)(
         request, text
     )
 
@@ -154,8 +124,11 @@ def verify_step(
     _may_run(participation)
     onboarding = participation.onboarding
     run = onboarding.verification_runs.filter(pk=run_id, finished_at=None).first()
-    checks = verification.checks_for(run.environment) if run else ()
-    if run is None or check not in checks or check in {r["check"] for r in run.results}:
+    env = FitConnectEnvironment.objects.filter(key=run.environment).first() if run else None
+    checks = verification.checks_for(env) if env else ()
+    if run is None or env is None or check not in checks:
+        raise Http404
+    if check in {r["check"] for r in run.results}:
         raise Http404
     decrypted = secrets.decrypt(request.POST.get("carry", ""), ttl=CARRY_TTL)
     if decrypted is None:
@@ -163,10 +136,8 @@ def verify_step(
             render_to_string("checklist/includes/verify_expired.html", {}, request=request)
         )
     provided = json.loads(decrypted)
-    checker = verification.verification(
-        onboarding,
-        run.environment,
-        verification.credentials_for(onboarding, run.environment, provided),
+    checker = verification.prepare_checks(
+        onboarding, env, verification.credentials_for(onboarding, env.key, provided)
     )
     result = checker.run_check(check)
     verification.add_result(run, result)
@@ -181,8 +152,7 @@ def verify_step(
     }
     if context["next_check"] is None:
         changed = verification.finish_run(run, request.user)
-        step = _step_of(run.environment)
-        page = _step_context(participation, step)
+        page = presentation.step_context(participation, env.step)
         context["changed_items"] = [e for e in page["items"] if e["view"].item.key in changed]
         context.update({k: page[k] for k in ("card", "overall", "state")})
         context["summary"] = True
@@ -194,14 +164,14 @@ def verify_step(
 def secret_delete(
     request: AuthenticatedHttpRequest, slug: str, environment: str, kind: str
 ) -> HttpResponse:
-    env = record_environment(environment)
+    env = get_environment(environment)
     participation = _participation(request, slug)
     _may_run(participation)
     if kind not in StoredSecret.Kind.values:
         raise Http404
-    if verification.delete_secret(participation.onboarding, env, kind, request.user):
+    if verification.delete_secret(participation.onboarding, env.key, kind, request.user):
         messages.success(request, _("The stored secret has been deleted."))
-    return redirect(f"{reverse('step', args=[slug, _step_of(env)])}#verbindung")
+    return redirect(f"{reverse('step', args=[slug, env.step])}#verbindung")
 
 
 @login_required
@@ -218,7 +188,12 @@ def verify_run(request: AuthenticatedHttpRequest, slug: str, run_id: int) -> Htt
     return render(
         request,
         "checklist/verify_run_detail.html",
-        {"onboarding": participation.onboarding, "run": run, "titles": CHECK_TITLES},
+        {
+            "onboarding": participation.onboarding,
+            "run": run,
+            "titles": CHECK_TITLES,
+            "environment_label": environment_label(run.environment),
+        },
     )
 
 

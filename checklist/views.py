@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,11 +15,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import catalogue, export, services, verification
+from checklist import catalogue, export, presentation, services
 from checklist.access import Participation, get_onboarding_for_user, onboardings_for
+from checklist.audit import describe_subject, describe_value
 from checklist.catalogue import Item
+from checklist.environments import environment_labels, get_environment
 from checklist.forms import (
-    IN_HOUSE,
     CommentForm,
     EnvironmentRecordForm,
     LeistungForm,
@@ -30,18 +28,15 @@ from checklist.forms import (
     NoteForm,
     OnboardingForm,
     SendBackForm,
-    VerifyForm,
 )
 from checklist.models import (
-    ENVIRONMENT_STEP,
-    AuditEvent,
     Environment,
     EnvironmentRecord,
     Leistung,
     Onboarding,
-    RecordEnvironment,
 )
-from checklist.presentation import describe_subject, step_cards
+from checklist.signoff import approve, declare_ready, send_back
+from checklist.state import NotAllowed, OnboardingState, StepStatus
 from checklist.steps import GUIDE_URL, STEPS
 from portal.models import Organisation, User
 from portal.types import AuthenticatedHttpRequest
@@ -105,7 +100,7 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
             Q(authority=organisation) | Q(provider=organisation)
         )
         for onboarding in onboardings.select_related("authority", "provider"):
-            state = services.OnboardingState(onboarding)
+            state = OnboardingState(onboarding)
             rows.append(
                 {
                     "onboarding": onboarding,
@@ -150,11 +145,6 @@ def _unique_slug(authority: Organisation, name: str) -> str:
     return slug
 
 
-def _apply_provider(onboarding: Onboarding, choice: Organisation | str | None) -> None:
-    onboarding.in_house = choice == IN_HOUSE
-    onboarding.provider = choice if isinstance(choice, Organisation) else None
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -163,10 +153,10 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404
     form = OnboardingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        onboarding = form.save(commit=False)
+        onboarding = form.instance
         onboarding.authority = membership.organisation
         onboarding.slug = _unique_slug(membership.organisation, onboarding.name)
-        _apply_provider(onboarding, form.cleaned_data.get("provider_choice"))
+        services.apply_provider(onboarding, form.cleaned_data.get("provider_choice"))
         services.create_onboarding(onboarding, request.user)
         messages.success(
             request, _("The onboarding “%(name)s” has been created.") % {"name": onboarding.name}
@@ -175,43 +165,23 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "checklist/onboarding_form.html", {"form": form, "onboarding": None})
 
 
-def _field_values(instance: Any, names: list[str]) -> dict[str, Any]:
-    return {name: getattr(instance, name) for name in names}
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = _participation(request, slug)
     _require(participation.is_authority_member)
     onboarding = participation.onboarding
-    fields = list(OnboardingForm.Meta.fields)
-    before = _field_values(onboarding, fields)
-    before_provider = services.provider_label(onboarding)
     form = OnboardingForm(
         request.POST or None, instance=onboarding, can_assign_provider=participation.can_manage
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            onboarding = form.save(commit=False)
-            if "provider_choice" in form.cleaned_data:
-                _apply_provider(onboarding, form.cleaned_data["provider_choice"])
-            onboarding.save()
-            services.audit_changes(
-                onboarding, request.user, before, _field_values(onboarding, fields), "onboarding", 1
+        values = {name: form.cleaned_data[name] for name in OnboardingForm.Meta.fields}
+        if "provider_choice" in form.cleaned_data:
+            services.update_onboarding(
+                onboarding, values, request.user, provider=form.cleaned_data["provider_choice"]
             )
-            after_provider = services.provider_label(onboarding)
-            if after_provider != before_provider:
-                services.audit(
-                    onboarding,
-                    request.user,
-                    AuditEvent.Action.PROVIDER_CHANGED,
-                    "onboarding.provider",
-                    before_provider,
-                    after_provider,
-                    1,
-                )
-            services.refresh_signoffs(onboarding, request.user)
+        else:
+            services.update_onboarding(onboarding, values, request.user)
         messages.success(request, _("The changes have been saved."))
         return redirect("onboarding_detail", slug=onboarding.slug)
     return render(
@@ -222,95 +192,13 @@ def edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 # Onboarding and step pages ----------------------------------------------------------------
 
 
-def _page_context(participation: Participation, with_comments: bool = False) -> dict[str, Any]:
-    state = services.OnboardingState(participation.onboarding, with_comments=with_comments)
-    return {
-        "onboarding": participation.onboarding,
-        "participation": participation,
-        "state": state,
-        "cards": step_cards(state),
-        "overall": state.overall(),
-        "next_action": state.next_action(),
-    }
-
-
 @login_required
 @require_GET
 def detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = _participation(request, slug)
-    return render(request, "checklist/onboarding_detail.html", _page_context(participation))
-
-
-def _step_context(participation: Participation, number: int) -> dict[str, Any]:
-    context = _page_context(participation, with_comments=True)
-    state: services.OnboardingState = context["state"]
-    step = STEPS[number - 1]
-    environment = services.STEP_ENVIRONMENT.get(number)
-    onboarding = participation.onboarding
-    context.update(
-        {
-            "step": step,
-            "card": context["cards"][number - 1],
-            "items": [_item_context(participation, state, view) for view in state.items(number)],
-            "can_edit": participation.can_edit_step(number),
-            "locked": state.status(number) == services.StepStatus.LOCKED,
-            "environment": environment,
-            "environment_label": Environment(environment).label if environment else "",
-            "record": state.records.get(environment) if environment else None,
-            "signoff": state.signoff(environment) if environment else None,
-            "signoff_history": (
-                onboarding.signoffs.filter(environment=environment).select_related(
-                    "declared_by", "decided_by"
-                )
-                if environment
-                else []
-            ),
-            "send_back_form": SendBackForm(),
-            "previous_step": number - 1 if number > 1 else None,
-            "next_step": number + 1 if number < 5 else None,
-        }
+    return render(
+        request, "checklist/onboarding_detail.html", presentation.page_context(participation)
     )
-    if number in verification.STEP_ENVIRONMENTS:
-        runs = verification.last_runs(onboarding)
-        panels = []
-        for env in verification.STEP_ENVIRONMENTS[number]:
-            stored = verification.stored_secrets(onboarding, env)
-            panels.append(
-                {
-                    "environment": env,
-                    "record": state.records.get(env),
-                    "stored": stored,
-                    "form": VerifyForm(stored=set(stored), production=env == "production"),
-                    "last_run": runs.get(env),
-                    "read_only": env == "production",
-                }
-            )
-        context["verify_panels"] = panels
-    if number == 1:
-        context["leistungen"] = state.leistungen
-        context["metadata_form"] = MetadataVersionsForm(
-            initial={"versions": onboarding.metadata_versions}
-        )
-    if number == 2:
-        context["records"] = [(env, state.records.get(env)) for env in RecordEnvironment]
-    return context
-
-
-def _item_context(
-    participation: Participation, state: services.OnboardingState, view: services.ItemView
-) -> dict[str, Any]:
-    step = view.item.step
-    editable = (
-        participation.can_edit_step(step)
-        and not view.automatic
-        and state.status(step) != services.StepStatus.LOCKED
-    )
-    return {
-        "view": view,
-        "editable": editable,
-        # comments are prefetched with the item states (OnboardingState)
-        "comments": list(view.state.comments.all()) if view.state.pk else [],
-    }
 
 
 @login_required
@@ -319,7 +207,7 @@ def step_page(request: AuthenticatedHttpRequest, slug: str, number: int) -> Http
     if number not in range(1, 6):
         raise Http404
     participation = _participation(request, slug)
-    return render(request, "checklist/step.html", _step_context(participation, number))
+    return render(request, "checklist/step.html", presentation.step_context(participation, number))
 
 
 # Checklist items ---------------------------------------------------------------------------
@@ -340,7 +228,7 @@ def _item_response(
         messages.success(request, announcement)
         url = reverse("step", args=[participation.onboarding.slug, item.step])
         return redirect(f"{url}#item-{item.dom_id}")
-    context = _step_context(participation, item.step)
+    context = presentation.step_context(participation, item.step)
     context["entry"] = next(e for e in context["items"] if e["view"].item.key == item.key)
     context["announcement"] = announcement
     html = render_to_string("checklist/step.html#item", context, request=request)
@@ -367,17 +255,17 @@ def item_toggle(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpR
     participation = _participation(request, slug)
     item = _item(key)
     _require(participation.can_edit_step(item.step))
-    state = services.OnboardingState(participation.onboarding)
+    state = OnboardingState(participation.onboarding)
     if not state.visible(item):
         raise Http404
-    if state.status(item.step) == services.StepStatus.LOCKED:
+    if state.status(item.step) == StepStatus.LOCKED:
         return _refuse(
             request, participation, item, _("This step is locked until the Test sign-off is valid.")
         )
     done = request.POST.get("done") == "1"
     try:
         services.set_item_done(participation.onboarding, item, done, request.user)
-    except services.NotAllowed as refusal:
+    except NotAllowed as refusal:
         return _refuse(request, participation, item, str(refusal))
     text = _("“%(title)s” is marked as done.") if done else _("“%(title)s” is open again.")
     return _item_response(request, participation, item, text % {"title": item.title})
@@ -417,21 +305,6 @@ def item_comment(request: AuthenticatedHttpRequest, slug: str, key: str) -> Http
 
 # Step 1 data -------------------------------------------------------------------------------
 
-LEISTUNG_FIELDS = [
-    "name",
-    "schema_kind",
-    "schema_uri",
-    "mime_type",
-    "regions",
-    "reply_fitconnect",
-    "process_standards",
-    "reply_elster",
-    "reply_fink",
-    "reply_email",
-    "email_pgp",
-    "reply_demail",
-]
-
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -446,42 +319,9 @@ def leistung_form(
         leistung = onboarding.leistungen.filter(pk=pk).first()
         if leistung is None:
             raise Http404
-    before = _field_values(leistung, LEISTUNG_FIELDS) if leistung else {}
-    before_key = leistung.key if leistung else ""
     form = LeistungForm(request.POST or None, instance=leistung, onboarding=onboarding)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.apply()
-            saved.save()
-            if leistung is None:
-                services.audit(
-                    onboarding,
-                    request.user,
-                    AuditEvent.Action.LEISTUNG_ADDED,
-                    f"leistung.{saved.key}",
-                    "",
-                    f"{saved.key} {saved.name}",
-                    1,
-                )
-            else:
-                if before_key != saved.key:
-                    services.audit_changes(
-                        onboarding,
-                        request.user,
-                        {"key": before_key},
-                        {"key": saved.key},
-                        f"leistung.{saved.key}",
-                        1,
-                    )
-                services.audit_changes(
-                    onboarding,
-                    request.user,
-                    before,
-                    _field_values(saved, LEISTUNG_FIELDS),
-                    f"leistung.{saved.key}",
-                    1,
-                )
-            services.refresh_signoffs(onboarding, request.user)
+        saved = services.save_leistung(form.apply(), request.user)
         messages.success(request, _("The service %(key)s is saved.") % {"key": saved.key})
         return redirect(f"{reverse('step', args=[onboarding.slug, 1])}#leistungen")
     return render(
@@ -500,18 +340,7 @@ def leistung_delete(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
     leistung: Leistung | None = onboarding.leistungen.filter(pk=pk).first()
     if leistung is None:
         raise Http404
-    with transaction.atomic():
-        leistung.delete()
-        services.audit(
-            onboarding,
-            request.user,
-            AuditEvent.Action.LEISTUNG_REMOVED,
-            f"leistung.{leistung.key}",
-            f"{leistung.key} {leistung.name}",
-            "",
-            1,
-        )
-        services.refresh_signoffs(onboarding, request.user)
+    services.remove_leistung(leistung, request.user)
     messages.success(request, _("The service %(key)s has been removed.") % {"key": leistung.key})
     return redirect(f"{reverse('step', args=[onboarding.slug, 1])}#leistungen")
 
@@ -524,39 +353,18 @@ def metadata_versions(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
     onboarding = participation.onboarding
     form = MetadataVersionsForm(request.POST)
     if not form.is_valid():
-        context = _step_context(participation, 1)
+        context = presentation.step_context(participation, 1)
         context["metadata_form"] = form
         return render(request, "checklist/step.html", context)
-    with transaction.atomic():
-        before = sorted(onboarding.metadata_versions)
-        onboarding.metadata_versions = sorted(form.cleaned_data["versions"])
-        onboarding.save(update_fields=["metadata_versions"])
-        services.audit_changes(
-            onboarding,
-            request.user,
-            {"metadata_versions": before},
-            {"metadata_versions": onboarding.metadata_versions},
-            "onboarding",
-            1,
-        )
-        services.refresh_signoffs(onboarding, request.user)
+    services.save_metadata_versions(onboarding, form.cleaned_data["versions"], request.user)
     messages.success(request, _("The metadata versions are saved."))
     return redirect(f"{reverse('step', args=[onboarding.slug, 1])}#metadaten")
 
 
 # Environment records ------------------------------------------------------------------------
 
-RECORD_FIELDS = list(EnvironmentRecordForm.Meta.fields)
 
-
-def record_environment(value: str) -> RecordEnvironment:
-    """Return the environment named in a URL (the sandbox included), or raise 404."""
-    if value not in RecordEnvironment.values:
-        raise Http404
-    return RecordEnvironment(value)
-
-
-def _environment(value: str) -> Environment:
+def _stage(value: str) -> Environment:
     if value not in Environment.values:
         raise Http404
     return Environment(value)
@@ -567,28 +375,16 @@ def _environment(value: str) -> Environment:
 def environment_form(
     request: AuthenticatedHttpRequest, slug: str, environment: str
 ) -> HttpResponse:
-    env = record_environment(environment)
+    env = get_environment(environment)
     participation = _participation(request, slug)
     _require(participation.can_edit_environments)
     onboarding = participation.onboarding
-    record = onboarding.environments.filter(environment=env).first() or EnvironmentRecord(
-        onboarding=onboarding, environment=env
+    record = onboarding.environments.filter(environment=env.key).first() or EnvironmentRecord(
+        onboarding=onboarding, environment=env.key
     )
-    before = _field_values(record, RECORD_FIELDS) if record.pk else {}
     form = EnvironmentRecordForm(request.POST or None, instance=record, environment=env)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            services.audit_changes(
-                onboarding,
-                request.user,
-                before,
-                _field_values(saved, RECORD_FIELDS),
-                f"environment.{env.value}",
-                # the sandbox stands in for the test environment (step 3)
-                ENVIRONMENT_STEP[Environment(env)] if env != RecordEnvironment.SANDBOX else 3,
-            )
-            services.refresh_signoffs(onboarding, request.user)
+        services.save_environment_record(form.instance, request.user)
         messages.success(request, _("The %(env)s environment is saved.") % {"env": env.label})
         return redirect("step", slug=onboarding.slug, number=2)
     return render(
@@ -604,20 +400,20 @@ def environment_form(
 def _signoff_action(
     request: AuthenticatedHttpRequest, slug: str, environment: str, action: str
 ) -> HttpResponse:
-    env = _environment(environment)
+    env = _stage(environment)
     participation = _participation(request, slug)
     onboarding = participation.onboarding
-    step = ENVIRONMENT_STEP[env]
+    step = env.step
     try:
         if action == "declare":
             _require(participation.does_provider_work)
-            services.declare_ready(onboarding, env, request.user)
+            declare_ready(onboarding, env, request.user)
             messages.success(
                 request, _("%(env)s is declared ready for sign-off.") % {"env": env.label}
             )
         elif action == "approve":
             _require(participation.can_decide_signoff)
-            signoff = services.approve(onboarding, env, request.user)
+            signoff = approve(onboarding, env, request.user)
             messages.success(
                 request,
                 _("%(env)s is signed off. SHA-256 of the snapshot: %(hash)s")
@@ -627,12 +423,12 @@ def _signoff_action(
             _require(participation.can_decide_signoff)
             form = SendBackForm(request.POST)
             if not form.is_valid():
-                context = _step_context(participation, step)
+                context = presentation.step_context(participation, step)
                 context["send_back_form"] = form
                 return render(request, "checklist/step.html", context, status=200)
-            services.send_back(onboarding, env, request.user, form.cleaned_data["reason"])
+            send_back(onboarding, env, request.user, form.cleaned_data["reason"])
             messages.success(request, _("%(env)s has been sent back.") % {"env": env.label})
-    except services.NotAllowed as refusal:
+    except NotAllowed as refusal:
         messages.error(request, str(refusal))
     return redirect(f"{reverse('step', args=[onboarding.slug, step])}#abnahme")
 
@@ -697,7 +493,16 @@ def audit_trail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         events = events.filter(actor_id=int(person))
     actor_ids = onboarding.audit_events.values("actor_id")
     people = User.objects.filter(pk__in=actor_ids).order_by("full_name")
-    rows = [(event, describe_subject(event)) for event in events[:500]]
+    labels = environment_labels()
+    rows = [
+        (
+            event,
+            describe_subject(event, labels),
+            describe_value(event, event.old_value, labels),
+            describe_value(event, event.new_value, labels),
+        )
+        for event in events[:500]
+    ]
     return render(
         request,
         "checklist/audit.html",

@@ -49,6 +49,7 @@ class Target:
     self_signed_allowed: bool = False
     test_submission_allowed: bool = True
     allow_private_addresses: bool = False
+    stage: str = "test"  # the FITKO stage the target stands for: test, reference, production
 
     def api(self, path: str) -> str:
         return f"{self.submission_base.rstrip('/')}{self.api_prefix}{path}"
@@ -547,9 +548,7 @@ class Verification:
             entry = response.evidence() | {"leistung": service.key, "ars": ars, "found": bool(ours)}
             results.append(entry)
             if not ours:
-                status: Status = (
-                    "warning" if self.target.environment in ("test", "sandbox") else "failed"
-                )
+                status: Status = "warning" if self.target.stage == "test" else "failed"
                 worst = "failed" if status == "failed" or worst == "failed" else "warning"
                 not_found = _("Service %(key)s, ARS %(ars)s: the destination is not found.") % {
                     "key": service.key,

@@ -1,6 +1,7 @@
 """Seed the FIT-Connect environments with the public URLs from the domain brief §2.
 
-Site operators change them in the admin when FITKO moves a host.
+Site operators change them in the admin when FITKO moves a host. The local sandbox is
+not seeded here: ``seed_demo`` defines it for the demo.
 """
 
 from django.db import migrations
@@ -41,17 +42,6 @@ ENVIRONMENTS = [
         "test_submission_allowed": False,
         "notes": "Token and Submission API hosts unverified (3rd-party); Routing API official. "
         "SSP JWKS unknown.",
-    },
-    {
-        "key": "sandbox",
-        "token_url": "http://127.0.0.1:8765/token",
-        "submission_base": "http://127.0.0.1:8765/submission-api",
-        "api_prefix": "/v1",
-        "routing_base": "http://127.0.0.1:8765/routing-api",
-        "ssp_jwks_url": "http://127.0.0.1:8765/ssp/.well-known/jwks.json",
-        "self_signed_allowed": True,
-        "test_submission_allowed": True,
-        "notes": "The portal's local stand-in (manage.py fitconnect_sandbox).",
     },
 ]
 

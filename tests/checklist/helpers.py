@@ -7,6 +7,8 @@ from datetime import date
 
 from checklist import catalogue, services
 from checklist.models import Environment, EnvironmentRecord, Onboarding
+from checklist.signoff import approve, declare_ready
+from checklist.state import OnboardingState
 from portal.models import User
 
 
@@ -25,7 +27,7 @@ def record(onboarding: Onboarding, environment: Environment, **values: object) -
 
 
 def tick_step(onboarding: Onboarding, step: int, user: User) -> None:
-    state = services.OnboardingState(onboarding)
+    state = OnboardingState(onboarding)
     for item in catalogue.load().for_step(step):
         if item.completion in ("manual", "check") and item.required and state.visible(item):
             services.set_item_done(onboarding, item, True, user)
@@ -46,5 +48,5 @@ def ready_for_test(onboarding: Onboarding, provider_user: User) -> None:
 
 def signed_off_test(onboarding: Onboarding, provider_user: User, approver: User) -> None:
     ready_for_test(onboarding, provider_user)
-    services.declare_ready(onboarding, Environment.TEST, provider_user)
-    services.approve(onboarding, Environment.TEST, approver)
+    declare_ready(onboarding, Environment.TEST, provider_user)
+    approve(onboarding, Environment.TEST, approver)

@@ -11,6 +11,7 @@ import pytest
 from checklist import catalogue, services
 from checklist.catalogue import CATALOGUE_FILE, parse
 from checklist.models import AuditEvent, ItemState
+from checklist.state import OnboardingState
 from tests.conftest import World
 
 
@@ -96,5 +97,5 @@ def test_a_newer_catalogue_adds_its_items_without_losing_ticks(
     assert kept.done
     assert kept.done_by == world.provider_staff
     assert onboarding.audit_events.filter(action=AuditEvent.Action.CATALOGUE_UPDATED).exists()
-    state = services.OnboardingState(onboarding)
+    state = OnboardingState(onboarding)
     assert "step2.new_rule" in [view.item.key for view in state.open_required(2)]

@@ -262,9 +262,10 @@ def test_items_bound_to_data_tick_themselves_and_cannot_be_ticked_by_hand(world:
     admin.post(reverse("metadata_versions", args=[SLUG]), {"versions": ["1.2.0", "1.3.0"]})
     world.onboarding.refresh_from_db()
     assert world.onboarding.metadata_versions == ["1.2.0", "1.3.0"]
-    from checklist import catalogue, services
+    from checklist import catalogue
+    from checklist.state import OnboardingState
 
-    state = services.OnboardingState(world.onboarding)
+    state = OnboardingState(world.onboarding)
     assert state.item_view(catalogue.load().by_key()["step1.metadata_versions"]).done
 
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from checklist import catalogue, export
 from checklist.models import Leistung
 from checklist.pdf import RefusedURL, static_path
+from checklist.signoff import refresh_signoffs
 from tests.checklist.helpers import signed_off_test
 from tests.conftest import World
 
@@ -116,12 +117,11 @@ def test_pdf_text_has_umlauts_keys_sign_off_and_approver(signed_off: World, tmp_
 def test_an_invalidated_sign_off_is_marked_invalid_in_the_pdf(
     signed_off: World, tmp_path: Path
 ) -> None:
-    from checklist import services
 
     leistung = signed_off.onboarding.leistungen.get()
     leistung.schema_uri = "https://schema.fitko.de/fim/s00000096_1.0.schema.json"
     leistung.save()
-    services.refresh_signoffs(signed_off.onboarding, signed_off.authority_admin)
+    refresh_signoffs(signed_off.onboarding, signed_off.authority_admin)
     text = pdf_text(export.export_record(signed_off.onboarding, None), tmp_path)
     assert "ungültig – erneut prüfen" in text
     assert "schema_uri" in text

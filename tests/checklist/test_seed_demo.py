@@ -59,8 +59,8 @@ def test_demo_accounts_can_sign_in(db: None) -> None:
 
 
 def test_demo_onboardings_show_every_stage(db: None) -> None:
-    from checklist import services
     from checklist.models import Onboarding
+    from checklist.state import OnboardingState, StepStatus
 
     run()
     run()  # idempotent: existing onboardings are left as they are
@@ -74,13 +74,13 @@ def test_demo_onboardings_show_every_stage(db: None) -> None:
         uri.startswith("https://schema.fitko.de/fim/")
         for uri in gewerbe.leistungen.values_list("schema_uri", flat=True)
     )
-    state = services.OnboardingState(gewerbe)
-    assert state.status(1) == services.StepStatus.DONE
-    assert state.status(2) == services.StepStatus.IN_PROGRESS
+    state = OnboardingState(gewerbe)
+    assert state.status(1) == StepStatus.DONE
+    assert state.status(2) == StepStatus.IN_PROGRESS
     assert 0 < state.progress(2).done < state.progress(2).total
     assert state.records["test"].is_configured
     steps = {
-        o.slug: services.OnboardingState(o).current_step()
+        o.slug: OnboardingState(o).current_step()
         for o in Onboarding.objects.filter(authority__slug="stadt-musterstadt")
     }
     assert sorted(steps.values()) == [1, 2, 4, 5]

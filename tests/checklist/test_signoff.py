@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from checklist import catalogue, services
 from checklist.models import AuditEvent, Environment, SignOff
-from checklist.services import NotAllowed, StepStatus, snapshot_hash
+from checklist.signoff import approve, declare_ready, refresh_signoffs, snapshot_hash
+from checklist.state import NotAllowed, OnboardingState, StepStatus
 from portal.models import Membership
 from tests.checklist.helpers import ready_for_test, record, signed_off_test, tick_step
 from tests.conftest import World, make_onboarding
@@ -19,7 +20,7 @@ SLUG = "musterstadt-gewerbe"
 
 def test_test_cannot_be_declared_while_required_items_are_open(world: World) -> None:
     with pytest.raises(NotAllowed, match="Schritt 3"):
-        services.declare_ready(world.onboarding, TEST, world.provider_staff)
+        declare_ready(world.onboarding, TEST, world.provider_staff)
     assert not SignOff.objects.exists()
 
 
@@ -47,7 +48,7 @@ def test_provider_declares_and_a_different_authority_person_approves(world: Worl
     assert signoff.snapshot_sha256 == snapshot_hash(signoff.snapshot)
     assert "99050035001000" in signoff.snapshot["leistungen"]
     assert signoff.snapshot["environment_record"]["client_id"] == "test-client"
-    state = services.OnboardingState(onboarding)
+    state = OnboardingState(onboarding)
     assert state.status(3) == StepStatus.DONE
     assert state.status(4) == StepStatus.NOT_STARTED
     assert state.item_view(catalogue.load().by_key()["step3.signoff"]).done
@@ -56,11 +57,11 @@ def test_provider_declares_and_a_different_authority_person_approves(world: Worl
 def test_four_eyes_when_the_authority_works_in_house(world: World) -> None:
     onboarding = make_onboarding(world.authority, None, world.authority_admin, slug="eigen")
     ready_for_test(onboarding, world.authority_admin)
-    services.declare_ready(onboarding, TEST, world.authority_admin)
+    declare_ready(onboarding, TEST, world.authority_admin)
     with pytest.raises(NotAllowed, match="Vier-Augen"):
-        services.approve(onboarding, TEST, world.authority_admin)
-    services.approve(onboarding, TEST, world.authority_staff)
-    assert services.OnboardingState(onboarding).signoff_valid(TEST)
+        approve(onboarding, TEST, world.authority_admin)
+    approve(onboarding, TEST, world.authority_staff)
+    assert OnboardingState(onboarding).signoff_valid(TEST)
 
 
 def test_changing_a_schema_invalidates_the_sign_off_and_says_what_changed(world: World) -> None:
@@ -93,8 +94,10 @@ def test_changing_a_schema_invalidates_the_sign_off_and_says_what_changed(world:
 
     page = admin.get(reverse("step", args=[SLUG, 3])).content.decode()
     assert "ungültig – erneut prüfen" in page
-    assert "leistungen.99050035001000.schema_uri" in page
-    assert services.OnboardingState(onboarding).status(4) == StepStatus.LOCKED
+    # What changed is named in words, never as an internal path.
+    assert "Leistung 99050035001000: Schema-URI" in page
+    assert "leistungen.99050035001000.schema_uri" not in page
+    assert OnboardingState(onboarding).status(4) == StepStatus.LOCKED
 
 
 def test_an_unrelated_save_with_the_same_values_keeps_the_sign_off(world: World) -> None:
@@ -102,7 +105,7 @@ def test_an_unrelated_save_with_the_same_values_keeps_the_sign_off(world: World)
     signed_off_test(onboarding, world.provider_staff, world.authority_staff)
     leistung = onboarding.leistungen.get()
     leistung.save()
-    services.refresh_signoffs(onboarding, world.authority_admin)
+    refresh_signoffs(onboarding, world.authority_admin)
     assert SignOff.objects.get().is_valid
 
 
@@ -133,7 +136,7 @@ def test_every_snapshotted_value_invalidates_when_changed(world: World, change: 
             mime_type="application/json",
             regions=["06435"],
         )
-    services.refresh_signoffs(onboarding, world.authority_admin)
+    refresh_signoffs(onboarding, world.authority_admin)
     signoff = SignOff.objects.get()
     assert not signoff.is_valid
     assert signoff.invalidated_changes
@@ -144,7 +147,7 @@ def test_reference_needs_a_valid_test_sign_off_and_is_locked_before(world: World
     onboarding = world.onboarding
     ready_for_test(onboarding, world.provider_staff)
     record(onboarding, Environment.REFERENCE)
-    state = services.OnboardingState(onboarding)
+    state = OnboardingState(onboarding)
     assert state.status(4) == StepStatus.LOCKED
     provider = Client()
     provider.force_login(world.provider_staff)
@@ -154,7 +157,7 @@ def test_reference_needs_a_valid_test_sign_off_and_is_locked_before(world: World
     assert "gesperrt" in response.content.decode().lower()
     assert not onboarding.item_states.get(key="step4.vpki").done
     with pytest.raises(NotAllowed, match="gültigen Abnahme Test"):
-        services.declare_ready(onboarding, Environment.REFERENCE, world.provider_staff)
+        declare_ready(onboarding, Environment.REFERENCE, world.provider_staff)
 
 
 def test_production_needs_a_valid_reference_sign_off_and_the_step_5_items(world: World) -> None:
@@ -163,20 +166,20 @@ def test_production_needs_a_valid_reference_sign_off_and_the_step_5_items(world:
     record(onboarding, Environment.REFERENCE)
     tick_step(onboarding, 4, world.provider_staff)
     with pytest.raises(NotAllowed, match="gültigen Abnahme Referenz"):
-        services.declare_ready(onboarding, Environment.PRODUCTION, world.provider_staff)
-    services.declare_ready(onboarding, Environment.REFERENCE, world.provider_staff)
-    services.approve(onboarding, Environment.REFERENCE, world.authority_admin)
+        declare_ready(onboarding, Environment.PRODUCTION, world.provider_staff)
+    declare_ready(onboarding, Environment.REFERENCE, world.provider_staff)
+    approve(onboarding, Environment.REFERENCE, world.authority_admin)
     with pytest.raises(NotAllowed, match="Schritt 5"):
-        services.declare_ready(onboarding, Environment.PRODUCTION, world.provider_staff)
+        declare_ready(onboarding, Environment.PRODUCTION, world.provider_staff)
     record(onboarding, Environment.PRODUCTION)
     for field in ("technical", "organisational"):
         setattr(onboarding, f"{field}_name", "Kim Kontakt")
         setattr(onboarding, f"{field}_email", "kim@musterstadt.example")
     onboarding.save()
     tick_step(onboarding, 5, world.authority_admin)
-    services.declare_ready(onboarding, Environment.PRODUCTION, world.provider_staff)
-    services.approve(onboarding, Environment.PRODUCTION, world.authority_staff)
-    state = services.OnboardingState(onboarding)
+    declare_ready(onboarding, Environment.PRODUCTION, world.provider_staff)
+    approve(onboarding, Environment.PRODUCTION, world.authority_staff)
+    state = OnboardingState(onboarding)
     assert state.current_step() is None
     assert [state.status(s) for s in range(1, 6)] == [StepStatus.DONE] * 5
 
@@ -184,7 +187,7 @@ def test_production_needs_a_valid_reference_sign_off_and_the_step_5_items(world:
 def test_sending_back_needs_a_reason_and_allows_a_new_declaration(world: World) -> None:
     onboarding = world.onboarding
     ready_for_test(onboarding, world.provider_staff)
-    services.declare_ready(onboarding, TEST, world.provider_staff)
+    declare_ready(onboarding, TEST, world.provider_staff)
     authority = Client()
     authority.force_login(world.authority_admin)
     empty = authority.post(reverse("signoff_return", args=[SLUG, "test"]), {"reason": " "})
@@ -194,20 +197,20 @@ def test_sending_back_needs_a_reason_and_allows_a_new_declaration(world: World) 
     authority.post(reverse("signoff_return", args=[SLUG, "test"]), {"reason": "Callback fehlt"})
     signoff = SignOff.objects.get()
     assert (signoff.state, signoff.reason) == (SignOff.State.RETURNED, "Callback fehlt")
-    services.declare_ready(onboarding, TEST, world.provider_staff)
+    declare_ready(onboarding, TEST, world.provider_staff)
     assert SignOff.objects.count() == 2
 
 
 def test_a_second_declaration_while_waiting_is_refused(world: World) -> None:
     ready_for_test(world.onboarding, world.provider_staff)
-    services.declare_ready(world.onboarding, TEST, world.provider_staff)
+    declare_ready(world.onboarding, TEST, world.provider_staff)
     with pytest.raises(NotAllowed):
-        services.declare_ready(world.onboarding, TEST, world.provider_staff)
+        declare_ready(world.onboarding, TEST, world.provider_staff)
 
 
 def test_a_removed_member_cannot_decide(world: World) -> None:
     ready_for_test(world.onboarding, world.provider_staff)
-    services.declare_ready(world.onboarding, TEST, world.provider_staff)
+    declare_ready(world.onboarding, TEST, world.provider_staff)
     Membership.objects.filter(user=world.authority_staff).delete()
     client = Client()
     client.force_login(world.authority_staff)

@@ -165,7 +165,9 @@ def test_an_empty_route_in_test_explains_the_manual_entry(sandbox: Sandbox) -> N
     result = verify(sandbox, faulty(sandbox, "no-route", "routing_base")).run_check("routing")
     assert result.status == "warning"
     assert "fit-connect-support@fjd.de" in " ".join(result.details)
-    prod = replace(faulty(sandbox, "no-route", "routing_base"), environment="production")
+    prod = replace(
+        faulty(sandbox, "no-route", "routing_base"), environment="production", stage="production"
+    )
     assert verify(sandbox, prod).run_check("routing").status == "failed"
 
 

@@ -17,7 +17,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from checklist import verification
-from checklist.models import Onboarding, RecordEnvironment
+from checklist.models import FitConnectEnvironment, Onboarding
+from fitconnect.checks import CheckResult
 
 SYMBOLS = {
     "ok": "✔ ok      ",
@@ -39,7 +40,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("onboarding", help="slug or numeric id")
         parser.add_argument(
-            "--environment", required=True, choices=[e.value for e in RecordEnvironment]
+            "--environment", required=True, help="key of the environment, e.g. test or sandbox"
         )
         parser.add_argument("--json", action="store_true", help="print the results as JSON")
 
@@ -50,6 +51,10 @@ class Command(BaseCommand):
         if onboarding is None:
             raise CommandError(f"There is no onboarding {reference!r}.")
         environment = options["environment"]
+        target = FitConnectEnvironment.objects.filter(key=environment).first()
+        if target is None:
+            keys = ", ".join(FitConnectEnvironment.objects.values_list("key", flat=True))
+            raise CommandError(f"There is no environment {environment!r} (known: {keys}).")
         record = onboarding.environments.filter(environment=environment).first()
         if record is None or not record.client_id or not record.destination_id:
             raise CommandError(
@@ -67,16 +72,16 @@ class Command(BaseCommand):
             provided["subscriber_secret"] = getpass.getpass(
                 "Client secret of the Subscriber client: "
             )
-            credentials = verification.credentials_for(onboarding, environment, provided)
-        run = verification.start_run(onboarding, environment, None)
-        checker = verification.verification(onboarding, environment, credentials)
-        for result in checker.run(verification.checks_for(environment)):
-            verification.add_result(run, result)
+
+        def show(result: CheckResult) -> None:
             if not options["json"]:
                 self.stdout.write(f"{SYMBOLS[result.status]} {result.title}: {result.message}")
                 for line in result.details:
                     self.stdout.write(f"             {line}")
-        verification.finish_run(run, None)
+
+        run, _changed = verification.run_verification(
+            onboarding, target, None, provided=provided, on_result=show
+        )
         if options["json"]:
             self.stdout.write(
                 json.dumps(

@@ -1,0 +1,191 @@
+"""The four-eyes sign-off of an environment: declare, approve, send back, gates, snapshots.
+
+An approved sign-off freezes a snapshot of everything it depends on and its SHA-256;
+``refresh_signoffs`` runs after every change and invalidates sign-offs whose snapshot no
+longer matches ("ungültig – erneut prüfen").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from checklist.audit import audit
+from checklist.models import (
+    ENVIRONMENT_STEP,
+    AuditEvent,
+    Environment,
+    Onboarding,
+    SignOff,
+)
+from checklist.state import NotAllowed, OnboardingState
+from portal.models import User
+
+# The environment whose valid sign-off must exist before this one may be declared.
+PREVIOUS_ENVIRONMENT = {
+    Environment.REFERENCE: Environment.TEST,
+    Environment.PRODUCTION: Environment.REFERENCE,
+}
+
+
+def snapshot_hash(snapshot: dict[str, Any]) -> str:
+    """Return the SHA-256 of the snapshot's canonical JSON form."""
+    canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        flat: dict[str, Any] = {}
+        for key, inner in value.items():
+            flat.update(_flatten(inner, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    return {prefix: value}
+
+
+def snapshot_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the values that differ between two snapshots, path by path."""
+    before, after = _flatten(old), _flatten(new)
+    return [
+        {"path": path, "old": before.get(path), "new": after.get(path)}
+        for path in sorted(before.keys() | after.keys())
+        if before.get(path) != after.get(path)
+    ]
+
+
+# Changes ------------------------------------------------------------------------------
+
+
+def refresh_signoffs(onboarding: Onboarding, actor: User | None) -> list[SignOff]:
+    """Invalidate approved sign-offs whose snapshot no longer matches; return those."""
+    # Most changes happen before any sign-off: skip building the whole state then.
+    if not onboarding.signoffs.filter(
+        state=SignOff.State.APPROVED, invalidated_at__isnull=True
+    ).exists():
+        return []
+    state = OnboardingState(onboarding)
+    invalidated = []
+    for environment, signoff in state.latest_signoffs.items():
+        if not signoff.is_valid or signoff.snapshot is None:
+            continue
+        current = state.snapshot(environment)
+        if snapshot_hash(current) == signoff.snapshot_sha256:
+            continue
+        changes = snapshot_changes(signoff.snapshot, current)
+        signoff.invalidated_at = timezone.now()
+        signoff.invalidated_changes = changes
+        signoff.save(update_fields=["invalidated_at", "invalidated_changes"])
+        audit(
+            onboarding,
+            actor,
+            AuditEvent.Action.SIGNOFF_INVALIDATED,
+            f"signoff:{environment}",
+            old={c["path"]: c["old"] for c in changes},
+            new={c["path"]: c["new"] for c in changes},
+            step=ENVIRONMENT_STEP[Environment(environment)],
+        )
+        invalidated.append(signoff)
+    return invalidated
+
+
+def _gate(state: OnboardingState, environment: Environment) -> None:
+    previous = PREVIOUS_ENVIRONMENT.get(environment)
+    if previous is not None and not state.signoff_valid(previous):
+        raise NotAllowed(
+            _("%(env)s can only be signed off after a valid %(previous)s sign-off.")
+            % {"env": environment.label, "previous": Environment(previous).label}
+        )
+    step = ENVIRONMENT_STEP[environment]
+    missing = state.open_required(step)
+    if missing:
+        raise NotAllowed(
+            _("Not all required items of step %(step)d are done yet: %(items)s")
+            % {"step": step, "items": "; ".join(view.item.title for view in missing)}
+        )
+
+
+@transaction.atomic
+def declare_ready(onboarding: Onboarding, environment: Environment, actor: User) -> SignOff:
+    onboarding.lock()
+    state = OnboardingState(onboarding)
+    current = state.signoff(environment)
+    if current is not None and current.state == SignOff.State.DECLARED:
+        raise NotAllowed(_("This environment is already waiting for sign-off."))
+    if current is not None and current.is_valid:
+        raise NotAllowed(_("This environment is already signed off."))
+    _gate(state, environment)
+    signoff = SignOff.objects.create(
+        onboarding=onboarding,
+        environment=environment,
+        declared_by=actor,
+        declared_at=timezone.now(),
+    )
+    audit(
+        onboarding,
+        actor,
+        AuditEvent.Action.SIGNOFF_DECLARED,
+        f"signoff:{environment}",
+        step=ENVIRONMENT_STEP[environment],
+    )
+    return signoff
+
+
+def _pending(onboarding: Onboarding, environment: Environment, actor: User) -> SignOff:
+    onboarding.lock()
+    signoff = OnboardingState(onboarding).signoff(environment)
+    if signoff is None or signoff.state != SignOff.State.DECLARED:
+        raise NotAllowed(_("There is no declaration waiting for a decision."))
+    if signoff.declared_by_id == actor.pk:
+        raise NotAllowed(
+            _("Four eyes: a different person must decide on the sign-off you declared.")
+        )
+    return signoff
+
+
+@transaction.atomic
+def approve(onboarding: Onboarding, environment: Environment, actor: User) -> SignOff:
+    signoff = _pending(onboarding, environment, actor)
+    state = OnboardingState(onboarding)
+    _gate(state, environment)
+    snapshot = state.snapshot(environment)
+    signoff.state = SignOff.State.APPROVED
+    signoff.decided_by = actor
+    signoff.decided_at = timezone.now()
+    signoff.snapshot = snapshot
+    signoff.snapshot_sha256 = snapshot_hash(snapshot)
+    signoff.save()
+    audit(
+        onboarding,
+        actor,
+        AuditEvent.Action.SIGNOFF_APPROVED,
+        f"signoff:{environment}",
+        new=f"SHA-256 {signoff.snapshot_sha256}",
+        step=ENVIRONMENT_STEP[environment],
+    )
+    return signoff
+
+
+@transaction.atomic
+def send_back(
+    onboarding: Onboarding, environment: Environment, actor: User, reason: str
+) -> SignOff:
+    signoff = _pending(onboarding, environment, actor)
+    signoff.state = SignOff.State.RETURNED
+    signoff.decided_by = actor
+    signoff.decided_at = timezone.now()
+    signoff.reason = reason.strip()
+    signoff.save()
+    audit(
+        onboarding,
+        actor,
+        AuditEvent.Action.SIGNOFF_RETURNED,
+        f"signoff:{environment}",
+        new=signoff.reason,
+        step=ENVIRONMENT_STEP[environment],
+    )
+    return signoff

@@ -1,0 +1,101 @@
+"""Audit values stored raw and shown in the reader's language; environments as operator rows."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.test import Client
+from django.urls import reverse
+
+from checklist.models import AuditEvent, EnvironmentRecord, FitConnectEnvironment
+from tests.conftest import World
+
+SLUG = "musterstadt-gewerbe"
+
+
+def signed_in(user: object, language: str = "de") -> Client:
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    if language != "de":
+        client.post(reverse("set_language"), {"language": language})
+    return client
+
+
+def _audit_row(page: str, title: str) -> str:
+    start = page.index(title)
+    return page[start : page.index("</tr>", start)]
+
+
+def test_a_tick_is_stored_raw_and_shown_as_yes_or_no_in_the_readers_language(
+    world: World,
+) -> None:
+    signed_in(world.provider_staff).post(
+        reverse("item_toggle", args=[SLUG, "step2.client"]), {"done": "1"}
+    )
+    event = world.onboarding.audit_events.get(action=AuditEvent.Action.ITEM_TICKED)
+    assert (event.old_value, event.new_value) == ("false", "true")
+    german = signed_in(world.authority_staff).get(reverse("audit_trail", args=[SLUG]))
+    row = _audit_row(german.content.decode(), "Punkt abgehakt")
+    assert ">nein<" in row
+    assert ">ja<" in row
+    assert "true" not in row
+    english = signed_in(world.authority_staff, "en").get(reverse("audit_trail", args=[SLUG]))
+    row = _audit_row(english.content.decode(), "Item ticked")
+    assert ">no<" in row
+    assert ">yes<" in row
+
+
+def test_a_stored_secret_is_audited_without_a_value(world: World) -> None:
+    from checklist import verification
+
+    verification.store_secret(
+        world.onboarding, "test", "subscriber", "geheim", world.provider_staff
+    )
+    event = world.onboarding.audit_events.get(action=AuditEvent.Action.SECRET_STORED)
+    assert (event.old_value, event.new_value) == ("", "")
+    page = signed_in(world.authority_staff).get(reverse("audit_trail", args=[SLUG]))
+    html = page.content.decode()
+    assert "Secret verschlüsselt gespeichert: Test: Client-Secret des Subscriber-Clients" in html
+    assert "geheim" not in html
+
+
+def test_an_operator_defined_stand_in_environment_appears_in_its_stages_step(
+    world: World,
+) -> None:
+    FitConnectEnvironment.objects.create(
+        key="landes-test",
+        name="Landesnetz-Test",
+        stage="reference",
+        position=20,
+        token_url="https://auth.landesnetz.example/token",
+        submission_base="https://submission.landesnetz.example",
+    )
+    provider = signed_in(world.provider_staff)
+    step2 = provider.get(reverse("step", args=[SLUG, 2])).content.decode()
+    assert "Landesnetz-Test" in step2
+    assert reverse("environment_edit", args=[SLUG, "landes-test"]) in step2
+    response = provider.post(
+        reverse("environment_edit", args=[SLUG, "landes-test"]),
+        {
+            "client_id": "landes-client",
+            "destination_id": str(uuid.uuid4()),
+            "certificate_expiry": "2028-01-31",
+        },
+    )
+    assert response.status_code == 302
+    record = EnvironmentRecord.objects.get(onboarding=world.onboarding, environment="landes-test")
+    assert record.client_id == "landes-client"
+    event = world.onboarding.audit_events.get(subject="environment.landes-test.client_id")
+    assert event.step == 4  # tested in the reference step
+    trail = provider.get(reverse("audit_trail", args=[SLUG])).content.decode()
+    assert "Landesnetz-Test: Subscriber-Client-ID" in trail
+    assert "environment.landes-test" not in trail
+    # Its connection-check panel is offered in step 4 (reference), not in step 3.
+    verify_url = reverse("verify_start", args=[SLUG, "landes-test"])
+    assert verify_url not in provider.get(reverse("step", args=[SLUG, 3])).content.decode()
+
+
+def test_an_unknown_environment_in_an_address_is_not_found(world: World) -> None:
+    provider = signed_in(world.provider_staff)
+    assert provider.get(reverse("environment_edit", args=[SLUG, "nirgendwo"])).status_code == 404
+    assert provider.post(reverse("verify_start", args=[SLUG, "nirgendwo"])).status_code == 404

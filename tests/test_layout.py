@@ -1,0 +1,51 @@
+"""The house rules of the layout: one home per concern, views that only call services."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("portal", "checklist", "fitconnect")
+MAX_LINES = 600
+
+
+def _modules(package: str) -> list[Path]:
+    return [p for p in (ROOT / package).rglob("*.py") if "migrations" not in p.parts]
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_no_module_is_longer_than_600_lines() -> None:
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for package in PACKAGES
+        for path in _modules(package)
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert too_long == {}
+
+
+def test_portal_is_a_base_that_imports_nothing_from_checklist() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in _modules("portal")
+        if any(name == "checklist" or name.startswith("checklist.") for name in _imports(path))
+    ]
+    assert offenders == []
+
+
+def test_views_write_only_through_services() -> None:
+    writes = re.compile(r"\.save\(|\.objects\.create\(|\.delete\(|\baudit(_changes)?\(")
+    for name in ("views.py", "verification_views.py"):
+        source = (ROOT / "checklist" / name).read_text(encoding="utf-8")
+        assert not writes.findall(source), name
