@@ -11,9 +11,3 @@ register = template.Library()
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     """Return ``mapping[key]`` or None (for dicts keyed by variables in templates)."""
     return mapping.get(key)
-
-
-@register.filter
-def open_required(state: Any, step: int) -> list[Any]:
-    """Return the required, not yet done items of a step."""
-    return state.open_required(step)  # type: ignore[no-any-return]
