@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from fitconnect import crypto
 from fitconnect.http import Client, FitConnectError, refuse_private_address
+from fitconnect.i18n import gettext as _
+from fitconnect.i18n import gettext_lazy
 
 Status = Literal["ok", "warning", "failed", "skipped"]
 RECEIVE_SCOPE = "https://schema.fitko.de/fit-connect/oauth/scopes/subscribe-destinations"

@@ -1,6 +1,6 @@
 """FIT-Connect cryptography with jwcrypto: keys, JWE, SETs, signed JWS, callback HMAC.
 
-Plain functions (Django only for translating messages), so that the checks, the key tool
+Plain functions (translated with fitconnect.i18n), so that the checks, the key tool
 and the sandbox share them. Rules from the domain brief §4 (JWK fields, SETs) and §7
 (callback HMAC).
 """
@@ -21,9 +21,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
-from django.utils.translation import gettext as _
 from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import json_encode
+
+from fitconnect.i18n import gettext as _
 
 Purpose = Literal["encryption", "signature"]
 Status = Literal["ok", "warning", "failed"]
