@@ -24,17 +24,17 @@ from cryptography.x509.oid import NameOID
 from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import json_encode
 
+from fitconnect.constants import EVENT_PREFIX, SET_PAYLOAD_SCHEMA
 from fitconnect.i18n import gettext as _
 
 Purpose = Literal["encryption", "signature"]
-Status = Literal["ok", "warning", "failed"]
+FindingStatus = Literal["ok", "warning", "failed"]
 
 ALG = {"encryption": "RSA-OAEP-256", "signature": "PS512"}
 KEY_OPS = {"encryption": ["wrapKey"], "signature": ["verify"]}
 MIN_MODULUS_BITS = 4096
 EXPIRY_WARNING = timedelta(days=30)
 SET_TYPE = "secevent+jwt"
-EVENT_PREFIX = "https://schema.fitko.de/fit-connect/events/"
 CALLBACK_MAX_AGE = 300
 
 
@@ -44,7 +44,7 @@ class CryptoError(ValueError):
 
 @dataclass(frozen=True)
 class Finding:
-    status: Status
+    status: FindingStatus
     rule: str
     message: str
 
@@ -178,7 +178,7 @@ def check_jwk(
     now = now or datetime.now(UTC)
     findings: list[Finding] = []
 
-    def add(ok: bool, rule: str, good: str, bad: str, status: Status = "failed") -> None:
+    def add(ok: bool, rule: str, good: str, bad: str, status: FindingStatus = "failed") -> None:
         findings.append(Finding("ok" if ok else status, rule, good if ok else bad))
 
     try:
@@ -387,7 +387,7 @@ def make_set(
 ) -> dict[str, Any]:
     """Return the payload of a Security Event Token for an event of a submission."""
     return {
-        "$schema": f"https://schema.fitko.de/fit-connect/set-payload/{schema_version}/set-payload.schema.json",
+        "$schema": SET_PAYLOAD_SCHEMA.format(version=schema_version),
         "iss": issuer,
         "iat": int(time.time()),
         "jti": str(uuid.uuid4()),
