@@ -60,6 +60,8 @@ def target_for(environment: str) -> Target:
         test_submission_allowed=config.test_submission_allowed
         and environment != RecordEnvironment.PRODUCTION,
         allow_private_addresses=settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES,
+        # The local sandbox stands in for the test stage, like for the checklist items.
+        stage=CHECK_ITEM_ENVIRONMENT[environment],
     )
 
 

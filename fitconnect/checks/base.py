@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from fitconnect.i18n import LazyText
 
 CheckStatus = Literal["ok", "warning", "failed", "skipped"]
+STAGES = ("test", "reference", "production")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,13 @@ class Target:
     self_signed_allowed: bool = False
     test_submission_allowed: bool = True
     allow_private_addresses: bool = False
+    # The FITKO stage this target stands for (one of STAGES); ``environment`` is the key of
+    # the portal's environment, e.g. "sandbox", which stands for the test stage.
+    stage: str = "test"
+
+    def __post_init__(self) -> None:
+        if self.stage not in STAGES:
+            raise ValueError(f"Unknown FIT-Connect stage {self.stage!r}; expected one of {STAGES}.")
 
     def api(self, path: str) -> str:
         return f"{self.submission_base.rstrip('/')}{self.api_prefix}{path}"

@@ -19,6 +19,7 @@ from checklist.models import (
     FitConnectEnvironment,
     ItemState,
     Leistung,
+    RecordEnvironment,
     StoredSecret,
     VerificationRun,
 )
@@ -256,6 +257,18 @@ def test_command_refuses_unknown_onboardings_and_unrecorded_environments(world: 
         call_command("verify_onboarding", "gibt-es-nicht", "--environment", "test")
     with pytest.raises(CommandError, match="no client ID"):
         call_command("verify_onboarding", SLUG, "--environment", "test")
+
+
+def test_each_environment_checks_against_its_fitko_stage(world: World) -> None:
+    from checklist import verification
+
+    stages = {env: verification.target_for(env).stage for env in RecordEnvironment}
+    assert stages == {
+        "test": "test",
+        "reference": "reference",
+        "production": "production",
+        "sandbox": "test",
+    }
 
 
 def test_production_panel_offers_read_only_checks(world: World) -> None:

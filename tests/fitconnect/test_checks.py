@@ -165,8 +165,26 @@ def test_an_empty_route_in_test_explains_the_manual_entry(sandbox: Sandbox) -> N
     result = verify(sandbox, faulty(sandbox, "no-route", "routing_base")).run_check("routing")
     assert result.status == "warning"
     assert "fit-connect-support@fjd.de" in " ".join(result.details)
-    prod = replace(faulty(sandbox, "no-route", "routing_base"), environment="production")
+    prod = replace(
+        faulty(sandbox, "no-route", "routing_base"), environment="production", stage="production"
+    )
     assert verify(sandbox, prod).run_check("routing").status == "failed"
+
+
+@pytest.mark.parametrize("stage", ["reference", "production"])
+def test_a_missing_route_fails_outside_the_test_stage_whatever_the_environment_key(
+    sandbox: Sandbox, stage: str
+) -> None:
+    # The environment key is the portal's ("sandbox"); the stage decides the rule.
+    target = replace(faulty(sandbox, "no-route", "routing_base"), stage=stage)
+    result = verify(sandbox, target).run_check("routing")
+    assert result.status == "failed"
+    assert "fit-connect-support@fjd.de" not in " ".join(result.details)
+
+
+def test_an_unknown_stage_is_refused(sandbox: Sandbox) -> None:
+    with pytest.raises(ValueError, match="stage"):
+        replace(target(sandbox.base), stage="sandbox")
 
 
 def test_a_slow_service_times_out_within_the_check_limit(sandbox: Sandbox) -> None:
