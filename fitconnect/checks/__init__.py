@@ -10,6 +10,8 @@ One module per check; ``REGISTRY`` lists them in the order they run.
 
 from __future__ import annotations
 
+import logging
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ from fitconnect.checks.base import (
     Target,
 )
 from fitconnect.http import Client, FitConnectError
+from fitconnect.i18n import gettext as _
 
 __all__ = [
     "CHECK_ORDER",
@@ -65,6 +68,26 @@ REGISTRY: dict[str, Check] = {
 CHECK_ORDER = tuple(REGISTRY)
 # Lazy: translated where a title is shown (``str(...)``), not at import time.
 CHECK_TITLES = {name: check.title for name, check in REGISTRY.items()}
+
+logger = logging.getLogger(__name__)
+
+
+def _unexpected_error(name: str) -> Outcome:
+    """Turn an error no check expects (a bug) into a failed result with a reference.
+
+    Call only while handling the exception. The log entry carries the traceback and the
+    reference people can quote; it holds no credentials.
+    """
+    reference = secrets.token_hex(4)
+    logger.exception(
+        "The %s check stopped with an unexpected error (reference %s).", name, reference
+    )
+    return Outcome(
+        "failed",
+        _("This check stopped because of an unexpected error. Reference: %(reference)s")
+        % {"reference": reference},
+        {"reference": reference},
+    )
 
 
 @dataclass
@@ -117,6 +140,8 @@ class Verification:
             outcome = Outcome("failed", error.message, dict(error.evidence))
         except crypto.CryptoError as error:
             outcome = Outcome("failed", str(error))
+        except Exception:  # the last resort: one broken check must not end the run
+            outcome = _unexpected_error(name)
         evidence = outcome.evidence
         evidence.pop("retryable", None)
         evidence["check_duration_ms"] = round((time.monotonic() - started) * 1000)

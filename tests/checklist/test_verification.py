@@ -199,6 +199,46 @@ def test_a_failed_run_reopens_the_items_it_had_ticked(sandboxed: World, sandbox:
     assert VerificationRun.objects.first().status == "failed"  # type: ignore[union-attr]
 
 
+def test_an_unexpected_error_in_one_check_still_finishes_the_run(
+    sandboxed: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from dataclasses import replace
+
+    from fitconnect.checks import REGISTRY
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug in the check")
+
+    monkeypatch.setitem(REGISTRY, "jwks", replace(REGISTRY["jwks"], run=broken))
+    with caplog.at_level(logging.ERROR, logger="fitconnect.checks"):
+        response = provider(sandboxed).post(
+            reverse("verify_start", args=[SLUG, "sandbox"]), FORM, follow=True
+        )
+    assert response.status_code == 200
+    run = VerificationRun.objects.get()
+    assert run.finished_at is not None
+    assert run.status == "failed"
+    by_check = {r["check"]: r for r in run.results}
+    assert list(by_check) == [
+        "token",
+        "destination",
+        "keys",
+        "jwks",
+        "routing",
+        "submission",
+        "callback",
+    ]
+    jwks = by_check.pop("jwks")
+    assert jwks["status"] == "failed"
+    reference = jwks["evidence"]["reference"]
+    assert f"unerwarteten Fehlers abgebrochen. Referenz: {reference}" in jwks["message"]
+    assert {r["status"] for r in by_check.values()} == {"ok"}
+    assert reference in response.content.decode()
+    assert reference in caplog.text
+    for secret in SECRETS:
+        assert secret not in caplog.text
+
+
 def test_the_authority_sees_results_but_cannot_run_checks(sandboxed: World) -> None:
     provider(sandboxed).post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM)
     authority = Client()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import socket
 from dataclasses import replace
 from typing import Any
@@ -11,9 +13,12 @@ import pytest
 from fitconnect import demo
 from fitconnect.checks import (
     CHECK_ORDER,
+    REGISTRY,
     Credentials,
     Expected,
     ExpectedService,
+    Outcome,
+    RunContext,
     Target,
     Verification,
 )
@@ -293,3 +298,34 @@ def test_missing_sender_credentials_skip_the_submission(sandbox: Sandbox) -> Non
         sandbox, credentials=replace(CREDENTIALS, sender_id="", sender_secret="")
     ).run_check("submission")
     assert result.status == "skipped"
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), KeyError("encryptionKid")])
+def test_an_unexpected_error_fails_only_its_check_with_a_reference(
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+) -> None:
+    def broken(ctx: RunContext) -> Outcome:
+        raise error
+
+    monkeypatch.setitem(REGISTRY, "keys", replace(REGISTRY["keys"], run=broken))
+    with caplog.at_level(logging.ERROR, logger="fitconnect.checks"):
+        results = list(verify(sandbox).run())
+    assert [r.check for r in results] == list(CHECK_ORDER)
+    by_name = {r.check: r for r in results}
+    keys = by_name.pop("keys")
+    assert keys.status == "failed"
+    reference = keys.evidence["reference"]
+    assert re.fullmatch(r"[0-9a-f]{8}", reference)
+    assert keys.message == (
+        f"Diese Prüfung wurde wegen eines unerwarteten Fehlers abgebrochen. Referenz: {reference}"
+    )
+    assert {r.status for r in by_name.values()} == {"ok"}  # the other checks still ran
+    (record,) = [r for r in caplog.records if r.name == "fitconnect.checks"]
+    assert reference in record.getMessage()
+    assert record.exc_info is not None
+    assert record.exc_info[1] is error
+    for secret in (demo.SUBSCRIBER_CLIENT_SECRET, demo.SENDER_CLIENT_SECRET, demo.CALLBACK_SECRET):
+        assert secret not in caplog.text
