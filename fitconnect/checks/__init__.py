@@ -131,20 +131,30 @@ class Verification:
         check = REGISTRY[name]
         started = time.monotonic()
         total = self.submission_timeout + self.check_timeout if check.waits_for_submission else None
+        unexpected = False
         try:
             with self.context.session(total):
                 outcome = check.run(self.context)
         except Failed as failure:
-            outcome = Outcome(failure.status, failure.message, failure.evidence)
+            outcome = failure.outcome()
         except FitConnectError as error:
             outcome = Outcome("failed", error.message, dict(error.evidence))
         except crypto.CryptoError as error:
             outcome = Outcome("failed", str(error))
         except Exception:  # the last resort: one broken check must not end the run
-            outcome = _unexpected_error(name)
+            outcome, unexpected = _unexpected_error(name), True
+        needs_fixes = outcome.status in ("failed", "warning") and not outcome.fixes
+        if needs_fixes and check.fixes and not unexpected:
+            outcome.fixes = check.fixes(self.context, outcome)
         evidence = outcome.evidence
         evidence.pop("retryable", None)
         evidence["check_duration_ms"] = round((time.monotonic() - started) * 1000)
         return CheckResult(
-            name, str(check.title), outcome.status, outcome.message, evidence, outcome.details
+            name,
+            str(check.title),
+            outcome.status,
+            outcome.message,
+            evidence,
+            outcome.details,
+            outcome.fixes,
         )

@@ -12,8 +12,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from fitconnect.checks.fixes import Fix, missing_client, missing_destination, wrong_client
 from fitconnect.constants import REGION_URN_PREFIX
-from fitconnect.http import Client
+from fitconnect.http import Client, FitConnectError
 from fitconnect.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ class CheckResult:
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
     details: list[str] = field(default_factory=list)
+    # What to do about a failure or warning: [{"text": ..., "url": ...}] (see fixes.py).
+    fixes: list[Fix] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,24 +99,33 @@ class CheckResult:
 
 @dataclass
 class Outcome:
-    """What a check found: a status, a translated message, evidence and detail lines."""
+    """What a check found: a status, a translated message, evidence, details and fixes."""
 
     status: CheckStatus
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
     details: list[str] = field(default_factory=list)
+    fixes: list[Fix] = field(default_factory=list)
 
 
 class Failed(Exception):
     """Ends a check with status failed (or warning) and a translated message."""
 
     def __init__(
-        self, message: str, status: CheckStatus = "failed", evidence: dict[str, Any] | None = None
+        self,
+        message: str,
+        status: CheckStatus = "failed",
+        evidence: dict[str, Any] | None = None,
+        fixes: list[Fix] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.evidence = dict(evidence or {})
+        self.fixes = list(fixes or [])
+
+    def outcome(self) -> Outcome:
+        return Outcome(self.status, self.message, self.evidence, fixes=self.fixes)
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,8 @@ class Check:
     name: str
     title: LazyText
     run: Callable[[RunContext], Outcome]
+    # The fixes of a failure or warning whose outcome names none (e.g. an HTTP error).
+    fixes: Callable[[RunContext, Outcome], list[Fix]] | None = None
     # The test submission waits for the Fachverfahren on top of the usual check time.
     waits_for_submission: bool = False
 
@@ -172,16 +186,24 @@ class RunContext:
             raise Failed(
                 _("The client ID or client secret of the %(who)s is missing.") % {"who": who},
                 status="skipped",
+                fixes=[missing_client(who)],
             )
-        response = self.http.request(
-            "POST",
-            self.target.token_url,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": client_id,
-                "client_secret": secret,
-            },
-        )
+        try:
+            response = self.http.request(
+                "POST",
+                self.target.token_url,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": client_id,
+                    "client_secret": secret,
+                },
+            )
+        except FitConnectError as error:
+            if error.evidence.get("status") not in (400, 401):
+                raise
+            raise Failed(
+                error.message, evidence=error.evidence, fixes=[wrong_client(who)]
+            ) from error
         body = response.json_object(_("The token response"))
         token = body.get("access_token")
         if not isinstance(token, str):
@@ -196,10 +218,8 @@ class RunContext:
         return self.cache[key]  # type: ignore[no-any-return]
 
     def subscriber_token(self) -> tuple[str, dict[str, Any]]:
-        credentials = self.credentials
-        return self.token(
-            credentials.subscriber_id, credentials.subscriber_secret, _("Subscriber client")
-        )
+        own = self.credentials
+        return self.token(own.subscriber_id, own.subscriber_secret, _("Subscriber client"))
 
     def _bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.subscriber_token()[0]}"}
@@ -209,7 +229,9 @@ class RunContext:
         if "destination" not in self.cache:
             if not self.expected.destination_id:
                 raise Failed(
-                    _("No destination ID is recorded for this environment."), status="skipped"
+                    _("No destination ID is recorded for this environment."),
+                    status="skipped",
+                    fixes=[missing_destination()],
                 )
             response = self.http.request(
                 "GET",

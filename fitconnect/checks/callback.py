@@ -6,6 +6,7 @@ import json
 
 from fitconnect import crypto
 from fitconnect.checks.base import Check, Failed, Outcome, RunContext
+from fitconnect.checks.fixes import CALLBACKS, Fix, fix
 from fitconnect.constants import CALLBACK_TYPE_NEW_SUBMISSIONS
 from fitconnect.http import refuse_private_address
 from fitconnect.i18n import gettext as _
@@ -18,7 +19,17 @@ def run(ctx: RunContext) -> Outcome:
         raise Failed(_("No callback URL is recorded; the callback is optional."), status="skipped")
     if not ctx.credentials.callback_secret:
         raise Failed(
-            _("Without a callback secret the callback cannot be checked."), status="skipped"
+            _("Without a callback secret the callback cannot be checked."),
+            status="skipped",
+            fixes=[
+                fix(
+                    _(
+                        "Enter the callback secret that is set in the destination when you "
+                        "start the check."
+                    ),
+                    CALLBACKS,
+                )
+            ],
         )
     refuse_private_address(url, allow_private=ctx.target.allow_private_addresses)
     body = json.dumps(
@@ -84,4 +95,16 @@ def run(ctx: RunContext) -> Outcome:
     )
 
 
-CHECK = Check("callback", gettext_lazy("Callback"), run)
+def fixes(ctx: RunContext, outcome: Outcome) -> list[Fix]:
+    return [
+        fix(
+            _(
+                "Make the callback reachable over HTTPS and accept only calls with a valid "
+                "signature (HMAC) that are at most 5 minutes old."
+            ),
+            CALLBACKS,
+        )
+    ]
+
+
+CHECK = Check("callback", gettext_lazy("Callback"), run, fixes=fixes)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from fitconnect.checks.base import Check, Failed, Outcome, RunContext, region_matches
+from fitconnect.checks.fixes import DESTINATION, Fix, fix
 from fitconnect.constants import LEIKA_URN_PREFIX
 from fitconnect.i18n import gettext as _
 from fitconnect.i18n import gettext_lazy
@@ -108,4 +109,16 @@ def run(ctx: RunContext) -> Outcome:
     return Outcome("ok", _("The destination is active and matches all recorded data."), evidence)
 
 
-CHECK = Check("destination", gettext_lazy("Destination"), run)
+def fixes(ctx: RunContext, outcome: Outcome) -> list[Fix]:
+    return [
+        fix(
+            _(
+                "Compare the destination in the Self-Service-Portal with the data recorded here "
+                "and correct whichever is wrong."
+            ),
+            DESTINATION,
+        )
+    ]
+
+
+CHECK = Check("destination", gettext_lazy("Destination"), run, fixes=fixes)

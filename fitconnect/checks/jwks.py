@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fitconnect.checks.base import Check, Failed, Outcome, RunContext
+from fitconnect.checks.fixes import Fix, contact_support
 from fitconnect.i18n import gettext as _
 from fitconnect.i18n import gettext_lazy
 
@@ -27,4 +28,9 @@ def run(ctx: RunContext) -> Outcome:
     )
 
 
-CHECK = Check("jwks", gettext_lazy("Keys of the delivery service"), run)
+def fixes(ctx: RunContext, outcome: Outcome) -> list[Fix]:
+    # The delivery service's keys are FIT-Connect's own: nothing to change on this side.
+    return [contact_support()]
+
+
+CHECK = Check("jwks", gettext_lazy("Keys of the delivery service"), run, fixes=fixes)

@@ -7,6 +7,7 @@ from typing import Any
 
 from fitconnect import crypto
 from fitconnect.checks.base import Check, CheckStatus, Outcome, RunContext
+from fitconnect.checks.fixes import CERTIFICATES, CONVERT_CERTIFICATES, VPKI_CERTIFICATES, Fix, fix
 from fitconnect.i18n import gettext as _
 from fitconnect.i18n import gettext_lazy
 
@@ -52,4 +53,28 @@ def run(ctx: RunContext) -> Outcome:
     return Outcome(worst, messages[worst], evidence, details)
 
 
-CHECK = Check("keys", gettext_lazy("Keys of the destination"), run)
+def fixes(ctx: RunContext, outcome: Outcome) -> list[Fix]:
+    found = [
+        fix(
+            _("Store keys in the destination that meet FIT-Connect's requirements."),
+            CERTIFICATES,
+        ),
+        fix(
+            _("Derive the keys (JWK) from your certificate with FITKO's tools."),
+            CONVERT_CERTIFICATES,
+        ),
+    ]
+    if ctx.target.stage != "test":
+        found.append(
+            fix(
+                _(
+                    "For the reference and production environments, request the certificate "
+                    "from the Verwaltungs-PKI."
+                ),
+                VPKI_CERTIFICATES,
+            )
+        )
+    return found
+
+
+CHECK = Check("keys", gettext_lazy("Keys of the destination"), run, fixes=fixes)

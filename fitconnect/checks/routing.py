@@ -14,6 +14,7 @@ from fitconnect.checks.base import (
     RunContext,
     region_matches,
 )
+from fitconnect.checks.fixes import ROUTING, Fix, contact_support, fix
 from fitconnect.constants import LEIKA_URN_PREFIX
 from fitconnect.i18n import gettext as _
 from fitconnect.i18n import gettext_lazy
@@ -39,6 +40,20 @@ def _signature_problems(
     return problems
 
 
+def _record_routes(stage: str) -> Fix:
+    if stage == "test":
+        text = _(
+            "Send the destination ID, the addressing information, the ARS and the service key "
+            "to the FIT-Connect support (fit-connect-support@fjd.de)."
+        )
+    else:
+        text = _(
+            "Have the destination's addressing information recorded for every service and "
+            "region in your state's editorial system (FIM module Leistungen)."
+        )
+    return fix(text, ROUTING)
+
+
 def run(ctx: RunContext) -> Outcome:
     target = ctx.target
     if not target.routing_base:
@@ -51,6 +66,7 @@ def run(ctx: RunContext) -> Outcome:
     results: list[dict[str, Any]] = []
     details: list[str] = []
     worst: CheckStatus = "ok"
+    routes_to_record = False
     for service in ctx.expected.services:
         if not service.regions:
             continue
@@ -92,6 +108,7 @@ def run(ctx: RunContext) -> Outcome:
                     "key to fit-connect-support@fjd.de."
                 )
             details.append(not_found)
+            routes_to_record = True
             continue
         signature = ours[0].get("destinationSignature")
         if not isinstance(signature, str):
@@ -110,6 +127,7 @@ def run(ctx: RunContext) -> Outcome:
         entry["signature_valid"] = True
         if problems:
             worst = "failed"
+            routes_to_record = True
             details.append(
                 _("Service %(key)s: the signed addressing information %(problems)s.")
                 % {"key": service.key, "problems": ", ".join(problems)}
@@ -119,7 +137,14 @@ def run(ctx: RunContext) -> Outcome:
         "warning": _("The routing is not complete yet."),
         "failed": _("The routing does not find the destination or the signature does not match."),
     }
-    return Outcome(worst, messages[worst], {"routes": results}, details)
+    found_fixes = [_record_routes(target.stage)] if routes_to_record else []
+    return Outcome(worst, messages[worst], {"routes": results}, details, found_fixes)
 
 
-CHECK = Check("routing", gettext_lazy("Routing"), run)
+def fixes(ctx: RunContext, outcome: Outcome) -> list[Fix]:
+    # Routes without a problem of their own (e.g. the Routing API fails) or unverifiable
+    # signatures (no SSP JWKS address set up): nothing the authority can record.
+    return [contact_support()] if outcome.status == "failed" else []
+
+
+CHECK = Check("routing", gettext_lazy("Routing"), run, fixes=fixes)

@@ -11,6 +11,7 @@ from typing import Any
 
 from fitconnect import crypto
 from fitconnect.checks.base import Check, ExpectedService, Failed, Outcome, RunContext
+from fitconnect.checks.fixes import RECEIVING, SET_CREATION, Fix, fix
 from fitconnect.constants import LEIKA_URN_PREFIX, METADATA_SCHEMA
 from fitconnect.i18n import gettext as _
 from fitconnect.i18n import gettext_lazy
@@ -188,6 +189,15 @@ def run(ctx: RunContext) -> Outcome:
             "failed",
             _("The Fachverfahren rejected the test submission (reject-submission)."),
             evidence,
+            fixes=[
+                fix(
+                    _(
+                        "Find out in the log of the Fachverfahren why it rejected the test "
+                        "submission; it must accept submissions of the recorded services."
+                    ),
+                    RECEIVING,
+                )
+            ],
         )
     return Outcome(
         "ok",
@@ -197,4 +207,22 @@ def run(ctx: RunContext) -> Outcome:
     )
 
 
-CHECK = Check("submission", gettext_lazy("Test submission"), run, waits_for_submission=True)
+def fixes(ctx: RunContext, outcome: Outcome) -> list[Fix]:
+    return [
+        fix(
+            _(
+                "Make sure the Fachverfahren fetches new submissions, decrypts them and confirms "
+                "them with accept-submission."
+            ),
+            RECEIVING,
+        ),
+        fix(
+            _("Sign the confirmation (a SET) with the signature key of the destination."),
+            SET_CREATION,
+        ),
+    ]
+
+
+CHECK = Check(
+    "submission", gettext_lazy("Test submission"), run, fixes=fixes, waits_for_submission=True
+)

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from fitconnect.checks.base import Check, Failed, Outcome, RunContext
+from fitconnect.checks.fixes import AUTHENTICATION, SUBSCRIBER_SCOPES, Fix, fix
 from fitconnect.constants import LEGACY_RECEIVE_SCOPE_PREFIX, RECEIVE_SCOPE
 from fitconnect.i18n import gettext as _
 from fitconnect.i18n import gettext_lazy
@@ -49,6 +50,15 @@ def run(ctx: RunContext) -> Outcome:
             )
             % {"scope": RECEIVE_SCOPE},
             evidence=evidence,
+            fixes=[
+                fix(
+                    _(
+                        "Assign the Subscriber client to the destination in the "
+                        "Self-Service-Portal; then its tokens carry the receiving scope."
+                    ),
+                    SUBSCRIBER_SCOPES,
+                )
+            ],
         )
     if lifetime <= 0 or lifetime > MAX_TOKEN_LIFETIME:
         return Outcome(
@@ -59,6 +69,15 @@ def run(ctx: RunContext) -> Outcome:
             )
             % {"lifetime": lifetime, "maximum": MAX_TOKEN_LIFETIME},
             evidence,
+            fixes=[
+                fix(
+                    _(
+                        "Check that the token URL of this environment is FIT-Connect's: its "
+                        "tokens are valid for at most 30 minutes."
+                    ),
+                    AUTHENTICATION,
+                )
+            ],
         )
     return Outcome(
         "ok",
@@ -68,4 +87,13 @@ def run(ctx: RunContext) -> Outcome:
     )
 
 
-CHECK = Check("token", gettext_lazy("Access token (OAuth)"), run)
+def fixes(ctx: RunContext, outcome: Outcome) -> list[Fix]:
+    return [
+        fix(
+            _("Check the token URL of this environment and how FIT-Connect issues access tokens."),
+            AUTHENTICATION,
+        )
+    ]
+
+
+CHECK = Check("token", gettext_lazy("Access token (OAuth)"), run, fixes=fixes)

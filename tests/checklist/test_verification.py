@@ -239,6 +239,64 @@ def test_an_unexpected_error_in_one_check_still_finishes_the_run(
         assert secret not in caplog.text
 
 
+ACCOUNT_PAGE = "https://docs.fitko.de/fit-connect/docs/getting-started/account/"
+
+
+def test_a_failed_check_shows_how_to_fix_it_as_links(sandboxed: World, sandbox: Sandbox) -> None:
+    point_sandbox_at(sandbox.base, token_base=f"{sandbox.base}/fault/401")
+    client = provider(sandboxed)
+    hx = {"hx-request": "true"}
+    html = client.post(
+        reverse("verify_start", args=[SLUG, "sandbox"]), FORM, headers=hx
+    ).content.decode()
+    match = re.search(r'hx-post="([^"]+)"[^>]*hx-vals=\'\{"carry": "([^"]+)"\}\'', html)
+    assert match is not None
+    step = client.post(match.group(1), {"carry": match.group(2)}, headers=hx).content.decode()
+    run = VerificationRun.objects.get()
+    detail = client.get(reverse("verify_run", args=[SLUG, run.pk])).content.decode()
+    for page in (step, detail):  # the live step and the run's evidence page
+        fixes = re.search(
+            r'<p class="kern-body" id="(fixes-[^"]+)"><strong>So beheben Sie das:</strong></p>\s*'
+            r'<ul class="kern-list kern-list--bullet" aria-labelledby="\1">(.*?)</ul>',
+            page,
+            re.DOTALL,
+        )
+        assert fixes is not None, page
+        assert (
+            f'<li><a class="kern-link" href="{ACCOUNT_PAGE}" hreflang="de">Prüfen Sie im '
+            "Self-Service-Portal die Client-ID und das Client-Secret für den Subscriber-Client. "
+            "(FIT-Connect-Dokumentation)</a></li>"
+        ) in fixes.group(2)
+    assert run.results[0]["fixes"][0]["url"] == ACCOUNT_PAGE
+
+
+def test_results_stored_before_fix_links_existed_still_render(sandboxed: World) -> None:
+    run = VerificationRun.objects.create(
+        onboarding=sandboxed.onboarding,
+        environment="sandbox",
+        status=VerificationRun.Status.FAILED,
+        results=[
+            {
+                "check": "token",
+                "title": "Zugangstoken (OAuth)",
+                "status": "failed",
+                "message": "Anmeldung abgelehnt (HTTP 401)",
+                "evidence": {"status": 401},
+                "details": [],
+            }
+        ],
+    )
+    VerificationRun.objects.filter(pk=run.pk).update(finished_at=run.started_at)
+    client = provider(sandboxed)
+    for url in (
+        reverse("verify_run", args=[SLUG, run.pk]),
+        reverse("step", args=[SLUG, 3]),  # the last run under the panel
+    ):
+        page = client.get(url).content.decode()
+        assert "Anmeldung abgelehnt (HTTP 401)" in page
+        assert "So beheben Sie das" not in page
+
+
 def test_the_authority_sees_results_but_cannot_run_checks(sandboxed: World) -> None:
     provider(sandboxed).post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM)
     authority = Client()
@@ -276,9 +334,12 @@ def test_command_prints_each_check_and_exits_non_zero_on_a_fault(
     for secret in SECRETS:
         assert secret not in out.getvalue()
     point_sandbox_at(f"{sandbox.base}/fault/500")
+    faulty = io.StringIO()
     with pytest.raises(CommandError) as error:
-        call_command("verify_onboarding", SLUG, "--environment", "sandbox", stdout=io.StringIO())
+        call_command("verify_onboarding", SLUG, "--environment", "sandbox", stdout=faulty)
     assert error.value.returncode == 1
+    assert "→ Versuchen Sie es später noch einmal." in faulty.getvalue()  # a fix and its link
+    assert "https://docs.fitko.de/fit-connect/contact/" in faulty.getvalue()
     json_out = io.StringIO()
     point_sandbox_at(sandbox.base)
     call_command(

@@ -76,6 +76,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{SYMBOLS[result.status]} {result.title}: {result.message}")
                 for line in result.details:
                     self.stdout.write(f"             {line}")
+                for fix in result.fixes:
+                    self.stdout.write(f"             → {fix['text']} {fix['url']}")
         verification.finish_run(run, None)
         if options["json"]:
             self.stdout.write(
