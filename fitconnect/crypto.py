@@ -1,6 +1,6 @@
 """FIT-Connect cryptography with jwcrypto: keys, JWE, SETs, signed JWS, callback HMAC.
 
-Plain functions (Django only for translating messages), so that the checks, the key tool
+Plain functions (translated with fitconnect.i18n), so that the checks, the key tool
 and the sandbox share them. Rules from the domain brief §4 (JWK fields, SETs) and §7
 (callback HMAC).
 """
@@ -21,19 +21,20 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
-from django.utils.translation import gettext as _
 from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import json_encode
 
+from fitconnect.constants import EVENT_PREFIX, SET_PAYLOAD_SCHEMA
+from fitconnect.i18n import gettext as _
+
 Purpose = Literal["encryption", "signature"]
-Status = Literal["ok", "warning", "failed"]
+FindingStatus = Literal["ok", "warning", "failed"]
 
 ALG = {"encryption": "RSA-OAEP-256", "signature": "PS512"}
 KEY_OPS = {"encryption": ["wrapKey"], "signature": ["verify"]}
 MIN_MODULUS_BITS = 4096
 EXPIRY_WARNING = timedelta(days=30)
 SET_TYPE = "secevent+jwt"
-EVENT_PREFIX = "https://schema.fitko.de/fit-connect/events/"
 CALLBACK_MAX_AGE = 300
 
 
@@ -43,7 +44,7 @@ class CryptoError(ValueError):
 
 @dataclass(frozen=True)
 class Finding:
-    status: Status
+    status: FindingStatus
     rule: str
     message: str
 
@@ -177,7 +178,7 @@ def check_jwk(
     now = now or datetime.now(UTC)
     findings: list[Finding] = []
 
-    def add(ok: bool, rule: str, good: str, bad: str, status: Status = "failed") -> None:
+    def add(ok: bool, rule: str, good: str, bad: str, status: FindingStatus = "failed") -> None:
         findings.append(Finding("ok" if ok else status, rule, good if ok else bad))
 
     try:
@@ -386,7 +387,7 @@ def make_set(
 ) -> dict[str, Any]:
     """Return the payload of a Security Event Token for an event of a submission."""
     return {
-        "$schema": f"https://schema.fitko.de/fit-connect/set-payload/{schema_version}/set-payload.schema.json",
+        "$schema": SET_PAYLOAD_SCHEMA.format(version=schema_version),
         "iss": issuer,
         "iat": int(time.time()),
         "jti": str(uuid.uuid4()),

@@ -16,8 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+
+from fitconnect.i18n import gettext as _
+from fitconnect.i18n import gettext_lazy
 
 MAX_RESPONSE_BYTES = 1024 * 1024
 MAX_RATE_LIMIT_WAIT = 5.0

@@ -198,6 +198,104 @@ def test_a_failed_run_reopens_the_items_it_had_ticked(sandboxed: World, sandbox:
     assert VerificationRun.objects.first().status == "failed"  # type: ignore[union-attr]
 
 
+def test_an_unexpected_error_in_one_check_still_finishes_the_run(
+    sandboxed: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from dataclasses import replace
+
+    from fitconnect.checks import REGISTRY
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug in the check")
+
+    monkeypatch.setitem(REGISTRY, "jwks", replace(REGISTRY["jwks"], run=broken))
+    with caplog.at_level(logging.ERROR, logger="fitconnect.checks"):
+        response = provider(sandboxed).post(
+            reverse("verify_start", args=[SLUG, "sandbox"]), FORM, follow=True
+        )
+    assert response.status_code == 200
+    run = VerificationRun.objects.get()
+    assert run.finished_at is not None
+    assert run.status == "failed"
+    by_check = {r["check"]: r for r in run.results}
+    assert list(by_check) == [
+        "token",
+        "destination",
+        "keys",
+        "jwks",
+        "routing",
+        "submission",
+        "callback",
+    ]
+    jwks = by_check.pop("jwks")
+    assert jwks["status"] == "failed"
+    reference = jwks["evidence"]["reference"]
+    assert f"unerwarteten Fehlers abgebrochen. Referenz: {reference}" in jwks["message"]
+    assert {r["status"] for r in by_check.values()} == {"ok"}
+    assert reference in response.content.decode()
+    assert reference in caplog.text
+    for secret in SECRETS:
+        assert secret not in caplog.text
+
+
+ACCOUNT_PAGE = "https://docs.fitko.de/fit-connect/docs/getting-started/account/"
+
+
+def test_a_failed_check_shows_how_to_fix_it_as_links(sandboxed: World, sandbox: Sandbox) -> None:
+    point_sandbox_at(sandbox.base, token_base=f"{sandbox.base}/fault/401")
+    client = provider(sandboxed)
+    hx = {"hx-request": "true"}
+    html = client.post(
+        reverse("verify_start", args=[SLUG, "sandbox"]), FORM, headers=hx
+    ).content.decode()
+    match = re.search(r'hx-post="([^"]+)"[^>]*hx-vals=\'\{"carry": "([^"]+)"\}\'', html)
+    assert match is not None
+    step = client.post(match.group(1), {"carry": match.group(2)}, headers=hx).content.decode()
+    run = VerificationRun.objects.get()
+    detail = client.get(reverse("verify_run", args=[SLUG, run.pk])).content.decode()
+    for page in (step, detail):  # the live step and the run's evidence page
+        fixes = re.search(
+            r'<p class="kern-body" id="(fixes-[^"]+)"><strong>So beheben Sie das:</strong></p>\s*'
+            r'<ul class="kern-list kern-list--bullet" aria-labelledby="\1">(.*?)</ul>',
+            page,
+            re.DOTALL,
+        )
+        assert fixes is not None, page
+        assert (
+            f'<li><a class="kern-link" href="{ACCOUNT_PAGE}" hreflang="de">Prüfen Sie im '
+            "Self-Service-Portal die Client-ID und das Client-Secret für den Subscriber-Client. "
+            "(FIT-Connect-Dokumentation)</a></li>"
+        ) in fixes.group(2)
+    assert run.results[0]["fixes"][0]["url"] == ACCOUNT_PAGE
+
+
+def test_results_stored_before_fix_links_existed_still_render(sandboxed: World) -> None:
+    run = VerificationRun.objects.create(
+        onboarding=sandboxed.onboarding,
+        environment="sandbox",
+        status=VerificationRun.Outcome.FAILED,
+        results=[
+            {
+                "check": "token",
+                "title": "Zugangstoken (OAuth)",
+                "status": "failed",
+                "message": "Anmeldung abgelehnt (HTTP 401)",
+                "evidence": {"status": 401},
+                "details": [],
+            }
+        ],
+    )
+    VerificationRun.objects.filter(pk=run.pk).update(finished_at=run.started_at)
+    client = provider(sandboxed)
+    for url in (
+        reverse("verify_run", args=[SLUG, run.pk]),
+        reverse("step", args=[SLUG, 3]),  # the last run under the panel
+    ):
+        page = client.get(url).content.decode()
+        assert "Anmeldung abgelehnt (HTTP 401)" in page
+        assert "So beheben Sie das" not in page
+
+
 def test_the_authority_sees_results_but_cannot_run_checks(sandboxed: World) -> None:
     provider(sandboxed).post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM)
     authority = Client()
@@ -235,9 +333,12 @@ def test_command_prints_each_check_and_exits_non_zero_on_a_fault(
     for secret in SECRETS:
         assert secret not in out.getvalue()
     point_sandbox_at(f"{sandbox.base}/fault/500")
+    faulty = io.StringIO()
     with pytest.raises(CommandError) as error:
-        call_command("verify_onboarding", SLUG, "--environment", "sandbox", stdout=io.StringIO())
+        call_command("verify_onboarding", SLUG, "--environment", "sandbox", stdout=faulty)
     assert error.value.returncode == 1
+    assert "→ Versuchen Sie es später noch einmal." in faulty.getvalue()  # a fix and its link
+    assert "https://docs.fitko.de/fit-connect/contact/" in faulty.getvalue()
     json_out = io.StringIO()
     point_sandbox_at(sandbox.base)
     call_command(
@@ -256,6 +357,24 @@ def test_command_refuses_unknown_onboardings_and_unrecorded_environments(world: 
         call_command("verify_onboarding", "gibt-es-nicht", "--environment", "test")
     with pytest.raises(CommandError, match="no client ID"):
         call_command("verify_onboarding", SLUG, "--environment", "test")
+
+
+def test_each_environment_checks_against_its_fitko_stage(world: World) -> None:
+    from checklist import verification
+
+    from checklist.demo import ensure_sandbox_environment
+    from checklist.models import FitConnectEnvironment
+
+    ensure_sandbox_environment("http://127.0.0.1:8765")
+    stages = {
+        env.key: verification.target_for(env).stage for env in FitConnectEnvironment.objects.all()
+    }
+    assert stages == {
+        "test": "test",
+        "reference": "reference",
+        "production": "production",
+        "sandbox": "test",
+    }
 
 
 def test_production_panel_offers_read_only_checks(world: World) -> None:

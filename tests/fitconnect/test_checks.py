@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 import socket
 from dataclasses import replace
 from typing import Any
@@ -11,9 +14,12 @@ import pytest
 from fitconnect import demo
 from fitconnect.checks import (
     CHECK_ORDER,
+    REGISTRY,
     Credentials,
     Expected,
     ExpectedService,
+    Outcome,
+    RunContext,
     Target,
     Verification,
 )
@@ -110,6 +116,7 @@ def test_a_full_run_against_the_sandbox_passes_all_seven_checks(sandbox: Sandbox
     assert len(by_name["callback"].evidence["callbacks"]) == 3
     for result in results:
         assert "duration_ms" in str(result.evidence) or result.check == "keys"
+    assert all(result.fixes == [] for result in results)  # nothing to fix
 
 
 def test_secrets_never_appear_in_results(sandbox: Sandbox) -> None:
@@ -125,6 +132,13 @@ def test_wrong_client_secret_gives_401_message(sandbox: Sandbox) -> None:
     ).run_check("token")
     assert result.status == "failed"
     assert "Anmeldung abgelehnt (HTTP 401)" in result.message
+    assert result.fixes == [
+        {
+            "text": "Prüfen Sie im Self-Service-Portal die Client-ID und das Client-Secret für "
+            "den Subscriber-Client.",
+            "url": "https://docs.fitko.de/fit-connect/docs/getting-started/account/",
+        }
+    ]
 
 
 @pytest.mark.parametrize(
@@ -169,6 +183,22 @@ def test_an_empty_route_in_test_explains_the_manual_entry(sandbox: Sandbox) -> N
         faulty(sandbox, "no-route", "routing_base"), environment="production", stage="production"
     )
     assert verify(sandbox, prod).run_check("routing").status == "failed"
+
+
+@pytest.mark.parametrize("stage", ["reference", "production"])
+def test_a_missing_route_fails_outside_the_test_stage_whatever_the_environment_key(
+    sandbox: Sandbox, stage: str
+) -> None:
+    # The environment key is the portal's ("sandbox"); the stage decides the rule.
+    target = replace(faulty(sandbox, "no-route", "routing_base"), stage=stage)
+    result = verify(sandbox, target).run_check("routing")
+    assert result.status == "failed"
+    assert "fit-connect-support@fjd.de" not in " ".join(result.details)
+
+
+def test_an_unknown_stage_is_refused(sandbox: Sandbox) -> None:
+    with pytest.raises(ValueError, match="stage"):
+        replace(target(sandbox.base), stage="sandbox")
 
 
 def test_a_slow_service_times_out_within_the_check_limit(sandbox: Sandbox) -> None:
@@ -277,3 +307,100 @@ def test_missing_sender_credentials_skip_the_submission(sandbox: Sandbox) -> Non
         sandbox, credentials=replace(CREDENTIALS, sender_id="", sender_secret="")
     ).run_check("submission")
     assert result.status == "skipped"
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), KeyError("encryptionKid")])
+def test_an_unexpected_error_fails_only_its_check_with_a_reference(
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+) -> None:
+    def broken(ctx: RunContext) -> Outcome:
+        raise error
+
+    monkeypatch.setitem(REGISTRY, "keys", replace(REGISTRY["keys"], run=broken))
+    with caplog.at_level(logging.ERROR, logger="fitconnect.checks"):
+        results = list(verify(sandbox).run())
+    assert [r.check for r in results] == list(CHECK_ORDER)
+    by_name = {r.check: r for r in results}
+    keys = by_name.pop("keys")
+    assert keys.status == "failed"
+    reference = keys.evidence["reference"]
+    assert keys.fixes == []  # a bug in the portal: nothing the user can fix
+    assert re.fullmatch(r"[0-9a-f]{8}", reference)
+    assert keys.message == (
+        f"Diese Prüfung wurde wegen eines unerwarteten Fehlers abgebrochen. Referenz: {reference}"
+    )
+    assert {r.status for r in by_name.values()} == {"ok"}  # the other checks still ran
+    (record,) = [r for r in caplog.records if r.name == "fitconnect.checks"]
+    assert reference in record.getMessage()
+    assert record.exc_info is not None
+    assert record.exc_info[1] is error
+    for secret in (demo.SUBSCRIBER_CLIENT_SECRET, demo.SENDER_CLIENT_SECRET, demo.CALLBACK_SECRET):
+        assert secret not in caplog.text
+
+
+DOCS = "https://docs.fitko.de/fit-connect/"
+
+
+@pytest.mark.parametrize(
+    ("fault", "names", "check", "page"),
+    [
+        ("html-200", ("token_url",), "token", "docs/getting-started/authentication/"),
+        ("403", ("submission_base",), "destination", "docs/receiving/destination/"),
+        ("inactive", ("submission_base",), "destination", "docs/receiving/destination/"),
+        ("wrong-key", ("submission_base",), "keys", "docs/receiving/certificate/"),
+        ("500", ("submission_base",), "jwks", "contact/"),
+        ("no-route", ("routing_base",), "routing", "docs/sending/get-destination/"),
+        ("bad-set", ("submission_base",), "submission", "docs/receiving/overview/"),
+        ("reject", ("submission_base",), "submission", "docs/receiving/overview/"),
+    ],
+)
+def test_failures_and_warnings_link_to_the_fitko_page_that_explains_the_fix(
+    sandbox: Sandbox, fault: str, names: tuple[str, ...], check: str, page: str
+) -> None:
+    result = verify(sandbox, faulty(sandbox, fault, *names)).run_check(check)
+    assert result.status in ("failed", "warning")
+    assert result.fixes, result.message
+    assert f"{DOCS}{page}" in [fix["url"] for fix in result.fixes]
+    for fix in result.fixes:
+        assert set(fix) == {"text", "url"}
+        assert fix["url"].startswith(DOCS)
+        assert fix["text"].split()[1] == "Sie", fix  # translated, addressing people formally
+    assert json.loads(json.dumps(result.as_dict()))["fixes"] == result.fixes
+
+
+def test_the_routing_fix_depends_on_the_stage(sandbox: Sandbox) -> None:
+    no_route = faulty(sandbox, "no-route", "routing_base")
+    (in_test,) = verify(sandbox, no_route).run_check("routing").fixes
+    assert "fit-connect-support@fjd.de" in in_test["text"]
+    (in_production,) = (
+        verify(sandbox, replace(no_route, stage="production")).run_check("routing").fixes
+    )
+    assert "Redaktionssystem" in in_production["text"]
+
+
+def test_keys_outside_the_test_stage_point_to_the_verwaltungs_pki(sandbox: Sandbox) -> None:
+    wrong_key = faulty(sandbox, "wrong-key", "submission_base")
+    in_test = verify(sandbox, wrong_key).run_check("keys").fixes
+    in_reference = verify(sandbox, replace(wrong_key, stage="reference")).run_check("keys").fixes
+    pki = f"{DOCS}docs/organisation-tasks/certificates/"
+    assert pki not in [fix["url"] for fix in in_test]
+    assert [fix["url"] for fix in in_reference] == [fix["url"] for fix in in_test] + [pki]
+
+
+def test_skipped_checks_name_a_next_step_where_there_is_one(sandbox: Sandbox) -> None:
+    no_sender = replace(CREDENTIALS, sender_id="", sender_secret="")
+    (create_client,) = verify(sandbox, credentials=no_sender).run_check("submission").fixes
+    assert "Sender-Client (Onlinedienst) im Self-Service-Portal an" in create_client["text"]
+    assert create_client["url"] == f"{DOCS}docs/getting-started/account/"
+    no_callback_secret = replace(CREDENTIALS, callback_secret="")
+    (callback,) = verify(sandbox, credentials=no_callback_secret).run_check("callback").fixes
+    assert callback["url"] == f"{DOCS}docs/details/callbacks/"
+    no_destination = replace(EXPECTED, destination_id="")
+    (destination,) = verify(sandbox, expected=no_destination).run_check("destination").fixes
+    assert destination["url"] == f"{DOCS}docs/receiving/destination/"
+    # Production sends no test submission on purpose: nothing to fix.
+    prod = replace(target(sandbox.base), test_submission_allowed=False, stage="production")
+    assert verify(sandbox, prod).run_check("submission").fixes == []

@@ -78,6 +78,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{SYMBOLS[result.status]} {result.title}: {result.message}")
                 for line in result.details:
                     self.stdout.write(f"             {line}")
+                for fix in result.fixes:
+                    self.stdout.write(f"             → {fix['text']} {fix['url']}")
 
         run, _changed = verification.run_verification(
             onboarding, target, None, provided=provided, on_result=show

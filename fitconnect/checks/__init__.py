@@ -1,0 +1,160 @@
+"""The seven verification checks of a FIT-Connect connection.
+
+Each check takes plain inputs (where FIT-Connect is, what the authority recorded, the
+credentials) and returns a ``CheckResult``: a status, a translated message and evidence. No
+views, no requests, no templates: the portal's panel, ``manage.py verify_onboarding`` and
+tests all call ``Verification.run``.
+
+One module per check; ``REGISTRY`` lists them in the order they run.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from fitconnect import crypto
+from fitconnect.checks import callback, destination, jwks, keys, routing, submission, token
+from fitconnect.checks.base import (
+    Check,
+    CheckResult,
+    CheckStatus,
+    Credentials,
+    Expected,
+    ExpectedService,
+    Failed,
+    Outcome,
+    RunContext,
+    Target,
+)
+from fitconnect.http import Client, FitConnectError
+from fitconnect.i18n import gettext as _
+
+__all__ = [
+    "CHECK_ORDER",
+    "CHECK_TITLES",
+    "REGISTRY",
+    "Check",
+    "CheckResult",
+    "CheckStatus",
+    "Credentials",
+    "Expected",
+    "ExpectedService",
+    "Failed",
+    "Outcome",
+    "RunContext",
+    "Target",
+    "Verification",
+]
+
+REGISTRY: dict[str, Check] = {
+    check.name: check
+    for check in (
+        token.CHECK,
+        destination.CHECK,
+        keys.CHECK,
+        jwks.CHECK,
+        routing.CHECK,
+        submission.CHECK,
+        callback.CHECK,
+    )
+}
+CHECK_ORDER = tuple(REGISTRY)
+# Lazy: translated where a title is shown (``str(...)``), not at import time.
+CHECK_TITLES = {name: check.title for name, check in REGISTRY.items()}
+
+logger = logging.getLogger(__name__)
+
+
+def _unexpected_error(name: str) -> Outcome:
+    """Turn an error no check expects (a bug) into a failed result with a reference.
+
+    Call only while handling the exception. The log entry carries the traceback and the
+    reference people can quote; it holds no credentials.
+    """
+    reference = secrets.token_hex(4)
+    logger.exception(
+        "The %s check stopped with an unexpected error (reference %s).", name, reference
+    )
+    return Outcome(
+        "failed",
+        _("This check stopped because of an unexpected error. Reference: %(reference)s")
+        % {"reference": reference},
+        {"reference": reference},
+    )
+
+
+@dataclass
+class Verification:
+    """Runs the checks for one environment, sharing what earlier checks fetched."""
+
+    target: Target
+    expected: Expected
+    credentials: Credentials
+    connect_timeout: float = 5.0
+    check_timeout: float = 15.0
+    submission_timeout: float = 60.0
+    poll_interval: float = 1.0
+    transport: httpx.BaseTransport | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    context: RunContext = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.context = RunContext(
+            target=self.target,
+            expected=self.expected,
+            credentials=self.credentials,
+            client_factory=self.client,
+            clock=self.clock,
+            submission_timeout=self.submission_timeout,
+            poll_interval=self.poll_interval,
+        )
+
+    def client(self, total: float | None = None) -> Client:
+        return Client(
+            connect_timeout=self.connect_timeout,
+            total_timeout=total or self.check_timeout,
+            transport=self.transport,
+        )
+
+    def run(self, only: tuple[str, ...] = CHECK_ORDER) -> Iterator[CheckResult]:
+        for name in only:
+            yield self.run_check(name)
+
+    def run_check(self, name: str) -> CheckResult:
+        check = REGISTRY[name]
+        started = time.monotonic()
+        total = self.submission_timeout + self.check_timeout if check.waits_for_submission else None
+        unexpected = False
+        try:
+            with self.context.session(total):
+                outcome = check.run(self.context)
+        except Failed as failure:
+            outcome = failure.outcome()
+        except FitConnectError as error:
+            outcome = Outcome("failed", error.message, dict(error.evidence))
+        except crypto.CryptoError as error:
+            outcome = Outcome("failed", str(error))
+        except Exception:  # the last resort: one broken check must not end the run
+            outcome, unexpected = _unexpected_error(name), True
+        needs_fixes = outcome.status in ("failed", "warning") and not outcome.fixes
+        if needs_fixes and check.fixes and not unexpected:
+            outcome.fixes = check.fixes(self.context, outcome)
+        evidence = outcome.evidence
+        evidence.pop("retryable", None)
+        evidence["check_duration_ms"] = round((time.monotonic() - started) * 1000)
+        return CheckResult(
+            name,
+            str(check.title),
+            outcome.status,
+            outcome.message,
+            evidence,
+            outcome.details,
+            outcome.fixes,
+        )
