@@ -361,7 +361,6 @@ def test_command_refuses_unknown_onboardings_and_unrecorded_environments(world: 
 
 def test_each_environment_checks_against_its_fitko_stage(world: World) -> None:
     from checklist import verification
-
     from checklist.demo import ensure_sandbox_environment
     from checklist.models import FitConnectEnvironment
 
