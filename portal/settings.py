@@ -89,10 +89,23 @@ TEMPLATES = [
     },
 ]
 
+_DATABASE_URL = env_str("DATABASE_URL", "")
+if not _DATABASE_URL:
+    # The default SQLite file lives in the git-ignored var/. Create the directory here, so
+    # that every entry point (make test, make run, any management command) works on a
+    # fresh clone; only for this default, never for a configured database.
+    _SQLITE_DEFAULT = BASE_DIR / "var" / "portal.sqlite3"
+    try:
+        _SQLITE_DEFAULT.parent.mkdir(exist_ok=True)
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"Cannot create {_SQLITE_DEFAULT.parent} for the default SQLite database "
+            f"({error.strerror}); set DATABASE_URL."
+        ) from error
+    _DATABASE_URL = f"sqlite:///{_SQLITE_DEFAULT}"
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'portal.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+        _DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
