@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .python-v
 .PHONY: help run test bench bench-pdf lint typecheck pytest messages compilemessages check-translations vendor-kern vendor-axe system-packages clean
 
 help:
-	@echo "make run    – start the portal with demo data on http://127.0.0.1:8000"
+	@echo "make run    – start the portal with demo data on http://127.0.0.1:8000 (PORT=, SANDBOX_PORT=)"
 	@echo "make test   – run linters, type checks and every test"
 
 $(PY):
@@ -35,14 +35,23 @@ MANAGE := DEBUG=true $(PY) manage.py
 compilemessages: $(VENV)/.installed
 	@$(MANAGE) compilemessages --ignore '.venv' --ignore 'var' --verbosity 0
 
+# Ports of `make run`: make run PORT=8001 SANDBOX_PORT=8766
+PORT ?= 8000
+SANDBOX_PORT ?= 8765
+SANDBOX_URL := http://127.0.0.1:$(SANDBOX_PORT)
+
+# The portal and the sandbox, both in the background of one shell: Ctrl+C, or SIGTERM to
+# make (kill %1 / kill <pid>), stops both; so does either ending on its own (a port in use).
 run: $(VENV)/.installed compilemessages
-	@mkdir -p var
 	$(MANAGE) migrate --verbosity 0
-	$(MANAGE) seed_demo
-	@echo "The portal runs on http://127.0.0.1:8000, the FIT-Connect sandbox on http://127.0.0.1:8765 – stop both with Ctrl+C."
-	@$(MANAGE) fitconnect_sandbox --state-file var/sandbox-state.json & sandbox=$$!; \
-	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
-	$(MANAGE) runserver 127.0.0.1:8000
+	FITCONNECT_SANDBOX_URL=$(SANDBOX_URL) $(MANAGE) seed_demo
+	@echo "The portal runs on http://127.0.0.1:$(PORT), the FIT-Connect sandbox on $(SANDBOX_URL) – stop both with Ctrl+C."
+	@export FITCONNECT_SANDBOX_URL=$(SANDBOX_URL); \
+	$(MANAGE) fitconnect_sandbox --port $(SANDBOX_PORT) --state-file var/sandbox-state.json & sandbox=$$!; \
+	$(MANAGE) runserver 127.0.0.1:$(PORT) & portal=$$!; \
+	trap 'exit 0' INT TERM; \
+	trap 'kill $$portal $$sandbox 2>/dev/null; wait' EXIT; \
+	wait -n
 
 # System packages the tests need: Chromium for browser tests, poppler-utils for PDF text,
 # DejaVu Sans for the check-box glyphs in PDFs.

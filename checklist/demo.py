@@ -12,11 +12,13 @@ from checklist import catalogue, services, verification
 from checklist.models import (
     Environment,
     EnvironmentRecord,
+    FitConnectEnvironment,
     Leistung,
     Onboarding,
     RecordEnvironment,
 )
 from fitconnect import demo as fitconnect_demo
+from fitconnect.sandbox import urls as sandbox_urls
 from portal.models import Organisation, User
 
 MUSTERSTADT_ARS = "064350014014"
@@ -204,3 +206,21 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
             onboarding,
             [{**GEWERBE[1], "key": "99036003001000", "name": "Fahrzeug zulassen"}],
         )
+
+
+def point_at_sandbox(base: str) -> None:
+    """Point the sandbox environment and the demo's sandbox record at a sandbox on ``base``.
+
+    ``seed_demo`` calls it with ``FITCONNECT_SANDBOX_URL``, so the demo follows
+    ``make run SANDBOX_PORT=…``.
+    """
+    found = sandbox_urls(base)
+    FitConnectEnvironment.objects.filter(key=RecordEnvironment.SANDBOX).update(
+        token_url=found["token_url"],
+        submission_base=found["submission_base"],
+        routing_base=found["routing_base"],
+        ssp_jwks_url=found["ssp_jwks_url"],
+    )
+    EnvironmentRecord.objects.filter(
+        onboarding__slug="musterstadt-gewerbe", environment=RecordEnvironment.SANDBOX
+    ).update(callback_url=found["callback_url"])
