@@ -32,6 +32,8 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 # Management commands that only build or inspect need no production settings.
 MANAGE := DEBUG=true $(PY) manage.py
 
+# The compiled catalogue (django.mo) is committed, so that a production install that runs
+# no make speaks German; a test fails when it no longer matches django.po.
 compilemessages: $(VENV)/.installed
 	@$(MANAGE) compilemessages --ignore '.venv' --ignore 'var' --verbosity 0
 
@@ -42,7 +44,7 @@ SANDBOX_URL := http://127.0.0.1:$(SANDBOX_PORT)
 
 # The portal and the sandbox, both in the background of one shell: Ctrl+C, or SIGTERM to
 # make (kill %1 / kill <pid>), stops both; so does either ending on its own (a port in use).
-run: $(VENV)/.installed compilemessages
+run: $(VENV)/.installed
 	$(MANAGE) migrate --verbosity 0
 	FITCONNECT_SANDBOX_URL=$(SANDBOX_URL) $(MANAGE) seed_demo
 	@echo "The portal runs on http://127.0.0.1:$(PORT), the FIT-Connect sandbox on $(SANDBOX_URL) – stop both with Ctrl+C."
@@ -80,22 +82,24 @@ typecheck: $(VENV)/.installed-dev
 check-translations: $(VENV)/.installed-dev
 	$(MANAGE) check_translations
 
-pytest: $(VENV)/.installed-dev compilemessages
+pytest: $(VENV)/.installed-dev
 	$(PY) -m pytest -n 2
 
-test: system-packages $(VENV)/.installed-dev compilemessages lint typecheck check-translations
+test: system-packages $(VENV)/.installed-dev lint typecheck check-translations
 	$(MANAGE) makemigrations --check --dry-run
 	$(PY) -m pytest -n 2
 
 # Benchmarks print ratios measured in one run; they are not part of `make test`.
 bench: bench-pdf
 
-bench-pdf: $(VENV)/.installed-dev compilemessages
+bench-pdf: $(VENV)/.installed-dev
 	$(PY) bench/pdf_bench.py
 
-# Extract the UI texts into the German catalogue after changing templates or code.
+# Extract the UI texts into the German catalogue after changing templates or code, and
+# compile it (after translating, run make compilemessages again).
 messages: $(VENV)/.installed
 	$(MANAGE) makemessages --locale de --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
+	@$(MAKE) --no-print-directory compilemessages
 
 # Refresh the vendored axe-core (accessibility checks in the browser tests) from npm.
 AXE_VERSION := 4.14.1
