@@ -42,17 +42,19 @@ PORT ?= 8000
 SANDBOX_PORT ?= 8765
 SANDBOX_URL := http://127.0.0.1:$(SANDBOX_PORT)
 
-# The portal and the sandbox, both in the background of one shell: Ctrl+C, or SIGTERM to
-# make (kill %1 / kill <pid>), stops both; so does either ending on its own (a port in use).
+# The portal, one background worker and the sandbox, all in the background of one shell:
+# Ctrl+C, or SIGTERM to make (kill %1 / kill <pid>), stops all three; so does any of them
+# ending on its own (a port in use, say).
 run: $(VENV)/.installed
 	$(MANAGE) migrate --verbosity 0
 	FITCONNECT_SANDBOX_URL=$(SANDBOX_URL) $(MANAGE) seed_demo
-	@echo "The portal runs on http://127.0.0.1:$(PORT), the FIT-Connect sandbox on $(SANDBOX_URL) – stop both with Ctrl+C."
+	@echo "The portal runs on http://127.0.0.1:$(PORT), the FIT-Connect sandbox on $(SANDBOX_URL), a background worker beside them – stop all three with Ctrl+C."
 	@export FITCONNECT_SANDBOX_URL=$(SANDBOX_URL); \
 	$(MANAGE) fitconnect_sandbox --port $(SANDBOX_PORT) --state-file var/sandbox-state.json & sandbox=$$!; \
+	$(MANAGE) db_worker & worker=$$!; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT) & portal=$$!; \
 	trap 'exit 0' INT TERM; \
-	trap 'kill $$portal $$sandbox 2>/dev/null; wait' EXIT; \
+	trap 'kill $$portal $$worker $$sandbox 2>/dev/null; wait' EXIT; \
 	wait -n
 
 # System packages the tests need: Chromium for browser tests, poppler-utils for PDF text,

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "axes",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+
+# Background tasks (django.tasks) wait in the database until a worker takes them:
+# `manage.py db_worker`, any number of them on any machine. The tests run tasks at once.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # E-mail: printed to the console unless an SMTP server is configured.
 _MAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

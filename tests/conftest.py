@@ -20,6 +20,8 @@ PASSWORD = "Ein-sicheres-Passwort-2026"
 def pytest_configure(config: pytest.Config) -> None:
     # Password hashing at production strength would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run at once, in the test's thread and transaction (no worker in the tests).
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
 @dataclass
