@@ -10,11 +10,12 @@ KERN_VERSION := 2.7.2
 PYTHON ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .python-version)/bin/python" python3.13 python3.12 python3; do \
 	if command -v "$$p" >/dev/null 2>&1 && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v "$$p"; break; fi; done)
 
-.PHONY: help run test bench bench-pdf lint typecheck pytest messages compilemessages check-translations vendor-kern vendor-axe system-packages clean
+.PHONY: help run serve test bench bench-pdf lint typecheck pytest messages compilemessages check-translations vendor-kern vendor-axe system-packages clean
 
 help:
 	@echo "make run    – start the portal with demo data on http://127.0.0.1:8000 (PORT=, SANDBOX_PORT=)"
 	@echo "make test   – run linters, type checks and every test"
+	@echo "make serve  – the production server (gunicorn, settings from the environment)"
 
 $(PY):
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is needed (pyenv install 3.13.0, or apt-get install python3)." >&2; exit 1; fi
@@ -56,6 +57,15 @@ run: $(VENV)/.installed
 	trap 'exit 0' INT TERM; \
 	trap 'kill $$portal $$worker $$sandbox 2>/dev/null; wait' EXIT; \
 	wait -n
+
+# The production server on this machine: migrate, collect the static files, gunicorn with
+# gunicorn.conf.py. Production settings (DEBUG off), so SECRET_KEY, ALLOWED_HOSTS and the
+# rest come from the environment; see README, "Production". Start a worker beside it with
+# `.venv/bin/python manage.py db_worker`.
+serve: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	GUNICORN_BIND=$${GUNICORN_BIND:-127.0.0.1:$(PORT)} $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 # System packages the tests need: Chromium for browser tests, poppler-utils for PDF text,
 # DejaVu Sans for the check-box glyphs in PDFs.

@@ -6,6 +6,7 @@ access log (``gunicorn.conf.py``), so it imports nothing from Django.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from urllib.parse import quote
@@ -33,8 +34,25 @@ def request_id(incoming: str | None) -> str:
     return uuid.uuid4().hex
 
 
-def redact_path(path: str) -> str:
-    """Return the path for a log line: tokens replaced, no spaces or control characters."""
+def redact_tokens(path: str) -> str:
+    """Return the path with the tokens of invitation and password-reset links replaced."""
     for pattern in _SECRET_PATHS:
         path = pattern.sub(rf"\g<1>{REDACTED}", path, count=1)
-    return quote(path, safe="/:@!$&'()*+,;=-._~[]%")
+    return path
+
+
+def redact_path(path: str) -> str:
+    """Return the path for a log line: tokens replaced, no spaces or control characters."""
+    return quote(redact_tokens(path), safe="/:@!$&'()*+,;=-._~[]%")
+
+
+class RedactTokens(logging.Filter):
+    """Redact tokens in paths that Django logs itself (``Not Found: /einladung/…/``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_tokens(arg) if isinstance(arg, str) and arg.startswith("/") else arg
+                for arg in record.args
+            )
+        return True

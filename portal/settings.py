@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "portal.middleware.request_log",
     "portal.middleware.health_endpoint",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the app server, before sessions and the rest.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.german_first_locale",
@@ -155,6 +157,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # collectstatic writes content-hashed names (cached for a year) with gzip and Brotli
+    # copies; WhiteNoise serves them from each app server, no web server needed.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # Background tasks (django.tasks) wait in the database until a worker takes them:
 # `manage.py db_worker`, any number of them on any machine. The tests run tasks at once.
@@ -236,8 +244,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "portal.requestlog.RedactTokens"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # "Not Found: /einladung/<token>/" would put the token into the log.
+        "django.request": {"filters": ["redact_tokens"]},
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},

@@ -100,3 +100,12 @@ def test_every_url_with_a_token_is_redacted() -> None:
         }
         path = reverse(name, kwargs=kwargs)
         assert "GeheimesToken123" not in redact_path(path), path
+
+
+def test_djangos_own_not_found_lines_have_no_token(
+    db: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="django.request")
+    Client().get("/einladung/GeheimesToken123/")
+    lines = [r.getMessage() for r in caplog.records if r.name == "django.request"]
+    assert lines == [f"Not Found: /einladung/{REDACTED}/"]
