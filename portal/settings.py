@@ -138,6 +138,11 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 
 # Sign-in rate limit: five failures for one e-mail address from one IP lock it for 15 minutes.
+# The failures are counted in the database, so every app server sees them.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Behind load balancers the client is found in X-Forwarded-For (portal.proxies).
+FORWARDED_PROXY_COUNT = env_int("FORWARDED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "portal.proxies.client_ip"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -208,6 +213,9 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _secure)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", _secure)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Sessions live in the database, so that any app server behind a load balancer serves any
+# request; nothing the portal needs is kept in one server's memory or files.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8, minimum=1)

@@ -1,11 +1,13 @@
-"""The production server: gunicorn with DEBUG off, WhiteNoise and /healthz.
+"""The production server: gunicorn with DEBUG off, WhiteNoise, /healthz, and two app servers.
 
 These tests start real gunicorn processes with gunicorn.conf.py and production settings
-against collected static files.
+against collected static files. The scale-out test needs PostgreSQL (SQLite is one file on
+one machine); CI runs it (`.ci/run`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -15,10 +17,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
 from cryptography.fernet import Fernet
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.db import connection
+from django.urls import reverse
+
+from portal.models import Membership, Organisation, User
+from tests.conftest import PASSWORD, make_onboarding
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the test session sets for itself (tests/environment.py) is not passed on.
@@ -145,3 +154,77 @@ def test_gunicorn_with_debug_off_serves_health_pages_and_cached_static_files(
     assert f"request_id={request_id}" in log
     assert "next=" not in log  # no query strings
     assert "/healthz" not in log  # probes are not logged, neither by the portal nor gunicorn
+
+
+def postgres_url() -> str:
+    """The URL of the database this test writes to (pytest-django's test_… database)."""
+    db = connection.settings_dict
+    user = quote(db["USER"] or "", safe="")
+    password = quote(db["PASSWORD"] or "", safe="")
+    host = db["HOST"] or "localhost"
+    port = db["PORT"] or 5432
+    return f"postgres://{user}:{password}@{host}:{port}/{quote(db['NAME'], safe='')}"
+
+
+def csrf_token(client: httpx.Client) -> str:
+    return client.cookies["csrftoken"]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+    reason="needs PostgreSQL (DATABASE_URL=postgres://…): two app servers cannot share SQLite",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_app_servers_share_sign_in_and_data(static_root: Path, tmp_path: Path) -> None:
+    """Sign in on one app server, tick an item on the other, see the tick on the first."""
+    authority = Organisation.objects.create(
+        name="Stadt Musterstadt", slug="stadt-musterstadt", kind=Organisation.Kind.AUTHORITY
+    )
+    provider = Organisation.objects.create(
+        name="Kommunal-IT GmbH", slug="kommunal-it", kind=Organisation.Kind.PROVIDER
+    )
+    clara = User.objects.create_user("clara@kommunal-it.example", None, full_name="Clara Code")
+    # The app servers know only the production hashers, not the tests' fast MD5.
+    clara.password = PBKDF2PasswordHasher().encode(PASSWORD, "scaleouttestsalt")
+    clara.save(update_fields=["password"])
+    Membership.objects.create(user=clara, organisation=provider, role="staff")
+    onboarding = make_onboarding(authority, provider, clara)
+
+    env = production_env(STATIC_ROOT=str(static_root), DATABASE_URL=postgres_url())
+    with (
+        gunicorn(env, tmp_path / "first.log") as first,
+        gunicorn(env, tmp_path / "second.log") as second,
+        httpx.Client(timeout=30) as browser,  # one cookie jar for both, as behind a balancer
+    ):
+        assert first.base != second.base
+        browser.get(first.url(reverse("login")))
+        signed_in = browser.post(
+            first.url(reverse("login")),
+            data={
+                "username": clara.email,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": csrf_token(browser),
+            },
+        )
+        assert signed_in.status_code == 302, signed_in.text[:500]
+        assert signed_in.headers["Location"] == reverse("home")
+
+        ticked = browser.post(
+            second.url(reverse("item_toggle", args=[onboarding.slug, "step2.client"])),
+            data={"done": "1", "csrfmiddlewaretoken": csrf_token(browser)},
+        )
+        assert ticked.status_code == 302, ticked.text[:500]
+
+        page = browser.get(first.url(reverse("step", args=[onboarding.slug, 2])))
+        assert page.status_code == 200
+        assert "Abgehakt von Clara Code am" in page.text
+
+        for server in (first, second):
+            health = browser.get(server.url("/healthz"))
+            assert json.loads(health.text)["database"] == "ok"
+
+    assert onboarding.item_states.get(key="step2.client").done
+    first_log, second_log = first.log.read_text(), second.log.read_text()
+    assert "method=POST path=/anmelden/ status=302 ms=" in first_log
+    assert f"method=POST path=/vorhaben/{onboarding.slug}/punkte/step2.client/" in second_log
+    assert f"user={clara.pk}" in second_log
