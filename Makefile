@@ -10,11 +10,12 @@ KERN_VERSION := 2.7.2
 PYTHON ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .python-version)/bin/python" python3.13 python3.12 python3; do \
 	if command -v "$$p" >/dev/null 2>&1 && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v "$$p"; break; fi; done)
 
-.PHONY: help run test bench bench-pdf lint typecheck pytest messages compilemessages check-translations vendor-kern vendor-axe system-packages clean
+.PHONY: help run serve test bench bench-pdf lint typecheck pytest messages compilemessages check-translations vendor-kern vendor-axe system-packages clean
 
 help:
-	@echo "make run    – start the portal with demo data on http://127.0.0.1:8000"
+	@echo "make run    – start the portal with demo data on http://127.0.0.1:8000 (PORT=, SANDBOX_PORT=)"
 	@echo "make test   – run linters, type checks and every test"
+	@echo "make serve  – the production server (gunicorn, settings from the environment)"
 
 $(PY):
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is needed (pyenv install 3.13.0, or apt-get install python3)." >&2; exit 1; fi
@@ -32,17 +33,39 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 # Management commands that only build or inspect need no production settings.
 MANAGE := DEBUG=true $(PY) manage.py
 
+# The compiled catalogue (django.mo) is committed, so that a production install that runs
+# no make speaks German; a test fails when it no longer matches django.po.
 compilemessages: $(VENV)/.installed
 	@$(MANAGE) compilemessages --ignore '.venv' --ignore 'var' --verbosity 0
 
-run: $(VENV)/.installed compilemessages
-	@mkdir -p var
+# Ports of `make run`: make run PORT=8001 SANDBOX_PORT=8766
+PORT ?= 8000
+SANDBOX_PORT ?= 8765
+SANDBOX_URL := http://127.0.0.1:$(SANDBOX_PORT)
+
+# The portal, one background worker and the sandbox, all in the background of one shell:
+# Ctrl+C, or SIGTERM to make (kill %1 / kill <pid>), stops all three; so does any of them
+# ending on its own (a port in use, say).
+run: $(VENV)/.installed
 	$(MANAGE) migrate --verbosity 0
-	$(MANAGE) seed_demo
-	@echo "The portal runs on http://127.0.0.1:8000, the FIT-Connect sandbox on http://127.0.0.1:8765 – stop both with Ctrl+C."
-	@$(MANAGE) fitconnect_sandbox --state-file var/sandbox-state.json & sandbox=$$!; \
-	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
-	$(MANAGE) runserver 127.0.0.1:8000
+	FITCONNECT_SANDBOX_URL=$(SANDBOX_URL) $(MANAGE) seed_demo
+	@echo "The portal runs on http://127.0.0.1:$(PORT), the FIT-Connect sandbox on $(SANDBOX_URL), a background worker beside them – stop all three with Ctrl+C."
+	@export FITCONNECT_SANDBOX_URL=$(SANDBOX_URL); \
+	$(MANAGE) fitconnect_sandbox --port $(SANDBOX_PORT) --state-file var/sandbox-state.json & sandbox=$$!; \
+	$(MANAGE) db_worker & worker=$$!; \
+	$(MANAGE) runserver 127.0.0.1:$(PORT) & portal=$$!; \
+	trap 'exit 0' INT TERM; \
+	trap 'kill $$portal $$worker $$sandbox 2>/dev/null; wait' EXIT; \
+	wait -n
+
+# The production server on this machine: migrate, collect the static files, gunicorn with
+# gunicorn.conf.py. Production settings (DEBUG off), so SECRET_KEY, ALLOWED_HOSTS and the
+# rest come from the environment; see README, "Production". Start a worker beside it with
+# `.venv/bin/python manage.py db_worker`.
+serve: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	GUNICORN_BIND=$${GUNICORN_BIND:-127.0.0.1:$(PORT)} $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 # System packages the tests need: Chromium for browser tests, poppler-utils for PDF text,
 # DejaVu Sans for the check-box glyphs in PDFs.
@@ -71,22 +94,24 @@ typecheck: $(VENV)/.installed-dev
 check-translations: $(VENV)/.installed-dev
 	$(MANAGE) check_translations
 
-pytest: $(VENV)/.installed-dev compilemessages
+pytest: $(VENV)/.installed-dev
 	$(PY) -m pytest -n 2
 
-test: system-packages $(VENV)/.installed-dev compilemessages lint typecheck check-translations
+test: system-packages $(VENV)/.installed-dev lint typecheck check-translations
 	$(MANAGE) makemigrations --check --dry-run
 	$(PY) -m pytest -n 2
 
 # Benchmarks print ratios measured in one run; they are not part of `make test`.
 bench: bench-pdf
 
-bench-pdf: $(VENV)/.installed-dev compilemessages
+bench-pdf: $(VENV)/.installed-dev
 	$(PY) bench/pdf_bench.py
 
-# Extract the UI texts into the German catalogue after changing templates or code.
+# Extract the UI texts into the German catalogue after changing templates or code, and
+# compile it (after translating, run make compilemessages again).
 messages: $(VENV)/.installed
 	$(MANAGE) makemessages --locale de --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
+	@$(MAKE) --no-print-directory compilemessages
 
 # Refresh the vendored axe-core (accessibility checks in the browser tests) from npm.
 AXE_VERSION := 4.14.1

@@ -54,7 +54,7 @@ SANDBOX = "sandbox"
 
 def ensure_sandbox_environment(base_url: str | None = None) -> FitConnectEnvironment:
     """Define the portal's local sandbox as an environment standing in for the test stage."""
-    base = (base_url or settings.FITCONNECT_SANDBOX_URL).rstrip("/")
+    found = fitconnect_demo.sandbox_urls(base_url or settings.FITCONNECT_SANDBOX_URL)
     environment, _created = FitConnectEnvironment.objects.update_or_create(
         key=SANDBOX,
         defaults={
@@ -62,12 +62,12 @@ def ensure_sandbox_environment(base_url: str | None = None) -> FitConnectEnviron
             "stage": Environment.TEST,
             "position": 10,
             "allow_private_addresses": True,
-            "token_url": f"{base}/token",
-            "submission_base": f"{base}/submission-api",
+            "token_url": found["token_url"],
+            "submission_base": found["submission_base"],
             "api_prefix": "/v1",
-            "routing_base": f"{base}/routing-api",
+            "routing_base": found["routing_base"],
             "routing_prefix": "/v1",
-            "ssp_jwks_url": f"{base}/ssp/.well-known/jwks.json",
+            "ssp_jwks_url": found["ssp_jwks_url"],
             "self_signed_allowed": True,
             "test_submission_allowed": True,
             "notes": "The portal's local stand-in (manage.py fitconnect_sandbox), for the demo.",
@@ -85,7 +85,7 @@ def _sandbox(onboarding: Onboarding, user: User) -> None:
         destination_id=uuid.UUID(fitconnect_demo.DESTINATION_ID),
         encryption_kid=fitconnect_demo.ENCRYPTION_KID,
         signature_kid=fitconnect_demo.SIGNATURE_KID,
-        callback_url=f"{settings.FITCONNECT_SANDBOX_URL}/fachverfahren/callback",
+        callback_url=fitconnect_demo.sandbox_urls(settings.FITCONNECT_SANDBOX_URL)["callback_url"],
     )
     for kind, secret, client_id in (
         ("subscriber", fitconnect_demo.SUBSCRIBER_CLIENT_SECRET, ""),
@@ -164,7 +164,6 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
     anna = people["admin@musterstadt.example"]
     bernd = people["sachbearbeitung@musterstadt.example"]
     clara = people["entwicklung@kommunal-it.example"]
-    ensure_sandbox_environment()
 
     # The main demo: step 1 complete, Test configured, step 2 half done.
     if onboarding := _create(
@@ -232,3 +231,15 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
             onboarding,
             [{**GEWERBE[1], "key": "99036003001000", "name": "Fahrzeug zulassen"}],
         )
+
+
+def point_at_sandbox(base: str) -> None:
+    """Point the sandbox environment and the demo's sandbox record at a sandbox on ``base``.
+
+    ``seed_demo`` calls it with ``FITCONNECT_SANDBOX_URL``, so the demo follows
+    ``make run SANDBOX_PORT=…``.
+    """
+    ensure_sandbox_environment(base)
+    EnvironmentRecord.objects.filter(
+        onboarding__slug="musterstadt-gewerbe", environment=SANDBOX
+    ).update(callback_url=fitconnect_demo.sandbox_urls(base)["callback_url"])

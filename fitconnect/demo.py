@@ -40,3 +40,17 @@ SERVICES: list[dict[str, Any]] = [
         "reply_channels": {},
     },
 ]
+
+
+def sandbox_urls(base: str) -> dict[str, str]:
+    """Return the environment URLs of a sandbox running at ``base``."""
+    base = base.rstrip("/")
+    submission = base + "/submission-api"
+    return {
+        "token_url": base + "/token",
+        "submission_base": submission,
+        "routing_base": base + "/routing-api",
+        "ssp_jwks_url": base + "/ssp/.well-known/jwks.json",
+        "jwks_url": submission + "/.well-known/jwks.json",
+        "callback_url": base + "/fachverfahren/callback",
+    }

@@ -285,3 +285,20 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+
+class WorkerHeartbeat(models.Model):
+    """When a background worker (``manage.py db_worker``) last showed that it is alive.
+
+    One row per worker process, on whichever machine it runs; ``/healthz`` reports the
+    worker as ok while any row is younger than two minutes. See ``portal.worker``.
+    """
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} on {self.hostname} (pid {self.pid})"

@@ -20,6 +20,14 @@ PASSWORD = "Ein-sicheres-Passwort-2026"
 def pytest_configure(config: pytest.Config) -> None:
     # Password hashing at production strength would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Templates find static files unhashed: the hashed names exist only after collectstatic,
+    # which the tests of the production server (tests/portal/test_serving.py) run.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # Tasks run at once, in the test's thread and transaction (no worker in the tests).
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
 @dataclass

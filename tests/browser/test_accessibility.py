@@ -99,16 +99,18 @@ def test_buttons_are_disabled_and_say_so_while_a_request_runs(
     clara = sign_in(browser, live_server.url, "clara@kommunal-it.example")
     clara.goto(f"{live_server.url}/vorhaben/{SLUG}/schritt/2/")
 
-    def slow(route: Any) -> None:
-        import time
+    # Hold the request until the page has been checked (a handler that sleeps blocks the
+    # test's own thread, so the response could come before the checks ran).
+    held: list[Any] = []
 
-        time.sleep(1)
-        route.continue_()
+    def hold(route: Any) -> None:
+        held.append(route)
 
-    clara.route("**/abhaken/", slow)
+    clara.route("**/abhaken/", hold)
     clara.locator("#toggle-step2-client").click()
     expect(clara.locator("#toggle-step2-client")).to_be_disabled()
     expect(clara.locator("#item-step2-client .htmx-indicator")).to_be_visible()
+    held[0].continue_()
     expect(clara.locator("#toggle-step2-client")).to_contain_text(
         "Als offen markieren", timeout=10_000
     )

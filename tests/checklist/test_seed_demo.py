@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 from django.core.management import call_command
 from django.test import Client
@@ -104,3 +105,30 @@ def test_demo_onboarding_is_ready_for_the_sandbox(db: None) -> None:
     assert [(s.key, s.reply_channels) for s in expected.services] == [
         (s["key"], s["reply_channels"]) for s in sorted(demo.SERVICES, key=lambda s: s["key"])
     ]
+
+
+def test_demo_follows_the_sandbox_url(db: None, settings: Any) -> None:
+    from checklist import verification
+    from checklist.environments import get_environment
+    from checklist.models import Onboarding
+
+    settings.FITCONNECT_SANDBOX_URL = "http://127.0.0.1:8766"
+    run()
+    target = verification.target_for(get_environment("sandbox"))
+    assert target.token_url == "http://127.0.0.1:8766/token"
+    assert target.submission_base == "http://127.0.0.1:8766/submission-api"
+    assert target.routing_base == "http://127.0.0.1:8766/routing-api"
+    assert target.ssp_jwks_url == "http://127.0.0.1:8766/ssp/.well-known/jwks.json"
+    record = Onboarding.objects.get(slug="musterstadt-gewerbe").environments.get(
+        environment="sandbox"
+    )
+    assert record.callback_url == "http://127.0.0.1:8766/fachverfahren/callback"
+
+    settings.FITCONNECT_SANDBOX_URL = "http://127.0.0.1:8765"
+    run()  # a later run with the default port moves the demo back
+    assert (
+        verification.target_for(get_environment("sandbox")).token_url
+        == "http://127.0.0.1:8765/token"
+    )
+    record.refresh_from_db()
+    assert record.callback_url == "http://127.0.0.1:8765/fachverfahren/callback"

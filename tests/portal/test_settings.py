@@ -136,3 +136,17 @@ def test_required_variable_without_default_is_reported(monkeypatch: pytest.Monke
     monkeypatch.delenv("NEEDED", raising=False)
     with pytest.raises(ImproperlyConfigured, match="NEEDED is required"):
         env_str("NEEDED")
+
+
+def test_nothing_is_kept_in_one_app_servers_memory() -> None:
+    """Sessions, sign-in lock-outs and the task queue are in the shared database."""
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_ENGINE, s.AXES_HANDLER, s.TASKS['default']['BACKEND'])"
+    )
+    result = run_manage("shell", "--no-imports", "-c", code, env=PRODUCTION)
+    assert result.stdout.split() == [
+        "django.contrib.sessions.backends.db",
+        "axes.handlers.database.AxesDatabaseHandler",
+        "django_tasks_db.DatabaseBackend",
+    ], result.stderr

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from checklist.demo import seed_onboardings
+from checklist.demo import point_at_sandbox, seed_onboardings
 from portal.models import Membership, Organisation, User
 
 DEMO_PASSWORD = "Anbindung-Demo-2026"
@@ -59,6 +60,7 @@ class Command(BaseCommand):
                 defaults={"role": person.role},
             )
         seed_onboardings(organisations, {p.email: User.objects.get(email=p.email) for p in PEOPLE})
+        point_at_sandbox(settings.FITCONNECT_SANDBOX_URL)
         operator = self._user(OPERATOR)
         if not operator.is_superuser:
             operator.is_staff = operator.is_superuser = True
