@@ -69,7 +69,7 @@ def test_demo_onboardings_show_every_stage(db: None) -> None:
     assert gewerbe.provider is not None
     assert gewerbe.provider.name == "Kommunal-IT GmbH"
     keys = sorted(gewerbe.leistungen.values_list("key", flat=True))
-    assert keys == ["99050012104000", "99050035001000"]
+    assert keys == ["99050012104000"]  # Gewerbe anmelden
     assert all(
         uri.startswith("https://schema.fitko.de/fim/")
         for uri in gewerbe.leistungen.values_list("schema_uri", flat=True)
@@ -104,3 +104,17 @@ def test_demo_onboarding_is_ready_for_the_sandbox(db: None) -> None:
     assert [(s.key, s.reply_channels) for s in expected.services] == [
         (s["key"], s["reply_channels"]) for s in sorted(demo.SERVICES, key=lambda s: s["key"])
     ]
+
+
+def test_demo_services_use_only_sourced_keys_with_their_names(db: None) -> None:
+    from checklist import leika
+    from checklist.models import Leistung
+    from fitconnect import demo
+
+    run()
+    recorded = list(Leistung.objects.values_list("key", "name"))
+    recorded += [(s["key"], s["name"]) for s in demo.SERVICES]
+    for key, name in recorded:
+        entry = leika.lookup(key)
+        assert entry is not None, key
+        assert entry.name == name
