@@ -128,7 +128,7 @@ class _Subject:
 def _subject(event: AuditEvent, labels: Labels) -> _Subject:
     subject = event.subject
     if subject.startswith("item:"):
-        item = catalogue.load().by_key().get(subject[5:])
+        item = catalogue.load().resolve(subject[5:])
         return _Subject(item.title if item else subject[5:], boolean=True)
     if subject.startswith("secret:"):
         _prefix, environment, kind = ([*subject.split(":"), "", ""])[:3]
@@ -191,7 +191,7 @@ def describe_path(path: str) -> str:
     if parts[0] == "environment_record" and len(parts) == 2:
         return _field_label(EnvironmentRecord, parts[1])
     if parts[0] == "items" and len(parts) >= 2:
-        item = catalogue.load().by_key().get(parts[1])
+        item = catalogue.load().resolve(parts[1])
         title = item.title if item else parts[1]
         detail = {"done": _("done"), "by": _("by"), "at": _("at")}.get(parts[-1], "")
         return f"{title} ({detail})" if detail and len(parts) == 3 else title
