@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from checklist.validators import (
     normalise_ars,
@@ -34,7 +35,9 @@ from checklist.validators import (
 
 
 def messages(error: ValidationError) -> list[str]:
-    return [str(message) for message in error.messages]
+    """Return the messages in English (the msgids), whatever the active language."""
+    with translation.override("en"):
+        return [str(message) for message in error.messages]
 
 
 # Service identifiers ---------------------------------------------------------------------
