@@ -100,7 +100,14 @@ def _field(model: FieldModel, name: str) -> models.Field[Any, Any] | None:
     return field if isinstance(field, models.Field) else None
 
 
+def _is_leistung_part(name: str) -> bool:
+    """Whether a path part names a value of a Leistung (a field, or its reply channels)."""
+    return name == "reply_channels" or _field(Leistung, name) is not None
+
+
 def _field_label(model: FieldModel, name: str) -> str:
+    if name == "reply_channels":
+        return _("Reply channels")
     if name == "provider":
         return _("IT service provider")
     if name == "key":
@@ -121,7 +128,7 @@ class _Subject:
 def _subject(event: AuditEvent, labels: Labels) -> _Subject:
     subject = event.subject
     if subject.startswith("item:"):
-        item = catalogue.load().by_key().get(subject[5:])
+        item = catalogue.load().resolve(subject[5:])
         return _Subject(item.title if item else subject[5:], boolean=True)
     if subject.startswith("secret:"):
         _prefix, environment, kind = ([*subject.split(":"), "", ""])[:3]
@@ -142,10 +149,13 @@ def _subject(event: AuditEvent, labels: Labels) -> _Subject:
     if model is None or len(parts) < 2:
         return _Subject(subject)
     if parts[0] == "leistung":
-        label = _("Service %(key)s") % {"key": parts[1]}
-        if len(parts) < 3:
+        # The key may itself contain dots (a service URN): the field is the last part.
+        has_field = len(parts) >= 3 and _is_leistung_part(parts[-1])
+        key = ".".join(parts[1:-1] if has_field else parts[1:])
+        label = _("Service %(key)s") % {"key": key}
+        if not has_field:
             return _Subject(label)
-        prefix, name = label, parts[2]
+        prefix, name = label, parts[-1]
     elif parts[0] == "environment" and len(parts) == 3:
         prefix, name = environment_label(parts[1], labels), parts[2]
     else:
@@ -171,12 +181,17 @@ def describe_path(path: str) -> str:
     """Return a snapshot path (``leistungen.<key>.schema_uri``) in the reader's language."""
     parts = path.split(".")
     if parts[0] == "leistungen" and len(parts) >= 2:
-        label = _("Service %(key)s") % {"key": parts[1]}
-        return f"{label}: {_field_label(Leistung, parts[2])}" if len(parts) >= 3 else label
+        # The key may itself contain dots (a service URN): it ends before the first field.
+        end = next(
+            (i for i in range(2, len(parts)) if _is_leistung_part(parts[i])),
+            len(parts),
+        )
+        label = _("Service %(key)s") % {"key": ".".join(parts[1:end])}
+        return f"{label}: {_field_label(Leistung, parts[end])}" if end < len(parts) else label
     if parts[0] == "environment_record" and len(parts) == 2:
         return _field_label(EnvironmentRecord, parts[1])
     if parts[0] == "items" and len(parts) >= 2:
-        item = catalogue.load().by_key().get(parts[1])
+        item = catalogue.load().resolve(parts[1])
         title = item.title if item else parts[1]
         detail = {"done": _("done"), "by": _("by"), "at": _("at")}.get(parts[-1], "")
         return f"{title} ({detail})" if detail and len(parts) == 3 else title

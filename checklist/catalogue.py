@@ -1,4 +1,9 @@
-"""The versioned checklist catalogue (``catalogue.json``) and its items."""
+"""The versioned checklist catalogue (``catalogue.json``) and its items.
+
+A newer version may move or rename items: an item lists the keys it takes over in
+``replaces``, and ``services.ensure_catalogue`` carries their state (tick, note, comments)
+over when an onboarding adopts the version.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ DATA_BINDINGS = {
     "reference_environment",
     "production_environment",
     "contacts",
+    "go_live",
 }
 
 
@@ -43,6 +49,8 @@ class Item:
     completion: Completion
     binding: str | None
     required: bool
+    # Keys of older catalogue versions this item takes over (moved or renamed items).
+    replaces: tuple[str, ...] = ()
 
     @property
     def dom_id(self) -> str:
@@ -69,11 +77,21 @@ class Catalogue:
     def for_step(self, step: int) -> list[Item]:
         return [item for item in self.items if item.step == step]
 
+    def successors(self) -> dict[str, str]:
+        """Return the key that took over each old key (``replaces``), by old key."""
+        return {old: item.key for item in self.items for old in item.replaces}
+
+    def resolve(self, key: str) -> Item | None:
+        """Return the item of a key, also of an old key an item took over (audit trail)."""
+        items = self.by_key()
+        return items.get(key) or items.get(self.successors().get(key, ""))
+
 
 def parse(data: dict[str, Any]) -> Catalogue:
     """Build a catalogue from its JSON form, refusing malformed items."""
     items = []
     seen: set[str] = set()
+    replaced: set[str] = set()
     for raw in data["items"]:
         key = raw["key"]
         if key in seen:
@@ -83,6 +101,11 @@ def parse(data: dict[str, Any]) -> Catalogue:
             raise ValueError(f"Catalogue item {key!r} has step {raw['step']}, not 1 to 5.")
         if raw["completion"] == "data" and raw.get("binding") not in DATA_BINDINGS:
             raise ValueError(f"Catalogue item {key!r} has unknown data binding {raw['binding']!r}.")
+        replaces = tuple(raw.get("replaces", ()))
+        for old in replaces:
+            if old in replaced:
+                raise ValueError(f"Catalogue key {old!r} is replaced by two items.")
+            replaced.add(old)
         items.append(
             Item(
                 key=key,
@@ -97,8 +120,11 @@ def parse(data: dict[str, Any]) -> Catalogue:
                 completion=raw["completion"],
                 binding=raw.get("binding"),
                 required=bool(raw.get("required", True)),
+                replaces=replaces,
             )
         )
+    if still_there := replaced & seen:
+        raise ValueError(f"Replaced catalogue keys are still items: {sorted(still_there)}.")
     return Catalogue(version=int(data["version"]), items=tuple(items))
 
 

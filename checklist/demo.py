@@ -1,4 +1,9 @@
-"""Demo onboardings in every stage, so the overview shows variety. Used by ``seed_demo``."""
+"""Demo onboardings in every stage, so the overview shows variety. Used by ``seed_demo``.
+
+Every Leistungsschlüssel here is real and carries the name its public source gives it; the
+sources are listed per key in ``checklist/data/leika.csv`` (FIM-Portal Leistungssteckbriefe,
+PVOG Suchdienst, Bundesportal), see ``checklist/data/README.md``.
+"""
 
 from __future__ import annotations
 
@@ -131,16 +136,20 @@ def _create(
 
 
 def _step_one(onboarding: Onboarding, leistungen: list[dict[str, Any]]) -> None:
+    """Record the services and tick step 1's tasks (the metadata versions belong to step 2)."""
     for data in leistungen:
         Leistung.objects.create(onboarding=onboarding, regions=[MUSTERSTADT_ARS], **data)
     onboarding.metadata_versions = ["1.2.0", "1.3.0", "1.5.0"]
     onboarding.save(update_fields=["metadata_versions"])
+    if onboarding.created_by is not None:
+        _tick(onboarding, 1, onboarding.created_by)
 
 
+# 99050012104000 "Gewerbe anmelden" (Bundesportal, verwaltung.bund.de/leistungsverzeichnis).
 GEWERBE: list[dict[str, Any]] = [
     {
-        "key": "99050035001000",
-        "name": "Gewerbeanmeldung",
+        "key": "99050012104000",
+        "name": "Gewerbe anmelden",
         "schema_kind": "fim",
         "schema_uri": "https://schema.fitko.de/fim/s00000092_1.0.schema.json",
         "mime_type": "application/json",
@@ -148,14 +157,40 @@ GEWERBE: list[dict[str, Any]] = [
         "email_pgp": True,
         "reply_elster": True,
     },
-    {
-        "key": "99050012104000",
-        "name": "Gewerbeummeldung",
-        "schema_kind": "fim",
-        "schema_uri": "https://schema.fitko.de/fim/s00000096_1.0.schema.json",
-        "mime_type": "application/json",
-    },
 ]
+
+# 99107023037000 "Wohngeld - Mietzuschuss beantragen" (PVOG, Land Berlin).
+WOHNGELD: dict[str, Any] = {
+    "key": "99107023037000",
+    "name": "Wohngeld - Mietzuschuss beantragen",
+    "schema_kind": "fim",
+    "schema_uri": "https://schema.fitko.de/fim/s00000096_1.0.schema.json",
+    "mime_type": "application/json",
+    "reply_email": True,
+    "reply_bundid": True,
+}
+
+# 99107009017000 "Grundsicherung im Alter und bei Erwerbsminderung Bewilligung" (FIM-Portal
+# Leistungssteckbrief); a production Zustellpunkt declares XSozial-basis 2.5.0 for it
+# (benjaminaaron/d-stack-kg, data/2-enrich-kg/fit-connect.ttl, read 2026-06-18).
+GRUNDSICHERUNG: dict[str, Any] = {
+    "key": "99107009017000",
+    "name": "Grundsicherung im Alter und bei Erwerbsminderung Bewilligung",
+    "schema_kind": "xoev",
+    "schema_uri": "urn:xoev-de:d-nrw:standard:xsozialbasis_2.5.0",
+    "mime_type": "application/xml",
+    "reply_bundid": True,
+    "reply_fink": True,
+}
+
+# 99108001001000 "Parkausweis für Bewohner beantragen" (PVOG, Land Berlin).
+PARKAUSWEIS: dict[str, Any] = {
+    "key": "99108001001000",
+    "name": "Parkausweis für Bewohner beantragen",
+    "schema_kind": "fim",
+    "schema_uri": "https://schema.fitko.de/fim/s00000114_1.1.schema.json",
+    "mime_type": "application/json",
+}
 
 
 def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, User]) -> None:
@@ -179,43 +214,31 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
 
     # Just started: one service recorded.
     if onboarding := _create(musterstadt, provider, "musterstadt-hundesteuer", "Hundesteuer", anna):
+        # 99102013104000 "Hundesteuer Anmeldung" (PVOG, Stadt Köln).
         Leistung.objects.create(
             onboarding=onboarding,
-            key="99016001001000",
-            name="Hund anmelden",
+            key="99102013104000",
+            name="Hundesteuer Anmeldung",
             schema_kind="fim",
             schema_uri="https://schema.fitko.de/fim/s00000114_1.1.schema.json",
             mime_type="application/json",
             regions=[],
         )
 
-    # Test signed off, testing on the reference environment.
+    # Test signed off, testing on the reference environment; replies also to the BundID.
     if onboarding := _create(musterstadt, provider, "musterstadt-wohngeld", "Wohngeld", anna):
-        _step_one(
-            onboarding, [{**GEWERBE[0], "key": "99107005001000", "name": "Wohngeld beantragen"}]
-        )
+        _step_one(onboarding, [WOHNGELD])
         _record(onboarding, Environment.TEST)
         _tick(onboarding, 2, clara)
         _tick(onboarding, 3, clara)
         _sign_off(onboarding, Environment.TEST, clara, bernd)
         _record(onboarding, Environment.REFERENCE)
 
-    # Reference signed off, going to production; XÖV schema with replies via FIT-Connect.
-    if onboarding := _create(musterstadt, provider, "musterstadt-bauantrag", "Bauantrag", anna):
-        _step_one(
-            onboarding,
-            [
-                {
-                    "key": "99010003001000",
-                    "name": "Baugenehmigung beantragen",
-                    "schema_kind": "xoev",
-                    "schema_uri": "urn:xoev-de:bmk:standard:xbau_2.2#baugenehmigung.antrag.0200",
-                    "mime_type": "application/xml",
-                    "reply_fitconnect": True,
-                    "process_standards": ["urn:xoev-de:bmk:standard:xbau_2.4"],
-                }
-            ],
-        )
+    # Reference signed off, going to production; an XÖV schema.
+    if onboarding := _create(
+        musterstadt, provider, "musterstadt-grundsicherung", "Grundsicherung", anna
+    ):
+        _step_one(onboarding, [GRUNDSICHERUNG])
         for environment, step in ((Environment.TEST, 3), (Environment.REFERENCE, 4)):
             _record(onboarding, environment)
             _tick(onboarding, 2, clara)
@@ -226,11 +249,8 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
     # Another authority, in-house, for isolation checks.
     landkreis = organisations["landkreis-beispiel"]
     dieter = people["admin@landkreis-beispiel.example"]
-    if onboarding := _create(landkreis, None, "landkreis-kfz", "Kfz-Zulassung", dieter):
-        _step_one(
-            onboarding,
-            [{**GEWERBE[1], "key": "99036003001000", "name": "Fahrzeug zulassen"}],
-        )
+    if onboarding := _create(landkreis, None, "landkreis-parken", "Bewohnerparken", dieter):
+        _step_one(onboarding, [PARKAUSWEIS])
 
 
 def point_at_sandbox(base: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from checklist.models import (
@@ -19,7 +20,7 @@ from checklist.models import (
 )
 from checklist.validators import (
     KNOWN_METADATA_VERSIONS,
-    normalise_leika_key,
+    normalise_service_key,
     parse_ars_list,
     parse_process_standards,
     suggested_mime_type,
@@ -114,10 +115,12 @@ class OnboardingForm(KernFormMixin, forms.ModelForm[Onboarding]):
 class LeistungForm(KernFormMixin, forms.ModelForm[Leistung]):
     key = forms.CharField(
         label=_("Leistungsschlüssel"),
-        max_length=60,
+        max_length=250,
         help_text=_(
-            "14 digits starting with 99, from the FIM portal (fimportal.de), e.g. "
-            "99050035001000. The URN form urn:de:fim:leika:leistung:… is accepted too."
+            "14 digits starting with 99, e.g. 99050012104000 (Gewerbe anmelden); you can look "
+            "it up in the FIM portal (fimportal.de). The URN form urn:de:fim:leika:leistung:… is "
+            "accepted too; a service without a Leistungsschlüssel may be named by another unique "
+            "URN for a transition period."
         ),
         error_messages={"required": _("Please enter the Leistungsschlüssel.")},
     )
@@ -126,8 +129,14 @@ class LeistungForm(KernFormMixin, forms.ModelForm[Leistung]):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_(
             "Amtliche Regionalschlüssel of the area the authority is responsible for, separated "
-            "by commas or line breaks, e.g. 064350014014 for a Gemeinde."
+            "by commas or line breaks, e.g. 064350014014 for a Gemeinde or 06435 for a Kreis. "
+            "The forms DE064350014014 and urn:…:rs:064350014014 are accepted too."
         ),
+        error_messages={
+            "required": _(
+                "Please enter at least one Amtlicher Regionalschlüssel (ARS), e.g. 064350014014."
+            )
+        },
     )
     process_standards_text = forms.CharField(
         label=_("Process standards for replies via FIT-Connect"),
@@ -144,6 +153,24 @@ class LeistungForm(KernFormMixin, forms.ModelForm[Leistung]):
         ],
     )
 
+    # The order the page shows the fields in, so the error summary follows it too.
+    field_order = [
+        "key",
+        "name",
+        "regions_text",
+        "schema_kind",
+        "schema_uri",
+        "mime_type",
+        "reply_fitconnect",
+        "process_standards_text",
+        "reply_elster",
+        "reply_fink",
+        "reply_email",
+        "email_pgp",
+        "reply_bundid",
+        "reply_demail",
+    ]
+
     class Meta:
         model = Leistung
         fields = [
@@ -155,6 +182,7 @@ class LeistungForm(KernFormMixin, forms.ModelForm[Leistung]):
             "reply_fink",
             "reply_email",
             "email_pgp",
+            "reply_bundid",
             "reply_demail",
         ]
         labels = {
@@ -163,12 +191,18 @@ class LeistungForm(KernFormMixin, forms.ModelForm[Leistung]):
             "reply_fink": _("FINK"),
             "reply_email": _("E-mail"),
             "email_pgp": _("E-mail replies are PGP-encrypted"),
+            "reply_bundid": _("BundID mailbox (Postfach of the BundID)"),
             "reply_demail": _("De-Mail (legacy, still accepted by the API)"),
         }
         help_texts = {
             "schema_uri": _(
-                "FIM: https://schema.fitko.de/fim/s00000092_1.0.schema.json; XÖV: "
-                "urn:xoev-de:bmk:standard:xbau_2.2#message. At most 200 characters."
+                "The URI of the schema, at most 200 characters. FIM: e.g. from the FIM "
+                "Sammelrepository (https://schema.fim.fitko.net/…) or "
+                "https://schema.fitko.de/fim/s00000092_1.0.schema.json. XÖV: the URN, e.g. "
+                "urn:xoev-de:bmk:standard:xbau_2.2#message, or the address of the XSD file."
+            ),
+            "reply_bundid": _(
+                "Replies to the applicant's mailbox in the BundID (Zentrales Bürgerpostfach)."
             ),
         }
         widgets = {"schema_kind": forms.RadioSelect}
@@ -186,6 +220,23 @@ class LeistungForm(KernFormMixin, forms.ModelForm[Leistung]):
         schema_uri.max_length = None
         schema_uri.validators = []
         self.fields["schema_uri"].widget.attrs.pop("maxlength", None)
+        # Needed only for replies via FIT-Connect: the label says so instead of "optional".
+        self.fields["process_standards_text"].requirement = _(  # type: ignore[attr-defined]
+            "needed when FIT-Connect is chosen as reply channel"
+        )
+        # Known keys are offered while typing (datalist); the name is looked up with htmx.
+        self.fields["key"].widget.attrs.update(
+            {
+                "list": "leika-suggestions",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "hx-get": reverse("leika_lookup"),
+                "hx-trigger": "input changed delay:300ms, change",
+                "hx-target": "#leika-match",
+                "hx-swap": "innerHTML",
+                "hx-params": "key",
+            }
+        )
         if self.instance.pk:
             self.initial["key"] = self.instance.key
             self.initial["regions_text"] = "\n".join(self.instance.regions)
@@ -193,7 +244,7 @@ class LeistungForm(KernFormMixin, forms.ModelForm[Leistung]):
             self.initial["mime_type"] = self.instance.mime_type
 
     def clean_key(self) -> str:
-        key = normalise_leika_key(self.cleaned_data["key"])
+        key = normalise_service_key(self.cleaned_data["key"])
         duplicate = self.onboarding.leistungen.filter(key=key).exclude(pk=self.instance.pk)
         if duplicate.exists():
             raise ValidationError(
@@ -220,7 +271,12 @@ class LeistungForm(KernFormMixin, forms.ModelForm[Leistung]):
                 self.add_error("schema_uri", error)
         if kind and not cleaned.get("mime_type"):
             cleaned["mime_type"] = suggested_mime_type(kind)
-        if cleaned.get("reply_fitconnect") and not cleaned.get("process_standards_text"):
+        # One message per problem: a wrong process standard already has its own.
+        if (
+            cleaned.get("reply_fitconnect")
+            and not cleaned.get("process_standards_text")
+            and "process_standards_text" not in self.errors
+        ):
             self.add_error(
                 "process_standards_text",
                 _("Replies via FIT-Connect need at least one process standard."),

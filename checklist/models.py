@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fitconnect.constants import BUNDID_REPLY_CHANNEL, service_identifier
 from portal.models import Organisation
 
 if TYPE_CHECKING:
@@ -129,7 +130,8 @@ class Leistung(models.Model):
         XML = "application/xml", "application/xml"
 
     onboarding = models.ForeignKey(Onboarding, on_delete=models.CASCADE, related_name="leistungen")
-    key = models.CharField(_("Leistungsschlüssel"), max_length=14)
+    # A 14-digit Leistungsschlüssel, or another unique URN for a service without one.
+    key = models.CharField(_("Leistungsschlüssel"), max_length=200)
     name = models.CharField(_("name of the service"), max_length=200)
     schema_kind = models.CharField(_("data schema"), max_length=10, choices=SchemaKind.choices)
     schema_uri = models.CharField(_("schema URI"), max_length=200)
@@ -142,6 +144,7 @@ class Leistung(models.Model):
     reply_email = models.BooleanField(_("e-mail"), default=False)
     email_pgp = models.BooleanField(_("PGP-encrypted"), default=False)
     reply_demail = models.BooleanField(_("De-Mail (legacy)"), default=False)
+    reply_bundid = models.BooleanField(_("BundID mailbox"), default=False)
 
     class Meta:
         verbose_name = _("service (Leistung)")
@@ -156,7 +159,13 @@ class Leistung(models.Model):
 
     @property
     def urn(self) -> str:
-        return f"urn:de:fim:leika:leistung:{self.key}"
+        """Return the service identifier FIT-Connect uses (``services[].identifier``)."""
+        return service_identifier(self.key)
+
+    @property
+    def has_leika_key(self) -> bool:
+        """Whether the service has a Leistungsschlüssel (the Routing API needs one)."""
+        return not self.key.startswith("urn:")
 
     def reply_channel_labels(self) -> list[str]:
         """Return the reply channels in words; an empty list means a reply by letter."""
@@ -173,6 +182,8 @@ class Leistung(models.Model):
             )
         if self.reply_demail:
             labels.append(str(_("De-Mail (legacy)")))
+        if self.reply_bundid:
+            labels.append(str(_("BundID mailbox")))
         return labels
 
     def reply_channels(self) -> dict[str, dict[str, Any]]:
@@ -188,6 +199,8 @@ class Leistung(models.Model):
             channels["eMail"] = {"usePgp": self.email_pgp}
         if self.reply_demail:
             channels["deMail"] = {}
+        if self.reply_bundid:
+            channels[BUNDID_REPLY_CHANNEL] = {}
         return channels
 
 

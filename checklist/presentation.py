@@ -184,9 +184,9 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
         context["verify_panels"] = verify_panels(participation, state, number)
     if number == 1:
         context["leistungen"] = state.leistungen
+    if number == 2:
+        context["records"] = [(env, state.records.get(env.key)) for env in all_environments()]
         context["metadata_form"] = MetadataVersionsForm(
             initial={"versions": onboarding.metadata_versions}
         )
-    if number == 2:
-        context["records"] = [(env, state.records.get(env.key)) for env in all_environments()]
     return context

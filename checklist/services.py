@@ -51,26 +51,60 @@ def _add_items(onboarding: Onboarding) -> None:
     )
 
 
+def _carry_over(onboarding: Onboarding, current: catalogue.Catalogue) -> None:
+    """Give every item that took over older keys (``replaces``) their state.
+
+    The first ticked old state (or the first one) becomes the item's state; the others' ticks,
+    notes and comments are folded into it, so nothing a person wrote is lost.
+    """
+    states = {state.key: state for state in onboarding.item_states.all()}
+    for item in current.items:
+        olds = [states.pop(key) for key in item.replaces if key in states]
+        if not olds:
+            continue
+        target = states.get(item.key)
+        if target is not None and not (target.done or target.note or target.comments.exists()):
+            target.delete()  # an empty row (e.g. added by a page view): the old state wins
+            target = None
+        if target is None:
+            target = next((state for state in olds if state.done), olds[0])
+            olds.remove(target)
+            target.key = item.key
+        for old in olds:
+            if old.done and not target.done:
+                target.done, target.done_by_id, target.done_at = True, old.done_by_id, old.done_at
+                target.done_by_run_id = old.done_by_run_id
+            if old.note and old.note not in target.note:
+                target.note = "\n\n".join(filter(None, [target.note, old.note]))[:2000]
+            Comment.objects.filter(item=old).update(item=target)
+            old.delete()
+        target.save()
+        states[item.key] = target
+
+
 def ensure_catalogue(onboarding: Onboarding, actor: User | None = None) -> None:
-    """Add a newer catalogue's items to the onboarding, keeping every existing tick."""
+    """Adopt a newer catalogue: move the state of moved items, add new items, keep every tick."""
     current = catalogue.load()
     # One integer comparison per request; the items exist since create_onboarding.
     if onboarding.catalogue_version >= current.version:
         return
     with transaction.atomic():
-        _add_items(onboarding)
-        if onboarding.catalogue_version < current.version:
-            old_version = onboarding.catalogue_version
-            onboarding.catalogue_version = current.version
-            onboarding.save(update_fields=["catalogue_version"])
+        locked = Onboarding.objects.select_for_update().get(pk=onboarding.pk)
+        old_version = locked.catalogue_version
+        if old_version < current.version:  # not upgraded by a concurrent request meanwhile
+            _carry_over(locked, current)
+            _add_items(locked)
+            locked.catalogue_version = current.version
+            locked.save(update_fields=["catalogue_version"])
             audit(
-                onboarding,
+                locked,
                 actor,
                 AuditEvent.Action.CATALOGUE_UPDATED,
                 "onboarding.catalogue_version",
                 old_version,
                 current.version,
             )
+        onboarding.catalogue_version = locked.catalogue_version
 
 
 def provider_label(onboarding: Onboarding) -> str:
@@ -255,7 +289,7 @@ def save_metadata_versions(onboarding: Onboarding, versions: list[str], actor: U
         {"metadata_versions": before},
         {"metadata_versions": locked.metadata_versions},
         "onboarding",
-        1,
+        2,
     )
     refresh_signoffs(locked, actor)
 
@@ -275,6 +309,7 @@ LEISTUNG_FIELDS = (
     "reply_email",
     "email_pgp",
     "reply_demail",
+    "reply_bundid",
 )
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from checklist import catalogue
 from checklist.audit import audit
 from checklist.models import (
     ENVIRONMENT_STEP,
@@ -58,6 +59,24 @@ def snapshot_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str,
     ]
 
 
+def _items_in_common(
+    signed: dict[str, Any], current: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return both snapshots with only the checklist items they share.
+
+    A newer catalogue adds, moves or drops items; that alone does not make a sign-off wrong.
+    A moved item is compared under its new key.
+    """
+    successors = catalogue.load().successors()
+    signed_items = {successors.get(k, k): v for k, v in signed.get("items", {}).items()}
+    current_items = current.get("items", {})
+    common = signed_items.keys() & current_items.keys()
+    return (
+        {**signed, "items": {key: signed_items[key] for key in common}},
+        {**current, "items": {key: current_items[key] for key in common}},
+    )
+
+
 # Changes ------------------------------------------------------------------------------
 
 
@@ -76,7 +95,9 @@ def refresh_signoffs(onboarding: Onboarding, actor: User | None) -> list[SignOff
         current = state.snapshot(environment)
         if snapshot_hash(current) == signoff.snapshot_sha256:
             continue
-        changes = snapshot_changes(signoff.snapshot, current)
+        changes = snapshot_changes(*_items_in_common(signoff.snapshot, current))
+        if not changes:  # only the catalogue added, moved or dropped items
+            continue
         signoff.invalidated_at = timezone.now()
         signoff.invalidated_changes = changes
         signoff.save(update_fields=["invalidated_at", "invalidated_changes"])

@@ -121,6 +121,7 @@ class OnboardingState:
             ),
             "provider": lambda: onboarding.provider_decided,
             "metadata_versions": lambda: bool(onboarding.metadata_versions),
+            "go_live": lambda: onboarding.target_go_live is not None,
             "contacts": lambda: bool(
                 onboarding.technical_name
                 and onboarding.technical_email

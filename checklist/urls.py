@@ -12,6 +12,7 @@ onboarding_patterns = [
     path("leere-checkliste.pdf", views.blank_pdf, name="blank_pdf"),
     path("schluessel/", verification_views.key_tool, name="key_tool"),
     path("schluessel/pruefen/", verification_views.jwk_validator, name="jwk_validator"),
+    path("leistungsschluessel/", views.leika_lookup, name="leika_lookup"),
     path("<slug:slug>/", views.detail, name="onboarding_detail"),
     path("<slug:slug>/bearbeiten/", views.edit, name="onboarding_edit"),
     path("<slug:slug>/schritt/<int:number>/", views.step_page, name="step"),

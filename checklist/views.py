@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import catalogue, export, presentation, services
+from checklist import catalogue, export, leika, presentation, services
 from checklist.access import Participation, get_onboarding_for_user, onboardings_for
 from checklist.audit import describe_subject, describe_value
 from checklist.catalogue import Item
@@ -324,41 +324,74 @@ def leistung_form(
         saved = services.save_leistung(form.apply(), request.user)
         messages.success(request, _("The service %(key)s is saved.") % {"key": saved.key})
         return redirect(f"{reverse('step', args=[onboarding.slug, 1])}#leistungen")
+    typed = form["key"].value() or ""
     return render(
         request,
         "checklist/leistung_form.html",
-        {"form": form, "onboarding": onboarding, "leistung": leistung},
+        {
+            "form": form,
+            "onboarding": onboarding,
+            "leistung": leistung,
+            "leika_entries": leika.entries(),
+            "match": leika.lookup(str(typed)),
+        },
     )
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def leistung_delete(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Ask before removing a service (GET: a confirmation page that works without JS)."""
     participation = _participation(request, slug)
     _require(participation.can_edit_step(1))
     onboarding = participation.onboarding
     leistung: Leistung | None = onboarding.leistungen.filter(pk=pk).first()
     if leistung is None:
         raise Http404
+    if request.method == "GET":
+        return render(
+            request,
+            "checklist/leistung_delete.html",
+            {"onboarding": onboarding, "leistung": leistung},
+        )
     services.remove_leistung(leistung, request.user)
     messages.success(request, _("The service %(key)s has been removed.") % {"key": leistung.key})
     return redirect(f"{reverse('step', args=[onboarding.slug, 1])}#leistungen")
 
 
 @login_required
+@require_GET
+def leika_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Find a Leistungsschlüssel's name in the shipped extract (a page, or an htmx partial)."""
+    key = request.GET.get("key", "").strip()
+    query = request.GET.get("q", "").strip()
+    context = {
+        "key": key,
+        "query": query,
+        "match": leika.lookup(key) if key else None,
+        "results": leika.search(query) if query else [],
+        "entries": leika.entries(),
+    }
+    if request.htmx:
+        return render(request, "checklist/leika_lookup.html#match", context)
+    return render(request, "checklist/leika_lookup.html", context)
+
+
+@login_required
 @require_POST
 def metadata_versions(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = _participation(request, slug)
-    _require(participation.can_edit_step(1))
+    # Activating metadata versions is an SSP setting of the provider's step 2.
+    _require(participation.can_edit_step(2))
     onboarding = participation.onboarding
     form = MetadataVersionsForm(request.POST)
     if not form.is_valid():
-        context = presentation.step_context(participation, 1)
+        context = presentation.step_context(participation, 2)
         context["metadata_form"] = form
         return render(request, "checklist/step.html", context)
     services.save_metadata_versions(onboarding, form.cleaned_data["versions"], request.user)
     messages.success(request, _("The metadata versions are saved."))
-    return redirect(f"{reverse('step', args=[onboarding.slug, 1])}#metadaten")
+    return redirect(f"{reverse('step', args=[onboarding.slug, 2])}#metadaten")
 
 
 # Environment records ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ SEND_SCOPE_GERMANY = "send:region:DE"
 
 # Identifiers of services (Leistungen) and regions (Gebiete)
 LEIKA_URN_PREFIX = "urn:de:fim:leika:leistung:"
+LEIKA_KEY_PATTERN = r"^99\d{12}$"  # routing-api.yaml leika-key
 REGION_URN_PREFIX = "urn:de:bund:destatis:bevoelkerungsstatistik:schluessel:rs:"
 
 # Callbacks, events and problems
@@ -29,3 +30,17 @@ METADATA_SCHEMA = "https://schema.fitko.de/fit-connect/metadata/{version}/metada
 SET_PAYLOAD_SCHEMA = (
     "https://schema.fitko.de/fit-connect/set-payload/{version}/set-payload.schema.json"
 )
+
+# Reply channel "BundID" (Postfach of the BundID / Zentrales Bürgerpostfach): FITKO lists it
+# in https://docs.fitko.de/fit-connect/docs/metadata/replyChannel/; the key is the one FITKO's
+# Java SDK writes (``ReplyChannel.ofIdBundDeMailbox``). Not in Submission API spec 1.1.3.
+BUNDID_REPLY_CHANNEL = "idBundDeMailbox"
+
+
+def service_identifier(key: str) -> str:
+    """Return a service's identifier: the Leistungsschlüssel URN, or the service's own URN.
+
+    A service without a Leistungsschlüssel may be named by another unique URN for a transition
+    period (https://git.fitko.de/fit-connect/docs/-/commit/63712b671f45e5c9d1acf37ed28f0ffa4067953c).
+    """
+    return key if key.startswith("urn:") else f"{LEIKA_URN_PREFIX}{key}"

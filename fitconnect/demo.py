@@ -23,21 +23,17 @@ SIGNATURE_KID = "sandbox-musterstadt-sig-1"
 METADATA_VERSIONS = ["1.2.0", "1.3.0", "1.5.0"]
 REGIONS = ["064350014014"]
 
-# The services of the demo destination, exactly as musterstadt-gewerbe records them.
+# The services of the demo destination, exactly as musterstadt-gewerbe records them. The key
+# and its name are real: "Gewerbe anmelden" in the Bundesportal's Leistungsverzeichnis,
+# https://verwaltung.bund.de/leistungsverzeichnis/de/leistung/99050012104000 (also
+# checklist/data/leika.csv). The schema URI is the older FIM form from public samples.
 SERVICES: list[dict[str, Any]] = [
     {
-        "key": "99050035001000",
-        "name": "Gewerbeanmeldung",
+        "key": "99050012104000",
+        "name": "Gewerbe anmelden",
         "schema_uri": "https://schema.fitko.de/fim/s00000092_1.0.schema.json",
         "mime_type": "application/json",
         "reply_channels": {"eMail": {"usePgp": True}, "elster": {}},
-    },
-    {
-        "key": "99050012104000",
-        "name": "Gewerbeummeldung",
-        "schema_uri": "https://schema.fitko.de/fim/s00000096_1.0.schema.json",
-        "mime_type": "application/json",
-        "reply_channels": {},
     },
 ]
 

@@ -122,8 +122,8 @@ def make_onboarding(
     )
     Leistung.objects.create(
         onboarding=onboarding,
-        key="99050035001000",
-        name="Gewerbeanmeldung",
+        key="99050012104000",  # "Gewerbe anmelden", checklist/data/leika.csv
+        name="Gewerbe anmelden",
         schema_kind="fim",
         schema_uri="https://schema.fitko.de/fim/s00000092_1.0.schema.json",
         mime_type="application/json",

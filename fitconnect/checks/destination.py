@@ -7,7 +7,7 @@ from typing import Any
 
 from fitconnect.checks.base import Check, Failed, Outcome, RunContext, region_matches
 from fitconnect.checks.fixes import DESTINATION, Fix, fix
-from fitconnect.constants import LEIKA_URN_PREFIX
+from fitconnect.constants import service_identifier
 from fitconnect.i18n import gettext as _
 from fitconnect.i18n import gettext_lazy
 
@@ -41,7 +41,7 @@ def run(ctx: RunContext) -> Outcome:
         )
     by_identifier = {str(s.get("identifier")): s for s in services if isinstance(s, dict)}
     for service in expected.services:
-        configured = by_identifier.get(f"{LEIKA_URN_PREFIX}{service.key}")
+        configured = by_identifier.get(service_identifier(service.key))
         label = _("Service %(key)s") % {"key": service.key}
         if configured is None:
             compare(label, service.name, None, False)
@@ -73,7 +73,7 @@ def run(ctx: RunContext) -> Outcome:
             json.dumps(channels, sort_keys=True) if channels else _("Letter"),
             channels == service.reply_channels,
         )
-    recorded = {f"{LEIKA_URN_PREFIX}{s.key}" for s in expected.services}
+    recorded = {service_identifier(s.key) for s in expected.services}
     extra = sorted(set(by_identifier) - recorded)
     versions = [str(v) for v in destination.get("metadataVersions", [])]
     compare(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fitconnect import crypto
@@ -15,9 +16,11 @@ from fitconnect.checks.base import (
     region_matches,
 )
 from fitconnect.checks.fixes import ROUTING, Fix, contact_support, fix
-from fitconnect.constants import LEIKA_URN_PREFIX
+from fitconnect.constants import LEIKA_KEY_PATTERN, service_identifier
 from fitconnect.i18n import gettext as _
 from fitconnect.i18n import gettext_lazy
+
+LEIKA_KEY = re.compile(LEIKA_KEY_PATTERN)
 
 
 def _signature_problems(
@@ -33,7 +36,7 @@ def _signature_problems(
     services = raw_services if isinstance(raw_services, list) else []
     leistungen = {i for s in services if isinstance(s, dict) for i in s.get("leistungIDs", [])}
     gebiete = [g for s in services if isinstance(s, dict) for g in s.get("gebietIDs", [])]
-    if f"{LEIKA_URN_PREFIX}{service.key}" not in leistungen:
+    if service_identifier(service.key) not in leistungen:
         problems.append(_("does not name the service %(key)s") % {"key": service.key})
     if not any(region_matches(str(g), ars) for g in gebiete):
         problems.append(_("does not name the region %(ars)s") % {"ars": ars})
@@ -67,7 +70,25 @@ def run(ctx: RunContext) -> Outcome:
     details: list[str] = []
     worst: CheckStatus = "ok"
     routes_to_record = False
+    routable = [s for s in ctx.expected.services if LEIKA_KEY.match(s.key)]
+    if not routable:
+        raise Failed(
+            _(
+                "No recorded service has a Leistungsschlüssel: the Routing API finds "
+                "destinations only by Leistungsschlüssel."
+            ),
+            status="skipped",
+        )
     for service in ctx.expected.services:
+        if service not in routable:
+            details.append(
+                _(
+                    "Service %(key)s has no Leistungsschlüssel and cannot be found through the "
+                    "Routing API."
+                )
+                % {"key": service.key}
+            )
+            continue
         if not service.regions:
             continue
         ars = service.regions[0]

@@ -12,7 +12,7 @@ from typing import Any
 from fitconnect import crypto
 from fitconnect.checks.base import Check, ExpectedService, Failed, Outcome, RunContext
 from fitconnect.checks.fixes import RECEIVING, SET_CREATION, Fix, fix
-from fitconnect.constants import LEIKA_URN_PREFIX, METADATA_SCHEMA
+from fitconnect.constants import METADATA_SCHEMA, service_identifier
 from fitconnect.i18n import gettext as _
 from fitconnect.i18n import gettext_lazy
 
@@ -43,7 +43,7 @@ def _submit(
             "announcedAttachments": [],
             "serviceType": {
                 "name": service.name,
-                "identifier": f"{LEIKA_URN_PREFIX}{service.key}",
+                "identifier": service_identifier(service.key),
             },
         },
         expect=(200, 201),

@@ -83,3 +83,27 @@ function setUpSessionWarning() {
   document.body.addEventListener("htmx:afterRequest", () => schedule(Number(body.dataset.sessionSeconds)));
   schedule(Number(body.dataset.sessionSeconds));
 }
+
+// Ask in a native dialog before a destructive link's action; without JavaScript the link
+// opens a confirmation page instead. The dialog's own form posts the action.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-confirm-dialog]");
+  if (!link) return;
+  const dialog = document.getElementById(link.dataset.confirmDialog);
+  if (!dialog || typeof dialog.showModal !== "function") return;
+  event.preventDefault();
+  dialog.showModal();
+  const keep = dialog.querySelector("form[method='dialog'] button");
+  if (keep) keep.focus();
+  dialog.addEventListener("close", () => link.focus(), { once: true });
+});
+
+// "Use this name" after a Leistungsschlüssel lookup: copy the name into the named field.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-fill-target]");
+  if (!button) return;
+  const field = document.getElementById(button.dataset.fillTarget);
+  if (!field) return;
+  field.value = button.dataset.fillValue;
+  field.focus();
+});

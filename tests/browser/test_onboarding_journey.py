@@ -34,7 +34,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FIM_URI = "https://schema.fitko.de/fim/s00000092_1.0.schema.json"
 FIM_URI_NEW = "https://schema.fitko.de/fim/s00000096_1.0.schema.json"
-XOEV_URI = "urn:xoev-de:bmk:standard:xbau_2.2#baugenehmigung.antrag.0200"
+# Real pairs (checklist/data/leika.csv); XSozial-basis is declared for Grundsicherung by a
+# production Zustellpunkt (see checklist/demo.py).
+XOEV_URI = "urn:xoev-de:d-nrw:standard:xsozialbasis_2.5.0"
 NEW_PASSWORD = "Nora-neues-Passwort-2026"
 
 
@@ -103,15 +105,15 @@ def services(fim_uri: str) -> list[dict[str, Any]]:
     """What the provider configures in the (sandbox) Self-Service-Portal."""
     return [
         {
-            "key": "99010003001000",
-            "name": "Baugenehmigung beantragen",
+            "key": "99107009017000",
+            "name": "Grundsicherung im Alter und bei Erwerbsminderung Bewilligung",
             "schema_uri": XOEV_URI,
             "mime_type": "application/xml",
             "reply_channels": {},
         },
         {
-            "key": "99107005001000",
-            "name": "Wohngeld beantragen",
+            "key": "99107023037000",
+            "name": "Wohngeld - Mietzuschuss beantragen",
             "schema_uri": fim_uri,
             "mime_type": "application/json",
             "reply_channels": {"eMail": {"usePgp": True}},
@@ -190,16 +192,22 @@ def test_the_whole_journey_with_accessibility_checks(
     anna.goto(f"{base}/vorhaben/{slug}/schritt/1/")
     add_leistung(
         anna,
-        "urn:de:fim:leika:leistung:99107005001000",
-        "Wohngeld beantragen",
+        "urn:de:fim:leika:leistung:99107023037000",
+        "Wohngeld - Mietzuschuss beantragen",
         "FIM",
         FIM_URI,
         ["E-Mail", "Antworten per E-Mail sind PGP-verschlüsselt"],
     )
-    add_leistung(anna, "99010003001000", "Baugenehmigung beantragen", "XÖV", XOEV_URI, [])
+    add_leistung(
+        anna,
+        "99107009017000",
+        "Grundsicherung im Alter und bei Erwerbsminderung Bewilligung",
+        "XÖV",
+        XOEV_URI,
+        [],
+    )
     expect(anna.locator("#leistungen")).to_contain_text("Antwort per Brief")
-    anna.get_by_label("1.2.0").check()
-    anna.get_by_role("button", name="Metadatenversionen speichern").click()
+    tick_all_open(anna)  # the V-PKI application and the FIM Redaktion
     expect(anna.locator("#step-progress")).to_contain_text("100 %")
     journey.step(anna, "step-1-done")
 
@@ -269,6 +277,9 @@ def test_the_whole_journey_with_accessibility_checks(
     journey.step(clara, "environment-form")
     clara.get_by_role("button", name="Speichern").click()
     expect(clara.locator("#messages")).to_contain_text("gespeichert")
+    clara.get_by_label("1.2.0").check()
+    clara.get_by_role("button", name="Metadatenversionen speichern").click()
+    expect(clara.locator("#messages")).to_contain_text("Metadaten")
     tick_all_open(clara)
     expect(clara.locator("#messages")).to_contain_text("als erledigt markiert")
     journey.step(clara, "step-2-ticked")
@@ -294,7 +305,7 @@ def test_the_whole_journey_with_accessibility_checks(
 
     # 6. The admin changes a schema: the sign-off turns invalid by itself.
     anna.goto(f"{base}/vorhaben/{slug}/schritt/1/")
-    anna.get_by_role("link", name="Bearbeiten 99107005001000").click()
+    anna.get_by_role("link", name="Bearbeiten 99107023037000").click()
     anna.get_by_label("Schema-URI").fill(FIM_URI_NEW)
     anna.get_by_role("button", name="Leistung speichern").click()
     anna.goto(f"{base}/vorhaben/{slug}/schritt/3/")
@@ -325,9 +336,9 @@ def test_the_whole_journey_with_accessibility_checks(
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "99107005001000" in text
-    assert "99010003001000" in text
+    assert "99107023037000" in text
+    assert "99107009017000" in text
     assert "Nora Neu" in text
     letters = re.sub(r"[\s\-\u2010\u00ad]", "", text)  # names may be hyphenated across lines
-    assert "Wohngeldbeantragen" in letters
-    assert "Baugenehmigungbeantragen" in letters
+    assert "WohngeldMietzuschussbeantragen" in letters
+    assert "GrundsicherungimAlter" in letters

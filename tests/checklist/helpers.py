@@ -34,8 +34,11 @@ def tick_step(onboarding: Onboarding, step: int, user: User) -> None:
 
 
 def complete_step_one(onboarding: Onboarding) -> None:
+    """Tick step 1's tasks as the onboarding's creator; record the metadata versions (step 2)."""
     onboarding.metadata_versions = ["1.2.0"]
     onboarding.save(update_fields=["metadata_versions"])
+    if onboarding.created_by is not None:
+        tick_step(onboarding, 1, onboarding.created_by)
 
 
 def ready_for_test(onboarding: Onboarding, provider_user: User) -> None:

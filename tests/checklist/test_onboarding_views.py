@@ -23,8 +23,8 @@ def signed_in(user: Any) -> Client:
 
 def leistung_data(**overrides: str) -> dict[str, str]:
     data = {
-        "key": "urn:de:fim:leika:leistung:99050012104000",
-        "name": "Gewerbeummeldung",
+        "key": "urn:de:fim:leika:leistung:99102013104000",
+        "name": "Hundesteuer Anmeldung",
         "regions_text": "064350014014, 06435",
         "schema_kind": "fim",
         "schema_uri": FIM,
@@ -104,20 +104,20 @@ def test_a_leistung_is_recorded_with_normalised_key_and_suggested_mime_type(worl
         reverse("leistung_create", args=[SLUG]), leistung_data(reply_email="on")
     )
     assert response.status_code == 302
-    leistung = Leistung.objects.get(key="99050012104000")
+    leistung = Leistung.objects.get(key="99102013104000")
     assert leistung.mime_type == "application/json"
     assert leistung.regions == ["064350014014", "06435"]
     assert leistung.reply_channels() == {"eMail": {"usePgp": False}}
     event = world.onboarding.audit_events.get(action=AuditEvent.Action.LEISTUNG_ADDED)
-    assert event.new_value == "99050012104000 Gewerbeummeldung"
+    assert event.new_value == "99102013104000 Hundesteuer Anmeldung"
 
 
 def test_the_same_key_twice_is_an_error_at_the_field(world: World) -> None:
     response = signed_in(world.authority_admin).post(
-        reverse("leistung_create", args=[SLUG]), leistung_data(key="99050035001000")
+        reverse("leistung_create", args=[SLUG]), leistung_data(key="99050012104000")
     )
     html = response.content.decode()
-    assert "99050035001000 ist in diesem Anbindungsvorhaben bereits erfasst" in html
+    assert "99050012104000 ist in diesem Anbindungsvorhaben bereits erfasst" in html
     assert 'id="id_key_error"' in html
     assert Leistung.objects.count() == 1
 
@@ -127,7 +127,7 @@ def test_the_same_key_twice_is_an_error_at_the_field(world: World) -> None:
     [
         ({"key": "12345"}, "key"),
         ({"regions_text": "0643"}, "regions_text"),
-        ({"schema_uri": "https://example.org/schema.json"}, "schema_uri"),
+        ({"schema_uri": "S00000000371"}, "schema_uri"),  # a FIM schema ID, not a URI
         ({"schema_kind": "xoev", "schema_uri": FIM}, "schema_uri"),
         (
             {"schema_uri": "urn:xoev-de:bmk:standard:xbau_2.2#" + "x" * 200, "schema_kind": "xoev"},
@@ -168,7 +168,7 @@ def test_xoev_schema_suggests_xml_and_fitconnect_keeps_process_standards(world: 
             reply_demail="on",
         ),
     )
-    leistung = Leistung.objects.get(key="99050012104000")
+    leistung = Leistung.objects.get(key="99102013104000")
     assert leistung.mime_type == "application/xml"
     assert leistung.reply_channels() == {
         "fitConnect": {"processStandards": ["urn:xoev-de:bmk:standard:xbau_2.4"]},
@@ -257,16 +257,17 @@ def test_items_bound_to_data_tick_themselves_and_cannot_be_ticked_by_hand(world:
     admin = signed_in(world.authority_admin)
     page = admin.get(reverse("step", args=[SLUG, 1])).content.decode()
     assert reverse("item_toggle", args=[SLUG, "step1.leistungen"]) not in page
-    admin.post(reverse("item_toggle", args=[SLUG, "step1.metadata_versions"]), {"done": "1"})
-    assert not world.onboarding.item_states.get(key="step1.metadata_versions").done
-    admin.post(reverse("metadata_versions", args=[SLUG]), {"versions": ["1.2.0", "1.3.0"]})
+    provider = signed_in(world.provider_staff)
+    provider.post(reverse("item_toggle", args=[SLUG, "step2.metadata_versions"]), {"done": "1"})
+    assert not world.onboarding.item_states.get(key="step2.metadata_versions").done
+    provider.post(reverse("metadata_versions", args=[SLUG]), {"versions": ["1.2.0", "1.3.0"]})
     world.onboarding.refresh_from_db()
     assert world.onboarding.metadata_versions == ["1.2.0", "1.3.0"]
     from checklist import catalogue
     from checklist.state import OnboardingState
 
     state = OnboardingState(world.onboarding)
-    assert state.item_view(catalogue.load().by_key()["step1.metadata_versions"]).done
+    assert state.item_view(catalogue.load().by_key()["step2.metadata_versions"]).done
 
 
 def test_the_ui_hides_what_the_user_may_not_do(world: World) -> None:
@@ -342,10 +343,10 @@ def test_overview_sorts_by_progress(world: World) -> None:
 
 
 def test_metadata_versions_need_at_least_one_known_version(world: World) -> None:
-    admin = signed_in(world.authority_admin)
-    empty = admin.post(reverse("metadata_versions", args=[SLUG]), {})
+    provider = signed_in(world.provider_staff)
+    empty = provider.post(reverse("metadata_versions", args=[SLUG]), {})
     assert 'id="id_versions_error"' in empty.content.decode()
-    unknown = admin.post(reverse("metadata_versions", args=[SLUG]), {"versions": ["9.9.9"]})
+    unknown = provider.post(reverse("metadata_versions", args=[SLUG]), {"versions": ["9.9.9"]})
     assert 'id="id_versions_error"' in unknown.content.decode()
     world.onboarding.refresh_from_db()
     assert world.onboarding.metadata_versions == []

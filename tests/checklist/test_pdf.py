@@ -101,7 +101,7 @@ def test_pdf_text_has_umlauts_keys_sign_off_and_approver(signed_off: World, tmp_
     )
     assert "Konzeptionelle Vorüberlegungen" in text
     assert "Schnittstellenimplementierung Empfänger" in text
-    assert "99050035001000" in text
+    assert "99050012104000" in text
     assert "Bernd Beispiel" in text  # approved the Test sign-off
     assert "Clara Code" in text  # declared it and ticked items
     assert "abgenommen" in text

@@ -70,7 +70,7 @@ def test_demo_onboardings_show_every_stage(db: None) -> None:
     assert gewerbe.provider is not None
     assert gewerbe.provider.name == "Kommunal-IT GmbH"
     keys = sorted(gewerbe.leistungen.values_list("key", flat=True))
-    assert keys == ["99050012104000", "99050035001000"]
+    assert keys == ["99050012104000"]  # Gewerbe anmelden
     assert all(
         uri.startswith("https://schema.fitko.de/fim/")
         for uri in gewerbe.leistungen.values_list("schema_uri", flat=True)
@@ -132,3 +132,17 @@ def test_demo_follows_the_sandbox_url(db: None, settings: Any) -> None:
     )
     record.refresh_from_db()
     assert record.callback_url == "http://127.0.0.1:8765/fachverfahren/callback"
+
+
+def test_demo_services_use_only_sourced_keys_with_their_names(db: None) -> None:
+    from checklist import leika
+    from checklist.models import Leistung
+    from fitconnect import demo
+
+    run()
+    recorded = list(Leistung.objects.values_list("key", "name"))
+    recorded += [(s["key"], s["name"]) for s in demo.SERVICES]
+    for key, name in recorded:
+        entry = leika.lookup(key)
+        assert entry is not None, key
+        assert entry.name == name

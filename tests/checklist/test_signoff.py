@@ -46,7 +46,7 @@ def test_provider_declares_and_a_different_authority_person_approves(world: Worl
     assert signoff.decided_by == world.authority_staff
     assert signoff.snapshot is not None
     assert signoff.snapshot_sha256 == snapshot_hash(signoff.snapshot)
-    assert "99050035001000" in signoff.snapshot["leistungen"]
+    assert "99050012104000" in signoff.snapshot["leistungen"]
     assert signoff.snapshot["environment_record"]["client_id"] == "test-client"
     state = OnboardingState(onboarding)
     assert state.status(3) == StepStatus.DONE
@@ -86,7 +86,7 @@ def test_changing_a_schema_invalidates_the_sign_off_and_says_what_changed(world:
     assert signoff.invalidated_at is not None
     assert not signoff.is_valid
     paths = [change["path"] for change in signoff.invalidated_changes]
-    assert paths == ["leistungen.99050035001000.schema_uri"]
+    assert paths == ["leistungen.99050012104000.schema_uri"]
     event = onboarding.audit_events.get(action=AuditEvent.Action.SIGNOFF_INVALIDATED)
     assert "s00000092_1.0" in event.old_value
     assert "s00000096_1.0" in event.new_value
@@ -95,8 +95,8 @@ def test_changing_a_schema_invalidates_the_sign_off_and_says_what_changed(world:
     page = admin.get(reverse("step", args=[SLUG, 3])).content.decode()
     assert "ungültig – erneut prüfen" in page
     # What changed is named in words, never as an internal path.
-    assert "Leistung 99050035001000: Schema-URI" in page
-    assert "leistungen.99050035001000.schema_uri" not in page
+    assert "Leistung 99050012104000: Schema-URI" in page
+    assert "leistungen.99050012104000.schema_uri" not in page
     assert OnboardingState(onboarding).status(4) == StepStatus.LOCKED
 
 
@@ -129,8 +129,8 @@ def test_every_snapshotted_value_invalidates_when_changed(world: World, change: 
         leistung.save()
     else:
         onboarding.leistungen.create(
-            key="99050012104000",
-            name="Gewerbeummeldung",
+            key="99102013104000",
+            name="Hundesteuer Anmeldung",
             schema_kind="fim",
             schema_uri="https://schema.fitko.de/fim/s00000096_1.0.schema.json",
             mime_type="application/json",
@@ -152,10 +152,10 @@ def test_reference_needs_a_valid_test_sign_off_and_is_locked_before(world: World
     provider = Client()
     provider.force_login(world.provider_staff)
     response = provider.post(
-        reverse("item_toggle", args=[SLUG, "step4.vpki"]), {"done": "1"}, follow=True
+        reverse("item_toggle", args=[SLUG, "step4.jwks"]), {"done": "1"}, follow=True
     )
     assert "gesperrt" in response.content.decode().lower()
-    assert not onboarding.item_states.get(key="step4.vpki").done
+    assert not onboarding.item_states.get(key="step4.jwks").done
     with pytest.raises(NotAllowed, match="gültigen Abnahme Test"):
         declare_ready(onboarding, Environment.REFERENCE, world.provider_staff)
 

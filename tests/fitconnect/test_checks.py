@@ -237,8 +237,8 @@ def test_recorded_values_that_differ_are_listed_field_by_field(sandbox: Sandbox)
     assert result.status == "failed"
     fields = {row["field"] for row in result.evidence["diff"] if not row["match"]}
     assert fields == {
-        "Leistung 99050035001000: Schema",
-        "Leistung 99050035001000: Antwortkanäle",
+        "Leistung 99050012104000: Schema",
+        "Leistung 99050012104000: Antwortkanäle",
         "metadataVersions",
     }
 
@@ -404,3 +404,27 @@ def test_skipped_checks_name_a_next_step_where_there_is_one(sandbox: Sandbox) ->
     # Production sends no test submission on purpose: nothing to fix.
     prod = replace(target(sandbox.base), test_submission_allowed=False, stage="production")
     assert verify(sandbox, prod).run_check("submission").fixes == []
+
+
+def test_a_recorded_bundid_reply_channel_must_be_offered_by_the_destination(
+    sandbox: Sandbox,
+) -> None:
+    # BundID is a reply channel of the metadata (docs …/metadata/replyChannel/); the demo
+    # destination does not offer it, so recording it is a difference the check names.
+    service = EXPECTED.services[0]
+    with_bundid = replace(service, reply_channels={**service.reply_channels, "idBundDeMailbox": {}})
+    expected = replace(EXPECTED, services=(with_bundid, *EXPECTED.services[1:]))
+    result = verify(sandbox, expected=expected).run_check("destination")
+    assert result.status == "failed"
+    rows = [row for row in result.evidence["diff"] if not row["match"]]
+    assert [row["field"] for row in rows] == [f"Leistung {service.key}: Antwortkanäle"]
+    assert "idBundDeMailbox" in rows[0]["recorded"]
+
+
+def test_routing_skips_services_named_by_another_urn(sandbox: Sandbox) -> None:
+    # A service without Leistungsschlüssel may be named by another URN (docs commit
+    # 63712b67); the Routing API needs a leikaKey, so there is nothing to look up.
+    urn_only = replace(EXPECTED.services[0], key="urn:de:govos:parent:s16000413")
+    result = verify(sandbox, expected=replace(EXPECTED, services=(urn_only,))).run_check("routing")
+    assert result.status == "skipped"
+    assert "Leistungsschlüssel" in result.message

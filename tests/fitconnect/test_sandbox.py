@@ -268,8 +268,8 @@ def test_destination_shape(http: httpx.Client, env: dict[str, str]) -> None:
     assert [s["identifier"] for s in destination["services"]] == [
         "urn:de:fim:leika:leistung:" + s["key"] for s in demo.SERVICES
     ]
-    # The deprecated top level holds the intersection; the second service offers none.
-    assert destination["replyChannels"] == {}
+    # The deprecated top level holds the intersection over all services (here only one).
+    assert destination["replyChannels"] == GEWERBE["reply_channels"]
     missing = http.get(v1(env, f"/destinations/{uuid.uuid4()}"))
     assert problem_of(missing, 404)["type"].endswith("/destination-not-found")
 

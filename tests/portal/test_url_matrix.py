@@ -179,10 +179,20 @@ CASES: dict[str, Case] = {
         lambda w: reverse("leistung_delete", args=[SLUG, _leistung(w)]),
         participants(302, 403),
     ),
+    "leistung_delete_confirm": Case(
+        "get",
+        lambda w: reverse("leistung_delete", args=[SLUG, _leistung(w)]),
+        participants(200, 403),  # the confirmation page for browsers without JavaScript
+    ),
+    "leika_lookup": Case(
+        "get",
+        lambda w: reverse("leika_lookup") + "?q=Gewerbe",
+        everyone(200, anonymous=LOGIN),
+    ),
     "metadata_versions": Case(
         "post",
         lambda w: reverse("metadata_versions", args=[SLUG]),
-        participants(302, 403),
+        participants(403, 302),  # an SSP setting of the provider's step 2
         data=lambda w: {"versions": ["1.2.0"]},
     ),
     "environment_edit": Case(
