@@ -1,6 +1,6 @@
 """The demo destination the local sandbox serves and ``seed_demo`` records.
 
-Shared by ``portal/fitconnect/sandbox.py`` and the demo data, so that "Verbindung prüfen"
+Shared by the sandbox (``fitconnect.sandbox``) and the demo data, so that "Verbindung prüfen"
 against the sandbox passes out of the box for ``musterstadt-gewerbe``.
 """
 
