@@ -59,10 +59,13 @@ class Command(BaseCommand):
         try:
             sandbox.serve_forever(options["host"], options["port"], ready=self._announce(fault))
         except KeyboardInterrupt:
-            self.stdout.write("Sandbox stopped.")
+            pass  # Ctrl+C; the server has already shut down gracefully
         except OSError as error:
             address = f"{options['host']}:{options['port']}"
             raise CommandError(f"Cannot serve on {address}: {error}") from error
+        # Also when serving ends without KeyboardInterrupt: uvicorn handles SIGINT itself
+        # and re-raises it afterwards, which does nothing where SIGINT is ignored.
+        self.stdout.write("Sandbox stopped.")
 
     def _announce(self, fault: str | None) -> Callable[[str], None]:
         def ready(base: str) -> None:
@@ -73,7 +76,7 @@ class Command(BaseCommand):
                 f"  destination     {demo.DESTINATION_ID}",
                 f"  subscriber      client_id {demo.SUBSCRIBER_CLIENT_ID}",
                 f"  sender          client_id {demo.SENDER_CLIENT_ID}",
-                "  (secrets: portal/fitconnect/demo.py)",
+                "  (secrets: fitconnect/demo.py)",
                 f"  fault mode      {fault or 'none'}; per request: {base}/fault/<mode>/<path>",
                 "",
                 "Stop with Ctrl+C.",
