@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from checklist.models import (
@@ -26,7 +28,7 @@ from checklist.validators import (
     validate_schema_uri,
 )
 from portal.forms_renderer import KernFormMixin
-from portal.models import Organisation
+from portal.models import Organisation, User
 
 CONTACT_FIELDS = [
     f"{who}_{what}"
@@ -100,6 +102,15 @@ class OnboardingForm(KernFormMixin, forms.ModelForm[Onboarding]):
         self.fields["name"].error_messages["required"] = _(
             "Please enter the name of the Fachverfahren."
         )
+
+    def clean_target_go_live(self) -> date | None:
+        value: date | None = self.cleaned_data.get("target_go_live")
+        unchanged = value == self.instance.target_go_live
+        if value is not None and not unchanged and value < timezone.localdate():
+            raise ValidationError(
+                _("The target go-live date lies in the past. Please choose today or a later date.")
+            )
+        return value
 
     def clean_provider_choice(self) -> Organisation | str | None:
         value = self.cleaned_data.get("provider_choice") or ""
@@ -350,6 +361,64 @@ class CommentForm(KernFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Please write a comment first.")},
     )
+    # A name from the participants' list (datalist); "@Name" in the text works as well.
+    mention = forms.CharField(required=False, max_length=254)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args: Any, people: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.people = {person.pk: person for person in people}
+        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
+            ("", ""),
+            *[(pk, str(person)) for pk, person in self.people.items()],
+        ]
+
+    def chosen(self) -> User | None:
+        pk = self.cleaned_data.get("assignee")
+        return self.people.get(pk) if pk is not None else None
+
+
+class DeadlinesForm(KernFormMixin, forms.Form):
+    """The due date of each step; an empty field means the date proposed from the go-live."""
+
+    def __init__(
+        self, *args: Any, stored: dict[int, date], proposed: dict[int, date], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.stored = stored
+        for step in range(1, 6):
+            hint = (
+                _("Proposed from the go-live date: %(date)s. Leave empty to keep the proposal.")
+                % {"date": proposed[step].strftime("%d.%m.%Y")}
+                if step in proposed
+                else _("Without a go-live date nothing is proposed.")
+            )
+            self.fields[f"step{step}"] = forms.DateField(
+                label=_("Step %(step)d due by") % {"step": step},
+                required=False,
+                widget=DateInput(),
+                initial=stored.get(step),
+                help_text=hint,
+                error_messages={"invalid": _("Please enter a date such as 31.12.2026.")},
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        today = timezone.localdate()
+        for step in range(1, 6):
+            value = cleaned.get(f"step{step}")
+            if value is not None and value != self.stored.get(step) and value < today:
+                self.add_error(
+                    f"step{step}",
+                    _("This date lies in the past. Please choose today or a later date."),
+                )
+        return cleaned
+
+    def dates(self) -> dict[int, date | None]:
+        return {step: self.cleaned_data.get(f"step{step}") for step in range(1, 6)}
 
 
 class SendBackForm(KernFormMixin, forms.Form):

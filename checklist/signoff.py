@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from checklist import signals
 from checklist.audit import audit
 from checklist.models import (
     ENVIRONMENT_STEP,
@@ -89,6 +90,9 @@ def refresh_signoffs(onboarding: Onboarding, actor: User | None) -> list[SignOff
             new={c["path"]: c["new"] for c in changes},
             step=ENVIRONMENT_STEP[Environment(environment)],
         )
+        signals.signoff_invalidated.send(
+            Onboarding, onboarding=onboarding, signoff=signoff, actor=actor
+        )
         invalidated.append(signoff)
     return invalidated
 
@@ -132,6 +136,7 @@ def declare_ready(onboarding: Onboarding, environment: Environment, actor: User)
         f"signoff:{environment}",
         step=ENVIRONMENT_STEP[environment],
     )
+    signals.signoff_declared.send(Onboarding, onboarding=onboarding, signoff=signoff, actor=actor)
     return signoff
 
 
@@ -167,6 +172,7 @@ def approve(onboarding: Onboarding, environment: Environment, actor: User) -> Si
         new=f"SHA-256 {signoff.snapshot_sha256}",
         step=ENVIRONMENT_STEP[environment],
     )
+    signals.signoff_decided.send(Onboarding, onboarding=onboarding, signoff=signoff, actor=actor)
     return signoff
 
 
@@ -188,4 +194,5 @@ def send_back(
         new=signoff.reason,
         step=ENVIRONMENT_STEP[environment],
     )
+    signals.signoff_decided.send(Onboarding, onboarding=onboarding, signoff=signoff, actor=actor)
     return signoff
