@@ -6,9 +6,9 @@ derived from ``Onboarding.target_go_live`` each time, so it follows a new go-liv
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-import datetime as dt
 from datetime import timedelta
 
 from checklist.models import Onboarding, StepDeadline

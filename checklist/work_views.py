@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -52,8 +52,7 @@ def item_assign(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpR
 @require_http_methods(["GET", "POST"])
 def deadlines(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = _participation(request, slug)
-    if not participation.is_authority_member:
-        raise Http404
+    _require(participation.is_authority_member)
     onboarding = participation.onboarding
     stored = {d.step: d.due_date for d in onboarding.deadlines.all()}
     proposed = proposed_dates(onboarding.target_go_live) if onboarding.target_go_live else {}

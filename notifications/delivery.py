@@ -18,6 +18,8 @@ from django.tasks import default_task_backend, task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from notifications.describe import describe
 from notifications.home import Task
@@ -118,6 +120,11 @@ def retry_due(now: datetime) -> int:
     return sum(deliver(pk) == "sent" for pk in list(due))
 
 
+def portal_name() -> str:
+    """The short name that starts every subject line, so people can filter the e-mails."""
+    return _("Onboarding portal")
+
+
 # Composing -----------------------------------------------------------------------------
 
 
@@ -140,7 +147,7 @@ def single_message(notification: Notification) -> EmailMultiAlternatives:
             "link": absolute(notification.url or reverse("home")),
             "onboarding": notification.onboarding,
         }
-        subject = f"[{translation.gettext('Onboarding portal')}] {text.title}"
+        subject = f"[{portal_name()}] {text.title}"
         body = render_to_string("notifications/email/notification.txt", context)
         html = render_to_string("notifications/email/notification.html", context)
     return _message(subject, body, html, user)
@@ -162,7 +169,7 @@ def digest_message(
             ],
             "home_link": absolute(reverse("home")),
         }
-        subject = f"[{translation.gettext('Onboarding portal')}] " + translation.ngettext(
+        subject = f"[{portal_name()}] " + ngettext(
             "Your daily summary: %(count)d notification",
             "Your daily summary: %(count)d notifications",
             len(entries),
