@@ -132,3 +132,26 @@ def test_demo_follows_the_sandbox_url(db: None, settings: Any) -> None:
     )
     record.refresh_from_db()
     assert record.callback_url == "http://127.0.0.1:8765/fachverfahren/callback"
+
+
+def test_the_demo_gives_every_part_of_my_tasks_something_to_show(db: None) -> None:
+    from notifications.home import my_tasks
+    from notifications.models import Kind, Notification
+
+    run()
+    call_command("run_scheduled_jobs", stdout=StringIO())
+    people = {u.email: u for u in User.objects.all()}
+    bernd = my_tasks(people["sachbearbeitung@musterstadt.example"])
+    assert [t.onboarding.slug for t in bernd.signoffs] == ["musterstadt-wohngeld"]
+    clara = my_tasks(people["entwicklung@kommunal-it.example"])
+    assert len(clara.assigned) == 2
+    assert all(t.overdue for t in clara.assigned)
+    anna = my_tasks(people["admin@musterstadt.example"])
+    assert len(anna.mentions) == 1
+    assert Notification.objects.filter(
+        recipient=people["entwicklung@kommunal-it.example"], kind=Kind.KEY_EXPIRING
+    ).exists()
+    count = Notification.objects.count()
+    run()
+    call_command("run_scheduled_jobs", stdout=StringIO())
+    assert Notification.objects.count() == count
