@@ -101,6 +101,8 @@ class ProviderInvitationForm(KernFormMixin, forms.Form):
         help_text=_("Only needed for a provider that is not yet in the portal."),
     )
 
+    prefix = "provider"  # the page also has the colleague invitation's e-mail field
+
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation

@@ -16,7 +16,7 @@ def test_inviting_an_unknown_provider_creates_it_with_the_contact_as_admin(
 ) -> None:
     response = client_for("authority_admin").post(
         reverse("invite_provider", args=[world.authority.pk]),
-        {"email": "Leitung@Neue-IT.example", "name": "Neue IT GmbH"},
+        {"provider-email": "Leitung@Neue-IT.example", "provider-name": "Neue IT GmbH"},
         follow=True,
     )
     assert "Neue IT GmbH wurde angelegt" in response.content.decode()
@@ -38,7 +38,7 @@ def test_inviting_a_known_providers_person_links_that_provider(
     Membership.objects.create(user=world.outsider, organisation=other, role="admin")
     response = client_for("outsider").post(
         reverse("invite_provider", args=[other.pk]),
-        {"email": "clara@kommunal-it.example"},
+        {"provider-email": "clara@kommunal-it.example"},
         follow=True,
     )
     assert "Kommunal-IT GmbH ist jetzt als IT-Dienstleister" in response.content.decode()
@@ -51,9 +51,11 @@ def test_inviting_a_known_providers_person_links_that_provider(
 def test_a_new_provider_needs_a_name_that_is_not_taken(world: World, client_for: Any) -> None:
     client = client_for("authority_admin")
     url = reverse("invite_provider", args=[world.authority.pk])
-    missing = client.post(url, {"email": "neu@it.example"}).content.decode()
+    missing = client.post(url, {"provider-email": "neu@it.example"}).content.decode()
     assert "Bitte geben Sie den Namen des IT-Dienstleisters ein" in missing
-    taken = client.post(url, {"email": "neu@it.example", "name": "kommunal-it gmbh"})
+    taken = client.post(
+        url, {"provider-email": "neu@it.example", "provider-name": "kommunal-it gmbh"}
+    )
     assert "Eine Organisation mit diesem Namen gibt es bereits" in taken.content.decode()
     assert Organisation.objects.count() == 3
     assert mail.outbox == []

@@ -162,7 +162,10 @@ CASES: dict[str, Case] = {
         "post",
         lambda w: reverse("invite_provider", args=[w.authority.pk]),
         admins_only(302),
-        data=lambda w: {"email": "kontakt@neue-it.example", "name": "Neue IT GmbH"},
+        data=lambda w: {
+            "provider-email": "kontakt@neue-it.example",
+            "provider-name": "Neue IT GmbH",
+        },
     ),
     "change_role": Case(
         "post",
