@@ -49,8 +49,9 @@ SANDBOX_URL := http://127.0.0.1:$(SANDBOX_PORT)
 run: $(VENV)/.installed
 	$(MANAGE) migrate --verbosity 0
 	FITCONNECT_SANDBOX_URL=$(SANDBOX_URL) $(MANAGE) seed_demo
+	PORTAL_BASE_URL=http://127.0.0.1:$(PORT) $(MANAGE) run_scheduled_jobs
 	@echo "The portal runs on http://127.0.0.1:$(PORT), the FIT-Connect sandbox on $(SANDBOX_URL), a background worker beside them – stop all three with Ctrl+C."
-	@export FITCONNECT_SANDBOX_URL=$(SANDBOX_URL); \
+	@export FITCONNECT_SANDBOX_URL=$(SANDBOX_URL) PORTAL_BASE_URL=http://127.0.0.1:$(PORT); \
 	$(MANAGE) fitconnect_sandbox --port $(SANDBOX_PORT) --state-file var/sandbox-state.json & sandbox=$$!; \
 	$(MANAGE) db_worker & worker=$$!; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT) & portal=$$!; \
@@ -89,7 +90,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
-	DEBUG=true $(VENV)/bin/mypy portal checklist fitconnect
+	DEBUG=true $(VENV)/bin/mypy portal checklist notifications fitconnect
 
 check-translations: $(VENV)/.installed-dev
 	$(MANAGE) check_translations

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -137,6 +138,8 @@ def _subject(event: AuditEvent, labels: Labels) -> _Subject:
     if subject.startswith("run:"):
         label = _("Connection check %(env)s") % {"env": environment_label(subject[4:], labels)}
         return _Subject(label)
+    if subject.startswith("deadline."):
+        return _Subject(_("Due date of step %(step)s") % {"step": subject[9:]})
     if subject.startswith("signoff:"):
         return _Subject(_("Sign-off %(env)s") % {"env": Environment(subject[8:]).label})
     parts = subject.split(".")
@@ -219,6 +222,20 @@ def describe_value(event: AuditEvent, raw: str, labels: Labels = None) -> str:
         return "; ".join(
             f"{describe_path(p)}: {plain_value(v)}" for p, v in sorted(changes.items())
         )
+    if event.action == AuditEvent.Action.DUE_DATE_CHANGED:
+        return _date(raw)
+    if event.action == AuditEvent.Action.ITEM_ASSIGNED:
+        return raw or _("nobody (the whole side)")
     if _subject(event, labels).boolean:
         return _yes_no(raw)
     return raw
+
+
+def _date(raw: str) -> str:
+    """Return an ISO date as TT.MM.JJJJ; nothing as "proposed from the go-live date"."""
+    if not raw:
+        return _("proposed from the go-live date")
+    try:
+        return date.fromisoformat(raw).strftime("%d.%m.%Y")
+    except ValueError:
+        return raw

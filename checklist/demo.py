@@ -8,10 +8,11 @@ PVOG Suchdienst, Bundesportal), see ``checklist/data/README.md``.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from checklist import catalogue, services, verification
 from checklist.models import (
@@ -251,6 +252,48 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
     dieter = people["admin@landkreis-beispiel.example"]
     if onboarding := _create(landkreis, None, "landkreis-parken", "Bewohnerparken", dieter):
         _step_one(onboarding, [PARKAUSWEIS])
+
+
+def seed_work(people: dict[str, User]) -> None:
+    """Give every part of "Meine Aufgaben" something to show; safe to run again.
+
+    A Reference sign-off waits for Bernd, two items are assigned to Clara (step 2 overdue),
+    Clara mentions Anna in a comment, and the Test certificate expires in 20 days.
+    """
+    anna = people["admin@musterstadt.example"]
+    bernd = people["sachbearbeitung@musterstadt.example"]
+    clara = people["entwicklung@kommunal-it.example"]
+    del bernd  # the sign-off waits for him (and Anna) as authority members
+    today = timezone.localdate()
+
+    wohngeld = Onboarding.objects.filter(slug="musterstadt-wohngeld").first()
+    if (
+        wohngeld is not None
+        and not wohngeld.signoffs.filter(environment=Environment.REFERENCE).exists()
+    ):
+        _tick(wohngeld, 4, clara)
+        declare_ready(wohngeld, Environment.REFERENCE, clara)
+
+    gewerbe = Onboarding.objects.filter(slug="musterstadt-gewerbe").first()
+    if gewerbe is None:
+        return
+    items = catalogue.load().by_key()
+    state = OnboardingState(gewerbe)
+    open_items = [view.item for view in state.items(2) if not view.done and not view.automatic]
+    if not gewerbe.item_states.filter(assignee__isnull=False).exists():
+        for item in open_items[:2]:
+            services.assign_item(gewerbe, item, clara, anna)
+    if not gewerbe.deadlines.exists():
+        services.set_due_dates(
+            gewerbe, {2: today - timedelta(days=3), 3: today + timedelta(days=5)}, anna
+        )
+    mention = "@Anna Amtmann Bitte bestätigen Sie den Zustellpunkt, dann lege ich ihn an."
+    item = items["step2.destination"]
+    if not gewerbe.item_states.filter(comments__text=mention).exists():
+        services.add_comment(gewerbe, item, mention, clara)
+    EnvironmentRecord.objects.filter(
+        onboarding=gewerbe, environment=Environment.TEST, certificate_expiry__isnull=True
+    ).update(certificate_expiry=today + timedelta(days=20))
 
 
 def point_at_sandbox(base: str) -> None:

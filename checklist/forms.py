@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from checklist.models import (
@@ -27,7 +29,7 @@ from checklist.validators import (
     validate_schema_uri,
 )
 from portal.forms_renderer import KernFormMixin
-from portal.models import Organisation
+from portal.models import Organisation, User
 
 CONTACT_FIELDS = [
     f"{who}_{what}"
@@ -101,6 +103,15 @@ class OnboardingForm(KernFormMixin, forms.ModelForm[Onboarding]):
         self.fields["name"].error_messages["required"] = _(
             "Please enter the name of the Fachverfahren."
         )
+
+    def clean_target_go_live(self) -> date | None:
+        value: date | None = self.cleaned_data.get("target_go_live")
+        unchanged = value == self.instance.target_go_live
+        if value is not None and not unchanged and value < timezone.localdate():
+            raise ValidationError(
+                _("The target go-live date lies in the past. Please choose today or a later date.")
+            )
+        return value
 
     def clean_provider_choice(self) -> Organisation | str | None:
         value = self.cleaned_data.get("provider_choice") or ""
@@ -406,6 +417,64 @@ class CommentForm(KernFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Please write a comment first.")},
     )
+    # A name from the participants' list (datalist); "@Name" in the text works as well.
+    mention = forms.CharField(required=False, max_length=254)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args: Any, people: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.people = {person.pk: person for person in people}
+        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
+            ("", ""),
+            *[(pk, str(person)) for pk, person in self.people.items()],
+        ]
+
+    def chosen(self) -> User | None:
+        pk = self.cleaned_data.get("assignee")
+        return self.people.get(pk) if pk is not None else None
+
+
+class DeadlinesForm(KernFormMixin, forms.Form):
+    """The due date of each step; an empty field means the date proposed from the go-live."""
+
+    def __init__(
+        self, *args: Any, stored: dict[int, date], proposed: dict[int, date], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.stored = stored
+        for step in range(1, 6):
+            hint = (
+                _("Proposed from the go-live date: %(date)s. Leave empty to keep the proposal.")
+                % {"date": proposed[step].strftime("%d.%m.%Y")}
+                if step in proposed
+                else _("Without a go-live date nothing is proposed.")
+            )
+            self.fields[f"step{step}"] = forms.DateField(
+                label=_("Step %(step)d due by") % {"step": step},
+                required=False,
+                widget=DateInput(),
+                initial=stored.get(step),
+                help_text=hint,
+                error_messages={"invalid": _("Please enter a date such as 31.12.2026.")},
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        today = timezone.localdate()
+        for step in range(1, 6):
+            value = cleaned.get(f"step{step}")
+            if value is not None and value != self.stored.get(step) and value < today:
+                self.add_error(
+                    f"step{step}",
+                    _("This date lies in the past. Please choose today or a later date."),
+                )
+        return cleaned
+
+    def dates(self) -> dict[int, date | None]:
+        return {step: self.cleaned_data.get(f"step{step}") for step in range(1, 6)}
 
 
 class SendBackForm(KernFormMixin, forms.Form):
@@ -417,117 +486,4 @@ class SendBackForm(KernFormMixin, forms.Form):
         error_messages={
             "required": _("Please give a reason so the service provider can act on it.")
         },
-    )
-
-
-class VerifyForm(KernFormMixin, forms.Form):
-    """Secrets for one connection check. They are used once or stored encrypted."""
-
-    ONCE = "once"
-    STORE = "store"
-
-    subscriber_secret = forms.CharField(
-        label=_("Client secret of the Subscriber client"),
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-    )
-    sender_id = forms.CharField(
-        label=_("Client ID of a Sender client (for the test submission)"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    sender_secret = forms.CharField(
-        label=_("Client secret of the Sender client"),
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-    )
-    callback_secret = forms.CharField(
-        label=_("Callback secret"),
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-    )
-    handling = forms.ChoiceField(
-        label=_("What should happen with the secrets you enter?"),
-        choices=[
-            (ONCE, _("Use only for this check (not stored)")),
-            (STORE, _("Store encrypted for later checks")),
-        ],
-        initial=ONCE,
-        widget=forms.RadioSelect,
-    )
-
-    def __init__(self, *args: Any, stored: set[str], production: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.stored = stored
-        if production:
-            for name in ("sender_id", "sender_secret", "callback_secret"):
-                del self.fields[name]
-        for kind in stored:
-            field = self.fields.get(f"{kind}_secret")
-            if field is not None:
-                field.help_text = _("A stored secret exists; leave empty to use it.")
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if not cleaned.get("subscriber_secret") and "subscriber" not in self.stored:
-            self.add_error(
-                "subscriber_secret",
-                _(
-                    "Please enter the client secret of the Subscriber client from the "
-                    "Self-Service-Portal."
-                ),
-            )
-        if cleaned.get("sender_secret") and not (
-            cleaned.get("sender_id") or "sender" in self.stored
-        ):
-            self.add_error("sender_id", _("Please enter the client ID that belongs to the secret."))
-        return cleaned
-
-
-class JwkValidatorForm(KernFormMixin, forms.Form):
-    jwk = forms.CharField(
-        label=_("Public JWK (JSON)"),
-        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
-        help_text=_("Paste one public key as JSON, e.g. from the Self-Service-Portal."),
-        error_messages={"required": _("Please paste a JWK.")},
-    )
-    purpose = forms.ChoiceField(
-        label=_("Purpose of the key"),
-        choices=[
-            ("encryption", _("Encryption (RSA-OAEP-256)")),
-            ("signature", _("Signature (PS512)")),
-        ],
-        widget=forms.RadioSelect,
-        initial="encryption",
-    )
-    self_signed_allowed = forms.BooleanField(
-        label=_("Self-signed certificate allowed (test environment)"), required=False, initial=True
-    )
-
-    def clean_jwk(self) -> dict[str, Any]:
-        import json
-
-        try:
-            data = json.loads(self.cleaned_data["jwk"])
-        except ValueError:
-            raise ValidationError(_("This is not valid JSON.")) from None
-        if not isinstance(data, dict):
-            raise ValidationError(_("A JWK is a JSON object: it starts with { and ends with }."))
-        if "d" in data or "p" in data:
-            raise ValidationError(
-                _("This is a private key. Never share it: paste only the public key.")
-            )
-        return data
-
-
-class KeyToolForm(KernFormMixin, forms.Form):
-    common_name = forms.CharField(
-        label=_("Name in the certificates"),
-        max_length=64,
-        initial="Fachverfahren Testumgebung",
-        help_text=_("For example the name of the Fachverfahren and the authority."),
     )

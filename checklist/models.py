@@ -94,6 +94,7 @@ class Onboarding(models.Model):
         item_states: RelatedManager[ItemState]
         signoffs: RelatedManager[SignOff]
         audit_events: RelatedManager[AuditEvent]
+        deadlines: RelatedManager[StepDeadline]
 
     class Meta:
         verbose_name = _("onboarding")
@@ -249,6 +250,15 @@ class ItemState(models.Model):
         "VerificationRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     note = models.TextField(_("note"), blank=True, max_length=2000)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_items",
+        verbose_name=_("assigned to"),
+        help_text=_("A person of the responsible side; nobody means the whole side."),
+    )
 
     if TYPE_CHECKING:
         comments: RelatedManager[Comment]
@@ -260,6 +270,25 @@ class ItemState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.onboarding} – {self.key}"
+
+
+class StepDeadline(models.Model):
+    """A due date the authority set for one step; steps without one follow the go-live date."""
+
+    onboarding = models.ForeignKey(Onboarding, on_delete=models.CASCADE, related_name="deadlines")
+    step = models.PositiveSmallIntegerField(_("step"))
+    due_date = models.DateField(_("due date"))
+
+    class Meta:
+        verbose_name = _("due date")
+        verbose_name_plural = _("due dates")
+        ordering = ["step"]
+        constraints = [
+            models.UniqueConstraint(fields=["onboarding", "step"], name="step_deadline_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.onboarding} – {self.step}: {self.due_date}"
 
 
 class Comment(models.Model):
@@ -337,6 +366,8 @@ class AuditEvent(models.Model):
         ITEM_UNTICKED = "item_unticked", _("Item unticked")
         NOTE_CHANGED = "note_changed", _("Note changed")
         COMMENT_ADDED = "comment_added", _("Comment added")
+        ITEM_ASSIGNED = "item_assigned", _("Item assigned")
+        DUE_DATE_CHANGED = "due_date_changed", _("Due date changed")
         SIGNOFF_DECLARED = "signoff_declared", _("Declared ready for sign-off")
         SIGNOFF_APPROVED = "signoff_approved", _("Sign-off approved")
         SIGNOFF_RETURNED = "signoff_returned", _("Sign-off sent back")

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from checklist import verification
+from django.utils import timezone
+
+from checklist import people, verification
 from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
+from checklist.catalogue import Item
 from checklist.environments import all_environments, environments_of_step
-from checklist.forms import MetadataVersionsForm, SendBackForm, VerifyForm
-from checklist.models import Environment, SignOff
+from checklist.forms import MetadataVersionsForm, SendBackForm
+from checklist.models import Environment, Onboarding, SignOff
 from checklist.state import (
     STATUS_LABELS,
     ItemView,
@@ -19,6 +22,8 @@ from checklist.state import (
     StepStatus,
 )
 from checklist.steps import STEPS, Step
+from checklist.verification_forms import VerifyForm
+from portal.models import User
 
 BADGES = {
     StepStatus.NOT_STARTED: "info",
@@ -110,6 +115,7 @@ def signoff_panel(
 
 def page_context(participation: Participation, with_comments: bool = False) -> dict[str, Any]:
     state = OnboardingState(participation.onboarding, with_comments=with_comments)
+    today = timezone.localdate()
     return {
         "onboarding": participation.onboarding,
         "participation": participation,
@@ -117,11 +123,24 @@ def page_context(participation: Participation, with_comments: bool = False) -> d
         "cards": step_cards(state),
         "overall": state.overall(),
         "next_action": state.next_action(),
+        "next_action_url": state.next_action_url(),
+        "dues": {
+            step: (due, state.overdue(step), due.due_soon(today))
+            for step, due in state.due_dates.items()
+        },
     }
 
 
+def may_assign(participation: Participation, item: Item) -> bool:
+    """The side that works on the item's step assigns it; so may the authority's admins."""
+    return participation.can_edit_step(item.step) or participation.is_authority_admin
+
+
 def item_context(
-    participation: Participation, state: OnboardingState, view: ItemView
+    participation: Participation,
+    state: OnboardingState,
+    view: ItemView,
+    assignable: dict[str, list[User]] | None = None,
 ) -> dict[str, Any]:
     step = view.item.step
     editable = (
@@ -134,7 +153,17 @@ def item_context(
         "editable": editable,
         # comments are prefetched with the item states (OnboardingState)
         "comments": list(view.state.comments.all()) if view.state.pk else [],
+        "assignable": (assignable or {}).get(view.item.role, []),
+        "may_assign": may_assign(participation, view.item),
     }
+
+
+def assignable_people(onboarding: Onboarding) -> dict[str, list[User]]:
+    """Return who can be assigned an item, by the item's responsible side."""
+    authority = people.authority_members(onboarding)
+    provider = people.provider_side(onboarding)
+    both = sorted({p.pk: p for p in [*authority, *provider]}.values(), key=str)
+    return {"authority": authority, "provider": provider, "both": both}
 
 
 def verify_panels(
@@ -164,11 +193,16 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
     state: OnboardingState = context["state"]
     environment = Environment.of_step(number)
     onboarding = participation.onboarding
+    assignable = assignable_people(onboarding)
     context.update(
         {
             "step": STEPS[number - 1],
             "card": context["cards"][number - 1],
-            "items": [item_context(participation, state, view) for view in state.items(number)],
+            "items": [
+                item_context(participation, state, view, assignable) for view in state.items(number)
+            ],
+            "participants": assignable["both"],
+            "due": context["dues"].get(number),
             "can_edit": participation.can_edit_step(number),
             "locked": state.status(number) == StepStatus.LOCKED,
             "environment": environment,

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue
+from checklist import catalogue, people, signals
 from checklist.audit import audit, audit_changes
 from checklist.catalogue import Item
 from checklist.environments import environment_step
@@ -28,11 +29,12 @@ from checklist.models import (
     ItemState,
     Leistung,
     Onboarding,
+    StepDeadline,
     VerificationRun,
 )
 from checklist.signoff import refresh_signoffs
 from checklist.state import NotAllowed
-from portal.models import Organisation, User
+from portal.models import Organisation, Partnership, User
 
 
 class NotGiven(enum.Enum):
@@ -131,6 +133,7 @@ def create_onboarding(onboarding: Onboarding, creator: User | None) -> Onboardin
             provider_label(onboarding),
             1,
         )
+    link_provider(onboarding)
     return onboarding
 
 
@@ -216,7 +219,14 @@ def set_item_note(onboarding: Onboarding, item: Item, note: str, actor: User) ->
 
 
 @transaction.atomic
-def add_comment(onboarding: Onboarding, item: Item, text: str, actor: User) -> Comment:
+def add_comment(
+    onboarding: Onboarding,
+    item: Item,
+    text: str,
+    actor: User,
+    also_mention: list[User] | None = None,
+) -> Comment:
+    """Save a comment; people named as ``@Name`` (and ``also_mention``) are notified."""
     state = _locked_state(onboarding, item.key)
     comment = Comment.objects.create(item=state, author=actor, text=text.strip())
     audit(
@@ -228,7 +238,89 @@ def add_comment(onboarding: Onboarding, item: Item, text: str, actor: User) -> C
         comment.text,
         item.step,
     )
+    mentioned = people.find_mentions(comment.text, people.participants(onboarding))
+    for person in also_mention or []:
+        if all(person.pk != known.pk for known in mentioned):
+            mentioned.append(person)
+    signals.comment_added.send(
+        Onboarding,
+        onboarding=onboarding,
+        item=item,
+        state=state,
+        comment=comment,
+        mentioned=mentioned,
+        actor=actor,
+    )
     return comment
+
+
+@transaction.atomic
+def assign_item(
+    onboarding: Onboarding, item: Item, assignee: User | None, actor: User
+) -> ItemState:
+    """Assign the item to a person of the responsible side, or to nobody (the whole side)."""
+    if assignee is not None and not people.may_be_assigned(onboarding, item, assignee):
+        raise NotAllowed(_("Only a person of the responsible side can be assigned this item."))
+    state = _locked_state(onboarding, item.key)
+    if state.assignee_id == (assignee.pk if assignee else None):
+        return state
+    old = str(state.assignee) if state.assignee_id else ""
+    state.assignee = assignee
+    state.save(update_fields=["assignee"])
+    audit(
+        onboarding,
+        actor,
+        AuditEvent.Action.ITEM_ASSIGNED,
+        f"item:{item.key}",
+        old,
+        str(assignee) if assignee else "",
+        item.step,
+    )
+    if assignee is not None:
+        signals.item_assigned.send(
+            Onboarding,
+            onboarding=onboarding,
+            item=item,
+            state=state,
+            assignee=assignee,
+            actor=actor,
+        )
+    return state
+
+
+@transaction.atomic
+def set_due_dates(onboarding: Onboarding, dates: dict[int, date | None], actor: User) -> None:
+    """Set the due date of each given step; None returns it to the date proposed."""
+    onboarding.lock()
+    stored = {d.step: d for d in onboarding.deadlines.all()}
+    for step, day in sorted(dates.items()):
+        current = stored.get(step)
+        old = current.due_date if current else None
+        if old == day:
+            continue
+        if day is None and current is not None:
+            current.delete()
+        elif day is not None:
+            StepDeadline.objects.update_or_create(
+                onboarding=onboarding, step=step, defaults={"due_date": day}
+            )
+        audit(
+            onboarding,
+            actor,
+            AuditEvent.Action.DUE_DATE_CHANGED,
+            f"deadline.{step}",
+            old.isoformat() if old else "",
+            day.isoformat() if day else "",
+            step,
+        )
+
+
+def link_provider(onboarding: Onboarding) -> None:
+    """Record that the onboarding's authority works with its provider."""
+    if onboarding.provider_id is not None:
+        Partnership.objects.get_or_create(
+            authority_id=onboarding.authority_id, provider_id=onboarding.provider_id
+        )
 
 
 # Onboarding data ---------------------------------------------------------------------------
@@ -273,6 +365,7 @@ def update_onboarding(
             after_provider,
             1,
         )
+        link_provider(locked)
     refresh_signoffs(locked, actor)
     return locked
 

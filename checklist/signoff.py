@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue
+from checklist import catalogue, signals
 from checklist.audit import audit
 from checklist.models import (
     ENVIRONMENT_STEP,
@@ -110,6 +110,9 @@ def refresh_signoffs(onboarding: Onboarding, actor: User | None) -> list[SignOff
             new={c["path"]: c["new"] for c in changes},
             step=ENVIRONMENT_STEP[Environment(environment)],
         )
+        signals.signoff_invalidated.send(
+            Onboarding, onboarding=onboarding, signoff=signoff, actor=actor
+        )
         invalidated.append(signoff)
     return invalidated
 
@@ -153,6 +156,7 @@ def declare_ready(onboarding: Onboarding, environment: Environment, actor: User)
         f"signoff:{environment}",
         step=ENVIRONMENT_STEP[environment],
     )
+    signals.signoff_declared.send(Onboarding, onboarding=onboarding, signoff=signoff, actor=actor)
     return signoff
 
 
@@ -188,6 +192,7 @@ def approve(onboarding: Onboarding, environment: Environment, actor: User) -> Si
         new=f"SHA-256 {signoff.snapshot_sha256}",
         step=ENVIRONMENT_STEP[environment],
     )
+    signals.signoff_decided.send(Onboarding, onboarding=onboarding, signoff=signoff, actor=actor)
     return signoff
 
 
@@ -209,4 +214,5 @@ def send_back(
         new=signoff.reason,
         step=ENVIRONMENT_STEP[environment],
     )
+    signals.signoff_decided.send(Onboarding, onboarding=onboarding, signoff=signoff, actor=actor)
     return signoff

@@ -11,11 +11,15 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from checklist import catalogue
 from checklist.catalogue import Item
+from checklist.deadlines import Due, due_dates
 from checklist.models import (
     ENVIRONMENT_STEP,
     Environment,
@@ -25,6 +29,9 @@ from checklist.models import (
     Onboarding,
     SignOff,
 )
+
+# Related rows OnboardingState reads; prefetch these to build many states with fixed queries.
+STATE_PREFETCH = ("leistungen", "environments", "item_states__done_by", "signoffs", "deadlines")
 
 
 class NotAllowed(Exception):
@@ -80,14 +87,21 @@ class OnboardingState:
 
     def __post_init__(self) -> None:
         onboarding = self.onboarding
-        self.leistungen = list(onboarding.leistungen.order_by("key"))
+        # Rows prefetched with STATE_PREFETCH (lists of many onboardings) are used as they are.
+        prefetched = getattr(onboarding, "_prefetched_objects_cache", {})
+        self.leistungen = list(onboarding.leistungen.all())  # by key (Leistung.Meta.ordering)
         self.records = {r.environment: r for r in onboarding.environments.all()}
-        states = onboarding.item_states.select_related("done_by")
+        states: QuerySet[ItemState] = onboarding.item_states.all()
+        if "item_states" not in prefetched:
+            states = states.select_related("done_by")
         if self.with_comments:
             states = states.prefetch_related("comments__author")
         self.states = {s.key: s for s in states}
         self.latest_signoffs = {}
-        for signoff in onboarding.signoffs.select_related("declared_by", "decided_by"):
+        signoffs = onboarding.signoffs.all()
+        if "signoffs" not in prefetched:
+            signoffs = signoffs.select_related("declared_by", "decided_by")
+        for signoff in signoffs:  # newest first (SignOff.Meta.ordering)
             self.latest_signoffs.setdefault(signoff.environment, signoff)
 
     # Conditions and data bindings -------------------------------------------------------
@@ -237,6 +251,43 @@ class OnboardingState:
                 "env": Environment(environment).label
             }
         return ""
+
+    def next_action_url(self) -> str:
+        """Return where the next action is done: the open item or the sign-off of the step."""
+        step = self.current_step()
+        slug = self.onboarding.slug
+        if step is None:
+            return reverse("onboarding_detail", args=[slug])
+        url = reverse("step", args=[slug, step])
+        environment = Environment.of_step(step)
+        signoff = self.signoff(environment) if environment is not None else None
+        if signoff is not None and signoff.state in (
+            SignOff.State.DECLARED,
+            SignOff.State.APPROVED,
+        ):
+            return f"{url}#abnahme"
+        open_items = self.open_required(step)
+        if open_items:
+            return f"{url}#item-{open_items[0].item.dom_id}"
+        return f"{url}#abnahme" if environment is not None else url
+
+    # Due dates --------------------------------------------------------------------------
+
+    @cached_property
+    def due_dates(self) -> dict[int, Due]:
+        return due_dates(self.onboarding, self.onboarding.deadlines.all())
+
+    def due(self, step: int) -> Due | None:
+        return self.due_dates.get(step)
+
+    def overdue(self, step: int) -> bool:
+        """True when the step's due date has passed and the step is not done."""
+        due = self.due(step)
+        return (
+            due is not None
+            and due.overdue(timezone.localdate())
+            and self.status(step) != StepStatus.DONE
+        )
 
     # Snapshots --------------------------------------------------------------------------
 

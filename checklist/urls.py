@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from checklist import verification_views, views
+from checklist import verification_views, views, work_views
 
 onboarding_patterns = [
     path("", views.overview, name="overview"),
@@ -28,6 +28,8 @@ onboarding_patterns = [
     path("<slug:slug>/punkte/<str:key>/abhaken/", views.item_toggle, name="item_toggle"),
     path("<slug:slug>/punkte/<str:key>/notiz/", views.item_note, name="item_note"),
     path("<slug:slug>/punkte/<str:key>/kommentare/", views.item_comment, name="item_comment"),
+    path("<slug:slug>/punkte/<str:key>/zuweisen/", work_views.item_assign, name="item_assign"),
+    path("<slug:slug>/termine/", work_views.deadlines, name="deadlines"),
     path(
         "<slug:slug>/abnahme/<str:environment>/erklaeren/",
         views.signoff_declare,
@@ -68,6 +70,6 @@ onboarding_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("vorhaben/", include(onboarding_patterns)),
+    path("behoerden/", work_views.served_authorities, name="served_authorities"),
 ]

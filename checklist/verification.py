@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checklist import catalogue, secrets
+from checklist import catalogue, secrets, signals
 from checklist.audit import audit
 from checklist.models import (
     AuditEvent,
@@ -242,6 +242,8 @@ def finish_run(run: VerificationRun, user: User | None) -> list[str]:
         run.status = VerificationRun.Outcome.OK
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at"])
+    if run.status == VerificationRun.Outcome.FAILED:
+        signals.verification_failed.send(Onboarding, onboarding=run.onboarding, run=run, actor=user)
     environment = FitConnectEnvironment.objects.filter(key=run.environment).first()
     if environment is None:
         return []

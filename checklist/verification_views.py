@@ -26,8 +26,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from checklist import presentation, secrets, verification
 from checklist.access import Participation
 from checklist.environments import environment_label, get_environment
-from checklist.forms import JwkValidatorForm, KeyToolForm, VerifyForm
 from checklist.models import FitConnectEnvironment, StoredSecret, VerificationRun
+from checklist.verification_forms import JwkValidatorForm, KeyToolForm, VerifyForm
 from checklist.views import _participation
 from fitconnect import crypto
 from fitconnect.checks import CHECK_TITLES

@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import catalogue, export, leika, presentation, services
+from checklist import catalogue, export, leika, people, presentation, services
 from checklist.access import Participation, get_onboarding_for_user, onboardings_for
 from checklist.audit import describe_subject, describe_value
 from checklist.catalogue import Item
@@ -68,29 +68,6 @@ def _require(allowed: bool) -> None:
 
 @login_required
 @require_GET
-def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    visible = onboardings_for(request.user).select_related("provider").order_by("name")
-    organisations = [
-        (
-            membership,
-            [o for o in visible if membership.organisation_id in (o.authority_id, o.provider_id)],
-        )
-        for membership in request.memberships
-    ]
-    return render(
-        request,
-        "checklist/home.html",
-        {
-            "memberships": request.memberships,
-            "organisations": organisations,
-            "steps": STEPS,
-            "guide_url": GUIDE_URL,
-        },
-    )
-
-
-@login_required
-@require_GET
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = request.membership
     rows = []
@@ -108,6 +85,7 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
                     "progress": state.overall(),
                     "signoffs": [(env, state.signoff(env)) for env in Environment],
                     "next_action": state.next_action(),
+                    "next_action_url": state.next_action_url(),
                 }
             )
     sort = request.GET.get("sort", "name")
@@ -294,7 +272,19 @@ def item_comment(request: AuthenticatedHttpRequest, slug: str, key: str) -> Http
     form = CommentForm(request.POST)
     if not form.is_valid():
         return _refuse(request, participation, item, _("Please write a comment first."))
-    services.add_comment(participation.onboarding, item, form.cleaned_data["text"], request.user)
+    mention: list[User] = []
+    if name := form.cleaned_data["mention"].strip().lstrip("@"):
+        mention = people.find_mentions(f"@{name}", people.participants(participation.onboarding))
+        if not mention:
+            return _refuse(
+                request,
+                participation,
+                item,
+                _("Nobody taking part in this onboarding is called “%(name)s”.") % {"name": name},
+            )
+    services.add_comment(
+        participation.onboarding, item, form.cleaned_data["text"], request.user, mention
+    )
     return _item_response(
         request,
         participation,

@@ -10,7 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms_renderer import KernFormMixin
-from portal.models import Membership, Organisation, User, normalise_email
+from portal.models import Membership, Organisation, User, normalise_email, provider_of
 
 
 class EmailAuthenticationForm(KernFormMixin, AuthenticationForm):
@@ -59,7 +59,7 @@ class InvitationForm(KernFormMixin, forms.Form):
         choices=Membership.Role.choices,
         initial=Membership.Role.STAFF,
         widget=forms.RadioSelect,
-        help_text=_("Administrators can invite further people and remove members."),
+        help_text=_("Administrators can invite further people, change roles and remove members."),
     )
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
@@ -75,6 +75,77 @@ class InvitationForm(KernFormMixin, forms.Form):
                 params={"organisation": self.organisation.name},
             )
         return email
+
+
+class ProviderInvitationForm(KernFormMixin, forms.Form):
+    """Bring in an IT service provider by the e-mail address of its contact person."""
+
+    email = forms.EmailField(
+        label=_("E-mail address of the contact person"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text=_(
+            "If this person already works for an IT service provider in the portal, that "
+            "provider is linked to your authority. Otherwise the person is invited as the "
+            "administrator of a new provider organisation."
+        ),
+        error_messages={
+            "required": _("Please enter the e-mail address of the contact person."),
+            "invalid": _("Please enter a valid e-mail address, for example name@dienstleister.de."),
+        },
+    )
+    name = forms.CharField(
+        label=_("Name of the IT service provider"),
+        max_length=200,
+        required=False,
+        help_text=_("Only needed for a provider that is not yet in the portal."),
+    )
+
+    prefix = "provider"  # the page also has the colleague invitation's e-mail field
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        email = cleaned.get("email")
+        if not email:
+            return cleaned
+        cleaned["email"] = email = normalise_email(email)
+        if self.organisation.memberships.filter(user__email=email).exists():
+            self.add_error(
+                "email",
+                _(
+                    "This person belongs to your authority. Please enter the address of a "
+                    "contact person at the IT service provider."
+                ),
+            )
+            return cleaned
+        if provider_of(email) is not None:
+            return cleaned
+        name = (cleaned.get("name") or "").strip()
+        if not name:
+            self.add_error(
+                "name",
+                _(
+                    "Please enter the name of the IT service provider: it is not yet in the "
+                    "portal and will be created."
+                ),
+            )
+        elif Organisation.objects.filter(name__iexact=name).exists():
+            self.add_error(
+                "name",
+                _(
+                    "An organisation with this name already exists. Please enter the e-mail "
+                    "address of one of its members instead, or a different name."
+                ),
+            )
+        return cleaned
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
 
 
 class AcceptInvitationForm(KernFormMixin, forms.Form):

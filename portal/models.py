@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -63,6 +64,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("May sign in to the administration area."),
     )
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="de",
+        help_text=_("Language of the e-mails the portal sends to this person."),
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -121,23 +129,122 @@ class Organisation(models.Model):
         return self.kind == self.Kind.AUTHORITY
 
     @transaction.atomic
-    def invite(self, email: str, role: str, *, invited_by: User) -> tuple[Invitation, str | None]:
+    def invite(self, email: str, role: str, *, invited_by: User) -> tuple[Invitation, str]:
         """Invite an e-mail address and return the invitation with its plain token.
 
-        An address that already has an account becomes a member at once: the token is then
-        None and the invitation an unsaved notice. Otherwise open invitations to the address
-        are withdrawn and a new one is created.
+        Whether or not the address already has an account, nobody becomes a member without
+        accepting: an existing user signs in and accepts, a new one sets a password. Open
+        invitations to the address are withdrawn first.
         """
         email = normalise_email(email)
-        existing = User.objects.filter(email=email).first()
-        if existing is not None:
-            Membership.objects.create(user=existing, organisation=self, role=role)
-            notice = Invitation(organisation=self, email=email, role=role, invited_by=invited_by)
-            return notice, None
         self.invitations.filter(
             email=email, accepted_at__isnull=True, revoked_at__isnull=True
         ).update(revoked_at=timezone.now())
         return Invitation.create(organisation=self, email=email, role=role, invited_by=invited_by)
+
+    @transaction.atomic
+    def invite_provider(
+        self, email: str, name: str, *, invited_by: User
+    ) -> tuple[Organisation, Invitation | None, str | None]:
+        """Bring in an IT service provider by its contact's e-mail address (authorities only).
+
+        A person with that address who belongs to a provider: that provider is linked to
+        this authority (no invitation). Otherwise a provider organisation called ``name`` is
+        created and linked, and the contact is invited as its administrator. Return the
+        provider, and the invitation with its plain token when one was created.
+        """
+        email = normalise_email(email)
+        found = provider_of(email)
+        if found is not None:
+            Partnership.objects.get_or_create(authority=self, provider=found)
+            return found, None, None
+        provider = Organisation.objects.create(
+            name=name.strip(),
+            slug=unique_organisation_slug(name),
+            kind=Organisation.Kind.PROVIDER,
+        )
+        Partnership.objects.create(authority=self, provider=provider)
+        invitation, token = provider.invite(email, Membership.Role.ADMIN, invited_by=invited_by)
+        return provider, invitation, token
+
+    @transaction.atomic
+    def change_role(self, membership_id: int, role: str) -> Membership:
+        """Give a member another role; refuse to demote the only administrator.
+
+        Raises ``Membership.DoesNotExist`` for a membership of another organisation and
+        ``LastAdministrator`` when nobody would be left to manage the organisation.
+        """
+        # Lock the memberships so two admins cannot demote each other at once.
+        members = list(Membership.objects.select_for_update().filter(organisation=self))
+        target = next((m for m in members if m.pk == membership_id), None)
+        if target is None:
+            raise Membership.DoesNotExist
+        admins = [m for m in members if m.is_admin]
+        if target.is_admin and role != Membership.Role.ADMIN and len(admins) == 1:
+            raise LastAdministrator
+        if target.role != role:
+            target.role = role
+            target.save(update_fields=["role"])
+        return target
+
+
+class LastAdministrator(Exception):
+    """The change would leave an organisation without an administrator."""
+
+
+def provider_of(email: str) -> Organisation | None:
+    """Return the provider organisation an active person with this address belongs to."""
+    membership = (
+        Membership.objects.filter(
+            user__email=normalise_email(email),
+            user__is_active=True,
+            organisation__kind=Organisation.Kind.PROVIDER,
+        )
+        .select_related("organisation")
+        .order_by("organisation__name")
+        .first()
+    )
+    return membership.organisation if membership else None
+
+
+def unique_organisation_slug(name: str) -> str:
+    """Return a free short name for a new organisation."""
+    base = slugify(name)[:70] or "organisation"
+    slug, number = base, 2
+    while Organisation.objects.filter(slug=slug).exists():
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+class Partnership(models.Model):
+    """An authority works with an IT service provider (invited or assigned to an onboarding)."""
+
+    authority = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="provider_links",
+        verbose_name=_("authority"),
+    )
+    provider = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="authority_links",
+        verbose_name=_("IT service provider"),
+    )
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
+        ordering = ["authority__name", "provider__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "provider"], name="partnership_unique_pair"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority} – {self.provider}"
 
 
 class Membership(models.Model):

@@ -39,6 +39,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     "portal",
     "checklist",
+    "notifications",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -91,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -173,8 +175,8 @@ STORAGES = {
 # `manage.py db_worker`, any number of them on any machine. The tests run tasks at once.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# E-mail: printed to the console unless an SMTP server is configured.
-_MAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail: printed readably to the console unless an SMTP server is configured.
+_MAIL_BACKEND = env_str("EMAIL_BACKEND", "portal.mail.ReadableConsoleBackend")
 _MAIL_OPTIONS: dict[str, object] = {}
 if _MAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
     _MAIL_OPTIONS = {
@@ -196,6 +198,10 @@ PORTAL_OPERATOR_ADDRESS = env_str("PORTAL_OPERATOR_ADDRESS", "Musterstraße 1, 1
 PORTAL_CONTACT_EMAIL = env_str("PORTAL_CONTACT_EMAIL", "kontakt@example.org")
 PORTAL_ACCESSIBILITY_EMAIL = env_str("PORTAL_ACCESSIBILITY_EMAIL", PORTAL_CONTACT_EMAIL)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7, minimum=1)
+# Where people reach the portal: links in e-mails sent by the background worker.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# The daily digest goes out with the first scheduled run from this hour (local time) on.
+NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 7, minimum=0)
 
 # FIT-Connect checks.
 SECRET_ENCRYPTION_KEY = env_str("SECRET_ENCRYPTION_KEY", "")

@@ -49,11 +49,22 @@ auth_patterns = [
 
 urlpatterns = [
     *auth_patterns,
+    path("", include("notifications.urls")),
     path("", include("checklist.urls")),
     path("organisation/wechseln/", views.switch_organisation, name="switch_organisation"),
     path("sitzung/verlaengern/", views.extend_session, name="extend_session"),
     path("organisationen/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("organisationen/<int:pk>/einladen/", views.invite, name="invite"),
+    path(
+        "organisationen/<int:pk>/dienstleister-einladen/",
+        views.invite_provider,
+        name="invite_provider",
+    ),
+    path(
+        "organisationen/<int:pk>/mitglieder/<int:membership_pk>/rolle/",
+        views.change_role,
+        name="change_role",
+    ),
     path(
         "organisationen/<int:pk>/einladungen/<int:invitation_pk>/zurueckziehen/",
         views.revoke_invitation,

@@ -25,8 +25,22 @@ from portal.access import (
     get_invitation_for_admin,
     get_membership_for_user,
 )
-from portal.forms import AcceptInvitationForm, InvitationForm, OrganisationSwitchForm
-from portal.models import Invitation, Membership, User, hash_token
+from portal.forms import (
+    AcceptInvitationForm,
+    InvitationForm,
+    OrganisationSwitchForm,
+    ProviderInvitationForm,
+    RoleForm,
+)
+from portal.models import (
+    Invitation,
+    LastAdministrator,
+    Membership,
+    Organisation,
+    Partnership,
+    User,
+    hash_token,
+)
 from portal.types import AuthenticatedHttpRequest, PortalHttpRequest
 
 logger = logging.getLogger(__name__)
@@ -69,14 +83,30 @@ def _organisation_page(
     membership: Membership,
     invite_form: InvitationForm | None = None,
     status: int = 200,
+    provider_form: ProviderInvitationForm | None = None,
 ) -> HttpResponse:
     organisation = membership.organisation
-    members = organisation.memberships.select_related("user").order_by("user__full_name")
+    members = list(organisation.memberships.select_related("user").order_by("user__full_name"))
     invitations = (
         Invitation.objects.filter(organisation=organisation).open().select_related("invited_by")
         if membership.is_admin
         else []
     )
+    # An authority lists its IT service providers; a provider the authorities it serves.
+    if organisation.is_authority:
+        partners = [
+            link.provider
+            for link in Partnership.objects.filter(authority=organisation).select_related(
+                "provider"
+            )
+        ]
+    else:
+        partners = [
+            link.authority
+            for link in Partnership.objects.filter(provider=organisation).select_related(
+                "authority"
+            )
+        ]
     return render(
         request,
         "portal/organisation_detail.html",
@@ -86,6 +116,9 @@ def _organisation_page(
             "members": members,
             "invitations": invitations,
             "invite_form": invite_form or InvitationForm(organisation=organisation),
+            "provider_form": provider_form or ProviderInvitationForm(organisation=organisation),
+            "partners": partners,
+            "roles": Membership.Role.choices,
             "admin_count": sum(1 for m in members if m.is_admin),
         },
         status=status,
@@ -100,23 +133,50 @@ def organisation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 
 
 def _send_invitation_mail(
-    request: AuthenticatedHttpRequest, invitation: Invitation, token: str | None
+    request: AuthenticatedHttpRequest,
+    invitation: Invitation,
+    token: str,
+    on_behalf_of: Organisation | None = None,
 ) -> None:
-    """Send the invitation link, or for an existing user the notice of the new membership."""
+    """Send the invitation link; a person with an account signs in to accept it."""
     context = {
         "organisation": invitation.organisation,
         "invited_by": request.user,
+        "on_behalf_of": on_behalf_of,
         "valid_days": settings.INVITATION_VALID_DAYS,
-        "link": request.build_absolute_uri(
-            reverse("accept_invitation", args=[token]) if token else reverse("home")
-        ),
-        "new_user": token is not None,
+        "link": request.build_absolute_uri(reverse("accept_invitation", args=[token])),
+        "new_user": not User.objects.filter(email=invitation.email).exists(),
     }
     subject = _("Invitation to the FIT-Connect onboarding portal: %(organisation)s") % {
         "organisation": invitation.organisation.name
     }
     body = render_to_string("portal/email/invitation.txt", context, request=request)
     send_mail(subject, body, None, [invitation.email])
+
+
+def _send_provider_linked_mail(
+    request: AuthenticatedHttpRequest, authority: Organisation, provider: Organisation
+) -> None:
+    """Tell the provider's administrators that an authority now works with them."""
+    recipients = list(
+        provider.memberships.filter(role=Membership.Role.ADMIN, user__is_active=True).values_list(
+            "user__email", flat=True
+        )
+    )
+    if not recipients:
+        return
+    context = {
+        "authority": authority,
+        "provider": provider,
+        "invited_by": request.user,
+        "link": request.build_absolute_uri(reverse("organisation_detail", args=[provider.pk])),
+    }
+    subject = _("%(authority)s works with %(provider)s in the onboarding portal") % {
+        "authority": authority.name,
+        "provider": provider.name,
+    }
+    body = render_to_string("portal/email/provider_linked.txt", context, request=request)
+    send_mail(subject, body, None, recipients)
 
 
 @login_required
@@ -143,12 +203,82 @@ def invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
         )
         return _organisation_page(request, membership, form, status=503)
-    if token is None:
-        text = _("%(email)s already has an account and now belongs to %(organisation)s.")
-    else:
-        text = _("The invitation has been sent to %(email)s.")
-    messages.success(request, text % {"email": email, "organisation": organisation.name})
+    # The same answer whether or not the address has an account: nothing is disclosed.
+    messages.success(request, _("The invitation has been sent to %(email)s.") % {"email": email})
     return redirect("organisation_detail", pk=organisation.pk)
+
+
+@login_required
+@require_POST
+def invite_provider(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    membership = get_membership_for_user(request.user, pk, admin=True)
+    authority = membership.organisation
+    if not authority.is_authority:
+        raise Http404
+    form = ProviderInvitationForm(request.POST, organisation=authority)
+    if not form.is_valid():
+        return _organisation_page(request, membership, provider_form=form)
+    email: str = form.cleaned_data["email"]
+    try:
+        with transaction.atomic():
+            provider, invitation, token = authority.invite_provider(
+                email, form.cleaned_data["name"], invited_by=request.user
+            )
+            if invitation is not None and token is not None:
+                _send_invitation_mail(request, invitation, token, on_behalf_of=authority)
+            else:
+                _send_provider_linked_mail(request, authority, provider)
+    except MAIL_ERRORS:
+        logger.exception("Sending the provider invitation e-mail failed")
+        form.add_error(
+            None,
+            _(
+                "The e-mail could not be sent, so nobody was invited. Please try again later "
+                "or ask the portal operator to check the e-mail settings."
+            ),
+        )
+        return _organisation_page(request, membership, provider_form=form, status=503)
+    if invitation is None:
+        text = _("%(provider)s is now linked to %(authority)s as IT service provider.")
+    else:
+        text = _(
+            "%(provider)s has been created and linked to %(authority)s; the invitation has "
+            "been sent to %(email)s."
+        )
+    messages.success(
+        request, text % {"provider": provider.name, "authority": authority.name, "email": email}
+    )
+    return redirect("organisation_detail", pk=authority.pk)
+
+
+@login_required
+@require_POST
+def change_role(request: AuthenticatedHttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    own = get_membership_for_user(request.user, pk, admin=True)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose one of the roles."))
+        return redirect("organisation_detail", pk=pk)
+    try:
+        target = own.organisation.change_role(membership_pk, form.cleaned_data["role"])
+    except Membership.DoesNotExist:
+        raise Http404 from None
+    except LastAdministrator:
+        messages.error(
+            request,
+            _(
+                "This person is the only administrator. Make another member an administrator "
+                "first, so that somebody can still manage the organisation."
+            ),
+        )
+        return redirect("organisation_detail", pk=pk)
+    messages.success(
+        request,
+        _("%(name)s is now %(role)s.") % {"name": target.user, "role": target.get_role_display()},
+    )
+    if target.user_id == request.user.pk and not target.is_admin:
+        return redirect("home")
+    return redirect("organisation_detail", pk=pk)
 
 
 @login_required

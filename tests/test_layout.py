@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("portal", "checklist", "fitconnect")
+PACKAGES = ("portal", "checklist", "notifications", "fitconnect")
 MAX_LINES = 600
 
 
@@ -44,8 +44,22 @@ def test_portal_is_a_base_that_imports_nothing_from_checklist() -> None:
     assert offenders == []
 
 
+def test_portal_imports_nothing_from_notifications() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in _modules("portal")
+        if any(name.split(".")[0] == "notifications" for name in _imports(path))
+    ]
+    assert offenders == []
+
+
 def test_views_write_only_through_services() -> None:
     writes = re.compile(r"\.save\(|\.objects\.create\(|\.delete\(|\baudit(_changes)?\(")
-    for name in ("views.py", "verification_views.py"):
-        source = (ROOT / "checklist" / name).read_text(encoding="utf-8")
-        assert not writes.findall(source), name
+    for path in (
+        "checklist/views.py",
+        "checklist/verification_views.py",
+        "checklist/work_views.py",
+        "notifications/views.py",
+    ):
+        source = (ROOT / path).read_text(encoding="utf-8")
+        assert not writes.findall(source), path

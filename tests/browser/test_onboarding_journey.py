@@ -213,7 +213,7 @@ def test_the_whole_journey_with_accessibility_checks(
 
     # 2. The admin invites a colleague, who joins with the link from the e-mail.
     anna.goto(f"{base}/organisationen/{world.authority.pk}/")
-    anna.get_by_label("E-Mail-Adresse").fill("nora@musterstadt.example")
+    anna.get_by_label("E-Mail-Adresse", exact=True).fill("nora@musterstadt.example")
     anna.get_by_role("button", name="Einladung senden").click()
     expect(anna.locator("#messages")).to_contain_text("nora@musterstadt.example")
     journey.step(anna, "members")

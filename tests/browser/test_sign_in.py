@@ -26,14 +26,14 @@ def test_authority_admin_signs_in_and_switches_to_english_and_back(
     page.get_by_role("button", name="Anmelden").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Willkommen, Anna Amtmann")
-    expect(page.get_by_role("heading", name="Stadt Musterstadt")).to_be_visible()
-    expect(page.get_by_role("link", name="Gewerbeanmeldung")).to_be_visible()
+    expect(page.get_by_role("heading", name="Ihnen zugewiesene Punkte")).to_be_visible()
+    expect(page.get_by_role("link", name="Mitglieder von Stadt Musterstadt")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "de")
 
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Anna Amtmann")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_text("Overview with progress and sign-offs")).to_be_visible()
+    expect(page.get_by_text("Sign-offs waiting for your approval")).to_be_visible()
 
     page.get_by_role("button", name="Deutsch").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Willkommen, Anna Amtmann")

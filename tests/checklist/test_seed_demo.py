@@ -146,3 +146,26 @@ def test_demo_services_use_only_sourced_keys_with_their_names(db: None) -> None:
         entry = leika.lookup(key)
         assert entry is not None, key
         assert entry.name == name
+
+
+def test_the_demo_gives_every_part_of_my_tasks_something_to_show(db: None) -> None:
+    from notifications.home import my_tasks
+    from notifications.models import Kind, Notification
+
+    run()
+    call_command("run_scheduled_jobs", stdout=StringIO())
+    people = {u.email: u for u in User.objects.all()}
+    bernd = my_tasks(people["sachbearbeitung@musterstadt.example"])
+    assert [t.onboarding.slug for t in bernd.signoffs] == ["musterstadt-wohngeld"]
+    clara = my_tasks(people["entwicklung@kommunal-it.example"])
+    assert len(clara.assigned) == 2
+    assert all(t.overdue for t in clara.assigned)
+    anna = my_tasks(people["admin@musterstadt.example"])
+    assert len(anna.mentions) == 1
+    assert Notification.objects.filter(
+        recipient=people["entwicklung@kommunal-it.example"], kind=Kind.KEY_EXPIRING
+    ).exists()
+    count = Notification.objects.count()
+    run()
+    call_command("run_scheduled_jobs", stdout=StringIO())
+    assert Notification.objects.count() == count

@@ -116,17 +116,36 @@ def test_mismatched_or_weak_passwords_are_explained_at_the_field(
     assert Invitation.objects.get().accepted_at is None
 
 
-def test_inviting_an_existing_user_adds_the_membership_at_once(
+def _message(response: Any) -> str:
+    match = re.search(r'kern-title--small">([^<]*)<', response.content.decode())
+    assert match, "no message shown"
+    return match.group(1)
+
+
+def test_inviting_an_existing_account_waits_for_the_person_to_accept(
     world: World, admin_client: Client
 ) -> None:
-    response = invite(admin_client, world, "clara@kommunal-it.example")
-    assert "gehört jetzt zu Stadt Musterstadt" in response.content.decode()
-    assert Membership.objects.filter(
+    known = invite(admin_client, world, "clara@kommunal-it.example")
+    unknown = invite(admin_client, world, "niemand@musterstadt.example")
+    # The same answer for both: the page does not disclose that Clara has an account.
+    assert _message(known) == "Die Einladung wurde an clara@kommunal-it.example gesendet."
+    assert _message(unknown) == "Die Einladung wurde an niemand@musterstadt.example gesendet."
+    assert not Membership.objects.filter(
         user=world.provider_staff, organisation=world.authority
     ).exists()
-    assert not Invitation.objects.exists()
-    assert mail.outbox[0].to == ["clara@kommunal-it.example"]
-    assert "/einladung/" not in mail.outbox[0].body
+    invitation_mail = next(m for m in mail.outbox if m.to == ["clara@kommunal-it.example"])
+    assert "bereits ein Konto" in invitation_mail.body
+    link = re.search(r"http://testserver(/einladung/[^/\s]+/)", invitation_mail.body)
+    assert link
+
+    clara = Client()
+    clara.force_login(world.provider_staff)
+    page = clara.get(link.group(1))
+    assert "Einladung annehmen" in page.content.decode()
+    clara.post(link.group(1))
+    assert Membership.objects.filter(
+        user=world.provider_staff, organisation=world.authority, role="staff"
+    ).exists()
 
 
 def test_inviting_a_member_again_is_refused_at_the_field(

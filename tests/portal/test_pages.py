@@ -62,7 +62,7 @@ def test_english_can_be_chosen_and_german_restored(world: World, client_for: Any
     html = response.content.decode()
     assert '<html lang="en">' in html
     assert "Welcome, Anna Amtmann" in html
-    assert "Overview with progress and sign-offs" in html
+    assert "Sign-offs waiting for your approval" in html
     back = client.post(
         reverse("set_language"), {"language": "de", "next": reverse("home")}, follow=True
     )

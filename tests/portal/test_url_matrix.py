@@ -89,6 +89,19 @@ def _removable_member(world: World) -> Membership:
     return Membership.objects.create(user=user, organisation=world.authority, role="staff")
 
 
+def _notification(world: World) -> int:
+    from notifications.models import Kind, Notification
+
+    return Notification.objects.create(
+        recipient=world.authority_admin, kind=Kind.ASSIGNED, onboarding=world.onboarding, url="/"
+    ).pk
+
+
+def recipient_only(ok: int) -> dict[str, int | str]:
+    """Only the person a notification is for may open it."""
+    return {**everyone(404, anonymous=LOGIN), "authority_admin": ok}
+
+
 def _invitation_link(world: World) -> str:
     _, token = Invitation.create(
         organisation=world.authority,
@@ -144,6 +157,21 @@ CASES: dict[str, Case] = {
         "post",
         lambda w: reverse("remove_member", args=[w.authority.pk, _removable_member(w).pk]),
         admins_only(302),
+    ),
+    "invite_provider": Case(
+        "post",
+        lambda w: reverse("invite_provider", args=[w.authority.pk]),
+        admins_only(302),
+        data=lambda w: {
+            "provider-email": "kontakt@neue-it.example",
+            "provider-name": "Neue IT GmbH",
+        },
+    ),
+    "change_role": Case(
+        "post",
+        lambda w: reverse("change_role", args=[w.authority.pk, _removable_member(w).pk]),
+        admins_only(302),
+        data=lambda w: {"role": "admin"},
     ),
     "accept_invitation": Case("get", _invitation_link, everyone(200)),
     "imprint": Case("get", lambda w: reverse("imprint"), everyone(200)),
@@ -217,6 +245,27 @@ CASES: dict[str, Case] = {
         lambda w: reverse("item_comment", args=[SLUG, STEP2_ITEM]),
         participants(302, 302),
         data=lambda w: {"text": "Wer übernimmt das?"},
+    ),
+    "item_assign": Case(
+        "post",
+        lambda w: reverse("item_assign", args=[SLUG, STEP2_ITEM]),
+        # the side that works on the step, and the authority's administrators
+        {**participants(403, 302), "authority_admin": 302},
+        data=lambda w: {"assignee": str(w.provider_staff.pk)},
+    ),
+    "deadlines": Case("get", lambda w: reverse("deadlines", args=[SLUG]), participants(200, 403)),
+    "served_authorities": Case(
+        "get", lambda w: reverse("served_authorities"), everyone(200, anonymous=LOGIN)
+    ),
+    "inbox": Case("get", lambda w: reverse("inbox"), everyone(200, anonymous=LOGIN)),
+    "mark_all_read": Case(
+        "post", lambda w: reverse("mark_all_read"), everyone(302, anonymous=LOGIN)
+    ),
+    "notification_open": Case(
+        "post", lambda w: reverse("notification_open", args=[_notification(w)]), recipient_only(302)
+    ),
+    "notification_settings": Case(
+        "get", lambda w: reverse("notification_settings"), everyone(200, anonymous=LOGIN)
     ),
     "signoff_declare": Case(
         "post",

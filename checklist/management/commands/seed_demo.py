@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from checklist.demo import point_at_sandbox, seed_onboardings
+from checklist.demo import point_at_sandbox, seed_onboardings, seed_work
 from portal.models import Membership, Organisation, User
 
 DEMO_PASSWORD = "Anbindung-Demo-2026"
@@ -35,6 +35,7 @@ PEOPLE = [
         "sachbearbeitung@musterstadt.example", "Bernd Beispiel", "stadt-musterstadt", "staff"
     ),
     DemoPerson("entwicklung@kommunal-it.example", "Clara Code", "kommunal-it", "staff"),
+    DemoPerson("leitung@kommunal-it.example", "Karl Kommunal", "kommunal-it", "admin"),
     DemoPerson("admin@landkreis-beispiel.example", "Dieter Dritter", "landkreis-beispiel", "admin"),
 ]
 
@@ -59,7 +60,9 @@ class Command(BaseCommand):
                 organisation=organisations[person.organisation],
                 defaults={"role": person.role},
             )
-        seed_onboardings(organisations, {p.email: User.objects.get(email=p.email) for p in PEOPLE})
+        people = {p.email: User.objects.get(email=p.email) for p in PEOPLE}
+        seed_onboardings(organisations, people)
+        seed_work(people)
         point_at_sandbox(settings.FITCONNECT_SANDBOX_URL)
         operator = self._user(OPERATOR)
         if not operator.is_superuser:

@@ -1,0 +1,82 @@
+"""Who takes part in an onboarding: the people of each side, assignees and @mentions."""
+
+from __future__ import annotations
+
+import re
+
+from checklist.catalogue import Item
+from checklist.models import Onboarding
+from portal.models import Membership, User
+
+
+def participants(onboarding: Onboarding) -> list[User]:
+    """Return the active members of the onboarding's authority and provider, by name."""
+    organisations = [onboarding.authority_id]
+    if onboarding.provider_id is not None:
+        organisations.append(onboarding.provider_id)
+    return list(
+        User.objects.filter(
+            is_active=True, memberships__organisation_id__in=organisations
+        ).distinct()
+    )
+
+
+def authority_members(onboarding: Onboarding) -> list[User]:
+    return list(
+        User.objects.filter(is_active=True, memberships__organisation_id=onboarding.authority_id)
+    )
+
+
+def provider_side(onboarding: Onboarding) -> list[User]:
+    """Return who does the provider's work: its members, or the authority's when in-house."""
+    if onboarding.provider_id is None:
+        return authority_members(onboarding) if onboarding.in_house else []
+    return list(
+        User.objects.filter(is_active=True, memberships__organisation_id=onboarding.provider_id)
+    )
+
+
+def responsible_for(onboarding: Onboarding, role: str) -> list[User]:
+    """Return the people of the side responsible for an item role or step."""
+    if role == "authority":
+        return authority_members(onboarding)
+    if role == "provider":
+        return provider_side(onboarding)
+    return participants(onboarding)
+
+
+def step_side(step: int) -> str:
+    """Steps 1 and 5 are the authority's, steps 2 to 4 the provider's (as in access.py)."""
+    return "authority" if step in (1, 5) else "provider"
+
+
+def may_be_assigned(onboarding: Onboarding, item: Item, user: User) -> bool:
+    return any(person.pk == user.pk for person in responsible_for(onboarding, item.role))
+
+
+def find_mentions(text: str, people: list[User]) -> list[User]:
+    """Return the people mentioned as ``@Full Name`` (or ``@First`` when unambiguous)."""
+    lowered = text.lower()
+    firsts: dict[str, list[User]] = {}
+    for person in people:
+        if person.full_name:
+            firsts.setdefault(person.full_name.split()[0].lower(), []).append(person)
+    found: list[User] = []
+    for person in people:
+        names = [person.full_name.lower()] if person.full_name else []
+        first = person.full_name.split()[0].lower() if person.full_name else ""
+        if first and len(firsts.get(first, [])) == 1:
+            names.append(first)
+        names.append(person.email.lower())
+        for name in names:
+            if re.search(rf"@{re.escape(name)}(?![\w-])", lowered):
+                found.append(person)
+                break
+    return found
+
+
+def is_member(user: User, onboarding: Onboarding) -> bool:
+    return Membership.objects.filter(
+        user=user,
+        organisation_id__in=[onboarding.authority_id, onboarding.provider_id],
+    ).exists()

@@ -1,0 +1,133 @@
+"""Notifications in words, in the language active when they are shown or sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from checklist import catalogue
+from checklist.environments import environment_label
+from checklist.models import Environment
+from notifications.models import Kind, Notification
+
+
+@dataclass(frozen=True)
+class Text:
+    title: str  # one line: the subject of the e-mail, the headline in the inbox
+    body: str  # one or two sentences: what happened and what to do
+
+
+def _env(value: object) -> str:
+    raw = str(value or "")
+    if raw in Environment.values:
+        return str(Environment(raw).label)
+    return environment_label(raw, None)
+
+
+def _item(key: object) -> str:
+    item = catalogue.load().by_key().get(str(key or ""))
+    return item.title if item else _("an item")
+
+
+def _date(value: object) -> str:
+    try:
+        return date.fromisoformat(str(value)).strftime("%d.%m.%Y")
+    except ValueError:
+        return str(value)
+
+
+def describe(notification: Notification) -> Text:
+    """Return the title and text of a notification for the current language."""
+    p = notification.params
+    onboarding = notification.onboarding.name if notification.onboarding else ""
+    actor = str(notification.actor) if notification.actor else _("a former member")
+    values = {
+        "onboarding": onboarding,
+        "actor": actor,
+        "env": _env(p.get("env")),
+        "item": _item(p.get("item")),
+        "step": p.get("step", ""),
+        "date": _date(p.get("date", "")),
+        "days": p.get("days", ""),
+        "what": p.get("what", ""),
+    }
+    kind = notification.kind
+    if kind == Kind.SIGNOFF_REQUESTED:
+        title = _("%(onboarding)s: %(env)s is waiting for your approval") % values
+        body = (
+            _(
+                "%(actor)s has declared the %(env)s environment ready for sign-off. Please check "
+                "the recorded values and approve them or send them back with a reason."
+            )
+            % values
+        )
+    elif kind == Kind.SIGNOFF_APPROVED:
+        title = _("%(onboarding)s: %(env)s is signed off") % values
+        body = _("%(actor)s has approved the %(env)s sign-off.") % values
+    elif kind == Kind.SIGNOFF_RETURNED:
+        title = _("%(onboarding)s: %(env)s was sent back") % values
+        body = _("%(actor)s has sent the %(env)s sign-off back. Reason: %(reason)s") % {
+            **values,
+            "reason": p.get("reason", "") or "–",
+        }
+    elif kind == Kind.SIGNOFF_INVALIDATED:
+        title = _("%(onboarding)s: the %(env)s sign-off is no longer valid") % values
+        body = (
+            _(
+                "A change by %(actor)s altered values that were signed off. Please check them "
+                "again and declare %(env)s ready anew."
+            )
+            % values
+        )
+    elif kind == Kind.ASSIGNED:
+        title = _("%(onboarding)s: “%(item)s” is assigned to you") % values
+        body = _("%(actor)s has assigned the item “%(item)s” in step %(step)s to you.") % values
+    elif kind == Kind.MENTIONED:
+        title = _("%(onboarding)s: %(actor)s mentioned you") % values
+        body = _("%(actor)s mentioned you in a comment on “%(item)s”: %(excerpt)s") % {
+            **values,
+            "excerpt": p.get("excerpt", ""),
+        }
+    elif kind == Kind.COMMENTED:
+        title = _("%(onboarding)s: new comment on “%(item)s”") % values
+        body = _("%(actor)s commented on “%(item)s”, which is assigned to you: %(excerpt)s") % {
+            **values,
+            "excerpt": p.get("excerpt", ""),
+        }
+    elif kind == Kind.VERIFICATION_FAILED:
+        title = _("%(onboarding)s: the connection check for %(env)s failed") % values
+        body = (
+            _("The connection check for %(env)s found problems. The result says what to do.")
+            % values
+        )
+    elif kind == Kind.DUE_SOON:
+        title = _("%(onboarding)s: step %(step)s is due on %(date)s") % values
+        body = (
+            _(
+                "Step %(step)s should be done by %(date)s, in %(days)s days. Open items are "
+                "listed on the step's page."
+            )
+            % values
+        )
+    elif kind == Kind.OVERDUE:
+        title = _("%(onboarding)s: step %(step)s is overdue") % values
+        body = (
+            _(
+                "Step %(step)s should have been done by %(date)s. Please finish the open items "
+                "or agree a new due date with the authority."
+            )
+            % values
+        )
+    elif kind == Kind.KEY_EXPIRING:
+        label = _("The certificate") if values["what"] == "certificate" else _("The key %(kid)s")
+        subject = label % {"kid": p.get("kid", "")}
+        title = _("%(onboarding)s: %(env)s key or certificate expires on %(date)s") % values
+        body = _(
+            "%(subject)s for %(env)s expires on %(date)s, in %(days)s days. Please create a new "
+            "one in time and record it in the portal and in the Self-Service-Portal."
+        ) % {**values, "subject": subject}
+    else:
+        title, body = onboarding, ""
+    return Text(title, body)
