@@ -38,6 +38,7 @@ from checklist.models import (
 from checklist.signoff import approve, declare_ready, send_back
 from checklist.state import NotAllowed, OnboardingState, StepStatus
 from checklist.steps import GUIDE_URL, STEPS
+from portal.converters import parse_id
 from portal.models import Organisation, User
 from portal.types import AuthenticatedHttpRequest
 
@@ -485,12 +486,12 @@ def audit_trail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = _participation(request, slug)
     onboarding = participation.onboarding
     events = onboarding.audit_events.select_related("actor")
-    step = request.GET.get("step", "")
-    person = request.GET.get("person", "")
-    if step.isdigit():
-        events = events.filter(step=int(step))
-    if person.isdigit():
-        events = events.filter(actor_id=int(person))
+    step = parse_id(request.GET.get("step", ""))
+    person = parse_id(request.GET.get("person", ""))
+    if step is not None and step <= 5:
+        events = events.filter(step=step)
+    if person is not None:
+        events = events.filter(actor_id=person)
     actor_ids = onboarding.audit_events.values("actor_id")
     people = User.objects.filter(pk__in=actor_ids).order_by("full_name")
     labels = environment_labels()
