@@ -137,15 +137,18 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 
-# Sign-in rate limit: five failures for one e-mail address from one IP lock it for 15 minutes.
-# The failures are counted in the database, so every app server sees them.
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Sign-in rate limit: five failures for one e-mail address from one IP lock it for 15 minutes,
+# and 30 failures from one IP across all addresses lock that IP (portal.lockout). The
+# failures are counted in the database, so every app server sees them.
+AXES_HANDLER = "portal.lockout.PortalLockoutHandler"
 # Behind load balancers the client is found in X-Forwarded-For (portal.proxies).
 FORWARDED_PROXY_COUNT = env_int("FORWARDED_PROXY_COUNT", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "portal.proxies.client_ip"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_FAILURE_LIMIT_PER_IP = env_int("LOGIN_FAILURE_LIMIT_PER_IP", 30, minimum=1)
+# The order matters to portal.lockout: the account at one IP first, then the IP alone.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
