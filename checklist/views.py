@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from checklist import catalogue, export, presentation, services
@@ -39,6 +40,7 @@ from checklist.signoff import approve, declare_ready, send_back
 from checklist.state import NotAllowed, OnboardingState, StepStatus
 from checklist.steps import GUIDE_URL, STEPS
 from portal.converters import parse_id
+from portal.mfa import require_second_factor
 from portal.models import Organisation, User
 from portal.types import AuthenticatedHttpRequest
 
@@ -398,6 +400,12 @@ def environment_form(
 # Sign-off ------------------------------------------------------------------------------------
 
 
+SIGNOFF_NEEDS_MFA = gettext_lazy(
+    "Deciding a sign-off needs two-factor sign-in. Please set it up (or confirm it); your "
+    "decision is kept and you send it with one click afterwards."
+)
+
+
 def _signoff_action(
     request: AuthenticatedHttpRequest, slug: str, environment: str, action: str
 ) -> HttpResponse:
@@ -414,6 +422,8 @@ def _signoff_action(
             )
         elif action == "approve":
             _require(participation.can_decide_signoff)
+            if stop := require_second_factor(request, str(SIGNOFF_NEEDS_MFA)):
+                return stop
             signoff = approve(onboarding, env, request.user)
             messages.success(
                 request,
@@ -422,6 +432,8 @@ def _signoff_action(
             )
         else:
             _require(participation.can_decide_signoff)
+            if stop := require_second_factor(request, str(SIGNOFF_NEEDS_MFA)):
+                return stop
             form = SendBackForm(request.POST)
             if not form.is_valid():
                 context = presentation.step_context(participation, step)

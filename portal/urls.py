@@ -6,19 +6,20 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import views
-from portal.forms import EmailAuthenticationForm, PortalPasswordResetForm, PortalSetPasswordForm
+from portal import mfa, views
+from portal.forms import PortalPasswordResetForm, PortalSetPasswordForm
 
 admin.site.site_header = "FIT-Connect Anbindungsportal"
 admin.site.site_title = "Anbindungsportal"
 
 auth_patterns = [
+    path("anmelden/", mfa.SignInView.as_view(), name="login"),
+    path("anmelden/zweiter-faktor/", mfa.login_second_factor, name="login_second_factor"),
+    path("konto/zwei-faktor/", mfa.mfa_setup, name="mfa_setup"),
     path(
-        "anmelden/",
-        auth_views.LoginView.as_view(
-            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
-        ),
-        name="login",
+        "konto/zwei-faktor/wiederherstellungscodes/",
+        mfa.mfa_recovery_codes,
+        name="mfa_recovery_codes",
     ),
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
     path(
