@@ -12,7 +12,15 @@ from checklist.models import FitConnectEnvironment, Onboarding, StoredSecret, Ve
 
 @admin.register(FitConnectEnvironment)
 class FitConnectEnvironmentAdmin(admin.ModelAdmin[FitConnectEnvironment]):
-    list_display = ["key", "label", "stage", "token_url", "submission_base", "routing_base"]
+    list_display = [
+        "key",
+        "label",
+        "stage",
+        "allow_private_addresses",
+        "token_url",
+        "submission_base",
+        "routing_base",
+    ]
     fields = [
         "key",
         "name",

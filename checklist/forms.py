@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +29,7 @@ from checklist.validators import (
     suggested_mime_type,
     validate_schema_uri,
 )
+from fitconnect.http import is_public_address
 from portal.forms_renderer import KernFormMixin
 from portal.models import Organisation, User
 
@@ -375,17 +377,39 @@ class EnvironmentRecordForm(KernFormMixin, forms.ModelForm[EnvironmentRecord]):
 
     def clean_callback_url(self) -> str:
         url: str = self.cleaned_data.get("callback_url", "").strip()
-        local_sandbox = (
-            self.environment.stands_in
-            and (
-                self.environment.allow_private_addresses
-                or settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES
-            )
-            and url.lower().startswith(("http://127.0.0.1", "http://localhost"))
-        )
-        if url and not url.lower().startswith("https://") and not local_sandbox:
+        if not url:
+            return url
+        local = self.environment.is_local
+        if not url.lower().startswith("https://") and not (
+            local and url.lower().startswith("http://")
+        ):
             raise ValidationError(
                 _("FIT-Connect only calls back over HTTPS: the address must start with https://.")
+            )
+        parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a port out of range
+        except ValueError:
+            raise ValidationError(
+                _("The port after the colon must be a number from 1 to 65535."),
+                code="invalid_port",
+            ) from None
+        if parts.port == 0 or not parts.hostname:
+            raise ValidationError(
+                _("Please enter a complete address starting with https://."), code="invalid"
+            )
+        try:
+            literal = ipaddress.ip_address(parts.hostname)
+        except ValueError:
+            literal = None  # a host name: the check resolves it and refuses internal addresses
+        if literal is not None and not local and not is_public_address(literal):
+            raise ValidationError(
+                _(
+                    "This address is internal (%(address)s). FIT-Connect can only call publicly "
+                    "reachable addresses."
+                ),
+                code="internal_address",
+                params={"address": literal},
             )
         return url
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -478,6 +479,24 @@ class FitConnectEnvironment(models.Model):
     def stands_in(self) -> bool:
         """True for an environment other than FITKO's own one of its stage (e.g. a sandbox)."""
         return self.key != self.stage
+
+    @property
+    def is_local(self) -> bool:
+        """Marked local (a sandbox): internal addresses and plain http are called. Never in
+        production, even if a row were saved so without validation."""
+        return self.allow_private_addresses and not self.is_production
+
+    def clean(self) -> None:
+        super().clean()
+        if self.allow_private_addresses and self.is_production:
+            raise ValidationError(
+                {
+                    "allow_private_addresses": _(
+                        "A production environment cannot be local: the portal calls production "
+                        "only at public addresses over https://."
+                    )
+                }
+            )
 
 
 class StoredSecret(models.Model):

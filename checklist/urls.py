@@ -17,9 +17,9 @@ onboarding_patterns = [
     path("<slug:slug>/bearbeiten/", views.edit, name="onboarding_edit"),
     path("<slug:slug>/schritt/<int:number>/", views.step_page, name="step"),
     path("<slug:slug>/leistungen/neu/", views.leistung_form, name="leistung_create"),
-    path("<slug:slug>/leistungen/<int:pk>/", views.leistung_form, name="leistung_edit"),
+    path("<slug:slug>/leistungen/<id:pk>/", views.leistung_form, name="leistung_edit"),
     path(
-        "<slug:slug>/leistungen/<int:pk>/entfernen/", views.leistung_delete, name="leistung_delete"
+        "<slug:slug>/leistungen/<id:pk>/entfernen/", views.leistung_delete, name="leistung_delete"
     ),
     path("<slug:slug>/metadaten/", views.metadata_versions, name="metadata_versions"),
     path(
@@ -53,12 +53,12 @@ onboarding_patterns = [
         name="verify_start",
     ),
     path(
-        "<slug:slug>/pruefung/lauf/<int:run_id>/<str:check>/",
+        "<slug:slug>/pruefung/lauf/<id:run_id>/<str:check>/",
         verification_views.verify_step,
         name="verify_step",
     ),
     path(
-        "<slug:slug>/pruefungen/<int:run_id>/",
+        "<slug:slug>/pruefungen/<id:run_id>/",
         verification_views.verify_run,
         name="verify_run",
     ),

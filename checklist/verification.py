@@ -58,8 +58,7 @@ def target_for(environment: FitConnectEnvironment) -> Target:
         self_signed_allowed=environment.self_signed_allowed,
         test_submission_allowed=environment.test_submission_allowed
         and not environment.is_production,
-        allow_private_addresses=environment.allow_private_addresses
-        or settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES,
+        allow_private_addresses=environment.is_local,
         stage=environment.stage,
     )
 

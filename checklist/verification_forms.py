@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from fitconnect import crypto
 from portal.forms_renderer import KernFormMixin
 
 
@@ -100,14 +101,10 @@ class JwkValidatorForm(KernFormMixin, forms.Form):
     )
 
     def clean_jwk(self) -> dict[str, Any]:
-        import json
-
         try:
-            data = json.loads(self.cleaned_data["jwk"])
-        except ValueError:
-            raise ValidationError(_("This is not valid JSON.")) from None
-        if not isinstance(data, dict):
-            raise ValidationError(_("A JWK is a JSON object: it starts with { and ends with }."))
+            data = crypto.load_jwk_text(self.cleaned_data["jwk"])
+        except crypto.CryptoError as error:
+            raise ValidationError(str(error)) from None
         if "d" in data or "p" in data:
             raise ValidationError(
                 _("This is a private key. Never share it: paste only the public key.")

@@ -31,6 +31,7 @@ from checklist.verification_forms import JwkValidatorForm, KeyToolForm, VerifyFo
 from checklist.views import _participation
 from fitconnect import crypto
 from fitconnect.checks import CHECK_TITLES
+from portal.mfa import require_second_factor
 from portal.types import AuthenticatedHttpRequest
 
 CARRY_TTL = 600
@@ -58,6 +59,18 @@ def verify_start(request: AuthenticatedHttpRequest, slug: str, environment: str)
     env = get_environment(environment)
     participation = _participation(request, slug)
     _may_run(participation)
+    storing = request.POST.get("handling") == VerifyForm.STORE or "mfa_resume" in request.POST
+    if env.is_production and storing:
+        stop = require_second_factor(
+            request,
+            _(
+                "Storing secrets of the production environment needs two-factor sign-in. Please "
+                "set it up (or confirm it); what you entered is kept and you send it with one "
+                "click afterwards."
+            ),
+        )
+        if stop:
+            return stop
     onboarding = participation.onboarding
     form = _form(participation, env, request.POST)
     if not form.is_valid():

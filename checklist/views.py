@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from checklist import catalogue, export, leika, people, presentation, services
@@ -38,6 +39,8 @@ from checklist.models import (
 from checklist.signoff import approve, declare_ready, send_back
 from checklist.state import NotAllowed, OnboardingState, StepStatus
 from checklist.steps import GUIDE_URL, STEPS
+from portal.converters import parse_id
+from portal.mfa import require_second_factor
 from portal.models import Organisation, User
 from portal.types import AuthenticatedHttpRequest
 
@@ -420,6 +423,12 @@ def environment_form(
 # Sign-off ------------------------------------------------------------------------------------
 
 
+SIGNOFF_NEEDS_MFA = gettext_lazy(
+    "Deciding a sign-off needs two-factor sign-in. Please set it up (or confirm it); your "
+    "decision is kept and you send it with one click afterwards."
+)
+
+
 def _signoff_action(
     request: AuthenticatedHttpRequest, slug: str, environment: str, action: str
 ) -> HttpResponse:
@@ -436,6 +445,8 @@ def _signoff_action(
             )
         elif action == "approve":
             _require(participation.can_decide_signoff)
+            if stop := require_second_factor(request, str(SIGNOFF_NEEDS_MFA)):
+                return stop
             signoff = approve(onboarding, env, request.user)
             messages.success(
                 request,
@@ -444,6 +455,8 @@ def _signoff_action(
             )
         else:
             _require(participation.can_decide_signoff)
+            if stop := require_second_factor(request, str(SIGNOFF_NEEDS_MFA)):
+                return stop
             form = SendBackForm(request.POST)
             if not form.is_valid():
                 context = presentation.step_context(participation, step)
@@ -508,12 +521,12 @@ def audit_trail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = _participation(request, slug)
     onboarding = participation.onboarding
     events = onboarding.audit_events.select_related("actor")
-    step = request.GET.get("step", "")
-    person = request.GET.get("person", "")
-    if step.isdigit():
-        events = events.filter(step=int(step))
-    if person.isdigit():
-        events = events.filter(actor_id=int(person))
+    step = parse_id(request.GET.get("step", ""))
+    person = parse_id(request.GET.get("person", ""))
+    if step is not None and step <= 5:
+        events = events.filter(step=step)
+    if person is not None:
+        events = events.filter(actor_id=person)
     actor_ids = onboarding.audit_events.values("actor_id")
     people = User.objects.filter(pk__in=actor_ids).order_by("full_name")
     labels = environment_labels()

@@ -42,6 +42,60 @@ class CryptoError(ValueError):
     """A token or key that fails the rules; the message is translated, for people."""
 
 
+# A JWK with a certificate chain (x5c) is a few kilobytes and three levels deep.
+MAX_JWK_CHARS = 64 * 1024
+MAX_JSON_DEPTH = 20
+
+
+def json_depth(text: str) -> int:
+    """Return how deeply arrays and objects nest in JSON text, without parsing it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def load_jwk_text(text: str) -> dict[str, Any]:
+    """Parse pasted JWK text within size and nesting limits; raise ``CryptoError`` if not."""
+    if len(text) > MAX_JWK_CHARS:
+        raise CryptoError(
+            _(
+                "The text is longer than %(kb)s KB. A public key is much shorter: please paste "
+                "one key only."
+            )
+            % {"kb": MAX_JWK_CHARS // 1024}
+        )
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise CryptoError(
+            _(
+                "The JSON is nested more than %(depth)s levels deep. A public key is a flat "
+                "JSON object: please paste one key only."
+            )
+            % {"depth": MAX_JSON_DEPTH}
+        )
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise CryptoError(_("This is not valid JSON.")) from None
+    if not isinstance(data, dict):
+        raise CryptoError(_("A JWK is a JSON object: it starts with { and ends with }."))
+    return data
+
+
 @dataclass(frozen=True)
 class Finding:
     status: FindingStatus

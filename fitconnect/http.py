@@ -1,6 +1,12 @@
 """The one httpx client for FIT-Connect: explicit timeouts, a response-size cap, retries for
 idempotent GETs only, 429 honoured, and a clear, translated message for every fault.
 
+Every connection goes through the outbound guard: the host name is resolved once, every
+address is checked (only global unicast addresses, unless the environment is marked local)
+and the connection goes to the address that was checked, so a DNS answer that changes
+between check and connect (rebinding) cannot reach an internal service. TLS still names
+the host (SNI) and the Host header is unchanged.
+
 Nothing here logs a request body, a header or a token.
 """
 
@@ -11,10 +17,12 @@ import json
 import socket
 import ssl
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from fitconnect.i18n import gettext as _
@@ -65,7 +73,7 @@ class Response:
             )
         try:
             return json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise FitConnectError(
                 _("The response from %(url)s is not valid JSON.") % {"url": self.url},
                 self.evidence(),
@@ -115,6 +123,10 @@ class Client:
     retries: int = 2
     backoff: float = 0.5
     transport: httpx.BaseTransport | None = None
+    # Only for an environment marked local (the sandbox): loopback, private addresses and
+    # plain http are then accepted. Never for production.
+    allow_private: bool = False
+    resolver: Resolver | None = None
     _started: float = field(default_factory=time.monotonic)
     _client: httpx.Client | None = None
 
@@ -131,8 +143,12 @@ class Client:
 
     def _http(self) -> httpx.Client:
         if self._client is None:
+            transport = self.transport or GuardedTransport(
+                allow_private=self.allow_private, resolver=self.resolver or resolve
+            )
+            # Redirects stay off: FIT-Connect needs none (the guard would re-check each hop).
             self._client = httpx.Client(
-                transport=self.transport, follow_redirects=False, trust_env=False
+                transport=transport, follow_redirects=False, trust_env=False
             )
         return self._client
 
@@ -347,30 +363,169 @@ def _rate_limit_wait(headers: httpx.Headers) -> float:
     return 1.0
 
 
-def refuse_private_address(url: str, *, allow_private: bool) -> None:
-    """Refuse a user-supplied URL that is not https or resolves to a private or loopback address.
+# The outbound guard --------------------------------------------------------------------------
 
-    With ``allow_private`` (sandbox and tests) plain http to loopback is accepted too.
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+# Resolve a host name and port to IP addresses (strings), in the order to try them.
+Resolver = Callable[[str, int], list[str]]
+
+NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
+
+
+class AddressRefused(FitConnectError):
+    """A URL whose host is not a public address, for an environment not marked local."""
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Return the addresses of ``host`` (the system resolver), without duplicates."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def is_public_address(address: Address) -> bool:
+    """Whether the address is a global unicast address (IPv4 inside IPv6 judged as IPv4).
+
+    Refused: private, loopback, link-local, carrier-grade NAT (100.64.0.0/10, with cloud
+    metadata services), multicast, reserved, unspecified, documentation ranges.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        elif address in NAT64_PREFIX:
+            address = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return (
+        address.is_global
+        and not address.is_multicast
+        and not address.is_reserved
+        and not address.is_unspecified
+    )
+
+
+def checked_addresses(
+    host: str, port: int, *, allow_private: bool, resolver: Resolver = resolve
+) -> list[Address]:
+    """Resolve ``host`` once and return its addresses; refuse any that is not public.
+
+    One internal address among public ones refuses the whole name: which one a client
+    picks is not under the portal's control.
+    """
+    try:
+        addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolver(host, port)]
+    except (socket.gaierror, UnicodeError):
+        raise FitConnectError(
+            _("The name %(host)s cannot be resolved. Is the address correct?") % {"host": host}
+        ) from None
+    if not addresses:
+        raise FitConnectError(
+            _("The name %(host)s cannot be resolved. Is the address correct?") % {"host": host}
+        )
+    internal = [a for a in addresses if not is_public_address(a)]
+    if internal and not allow_private:
+        raise AddressRefused(
+            _(
+                "%(host)s points to an internal address (%(address)s). For security reasons "
+                "the portal only calls publicly reachable addresses."
+            )
+            % {"host": host, "address": internal[0]},
+            {"address": str(internal[0])},
+        )
+    return addresses
+
+
+class PinnedBackend(httpcore.SyncBackend):
+    """Connect to the address that was checked: resolve once, check, connect to that IP.
+
+    httpcore still passes the original host name for TLS (SNI, certificate check), and the
+    Host header comes from the URL, so only the address lookup is pinned.
+    """
+
+    def __init__(self, *, allow_private: bool, resolver: Resolver = resolve) -> None:
+        self.allow_private = allow_private
+        self.resolver = resolver
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            addresses = checked_addresses(
+                host, port, allow_private=self.allow_private, resolver=self.resolver
+            )
+        except AddressRefused:
+            raise
+        except FitConnectError as error:
+            # Reported like any failed connection, with the resolver's fault as the cause.
+            raise httpcore.ConnectError(error.message) from socket.gaierror(error.message)
+        last: Exception | None = None
+        for address in addresses:
+            try:
+                return self.open(str(address), port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+                last = error
+        assert last is not None  # noqa: S101 - addresses is never empty here
+        raise last
+
+    def open(
+        self,
+        address: str,
+        port: int,
+        timeout: float | None,
+        local_address: str | None,
+        socket_options: Iterable[Any] | None,
+    ) -> httpcore.NetworkStream:
+        """Open the TCP connection to one checked address."""
+        return super().connect_tcp(address, port, timeout, local_address, socket_options)
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport with the outbound guard: every connection, so every redirect hop,
+    goes to a checked address; plain http only where the environment is marked local."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        resolver: Resolver = resolve,
+        backend: PinnedBackend | None = None,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
+        # httpx's own set-up would build a second pool; only the pool differs.
+        self.allow_private = allow_private
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            network_backend=backend
+            or PinnedBackend(allow_private=allow_private, resolver=resolver),
+        )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme != "https" and not self.allow_private:
+            raise AddressRefused(
+                _("The portal calls FIT-Connect only over https://: %(url)s")
+                % {"url": str(request.url.copy_with(query=None))}
+            )
+        return super().handle_request(request)
+
+
+def refuse_private_address(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> None:
+    """Refuse a user-supplied URL that is not https or resolves to an internal address.
+
+    An early, clear answer for callback URLs; the connection itself is guarded again (and
+    pinned) by ``GuardedTransport``. With ``allow_private`` (an environment marked local)
+    plain http to internal addresses is accepted too.
     """
     parts = urlsplit(url)
-    host = parts.hostname
-    if not host:
-        raise FitConnectError(_("The address %(url)s is incomplete.") % {"url": repr(url)})
     try:
-        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror:
-        raise FitConnectError(_("The name %(host)s cannot be resolved.") % {"host": host}) from None
-    addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
-    private = [
-        a for a in addresses if a.is_private or a.is_loopback or a.is_link_local or a.is_reserved
-    ]
-    if private and not allow_private:
-        raise FitConnectError(
-            _(
-                "The callback URL points to an internal address (%(address)s). For security "
-                "reasons the portal only calls publicly reachable addresses."
-            )
-            % {"address": private[0]}
-        )
-    if parts.scheme != "https" and not (allow_private and private):
+        host = parts.hostname
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        host, port = None, 0
+    if not host:
+        raise FitConnectError(_("The address %(url)s is incomplete.") % {"url": url})
+    addresses = checked_addresses(host, port, allow_private=allow_private, resolver=resolver)
+    internal = any(not is_public_address(a) for a in addresses)
+    if parts.scheme != "https" and not (allow_private and internal):
         raise FitConnectError(_("The callback URL must start with https://."))

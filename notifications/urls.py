@@ -10,7 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("benachrichtigungen/", views.inbox, name="inbox"),
     path("benachrichtigungen/gelesen/", views.mark_all_read, name="mark_all_read"),
-    path("benachrichtigungen/<int:pk>/oeffnen/", views.notification_open, name="notification_open"),
+    path("benachrichtigungen/<id:pk>/oeffnen/", views.notification_open, name="notification_open"),
     path(
         "benachrichtigungen/einstellungen/",
         views.notification_settings,

@@ -7,3 +7,11 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Accounts and organisations")
+
+    def ready(self) -> None:
+        from django.urls import register_converter
+
+        from portal.converters import IdConverter
+
+        # Before any URLconf is loaded: ``<id:pk>`` in portal and checklist addresses.
+        register_converter(IdConverter, "id")

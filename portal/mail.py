@@ -1,43 +1,42 @@
-"""A development e-mail backend that prints e-mails readably (decoded, umlauts intact)."""
+"""E-mails go out from the background worker (``manage.py db_worker``), never in a request.
+
+A request only enqueues a task: its answer does not wait for the mail server, and a slow or
+unreachable server does not show in the page. ``send_mail_task`` sends a ready message;
+``send_password_reset`` does the whole reset (look-up, link, message) in the worker, so that
+the request does the same for known and unknown addresses.
+"""
 
 from __future__ import annotations
 
-from email.header import decode_header, make_header
-from email.message import EmailMessage as MimeMessage
-from typing import Any
-
-from django.core.mail.backends.console import EmailBackend as ConsoleBackend
-
-
-class ReadableConsoleBackend(ConsoleBackend):
-    """Print sender, recipients, subject and the plain-text part as a person reads them.
-
-    Django's console backend prints the raw MIME message, where German text appears as
-    quoted-printable or base64. The HTML alternative is only mentioned.
-    """
-
-    def write_message(self, message: Any) -> None:
-        mime = message.message()
-        lines = [
-            f"{name}: {make_header(decode_header(str(mime[name])))}"
-            for name in ("From", "To", "Subject", "Date")
-            if mime[name]
-        ]
-        text, has_html = _parts(mime)
-        self.stream.write("\n".join(lines) + "\n\n" + text.rstrip() + "\n")
-        if has_html:
-            self.stream.write("\n[Also sent as HTML]\n")
-        self.stream.write("-" * 79 + "\n")
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.mail import send_mail
+from django.tasks import task
+from django.utils import translation
 
 
-def _parts(mime: MimeMessage) -> tuple[str, bool]:
-    text, has_html = "", False
-    for part in mime.walk():
-        kind = part.get_content_type()
-        if kind == "text/plain" and not text:
-            payload = part.get_payload(decode=True)
-            charset = part.get_content_charset() or "utf-8"
-            text = payload.decode(charset, "replace") if isinstance(payload, bytes) else ""
-        elif kind == "text/html":
-            has_html = True
-    return text, has_html
+@task
+def send_mail_task(subject: str, body: str, recipients: list[str]) -> None:
+    """Send one plain-text e-mail from the portal's sender address."""
+    send_mail(subject, body, None, recipients)
+
+
+@task
+def send_password_reset(
+    email: str,
+    domain: str,
+    use_https: bool,
+    language: str,
+    subject_template_name: str,
+    email_template_name: str,
+) -> None:
+    """Send the reset link to the active account with this address, if there is one."""
+    form = PasswordResetForm(data={"email": email})
+    if not form.is_valid():
+        return
+    with translation.override(language):
+        form.save(
+            domain_override=domain,
+            use_https=use_https,
+            subject_template_name=subject_template_name,
+            email_template_name=email_template_name,
+        )

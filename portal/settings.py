@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "django_tasks_db",
+    # Two-factor sign-in (portal.mfa): authenticator apps (TOTP) and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -66,8 +70,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "portal.middleware.current_organisation",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Organisation administrators set up two-factor sign-in before anything else.
+    "portal.mfa.second_factor_for_admins",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Axes must come last: it turns lockouts raised during sign-in into a response.
@@ -134,20 +141,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Two-factor sign-in is required for organisation administrators, sign-off decisions and
+# production secrets (portal.mfa); off with DEBUG, so that the demo signs in in one step.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = "FIT-Connect Anbindungsportal"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 
-# Sign-in rate limit: five failures for one e-mail address from one IP lock it for 15 minutes.
-# The failures are counted in the database, so every app server sees them.
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Sign-in rate limit: five failures for one e-mail address from one IP lock it for 15 minutes,
+# and 30 failures from one IP across all addresses lock that IP (portal.lockout). The
+# failures are counted in the database, so every app server sees them.
+AXES_HANDLER = "portal.lockout.PortalLockoutHandler"
 # Behind load balancers the client is found in X-Forwarded-For (portal.proxies).
 FORWARDED_PROXY_COUNT = env_int("FORWARDED_PROXY_COUNT", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "portal.proxies.client_ip"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_FAILURE_LIMIT_PER_IP = env_int("LOGIN_FAILURE_LIMIT_PER_IP", 30, minimum=1)
+# The order matters to portal.lockout: the account at one IP first, then the IP alone.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
@@ -176,7 +190,7 @@ STORAGES = {
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # E-mail: printed readably to the console unless an SMTP server is configured.
-_MAIL_BACKEND = env_str("EMAIL_BACKEND", "portal.mail.ReadableConsoleBackend")
+_MAIL_BACKEND = env_str("EMAIL_BACKEND", "portal.mail_backends.ReadableConsoleBackend")
 _MAIL_OPTIONS: dict[str, object] = {}
 if _MAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
     _MAIL_OPTIONS = {
@@ -208,9 +222,8 @@ SECRET_ENCRYPTION_KEY = env_str("SECRET_ENCRYPTION_KEY", "")
 FITCONNECT_CONNECT_TIMEOUT = env_int("FITCONNECT_CONNECT_TIMEOUT", 5, minimum=1)
 FITCONNECT_CHECK_TIMEOUT = env_int("FITCONNECT_CHECK_TIMEOUT", 15, minimum=1)
 FITCONNECT_SUBMISSION_TIMEOUT = env_int("FITCONNECT_SUBMISSION_TIMEOUT", 60, minimum=1)
-# Callback URLs on private or loopback addresses (and plain http there) only for the
-# local sandbox and tests.
-FITCONNECT_ALLOW_PRIVATE_ADDRESSES = env_bool("FITCONNECT_ALLOW_PRIVATE_ADDRESSES", DEBUG)
+# Internal addresses (and plain http) are called only for environment rows marked local
+# in the admin (the sandbox), never for production; no setting widens that.
 FITCONNECT_SANDBOX_URL = env_str("FITCONNECT_SANDBOX_URL", "http://127.0.0.1:8765")
 
 # Transport security. On by default whenever DEBUG is off.

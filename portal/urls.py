@@ -6,19 +6,20 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import views
-from portal.forms import EmailAuthenticationForm, PortalPasswordResetForm, PortalSetPasswordForm
+from portal import mfa, views
+from portal.forms import PortalPasswordResetForm, PortalSetPasswordForm
 
 admin.site.site_header = "FIT-Connect Anbindungsportal"
 admin.site.site_title = "Anbindungsportal"
 
 auth_patterns = [
+    path("anmelden/", mfa.SignInView.as_view(), name="login"),
+    path("anmelden/zweiter-faktor/", mfa.login_second_factor, name="login_second_factor"),
+    path("konto/zwei-faktor/", mfa.mfa_setup, name="mfa_setup"),
     path(
-        "anmelden/",
-        auth_views.LoginView.as_view(
-            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
-        ),
-        name="login",
+        "konto/zwei-faktor/wiederherstellungscodes/",
+        mfa.mfa_recovery_codes,
+        name="mfa_recovery_codes",
     ),
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
     path(
@@ -53,25 +54,25 @@ urlpatterns = [
     path("", include("checklist.urls")),
     path("organisation/wechseln/", views.switch_organisation, name="switch_organisation"),
     path("sitzung/verlaengern/", views.extend_session, name="extend_session"),
-    path("organisationen/<int:pk>/", views.organisation_detail, name="organisation_detail"),
-    path("organisationen/<int:pk>/einladen/", views.invite, name="invite"),
+    path("organisationen/<id:pk>/", views.organisation_detail, name="organisation_detail"),
+    path("organisationen/<id:pk>/einladen/", views.invite, name="invite"),
     path(
-        "organisationen/<int:pk>/dienstleister-einladen/",
+        "organisationen/<id:pk>/dienstleister-einladen/",
         views.invite_provider,
         name="invite_provider",
     ),
     path(
-        "organisationen/<int:pk>/mitglieder/<int:membership_pk>/rolle/",
+        "organisationen/<id:pk>/mitglieder/<id:membership_pk>/rolle/",
         views.change_role,
         name="change_role",
     ),
     path(
-        "organisationen/<int:pk>/einladungen/<int:invitation_pk>/zurueckziehen/",
+        "organisationen/<id:pk>/einladungen/<id:invitation_pk>/zurueckziehen/",
         views.revoke_invitation,
         name="revoke_invitation",
     ),
     path(
-        "organisationen/<int:pk>/mitglieder/<int:membership_pk>/entfernen/",
+        "organisationen/<id:pk>/mitglieder/<id:membership_pk>/entfernen/",
         views.remove_member,
         name="remove_member",
     ),

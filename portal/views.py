@@ -70,12 +70,18 @@ def switch_organisation(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     else:
         messages.error(request, _("Please choose one of your organisations."))
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    return redirect(safe_next(request.POST.get("next", "")) or reverse("home"))
+
+
+def safe_next(target: str) -> str:
+    """Return ``target`` if it is a path on this site ("/…", not "//…"), else ""."""
+    if (
+        not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or not url_has_allowed_host_and_scheme(target, allowed_hosts=None)
     ):
-        target = reverse("home")
-    return redirect(target)
+        return ""
+    return target
 
 
 def _organisation_page(

@@ -121,6 +121,7 @@ class Verification:
             connect_timeout=self.connect_timeout,
             total_timeout=total or self.check_timeout,
             transport=self.transport,
+            allow_private=self.target.allow_private_addresses,
         )
 
     def run(self, only: tuple[str, ...] = CHECK_ORDER) -> Iterator[CheckResult]:

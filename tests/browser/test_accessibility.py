@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import AccessibilityViolation, assert_accessible, new_page
@@ -163,3 +166,29 @@ def test_the_session_warning_lets_the_user_stay_signed_in(
     settings.SESSION_COOKIE_AGE = 3600
     page.goto(f"{live_server.url}/vorhaben/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Anbindungsvorhaben")
+
+
+def test_setting_up_two_factor_sign_in_and_the_recovery_codes(
+    browser: Browser, live_server: Any, world: World, settings: Any
+) -> None:
+    settings.MFA_REQUIRED = True
+    anna = new_page(browser)
+    anna.goto(f"{live_server.url}/anmelden/")
+    anna.get_by_label("E-Mail-Adresse").fill("anna@musterstadt.example")
+    anna.get_by_label("Passwort").fill(PASSWORD)
+    anna.get_by_label("Passwort").press("Enter")
+    # An administrator goes to the set-up first.
+    expect(anna.get_by_role("heading", level=1)).to_have_text("Zwei-Faktor-Anmeldung einrichten")
+    expect(anna.get_by_role("img", name=re.compile("QR-Code"))).to_be_visible()
+    assert_accessible(anna, "mfa-setup")
+    device = TOTPDevice.objects.get(user=world.authority_admin)
+    anna.get_by_label("Code").fill(f"{totp(device.bin_key):06d}")
+    anna.get_by_role("button", name="Einrichten").click()
+    expect(anna.get_by_role("heading", level=1)).to_have_text("Ihre Wiederherstellungscodes")
+    expect(anna.get_by_role("list", name="Wiederherstellungscodes").locator("li")).to_have_count(10)
+    assert_accessible(anna, "mfa-recovery-codes")
+    anna.get_by_role("link", name="Weiter zum Portal").click()
+    expect(anna.get_by_role("heading", level=1)).to_contain_text("Willkommen")
+    anna.get_by_role("link", name="Zwei-Faktor-Anmeldung").click()
+    expect(anna.get_by_text("10 Wiederherstellungscodes sind noch übrig")).to_be_visible()
+    assert_accessible(anna, "mfa-status")

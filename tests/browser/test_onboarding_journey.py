@@ -149,7 +149,6 @@ def test_the_whole_journey_with_accessibility_checks(
     journey: Journey,
 ) -> None:
     base = live_server.url
-    settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES = True
     settings.FITCONNECT_SUBMISSION_TIMEOUT = 20
     endpoints = urls(sandbox.base)
     # update_or_create: transactional tests before this one flush the migration's rows
@@ -161,6 +160,7 @@ def test_the_whole_journey_with_accessibility_checks(
             "routing_base": endpoints["routing_base"],
             "ssp_jwks_url": endpoints["ssp_jwks_url"],
             "self_signed_allowed": True,
+            "allow_private_addresses": True,
         },
     )
     world.onboarding.delete()

@@ -40,7 +40,6 @@ FORM = {
 @pytest.fixture
 def sandboxed(world: World, sandbox: Sandbox, settings: Any, base: str = "") -> World:
     """Point the Sandbox environment at the test sandbox and record its demo destination."""
-    settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES = True
     settings.FITCONNECT_SUBMISSION_TIMEOUT = 10
     point_sandbox_at(sandbox.base)
     onboarding = world.onboarding
@@ -83,6 +82,7 @@ def point_sandbox_at(base: str, token_base: str | None = None) -> None:
             "routing_base": endpoints["routing_base"],
             "ssp_jwks_url": endpoints["ssp_jwks_url"],
             "self_signed_allowed": True,
+            "allow_private_addresses": True,
         },
     )
 

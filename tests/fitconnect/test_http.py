@@ -151,7 +151,10 @@ def test_a_real_refused_connection_on_loopback() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with pytest.raises(FitConnectError, match="Verbindung abgelehnt"), Client(retries=0) as c:
+    with (
+        pytest.raises(FitConnectError, match="Verbindung abgelehnt"),
+        Client(retries=0, allow_private=True) as c,
+    ):
         c.request("GET", f"http://127.0.0.1:{port}/token")
 
 

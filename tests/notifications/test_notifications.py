@@ -24,7 +24,7 @@ from checklist.signoff import approve, declare_ready, send_back
 from checklist.state import NotAllowed
 from notifications import delivery, jobs
 from notifications.models import Channel, Kind, Notification, Preference
-from portal.mail import ReadableConsoleBackend
+from portal.mail_backends import ReadableConsoleBackend
 from tests.checklist.helpers import ready_for_test
 from tests.conftest import World
 

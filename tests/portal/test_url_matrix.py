@@ -120,6 +120,14 @@ CASES: dict[str, Case] = {
         everyone(302, anonymous=200),  # signed-in users go straight to the overview
     ),
     "logout": Case("post", lambda w: reverse("logout"), everyone(302)),
+    # Without a password step just before, the second step sends back to sign in.
+    "login_second_factor": Case("get", lambda w: reverse("login_second_factor"), everyone(302)),
+    "mfa_setup": Case("get", lambda w: reverse("mfa_setup"), everyone(200, anonymous=LOGIN)),
+    "mfa_recovery_codes": Case(
+        "post",
+        lambda w: reverse("mfa_recovery_codes"),
+        everyone(302, anonymous=LOGIN),  # new codes only in a session confirmed by a code
+    ),
     "password_reset": Case("get", lambda w: reverse("password_reset"), everyone(200)),
     "password_reset_done": Case("get", lambda w: reverse("password_reset_done"), everyone(200)),
     "password_reset_confirm": Case(

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from checklist import export
 from checklist.models import Onboarding
+from portal.converters import parse_id
 
 
 class Command(BaseCommand):
@@ -29,7 +30,8 @@ class Command(BaseCommand):
         else:
             if not reference:
                 raise CommandError("Name the onboarding by slug or id, or use --blank.")
-            lookup = {"pk": int(reference)} if reference.isdigit() else {"slug": reference}
+            pk = parse_id(reference)
+            lookup = {"pk": pk} if pk is not None else {"slug": reference}
             onboarding = Onboarding.objects.filter(**lookup).first()
             if onboarding is None:
                 raise CommandError(f"There is no onboarding {reference!r}.")

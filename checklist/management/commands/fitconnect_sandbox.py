@@ -42,6 +42,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not 0 <= options["port"] <= 65535:
+            raise CommandError(f"--port must be a number from 0 to 65535, not {options['port']}.")
+        if not 0 <= options["process_delay"] <= 3600:
+            raise CommandError("--process-delay must be a number of seconds from 0 to 3600.")
         fault = options["fault"]
         try:
             fault = parse_fault(fault) if fault else None
@@ -53,14 +57,17 @@ class Command(BaseCommand):
         self._log_requests()
         if not state_file.exists():
             self.stdout.write("Generating the sandbox keys (RSA-4096), a few seconds …")
-        sandbox = Sandbox(
-            state_file=state_file, fault=fault, process_delay=options["process_delay"]
-        )
+        try:
+            sandbox = Sandbox(
+                state_file=state_file, fault=fault, process_delay=options["process_delay"]
+            )
+        except (OSError, ValueError) as error:
+            raise CommandError(f"Cannot use the state file {state_file}: {error}") from error
         try:
             sandbox.serve_forever(options["host"], options["port"], ready=self._announce(fault))
         except KeyboardInterrupt:
             pass  # Ctrl+C; the server has already shut down gracefully
-        except OSError as error:
+        except (OSError, OverflowError, UnicodeError) as error:
             address = f"{options['host']}:{options['port']}"
             raise CommandError(f"Cannot serve on {address}: {error}") from error
         # Also when serving ends without KeyboardInterrupt: uvicorn handles SIGINT itself

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from checklist import verification
 from checklist.models import FitConnectEnvironment, Onboarding
 from fitconnect.checks import CheckResult
+from portal.converters import parse_id
 
 SYMBOLS = {
     "ok": "✔ ok      ",
@@ -46,7 +47,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         reference: str = options["onboarding"]
-        lookup = {"pk": int(reference)} if reference.isdigit() else {"slug": reference}
+        pk = parse_id(reference)
+        lookup = {"pk": pk} if pk is not None else {"slug": reference}
         onboarding = Onboarding.objects.filter(**lookup).first()
         if onboarding is None:
             raise CommandError(f"There is no onboarding {reference!r}.")

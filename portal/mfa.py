@@ -1,0 +1,352 @@
+"""Two-factor sign-in with django-otp: a TOTP authenticator app, and recovery codes.
+
+Whoever has set it up enters a code at every sign-in (``SignInView`` signs in only after
+the second step). Where ``MFA_REQUIRED`` is on (the default unless DEBUG), it is needed:
+
+- by organisation administrators for everything but the pages to set it up
+  (``second_factor_for_admins``);
+- at actions that need it (``require_second_factor``): deciding sign-offs and storing
+  secrets of the production environment. The form is kept (encrypted in the session) and
+  re-sent once the second factor is set up or entered.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import segno
+from cryptography.fernet import Fernet, InvalidToken
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.forms import EmailAuthenticationForm
+from portal.forms_renderer import KernFormMixin
+from portal.models import User
+from portal.types import AuthenticatedHttpRequest, PortalHttpRequest
+
+PENDING_KEY = "mfa_pending"
+RESUME_KEY = "mfa_resume"
+PENDING_SECONDS = 300
+RESUME_SECONDS = 3600
+RECOVERY_CODE_COUNT = 10
+# Pages an administrator without a second factor may still open.
+OPEN_TO_ADMINS = {
+    "mfa_setup",
+    "mfa_recovery_codes",
+    "logout",
+    "set_language",
+    "extend_session",
+    "imprint",
+    "privacy",
+    "accessibility",
+}
+
+
+def is_verified(user: Any) -> bool:
+    """Whether this session was signed in with a second factor (django-otp's middleware)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check()) if callable(check) else False
+
+
+def confirmed_totp(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def second_factor_missing(request: HttpRequest) -> bool:
+    return bool(
+        settings.MFA_REQUIRED and request.user.is_authenticated and not is_verified(request.user)
+    )
+
+
+# Keeping a form across enrolment --------------------------------------------------------------
+
+
+def _fernet() -> Fernet:
+    digest = hashlib.sha256(f"anbindungsportal-mfa-resume:{settings.SECRET_KEY}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def require_second_factor(request: HttpRequest, reason: str) -> HttpResponse | None:
+    """Return None to go on with the action, or keep the form and send to the second factor.
+
+    A form re-sent after the second factor (``mfa_resume``) gets its kept values back.
+    """
+    if not second_factor_missing(request):
+        _restore_kept_form(request)
+        return None
+    values = [
+        [name, value]
+        for name, items in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "mfa_resume")
+        for value in items
+    ]
+    request.session[RESUME_KEY] = {
+        "path": request.path,
+        "data": _fernet().encrypt(json.dumps(values).encode()).decode(),
+    }
+    messages.warning(request, reason)
+    url = reverse("mfa_setup")
+    if getattr(request, "htmx", False):
+        return HttpResponse(status=204, headers={"HX-Redirect": url})
+    return redirect(url)
+
+
+def _restore_kept_form(request: HttpRequest) -> None:
+    if request.method != "POST" or request.POST.get("mfa_resume") != "1":
+        return
+    kept = request.session.pop(RESUME_KEY, None)
+    if not kept or kept.get("path") != request.path:
+        return
+    try:
+        values = json.loads(_fernet().decrypt(kept["data"].encode(), ttl=RESUME_SECONDS))
+    except (InvalidToken, ValueError, TypeError):
+        return
+    restored = QueryDict(mutable=True)
+    for name, value in values:
+        restored.appendlist(name, value)
+    request.POST = restored  # type: ignore[assignment]
+
+
+def _kept_form(request: HttpRequest) -> str:
+    """The address a kept form goes back to, if one waits for the second factor."""
+    kept = request.session.get(RESUME_KEY)
+    return str(kept["path"]) if kept else ""
+
+
+# Administrators ---------------------------------------------------------------------------------
+
+
+def second_factor_for_admins(
+    get_response: Callable[[PortalHttpRequest], HttpResponse],
+) -> Callable[[PortalHttpRequest], HttpResponse]:
+    """Send organisation administrators without a second factor to set it up first."""
+
+    def middleware(request: PortalHttpRequest) -> HttpResponse:
+        if second_factor_missing(request) and any(m.is_admin for m in request.memberships):
+            try:
+                name = resolve(request.path_info).url_name
+            except Resolver404:
+                name = None
+            if name not in OPEN_TO_ADMINS:
+                messages.warning(
+                    request,
+                    _(
+                        "As an administrator of an organisation you need two-factor sign-in. "
+                        "Please set it up now; it takes two minutes."
+                    ),
+                )
+                if getattr(request, "htmx", False):
+                    return HttpResponse(status=204, headers={"HX-Redirect": reverse("mfa_setup")})
+                return redirect("mfa_setup")
+        return get_response(request)
+
+    return middleware
+
+
+# Forms ----------------------------------------------------------------------------------------
+
+
+class CodeForm(KernFormMixin, forms.Form):
+    """A code from the authenticator app or, at sign-in, a recovery code."""
+
+    code = forms.CharField(
+        label=gettext_lazy("Code"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}
+        ),
+        error_messages={"required": gettext_lazy("Please enter the code.")},
+    )
+
+    def __init__(self, *args: Any, devices: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.devices = devices
+        self.device: Any = None
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split()).replace("-", "").lower()
+        with transaction.atomic():
+            for device in self.devices:
+                locked = type(device).objects.select_for_update().get(pk=device.pk)
+                allowed, _details = locked.verify_is_allowed()
+                if not allowed:
+                    raise forms.ValidationError(
+                        _("Too many wrong codes. Please wait a minute and try again.")
+                    )
+                if locked.verify_token(code):
+                    self.device = locked
+                    return code
+        raise forms.ValidationError(
+            _(
+                "This code is not correct or has expired. Enter the current code from the app "
+                "(it changes every 30 seconds) or one of your recovery codes."
+            )
+        )
+
+
+# Services -------------------------------------------------------------------------------------
+
+
+def start_enrolment(user: User) -> TOTPDevice:
+    """Return the user's unconfirmed authenticator device, creating one if needed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator-App", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def confirm_enrolment(device: TOTPDevice) -> list[str]:
+    """Confirm the device after a correct code; return fresh recovery codes."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return new_recovery_codes(device.user)
+
+
+@transaction.atomic
+def new_recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes with new ones (each works once)."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="Wiederherstellungscodes")
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def _recovery_devices(user: User) -> list[StaticDevice]:
+    return list(StaticDevice.objects.filter(user=user, confirmed=True))
+
+
+def remaining_recovery_codes(user: User) -> int:
+    return int(StaticToken.objects.filter(device__user=user).count())
+
+
+# Views ----------------------------------------------------------------------------------------
+
+
+class SignInView(LoginView):
+    """Sign in with e-mail and password; with a second factor set up, only after the code."""
+
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        if confirmed_totp(user) is None:
+            return super().form_valid(form)
+        self.request.session[PENDING_KEY] = {
+            "user": user.pk,
+            "backend": getattr(user, "backend", "django.contrib.auth.backends.ModelBackend"),
+            "next": self.get_success_url(),
+            "at": time.time(),
+        }
+        return redirect("login_second_factor")
+
+
+@require_http_methods(["GET", "POST"])
+def login_second_factor(request: PortalHttpRequest) -> HttpResponse:
+    """The second step of signing in: the code from the app or a recovery code."""
+    pending = request.session.get(PENDING_KEY)
+    user = None
+    if pending and time.time() - pending["at"] <= PENDING_SECONDS:
+        user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None or pending is None:
+        request.session.pop(PENDING_KEY, None)
+        messages.info(request, _("Please sign in again."))
+        return redirect("login")
+    totp = confirmed_totp(user)
+    devices = ([totp] if totp else []) + _recovery_devices(user)
+    form = CodeForm(request.POST or None, devices=devices)
+    if request.method == "POST" and form.is_valid():
+        del request.session[PENDING_KEY]
+        login(request, user, backend=pending["backend"])
+        otp_login(request, form.device)
+        if isinstance(form.device, StaticDevice):
+            messages.warning(
+                request,
+                _(
+                    "You signed in with a recovery code; %(count)s are left. Create new ones "
+                    "under Two-factor sign-in when only a few are left."
+                )
+                % {"count": remaining_recovery_codes(user)},
+            )
+        return redirect(pending["next"])
+    return render(request, "registration/second_factor.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mfa_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Set up the authenticator app, or confirm this session with a code if it is set up."""
+    user = request.user
+    device = confirmed_totp(user)
+    if device is not None:
+        if is_verified(user):
+            return render(
+                request,
+                "portal/mfa_status.html",
+                {"remaining": remaining_recovery_codes(user), "resume": _kept_form(request)},
+            )
+        form = CodeForm(request.POST or None, devices=[device, *_recovery_devices(user)])
+        if request.method == "POST" and form.is_valid():
+            otp_login(request, form.device)
+            messages.success(request, _("Thank you: this session is confirmed."))
+            return redirect("mfa_setup")
+        return render(request, "portal/mfa_confirm.html", {"form": form})
+    device = start_enrolment(user)
+    form = CodeForm(request.POST or None, devices=[device])
+    if request.method == "POST" and form.is_valid():
+        codes = confirm_enrolment(device)
+        otp_login(request, device)
+        return render(
+            request,
+            "portal/mfa_recovery_codes.html",
+            {"codes": codes, "new_setup": True, "resume": _kept_form(request)},
+        )
+    key = base64.b32encode(device.bin_key).decode()
+    return render(
+        request,
+        "portal/mfa_setup.html",
+        {
+            "form": form,
+            "qr": segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2),
+            "key_groups": [key[i : i + 4] for i in range(0, len(key), 4)],
+        },
+        status=200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mfa_recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Create new recovery codes (the old ones stop working); only in a confirmed session."""
+    if not is_verified(request.user):
+        return redirect("mfa_setup")
+    if request.method == "POST":
+        codes = new_recovery_codes(request.user)
+        return render(
+            request,
+            "portal/mfa_recovery_codes.html",
+            {"codes": codes, "new_setup": False, "resume": _kept_form(request)},
+        )
+    return redirect("mfa_setup")
