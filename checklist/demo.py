@@ -37,8 +37,8 @@ CONTACTS = {
 }
 
 
-def _record(onboarding: Onboarding, environment: Environment) -> None:
-    EnvironmentRecord.objects.create(
+def _record(onboarding: Onboarding, environment: Environment, user: User) -> None:
+    record = EnvironmentRecord(
         onboarding=onboarding,
         environment=environment,
         client_id=f"{onboarding.slug}-{environment.value}-subscriber",
@@ -47,6 +47,7 @@ def _record(onboarding: Onboarding, environment: Environment) -> None:
         signature_kid=f"sig-{environment.value}-2026",
         certificate_expiry=None if environment == Environment.TEST else date(2028, 6, 30),
     )
+    services.save_environment_record(record, user)
 
 
 SANDBOX = "sandbox"
@@ -78,7 +79,7 @@ def ensure_sandbox_environment(base_url: str | None = None) -> FitConnectEnviron
 
 def _sandbox(onboarding: Onboarding, user: User) -> None:
     """Record the local sandbox's demo destination and store its demo secrets encrypted."""
-    EnvironmentRecord.objects.create(
+    record = EnvironmentRecord(
         onboarding=onboarding,
         environment=SANDBOX,
         client_id=fitconnect_demo.SUBSCRIBER_CLIENT_ID,
@@ -87,6 +88,7 @@ def _sandbox(onboarding: Onboarding, user: User) -> None:
         signature_kid=fitconnect_demo.SIGNATURE_KID,
         callback_url=fitconnect_demo.sandbox_urls(settings.FITCONNECT_SANDBOX_URL)["callback_url"],
     )
+    services.save_environment_record(record, user)
     for kind, secret, client_id in (
         ("subscriber", fitconnect_demo.SUBSCRIBER_CLIENT_SECRET, ""),
         ("sender", fitconnect_demo.SENDER_CLIENT_SECRET, fitconnect_demo.SENDER_CLIENT_ID),
@@ -130,11 +132,12 @@ def _create(
     return services.create_onboarding(onboarding, creator)
 
 
-def _step_one(onboarding: Onboarding, leistungen: list[dict[str, Any]]) -> None:
+def _step_one(onboarding: Onboarding, leistungen: list[dict[str, Any]], user: User) -> None:
     for data in leistungen:
-        Leistung.objects.create(onboarding=onboarding, regions=[MUSTERSTADT_ARS], **data)
-    onboarding.metadata_versions = ["1.2.0", "1.3.0", "1.5.0"]
-    onboarding.save(update_fields=["metadata_versions"])
+        services.save_leistung(
+            Leistung(onboarding=onboarding, regions=[MUSTERSTADT_ARS], **data), user
+        )
+    services.save_metadata_versions(onboarding, ["1.2.0", "1.3.0", "1.5.0"], user)
 
 
 GEWERBE: list[dict[str, Any]] = [
@@ -169,17 +172,19 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
     if onboarding := _create(
         musterstadt, provider, "musterstadt-gewerbe", "Gewerbeanmeldung", anna
     ):
-        onboarding.product = "GewerbePro 5 (Muster Software AG)"
-        onboarding.target_go_live = date(2027, 6, 1)
-        onboarding.save(update_fields=["product", "target_go_live"])
-        _step_one(onboarding, GEWERBE)
-        _record(onboarding, Environment.TEST)
+        onboarding = services.update_onboarding(
+            onboarding,
+            {"product": "GewerbePro 5 (Muster Software AG)", "target_go_live": date(2027, 6, 1)},
+            anna,
+        )
+        _step_one(onboarding, GEWERBE, anna)
+        _record(onboarding, Environment.TEST, clara)
         _sandbox(onboarding, clara)
         _tick(onboarding, 2, clara, fraction=0.5)
 
     # Just started: one service recorded.
     if onboarding := _create(musterstadt, provider, "musterstadt-hundesteuer", "Hundesteuer", anna):
-        Leistung.objects.create(
+        leistung = Leistung(
             onboarding=onboarding,
             key="99016001001000",
             name="Hund anmelden",
@@ -188,17 +193,20 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
             mime_type="application/json",
             regions=[],
         )
+        services.save_leistung(leistung, anna)
 
     # Test signed off, testing on the reference environment.
     if onboarding := _create(musterstadt, provider, "musterstadt-wohngeld", "Wohngeld", anna):
         _step_one(
-            onboarding, [{**GEWERBE[0], "key": "99107005001000", "name": "Wohngeld beantragen"}]
+            onboarding,
+            [{**GEWERBE[0], "key": "99107005001000", "name": "Wohngeld beantragen"}],
+            anna,
         )
-        _record(onboarding, Environment.TEST)
+        _record(onboarding, Environment.TEST, clara)
         _tick(onboarding, 2, clara)
         _tick(onboarding, 3, clara)
         _sign_off(onboarding, Environment.TEST, clara, bernd)
-        _record(onboarding, Environment.REFERENCE)
+        _record(onboarding, Environment.REFERENCE, clara)
 
     # Reference signed off, going to production; XÖV schema with replies via FIT-Connect.
     if onboarding := _create(musterstadt, provider, "musterstadt-bauantrag", "Bauantrag", anna):
@@ -215,9 +223,10 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
                     "process_standards": ["urn:xoev-de:bmk:standard:xbau_2.4"],
                 }
             ],
+            anna,
         )
         for environment, step in ((Environment.TEST, 3), (Environment.REFERENCE, 4)):
-            _record(onboarding, environment)
+            _record(onboarding, environment, clara)
             _tick(onboarding, 2, clara)
             _tick(onboarding, step, clara)
             _sign_off(onboarding, environment, clara, bernd)
@@ -230,6 +239,7 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
         _step_one(
             onboarding,
             [{**GEWERBE[1], "key": "99036003001000", "name": "Fahrzeug zulassen"}],
+            dieter,
         )
 
 

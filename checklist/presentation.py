@@ -8,6 +8,7 @@ from typing import Any
 from checklist import verification
 from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
+from checklist.catalogue import Item
 from checklist.environments import all_environments, environments_of_step
 from checklist.forms import MetadataVersionsForm, SendBackForm, VerifyForm
 from checklist.models import Environment, SignOff
@@ -85,11 +86,7 @@ def signoff_panel(
     return SignoffPanel(
         environment=environment,
         signoff=signoff,
-        history=list(
-            state.onboarding.signoffs.filter(environment=environment).select_related(
-                "declared_by", "decided_by"
-            )
-        ),
+        history=state.history(environment),
         open_items=state.open_required(step),
         may_declare=(
             participation.does_provider_work
@@ -109,7 +106,8 @@ def signoff_panel(
 
 
 def page_context(participation: Participation, with_comments: bool = False) -> dict[str, Any]:
-    state = OnboardingState(participation.onboarding, with_comments=with_comments)
+    # The stored summary stands in for Leistungen, records and sign-offs until a page shows them.
+    state = OnboardingState(participation.onboarding, with_comments=with_comments, light=True)
     return {
         "onboarding": participation.onboarding,
         "participation": participation,
@@ -121,19 +119,18 @@ def page_context(participation: Participation, with_comments: bool = False) -> d
 
 
 def item_context(
-    participation: Participation, state: OnboardingState, view: ItemView
+    participation: Participation, state: OnboardingState, view: ItemView, status: str
 ) -> dict[str, Any]:
     step = view.item.step
     editable = (
-        participation.can_edit_step(step)
-        and not view.automatic
-        and state.status(step) != StepStatus.LOCKED
+        participation.can_edit_step(step) and not view.automatic and status != StepStatus.LOCKED
     )
+    # Comments are prefetched with the item states when the page shows them (with_comments).
+    prefetched = "comments" in getattr(view.state, "_prefetched_objects_cache", {})
     return {
         "view": view,
         "editable": editable,
-        # comments are prefetched with the item states (OnboardingState)
-        "comments": list(view.state.comments.all()) if view.state.pk else [],
+        "comments": list(view.state.comments.all()) if view.state.pk and prefetched else [],
     }
 
 
@@ -143,9 +140,10 @@ def verify_panels(
     """Return the "Verbindung prüfen" panels of the environments checked in the step."""
     onboarding = participation.onboarding
     runs = verification.last_runs(onboarding)
+    secrets = verification.stored_secrets_by_environment(onboarding)
     panels = []
     for env in environments_of_step(step):
-        stored = verification.stored_secrets(onboarding, env.key)
+        stored = secrets.get(env.key, {})
         panels.append(
             {
                 "environment": env,
@@ -159,18 +157,49 @@ def verify_panels(
     return panels
 
 
+def item_response_context(
+    participation: Participation,
+    item: Item,
+    state: OnboardingState | None = None,
+    *,
+    with_comments: bool = True,
+) -> dict[str, Any]:
+    """Return what the item's partial and the out-of-band counters need, nothing more."""
+    if state is None:
+        state = OnboardingState(participation.onboarding, with_comments=with_comments, light=True)
+    step = item.step
+    status = state.status(step)
+    return {
+        "onboarding": participation.onboarding,
+        "participation": participation,
+        "entry": item_context(participation, state, state.item_view(item), status),
+        "card": StepCard(
+            step=STEPS[step - 1],
+            status=status,
+            status_label=str(STATUS_LABELS[status]),
+            badge=BADGES[status],
+            progress=state.progress(step),
+            environment=Environment.of_step(step),
+        ),
+        "overall": state.overall(),
+    }
+
+
 def step_context(participation: Participation, number: int) -> dict[str, Any]:
     context = page_context(participation, with_comments=True)
     state: OnboardingState = context["state"]
     environment = Environment.of_step(number)
     onboarding = participation.onboarding
+    status = context["cards"][number - 1].status
     context.update(
         {
             "step": STEPS[number - 1],
             "card": context["cards"][number - 1],
-            "items": [item_context(participation, state, view) for view in state.items(number)],
+            "items": [
+                item_context(participation, state, view, status) for view in state.items(number)
+            ],
             "can_edit": participation.can_edit_step(number),
-            "locked": state.status(number) == StepStatus.LOCKED,
+            "locked": status == StepStatus.LOCKED,
             "environment": environment,
             "signoff_panel": (
                 signoff_panel(participation, state, environment) if environment else None

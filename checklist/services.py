@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue
+from checklist import catalogue, summary
 from checklist.audit import audit, audit_changes
 from checklist.catalogue import Item
 from checklist.environments import environment_step
@@ -31,7 +31,7 @@ from checklist.models import (
     VerificationRun,
 )
 from checklist.signoff import refresh_signoffs
-from checklist.state import NotAllowed
+from checklist.state import ItemHidden, NotAllowed, OnboardingState, StepStatus
 from portal.models import Organisation, User
 
 
@@ -58,6 +58,7 @@ def ensure_catalogue(onboarding: Onboarding, actor: User | None = None) -> None:
     if onboarding.catalogue_version >= current.version:
         return
     with transaction.atomic():
+        onboarding.lock()
         _add_items(onboarding)
         if onboarding.catalogue_version < current.version:
             old_version = onboarding.catalogue_version
@@ -71,6 +72,7 @@ def ensure_catalogue(onboarding: Onboarding, actor: User | None = None) -> None:
                 old_version,
                 current.version,
             )
+            summary.store(onboarding)
 
 
 def provider_label(onboarding: Onboarding) -> str:
@@ -97,6 +99,7 @@ def create_onboarding(onboarding: Onboarding, creator: User | None) -> Onboardin
             provider_label(onboarding),
             1,
         )
+    summary.store(onboarding)
     return onboarding
 
 
@@ -127,15 +130,33 @@ def _write_done(
 
 
 @transaction.atomic
-def set_item_done(onboarding: Onboarding, item: Item, done: bool, actor: User) -> ItemState:
-    """Tick or untick a manual or check item; the last write wins and both are audited."""
+def set_item_done(onboarding: Onboarding, item: Item, done: bool, actor: User) -> OnboardingState:
+    """Tick or untick a manual or check item; the last write wins and both are audited.
+
+    Return the onboarding's state after the change. Loads only the item states: conditions,
+    data-bound items and sign-off states come from the stored summary (see ``summary``).
+    Raises ``ItemHidden`` for an item the onboarding does not show, ``NotAllowed`` for a
+    locked step.
+    """
     if item.completion in ("data", "signoff"):
         raise NotAllowed(_("This item ticks itself from the recorded data."))
-    state = _locked_state(onboarding, item.key)
-    if state.done == done:
+    onboarding.lock()
+    state = OnboardingState(onboarding, light=True)
+    if not state.visible(item):
+        raise ItemHidden(item.key)
+    if state.status(item.step) == StepStatus.LOCKED:
+        raise NotAllowed(_("This step is locked until the Test sign-off is valid."))
+    item_state = state.states.get(item.key)
+    if item_state is None:  # an item the catalogue gained since; ensure_catalogue adds it
+        item_state = ItemState.objects.create(onboarding=onboarding, key=item.key)
+        state.states[item.key] = item_state
+    if item_state.done == done:
         return state
-    _write_done(state, item, done, actor)
-    refresh_signoffs(onboarding, actor)
+    _write_done(item_state, item, done, actor)
+    if refresh_signoffs(onboarding, actor, state):
+        state = OnboardingState(onboarding)
+    state.forget_derived()
+    summary.store(onboarding, state)
     return state
 
 
@@ -145,7 +166,8 @@ def mark_item_by_run(
 ) -> bool:
     """Tick a check item for a passed check, untick it for a failed one; True if it changed.
 
-    The caller refreshes the sign-offs once for all items of the run.
+    The caller holds the onboarding's lock and refreshes the sign-offs and the summary once
+    for all items of the run.
     """
     state = (
         ItemState.objects.select_for_update().filter(onboarding=onboarding, key=item.key).first()
@@ -240,6 +262,7 @@ def update_onboarding(
             1,
         )
     refresh_signoffs(locked, actor)
+    summary.store(locked)
     return locked
 
 
@@ -258,6 +281,7 @@ def save_metadata_versions(onboarding: Onboarding, versions: list[str], actor: U
         1,
     )
     refresh_signoffs(locked, actor)
+    summary.store(locked)
 
 
 # Services (Leistungen) ----------------------------------------------------------------------
@@ -307,6 +331,7 @@ def save_leistung(leistung: Leistung, actor: User) -> Leistung:
             1,
         )
     refresh_signoffs(onboarding, actor)
+    summary.store(onboarding)
     return leistung
 
 
@@ -325,6 +350,7 @@ def remove_leistung(leistung: Leistung, actor: User) -> None:
         1,
     )
     refresh_signoffs(onboarding, actor)
+    summary.store(onboarding)
 
 
 # Environment records ------------------------------------------------------------------------
@@ -355,4 +381,5 @@ def save_environment_record(record: EnvironmentRecord, actor: User) -> Environme
         environment_step(record.environment),
     )
     refresh_signoffs(onboarding, actor)
+    summary.store(onboarding)
     return record

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from checklist import summary
 from checklist.audit import audit
 from checklist.models import (
     ENVIRONMENT_STEP,
@@ -61,10 +62,19 @@ def snapshot_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str,
 # Changes ------------------------------------------------------------------------------
 
 
-def refresh_signoffs(onboarding: Onboarding, actor: User | None) -> list[SignOff]:
-    """Invalidate approved sign-offs whose snapshot no longer matches; return those."""
+def refresh_signoffs(
+    onboarding: Onboarding, actor: User | None, state: OnboardingState | None = None
+) -> list[SignOff]:
+    """Invalidate approved sign-offs whose snapshot no longer matches; return those.
+
+    With a state (of the change's transaction), its sign-off states decide whether there is
+    anything to check.
+    """
     # Most changes happen before any sign-off: skip building the whole state then.
-    if not onboarding.signoffs.filter(
+    if state is not None:
+        if not any(state.signoff_valid(environment) for environment in Environment):
+            return []
+    elif not onboarding.signoffs.filter(
         state=SignOff.State.APPROVED, invalidated_at__isnull=True
     ).exists():
         return []
@@ -132,6 +142,7 @@ def declare_ready(onboarding: Onboarding, environment: Environment, actor: User)
         f"signoff:{environment}",
         step=ENVIRONMENT_STEP[environment],
     )
+    summary.store(onboarding)
     return signoff
 
 
@@ -167,6 +178,7 @@ def approve(onboarding: Onboarding, environment: Environment, actor: User) -> Si
         new=f"SHA-256 {signoff.snapshot_sha256}",
         step=ENVIRONMENT_STEP[environment],
     )
+    summary.store(onboarding)
     return signoff
 
 
@@ -188,4 +200,5 @@ def send_back(
         new=signoff.reason,
         step=ENVIRONMENT_STEP[environment],
     )
+    summary.store(onboarding)
     return signoff

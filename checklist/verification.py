@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checklist import catalogue, secrets
+from checklist import catalogue, secrets, summary
 from checklist.audit import audit
 from checklist.models import (
     AuditEvent,
@@ -106,6 +106,16 @@ def stored_secrets(onboarding: Onboarding, environment: str) -> dict[str, Secret
             onboarding=onboarding, environment=environment
         ).select_related("updated_by")
     }
+
+
+def stored_secrets_by_environment(onboarding: Onboarding) -> dict[str, dict[str, SecretState]]:
+    """Return ``stored_secrets`` of every environment, in one query."""
+    found: dict[str, dict[str, SecretState]] = {}
+    for s in StoredSecret.objects.filter(onboarding=onboarding).select_related("updated_by"):
+        found.setdefault(s.environment, {})[s.kind] = SecretState(
+            s.kind, s.client_id, s.updated_at, s.updated_by
+        )
+    return found
 
 
 @transaction.atomic
@@ -252,6 +262,7 @@ def finish_run(run: VerificationRun, user: User | None) -> list[str]:
     }
     changed = []
     onboarding = run.onboarding
+    onboarding.lock()
     for result in run.results:
         item = bound.get(f"{environment.stage}.{result['check']}")
         if item is None or result["status"] == "skipped":
@@ -261,6 +272,7 @@ def finish_run(run: VerificationRun, user: User | None) -> list[str]:
             changed.append(item.key)
     if changed:
         refresh_signoffs(onboarding, user)
+        summary.store(onboarding)
     return changed
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from checklist import catalogue, export, presentation, services
+from checklist import overview as overview_query
 from checklist.access import Participation, get_onboarding_for_user, onboardings_for
 from checklist.audit import describe_subject, describe_value
 from checklist.catalogue import Item
@@ -36,24 +36,14 @@ from checklist.models import (
     Onboarding,
 )
 from checklist.signoff import approve, declare_ready, send_back
-from checklist.state import NotAllowed, OnboardingState, StepStatus
+from checklist.state import ItemHidden, NotAllowed, OnboardingState
 from checklist.steps import GUIDE_URL, STEPS
 from portal.models import Organisation, User
 from portal.types import AuthenticatedHttpRequest
 
-SORTS = {
-    "name": lambda row: row["onboarding"].name.lower(),
-    "step": lambda row: row["current_step"] or 6,
-    "progress": lambda row: row["progress"].percent,
-    "go_live": lambda row: (
-        row["onboarding"].target_go_live is None,
-        row["onboarding"].target_go_live,
-    ),
-}
-
 
 def _participation(request: AuthenticatedHttpRequest, slug: str) -> Participation:
-    participation = get_onboarding_for_user(request.user, slug)
+    participation = get_onboarding_for_user(request.user, slug, request.memberships)
     services.ensure_catalogue(participation.onboarding, request.user)
     return participation
 
@@ -93,27 +83,18 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = request.membership
-    rows = []
-    if membership is not None:
-        organisation = membership.organisation
-        onboardings = onboardings_for(request.user).filter(
-            Q(authority=organisation) | Q(provider=organisation)
-        )
-        for onboarding in onboardings.select_related("authority", "provider"):
-            state = OnboardingState(onboarding)
-            rows.append(
-                {
-                    "onboarding": onboarding,
-                    "current_step": state.current_step(),
-                    "progress": state.overall(),
-                    "signoffs": [(env, state.signoff(env)) for env in Environment],
-                    "next_action": state.next_action(),
-                }
-            )
-    sort = request.GET.get("sort", "name")
-    if sort.lstrip("-") not in SORTS:
-        sort = "name"
-    rows.sort(key=SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
+    organisation = membership.organisation if membership else None
+    onboardings = overview_query.scope(request.user, request.memberships, organisation)
+    authorities, providers = overview_query.filter_options(onboardings)
+    form = overview_query.OverviewFilterForm(request.GET, authorities, providers)
+    values = form.cleaned_data if form.is_valid() else {}
+    onboardings = overview_query.apply_filters(onboardings, values)
+    onboardings, sort = overview_query.sorted_by(onboardings, request.GET.get("sort", "name"))
+    page, rows = overview_query.page_of(onboardings, request.GET.get("page"))
+    # Links keep the filters; the sort and page links add their own parameter.
+    kept = request.GET.copy()
+    for name in ("sort", "page"):
+        kept.pop(name, None)
     can_create = (
         membership is not None and membership.organisation.is_authority and membership.is_admin
     )
@@ -122,15 +103,16 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
         "checklist/overview.html",
         {
             "rows": rows,
+            "page": page,
+            "form": form,
+            "filtered": bool(values and any(values.values())),
+            "query": kept.urlencode(),
             "sort": sort,
-            "sort_columns": [
-                ("name", _("Fachverfahren")),
-                ("step", _("Current step")),
-                ("progress", _("Progress")),
-                ("go_live", _("Target go-live")),
-            ],
+            "sort_query": f"sort={sort}&" if sort != "name" else "",
+            "sort_columns": overview_query.SORT_COLUMNS,
             "can_create": can_create,
-            "organisation": membership.organisation if membership else None,
+            "organisation": organisation,
+            "operator": request.user.is_staff or request.user.is_superuser,
             "steps": STEPS,
             "guide_url": GUIDE_URL,
         },
@@ -221,17 +203,27 @@ def _item(key: str) -> Item:
 
 
 def _item_response(
-    request: AuthenticatedHttpRequest, participation: Participation, item: Item, announcement: str
+    request: AuthenticatedHttpRequest,
+    participation: Participation,
+    item: Item,
+    announcement: str,
+    state: OnboardingState | None = None,
 ) -> HttpResponse:
-    """Return the item's new HTML (htmx) or go back to the step page (plain form post)."""
+    """Return the item's new HTML (htmx) or go back to the step page (plain form post).
+
+    With the state of a tick only the item's status part is rendered; notes and comments
+    render the whole item. Counters and the announcement come out of band.
+    """
     if not request.htmx:
         messages.success(request, announcement)
         url = reverse("step", args=[participation.onboarding.slug, item.step])
         return redirect(f"{url}#item-{item.dom_id}")
-    context = presentation.step_context(participation, item.step)
-    context["entry"] = next(e for e in context["items"] if e["view"].item.key == item.key)
+    partial = "checklist/step.html#item_status" if state is not None else "checklist/step.html#item"
+    context = presentation.item_response_context(
+        participation, item, state, with_comments=state is None
+    )
     context["announcement"] = announcement
-    html = render_to_string("checklist/step.html#item", context, request=request)
+    html = render_to_string(partial, context, request=request)
     html += render_to_string("checklist/step.html#progress_oob", context, request=request)
     html += render_to_string("checklist/step.html#announce_oob", context, request=request)
     return HttpResponse(html)
@@ -255,20 +247,15 @@ def item_toggle(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpR
     participation = _participation(request, slug)
     item = _item(key)
     _require(participation.can_edit_step(item.step))
-    state = OnboardingState(participation.onboarding)
-    if not state.visible(item):
-        raise Http404
-    if state.status(item.step) == StepStatus.LOCKED:
-        return _refuse(
-            request, participation, item, _("This step is locked until the Test sign-off is valid.")
-        )
     done = request.POST.get("done") == "1"
     try:
-        services.set_item_done(participation.onboarding, item, done, request.user)
+        state = services.set_item_done(participation.onboarding, item, done, request.user)
+    except ItemHidden:
+        raise Http404 from None
     except NotAllowed as refusal:
         return _refuse(request, participation, item, str(refusal))
     text = _("“%(title)s” is marked as done.") if done else _("“%(title)s” is open again.")
-    return _item_response(request, participation, item, text % {"title": item.title})
+    return _item_response(request, participation, item, text % {"title": item.title}, state)
 
 
 @login_required

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Extends a signed-in session at most once a minute (not a write per request).
+    "portal.middleware.session_refresh",
     "portal.middleware.german_first_locale",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,6 +123,9 @@ AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first, so that a locked-out sign-in never reaches the password check.
     "axes.backends.AxesStandaloneBackend",
+    # ModelBackend that loads the memberships with the user: one query per request.
+    "portal.backends.PortalBackend",
+    # Sessions signed in before PortalBackend name ModelBackend; they stay valid.
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -219,8 +224,10 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8, minimum=1)
-# Every request extends the session; a dialog warns this many seconds before it expires.
-SESSION_SAVE_EVERY_REQUEST = True
+# Activity extends a signed-in session, written at most once a minute
+# (portal.middleware.session_refresh); a dialog warns this many seconds before it expires.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_WARNING_SECONDS = env_int("SESSION_WARNING_SECONDS", 120, minimum=1)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _secure else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _secure)

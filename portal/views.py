@@ -37,7 +37,7 @@ MAIL_ERRORS = (SMTPException, OSError)
 @login_required
 @require_POST
 def extend_session(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Keep the session alive (every request extends it); answer when it now expires."""
+    """Keep the session alive; answer how many seconds it now lasts."""
     request.session.modified = True
     return JsonResponse({"expires_in": request.session.get_expiry_age()})
 
