@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,6 +19,7 @@ from checklist import catalogue
 from checklist.catalogue import Item
 from checklist.models import (
     ENVIRONMENT_STEP,
+    Comment,
     Environment,
     EnvironmentRecord,
     ItemState,
@@ -115,7 +117,9 @@ class OnboardingState:
     def __post_init__(self) -> None:
         states = self.onboarding.item_states.select_related("done_by")
         if self.with_comments:
-            states = states.prefetch_related("comments__author")
+            states = states.prefetch_related(
+                Prefetch("comments", queryset=Comment.objects.select_related("author"))
+            )
         self.states = {s.key: s for s in states}
 
     @cached_property
