@@ -7,7 +7,7 @@ item, Leistung, comment or onboarding fails here as soon as the data grows.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -48,7 +48,7 @@ def signed_in(world: World, persona: str) -> Client:
 
 
 @pytest.fixture
-def bigger_catalogue(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], None]]:
+def bigger_catalogue(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     """Return a function that grows the catalogue by 30 items in step 2 (a new version)."""
     original = catalogue.load()
 
@@ -61,7 +61,7 @@ def bigger_catalogue(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], N
         grown = catalogue.Catalogue(original.version + 1, original.items + extra)
         monkeypatch.setattr(catalogue, "load", lambda: grown)
 
-    yield grow
+    return grow
 
 
 def grow_data(world: World, onboarding: Onboarding) -> None:
