@@ -533,9 +533,44 @@ class VerificationRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RUNNING)
     results = models.JSONField(default=list)
+    # Secrets typed for this run only, Fernet-encrypted, for the background worker; emptied
+    # when the run finishes and unreadable after RUN_SECRETS_TTL (verification.py).
+    secrets_ciphertext = models.TextField(blank=True, editable=False)
+    changed_items = models.JSONField(default=list, editable=False)
 
     class Meta:
         ordering = ["-started_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.onboarding} – {self.environment} – {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PdfExport(models.Model):
+    """A checklist PDF, kept by the SHA-256 of the HTML it shows: unchanged content is served
+    again at once; new content is rendered by the background worker (``checklist.tasks``).
+    """
+
+    onboarding = models.ForeignKey(
+        Onboarding,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="pdf_exports",
+        help_text="Empty for the blank checklist.",
+    )
+    content_sha256 = models.CharField(max_length=64, unique=True)
+    html = models.TextField(blank=True)  # what to render; emptied once rendered
+    pdf = models.BinaryField(null=True, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    failed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.onboarding or 'blank'} – {self.content_sha256[:12]}"
+
+    @property
+    def ready(self) -> bool:
+        return self.rendered_at is not None

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from checklist import verification
+from checklist import catalogue, verification
 from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
 from checklist.catalogue import Item
 from checklist.environments import all_environments, environments_of_step
 from checklist.forms import MetadataVersionsForm, SendBackForm, VerifyForm
-from checklist.models import Environment, SignOff
+from checklist.models import Environment, FitConnectEnvironment, SignOff, VerificationRun
 from checklist.state import (
     STATUS_LABELS,
     ItemView,
@@ -20,6 +20,7 @@ from checklist.state import (
     StepStatus,
 )
 from checklist.steps import STEPS, Step
+from fitconnect.checks import CHECK_TITLES
 
 BADGES = {
     StepStatus.NOT_STARTED: "info",
@@ -39,21 +40,20 @@ class StepCard:
     environment: str | None
 
 
+def step_card(state: OnboardingState, number: int) -> StepCard:
+    status = state.status(number)
+    return StepCard(
+        step=STEPS[number - 1],
+        status=status,
+        status_label=str(STATUS_LABELS[status]),
+        badge=BADGES[status],
+        progress=state.progress(number),
+        environment=Environment.of_step(number),
+    )
+
+
 def step_cards(state: OnboardingState) -> list[StepCard]:
-    cards = []
-    for step in STEPS:
-        status = state.status(step.number)
-        cards.append(
-            StepCard(
-                step=step,
-                status=status,
-                status_label=str(STATUS_LABELS[status]),
-                badge=BADGES[status],
-                progress=state.progress(step.number),
-                environment=Environment.of_step(step.number),
-            )
-        )
-    return cards
+    return [step_card(state, step.number) for step in STEPS]
 
 
 @dataclass
@@ -139,11 +139,12 @@ def verify_panels(
 ) -> list[dict[str, Any]]:
     """Return the "Verbindung prüfen" panels of the environments checked in the step."""
     onboarding = participation.onboarding
-    runs = verification.last_runs(onboarding)
+    runs, running = verification.latest_runs(onboarding)
     secrets = verification.stored_secrets_by_environment(onboarding)
     panels = []
     for env in environments_of_step(step):
         stored = secrets.get(env.key, {})
+        run = running.get(env.key)
         panels.append(
             {
                 "environment": env,
@@ -151,10 +152,67 @@ def verify_panels(
                 "stored": stored,
                 "form": VerifyForm(stored=set(stored), production=env.is_production),
                 "last_run": runs.get(env.key),
+                "progress": run_progress_context(participation, run, env) if run else None,
                 "read_only": env.is_production,
             }
         )
     return panels
+
+
+def run_progress_context(
+    participation: Participation,
+    run: VerificationRun,
+    environment: FitConnectEnvironment,
+    *,
+    announce: bool = False,
+) -> dict[str, Any]:
+    """Return what the polling panel of a run shows: each check waiting, running or done.
+
+    Once the run has finished and ``announce`` is set, also the items it changed and the
+    step's counters, to be swapped in out of band.
+    """
+    checks = verification.checks_for(environment)
+    results = {result["check"]: result for result in run.results}
+    running = run.finished_at is None
+    rows, first_open = [], True
+    for check in checks:
+        result = results.get(check)
+        rows.append(
+            {
+                "title": CHECK_TITLES.get(check, check),
+                "result": result,
+                "running": running and result is None and first_open,
+            }
+        )
+        first_open = first_open and result is not None
+    context: dict[str, Any] = {
+        "run": run,
+        "onboarding": participation.onboarding,
+        "rows": rows,
+        "done": len(results),
+        "total": len(checks),
+        "poll": running,
+        "step_number": environment.step,
+    }
+    if not running and announce:
+        state = OnboardingState(participation.onboarding, light=True)
+        by_key = catalogue.load().by_key()
+        items = [by_key[key] for key in run.changed_items if key in by_key]
+        context.update(
+            {
+                "summary": True,
+                "changed_items": [
+                    item_context(
+                        participation, state, state.item_view(item), state.status(item.step)
+                    )
+                    for item in items
+                    if item.step == environment.step and state.visible(item)
+                ],
+                "card": step_card(state, environment.step),
+                "overall": state.overall(),
+            }
+        )
+    return context
 
 
 def item_response_context(
@@ -167,20 +225,12 @@ def item_response_context(
     """Return what the item's partial and the out-of-band counters need, nothing more."""
     if state is None:
         state = OnboardingState(participation.onboarding, with_comments=with_comments, light=True)
-    step = item.step
-    status = state.status(step)
+    card = step_card(state, item.step)
     return {
         "onboarding": participation.onboarding,
         "participation": participation,
-        "entry": item_context(participation, state, state.item_view(item), status),
-        "card": StepCard(
-            step=STEPS[step - 1],
-            status=status,
-            status_label=str(STATUS_LABELS[status]),
-            badge=BADGES[status],
-            progress=state.progress(step),
-            environment=Environment.of_step(step),
-        ),
+        "entry": item_context(participation, state, state.item_view(item), card.status),
+        "card": card,
         "overall": state.overall(),
     }
 

@@ -177,6 +177,9 @@ STORAGES = {
 # Background tasks (django.tasks) wait in the database until a worker takes them:
 # `manage.py db_worker`, any number of them on any machine. The tests run tasks at once.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Called once when a worker starts (portal's db_worker), before it takes the first task:
+# the PDF fonts and stylesheet are parsed then, not in the first export someone waits for.
+WORKER_WARM_UP = ["checklist.pdf.warm_up"]
 
 # E-mail: printed to the console unless an SMTP server is configured.
 _MAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
