@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -253,3 +253,100 @@ def point_at_sandbox(base: str) -> None:
     EnvironmentRecord.objects.filter(
         onboarding__slug="musterstadt-gewerbe", environment=SANDBOX
     ).update(callback_url=fitconnect_demo.sandbox_urls(base)["callback_url"])
+
+
+# Benchmark data (make bench) ---------------------------------------------------------------
+
+
+def seed_bench(
+    count: int, authorities: int, providers: int, seen: int, password: str
+) -> dict[str, Any]:
+    """Create (once) ``count`` onboardings across the organisations, through the services.
+
+    One provider is assigned ``seen`` of them; its member is the benchmark's user. Returns
+    the e-mail addresses to sign in with, the onboarding whose step page is measured and
+    those whose PDF is requested (their content is changed first, so each run renders anew).
+    """
+    from portal.models import Membership
+
+    Organisation.objects.bulk_create(
+        [
+            Organisation(name=f"Bench-Behörde {n:03d}", slug=f"bench-b{n:03d}", kind="authority")
+            for n in range(authorities)
+        ]
+        + [
+            Organisation(name=f"Bench-IT {n:02d} GmbH", slug=f"bench-p{n:02d}", kind="provider")
+            for n in range(providers)
+        ],
+        ignore_conflicts=True,
+    )
+    offices = list(Organisation.objects.filter(slug__startswith="bench-b").order_by("slug"))
+    firms = list(Organisation.objects.filter(slug__startswith="bench-p").order_by("slug"))
+    people = {}
+    for key, email, organisation, role in (
+        ("provider", "bench-it@bench.example", firms[0], "staff"),
+        ("authority", "bench-amt@bench.example", offices[0], "admin"),
+        ("operator", "bench-betrieb@bench.example", None, ""),
+    ):
+        user = User.objects.filter(email=email).first() or User.objects.create_user(
+            email, password, full_name=f"Bench {key}", is_staff=organisation is None
+        )
+        if organisation is not None:
+            Membership.objects.get_or_create(
+                user=user, organisation=organisation, defaults={"role": role}
+            )
+        people[key] = user
+    main = Onboarding.objects.filter(slug="bench-main").first()
+    if main is None:
+        main = services.create_onboarding(
+            Onboarding(authority=offices[0], provider=firms[0], slug="bench-main", name="Bench"),
+            people["authority"],
+        )
+        for n in range(5):
+            services.save_leistung(
+                Leistung(
+                    onboarding=main,
+                    key=f"9905003500{n:04d}",
+                    name=f"Leistung {n}",
+                    schema_kind="fim",
+                    schema_uri="https://schema.fitko.de/fim/s00000092_1.0.schema.json",
+                    mime_type="application/json",
+                    regions=[MUSTERSTADT_ARS],
+                    reply_email=True,
+                ),
+                people["authority"],
+            )
+    existing = Onboarding.objects.filter(slug__startswith="bench-").count()
+    missing = count - existing
+    if missing > 0:
+        batch = []
+        for n in range(existing, existing + missing):
+            own = n < seen  # the benchmark's provider serves the first ``seen`` ones
+            provider = firms[0] if own else (firms[1 + n % (len(firms) - 1)] if n % 7 else None)
+            batch.append(
+                Onboarding(
+                    authority=offices[n % len(offices)],
+                    provider=provider,
+                    in_house=provider is None,
+                    slug=f"bench-{n:05d}",
+                    name=f"Fachverfahren {n:05d}",
+                    target_go_live=date(2026, 1, 1) + timedelta(days=n % 900),
+                )
+            )
+        services.create_onboardings(batch, people["authority"])
+        # Some variety in progress, through the real services.
+        for onboarding in Onboarding.objects.filter(provider=firms[0]).order_by("slug")[:40]:
+            _tick(onboarding, 2, people["provider"], fraction=(onboarding.pk % 10) / 10)
+    pdf_onboardings = list(
+        Onboarding.objects.filter(provider=firms[0]).exclude(pk=main.pk).order_by("slug")[:6]
+    )
+    item = catalogue.load().by_key()["step2.client"]
+    for onboarding in pdf_onboardings:  # new content: each run renders these PDFs anew
+        done = not OnboardingState(onboarding).is_done(item)
+        services.set_item_done(onboarding, item, done, people["provider"])
+    return {
+        "emails": {key: people[key].email for key in ("provider", "operator")},
+        "slug": main.slug,
+        "pdf_slugs": [o.slug for o in pdf_onboardings],
+        "onboardings": Onboarding.objects.count(),
+    }

@@ -103,6 +103,46 @@ def create_onboarding(onboarding: Onboarding, creator: User | None) -> Onboardin
     return onboarding
 
 
+@transaction.atomic
+def create_onboardings(onboardings: list[Onboarding], creator: User | None) -> list[Onboarding]:
+    """Create many onboardings at once (demo and benchmark data), with summary and audit.
+
+    Their item states are not written: every service creates a missing one when it is
+    first changed, and an item without a row is an open item.
+    """
+    version = catalogue.load().version
+    for onboarding in onboardings:
+        onboarding.catalogue_version = version
+        onboarding.created_by = creator
+        for name, value in summary.for_new(onboarding).items():
+            setattr(onboarding, name, value)
+    created = Onboarding.objects.bulk_create(onboardings, batch_size=1000)
+    events = []
+    for onboarding in created:
+        events.append(
+            AuditEvent(
+                onboarding=onboarding,
+                actor=creator,
+                action=AuditEvent.Action.CREATED,
+                new_value=onboarding.name,
+                step=1,
+            )
+        )
+        if onboarding.provider_decided:
+            events.append(
+                AuditEvent(
+                    onboarding=onboarding,
+                    actor=creator,
+                    action=AuditEvent.Action.PROVIDER_CHANGED,
+                    subject="onboarding.provider",
+                    new_value=provider_label(onboarding),
+                    step=1,
+                )
+            )
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    return created
+
+
 def _locked_state(onboarding: Onboarding, key: str) -> ItemState:
     try:
         with transaction.atomic():

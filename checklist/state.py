@@ -112,9 +112,14 @@ class OnboardingState:
     onboarding: Onboarding
     with_comments: bool = False  # only the step page shows them
     light: bool = False
+    new: bool = False  # an onboarding not saved yet: nothing to load
     states: dict[str, ItemState] = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.new:
+            self.states = {}
+            self.__dict__.update(leistungen=[], records={}, signoffs=[])
+            return
         states = self.onboarding.item_states.select_related("done_by")
         if self.with_comments:
             states = states.prefetch_related(

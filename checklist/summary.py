@@ -47,6 +47,11 @@ def store(onboarding: Onboarding, state: OnboardingState | None = None) -> None:
             setattr(onboarding, name, value)
 
 
+def for_new(onboarding: Onboarding) -> dict[str, Any]:
+    """Return the summary of an onboarding about to be created (nothing recorded yet)."""
+    return compute(OnboardingState(onboarding, new=True))
+
+
 def recompute(onboarding: Onboarding) -> dict[str, Any]:
     """Return the summary derived from scratch, from the rows in the database."""
     return compute(OnboardingState(Onboarding.objects.get(pk=onboarding.pk)))

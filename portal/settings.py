@@ -205,6 +205,10 @@ PORTAL_CONTACT_EMAIL = env_str("PORTAL_CONTACT_EMAIL", "kontakt@example.org")
 PORTAL_ACCESSIBILITY_EMAIL = env_str("PORTAL_ACCESSIBILITY_EMAIL", PORTAL_CONTACT_EMAIL)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7, minimum=1)
 
+# Only `make bench` sets this: two empty pages (/bench/bare/) that measure the cost of the
+# middleware alone. Never in production.
+BENCH_VIEWS = env_bool("BENCH_VIEWS", False)
+
 # FIT-Connect checks.
 SECRET_ENCRYPTION_KEY = env_str("SECRET_ENCRYPTION_KEY", "")
 FITCONNECT_CONNECT_TIMEOUT = env_int("FITCONNECT_CONNECT_TIMEOUT", 5, minimum=1)
