@@ -16,6 +16,7 @@ help:
 	@echo "make run    – start the portal with demo data on http://127.0.0.1:8000 (PORT=, SANDBOX_PORT=)"
 	@echo "make test   – run linters, type checks and every test"
 	@echo "make serve  – the production server (gunicorn, settings from the environment)"
+	@echo "make bench  – load benchmark on PostgreSQL with gunicorn and wrk (make bench-pdf: PDF only)"
 
 $(PY):
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is needed (pyenv install 3.13.0, or apt-get install python3)." >&2; exit 1; fi
@@ -103,7 +104,23 @@ test: system-packages $(VENV)/.installed-dev lint typecheck check-translations
 	$(PY) -m pytest -n 2
 
 # Benchmarks print ratios measured in one run; they are not part of `make test`.
-bench: bench-pdf
+# make bench: gunicorn on PostgreSQL (database portal_bench) driven by wrk; see bench/load_bench.py.
+BENCH_DATABASE_URL ?= postgres://portal:portal@127.0.0.1:5432/portal_bench
+bench: $(VENV)/.installed-dev
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; fi; }
+	@if [ "$$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null 2>&1; then \
+		pg_lsclusters --no-header 2>/dev/null | grep -q '^15 *main' || pg_createcluster 15 main >/dev/null; \
+		pg_ctlcluster 15 main start 2>/dev/null || true; \
+		for _ in $$(seq 1 30); do pg_isready -q && break; sleep 1; done; \
+		su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname = 'portal'\"" | grep -q 1 || \
+			su postgres -c "psql -qc \"CREATE ROLE portal LOGIN CREATEDB PASSWORD 'portal'\""; \
+		su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname = 'portal_bench'\"" | grep -q 1 || \
+			su postgres -c "psql -qc \"CREATE DATABASE portal_bench OWNER portal\""; \
+	fi
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load_bench.py
 
 bench-pdf: $(VENV)/.installed-dev
 	$(PY) bench/pdf_bench.py

@@ -39,8 +39,8 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 # Keep connections from a load balancer open a little longer than gunicorn's 2 s.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
 # Recycle processes now and then, staggered, so that no slow leak grows for ever.
-max_requests = 1000
-max_requests_jitter = 100
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 1000))
+max_requests_jitter = max_requests // 10
 if os.path.isdir("/dev/shm"):  # noqa: S108 – heartbeat files off a possibly slow disk
     worker_tmp_dir = "/dev/shm"  # noqa: S108
 

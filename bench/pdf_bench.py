@@ -29,7 +29,7 @@ django.setup()
 import pikepdf
 from django.core.management import call_command
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
 from checklist.export import export_record, record_context
 from checklist.models import Onboarding
@@ -83,23 +83,21 @@ def median_seconds(action: object) -> float:
 def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("seed_demo", stdout=io.StringIO())
-    records = {o: export_record(o, None) for o in Onboarding.objects.all()}  # also warms fonts
+    records = {o: export_record(o) for o in Onboarding.objects.all()}  # also warms fonts
     onboarding, pdf = max(records.items(), key=lambda pair: (pages(pair[1]), len(pair[1])))
     page_count = pages(pdf)
     plain = plain_with_pages(page_count)
     assert pages(render_html_to_pdf(plain)) == page_count
 
     with translation.override("de"):
-        same_html = render_to_string(
-            "checklist/pdf/record.html", record_context(onboarding, None, timezone.now())
-        )
+        same_html = render_to_string("checklist/pdf/record.html", record_context(onboarding))
 
         def prepare() -> str:
-            context = record_context(onboarding, None, timezone.now())
+            context = record_context(onboarding)
             return render_to_string("checklist/pdf/record.html", context)
 
         prepare_time = median_seconds(prepare)
-    export_time = median_seconds(lambda: export_record(onboarding, None))
+    export_time = median_seconds(lambda: export_record(onboarding))
     plain_time = median_seconds(lambda: render_html_to_pdf(plain))
     same_time = median_seconds(lambda: render_html_to_pdf(same_html))
     ratio = export_time / plain_time

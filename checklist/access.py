@@ -7,6 +7,7 @@ Anything else answers 404.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -15,11 +16,23 @@ from checklist.models import Onboarding
 from portal.models import Membership, User
 
 
-def onboardings_for(user: User) -> QuerySet[Onboarding]:
-    """Return the onboardings of the user's authorities and those assigned to their providers."""
-    organisations = Membership.objects.filter(user=user, user__is_active=True).values(
-        "organisation_id"
-    )
+def onboardings_for(
+    user: User, memberships: list[Membership] | None = None
+) -> QuerySet[Onboarding]:
+    """Return the onboardings of the user's authorities and those assigned to their providers.
+
+    ``memberships`` are the user's, as the middleware loaded them for this request (saves
+    the subquery); without them they are looked up in the same statement.
+    """
+    organisations: Any
+    if memberships is not None:
+        if not user.is_active:
+            return Onboarding.objects.none()
+        organisations = [m.organisation_id for m in memberships if m.user_id == user.pk]
+    else:
+        organisations = Membership.objects.filter(user=user, user__is_active=True).values(
+            "organisation_id"
+        )
     return Onboarding.objects.filter(
         Q(authority_id__in=organisations) | Q(provider_id__in=organisations)
     )
@@ -66,18 +79,30 @@ class Participation:
         return self.is_authority_admin
 
 
-def get_onboarding_for_user(user: User, slug: str) -> Participation:
-    """Return the user's participation in the onboarding, or raise 404."""
+def get_onboarding_for_user(
+    user: User, slug: str, memberships: list[Membership] | None = None
+) -> Participation:
+    """Return the user's participation in the onboarding, or raise 404.
+
+    With the request's ``memberships`` (see ``onboardings_for``) this is one query.
+    """
     onboarding = (
-        onboardings_for(user).select_related("authority", "provider").filter(slug=slug).first()
+        onboardings_for(user, memberships)
+        .select_related("authority", "provider")
+        .filter(slug=slug)
+        .first()
     )
     if onboarding is None:
         raise Http404
-    roles = dict(
-        Membership.objects.filter(
-            user=user, organisation_id__in=[onboarding.authority_id, onboarding.provider_id]
-        ).values_list("organisation_id", "role")
-    )
+    involved = [pk for pk in (onboarding.authority_id, onboarding.provider_id) if pk is not None]
+    if memberships is not None:
+        roles = {m.organisation_id: m.role for m in memberships if m.organisation_id in involved}
+    else:
+        roles = dict(
+            Membership.objects.filter(user=user, organisation_id__in=involved).values_list(
+                "organisation_id", "role"
+            )
+        )
     return Participation(
         onboarding=onboarding,
         user=user,

@@ -43,8 +43,8 @@ CONTACTS = {
 }
 
 
-def _record(onboarding: Onboarding, environment: Environment) -> None:
-    EnvironmentRecord.objects.create(
+def _record(onboarding: Onboarding, environment: Environment, user: User) -> None:
+    record = EnvironmentRecord(
         onboarding=onboarding,
         environment=environment,
         client_id=f"{onboarding.slug}-{environment.value}-subscriber",
@@ -53,6 +53,7 @@ def _record(onboarding: Onboarding, environment: Environment) -> None:
         signature_kid=f"sig-{environment.value}-2026",
         certificate_expiry=None if environment == Environment.TEST else date(2028, 6, 30),
     )
+    services.save_environment_record(record, user)
 
 
 SANDBOX = "sandbox"
@@ -84,7 +85,7 @@ def ensure_sandbox_environment(base_url: str | None = None) -> FitConnectEnviron
 
 def _sandbox(onboarding: Onboarding, user: User) -> None:
     """Record the local sandbox's demo destination and store its demo secrets encrypted."""
-    EnvironmentRecord.objects.create(
+    record = EnvironmentRecord(
         onboarding=onboarding,
         environment=SANDBOX,
         client_id=fitconnect_demo.SUBSCRIBER_CLIENT_ID,
@@ -93,6 +94,7 @@ def _sandbox(onboarding: Onboarding, user: User) -> None:
         signature_kid=fitconnect_demo.SIGNATURE_KID,
         callback_url=fitconnect_demo.sandbox_urls(settings.FITCONNECT_SANDBOX_URL)["callback_url"],
     )
+    services.save_environment_record(record, user)
     for kind, secret, client_id in (
         ("subscriber", fitconnect_demo.SUBSCRIBER_CLIENT_SECRET, ""),
         ("sender", fitconnect_demo.SENDER_CLIENT_SECRET, fitconnect_demo.SENDER_CLIENT_ID),
@@ -136,12 +138,13 @@ def _create(
     return services.create_onboarding(onboarding, creator)
 
 
-def _step_one(onboarding: Onboarding, leistungen: list[dict[str, Any]]) -> None:
+def _step_one(onboarding: Onboarding, leistungen: list[dict[str, Any]], user: User) -> None:
     """Record the services and tick step 1's tasks (the metadata versions belong to step 2)."""
     for data in leistungen:
-        Leistung.objects.create(onboarding=onboarding, regions=[MUSTERSTADT_ARS], **data)
-    onboarding.metadata_versions = ["1.2.0", "1.3.0", "1.5.0"]
-    onboarding.save(update_fields=["metadata_versions"])
+        services.save_leistung(
+            Leistung(onboarding=onboarding, regions=[MUSTERSTADT_ARS], **data), user
+        )
+    services.save_metadata_versions(onboarding, ["1.2.0", "1.3.0", "1.5.0"], user)
     if onboarding.created_by is not None:
         _tick(onboarding, 1, onboarding.created_by)
 
@@ -205,18 +208,20 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
     if onboarding := _create(
         musterstadt, provider, "musterstadt-gewerbe", "Gewerbeanmeldung", anna
     ):
-        onboarding.product = "GewerbePro 5 (Muster Software AG)"
-        onboarding.target_go_live = date(2027, 6, 1)
-        onboarding.save(update_fields=["product", "target_go_live"])
-        _step_one(onboarding, GEWERBE)
-        _record(onboarding, Environment.TEST)
+        onboarding = services.update_onboarding(
+            onboarding,
+            {"product": "GewerbePro 5 (Muster Software AG)", "target_go_live": date(2027, 6, 1)},
+            anna,
+        )
+        _step_one(onboarding, GEWERBE, anna)
+        _record(onboarding, Environment.TEST, clara)
         _sandbox(onboarding, clara)
         _tick(onboarding, 2, clara, fraction=0.5)
 
     # Just started: one service recorded.
     if onboarding := _create(musterstadt, provider, "musterstadt-hundesteuer", "Hundesteuer", anna):
         # 99102013104000 "Hundesteuer Anmeldung" (PVOG, Stadt Köln).
-        Leistung.objects.create(
+        leistung = Leistung(
             onboarding=onboarding,
             key="99102013104000",
             name="Hundesteuer Anmeldung",
@@ -225,23 +230,24 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
             mime_type="application/json",
             regions=[],
         )
+        services.save_leistung(leistung, anna)
 
     # Test signed off, testing on the reference environment; replies also to the BundID.
     if onboarding := _create(musterstadt, provider, "musterstadt-wohngeld", "Wohngeld", anna):
-        _step_one(onboarding, [WOHNGELD])
-        _record(onboarding, Environment.TEST)
+        _step_one(onboarding, [WOHNGELD], anna)
+        _record(onboarding, Environment.TEST, clara)
         _tick(onboarding, 2, clara)
         _tick(onboarding, 3, clara)
         _sign_off(onboarding, Environment.TEST, clara, bernd)
-        _record(onboarding, Environment.REFERENCE)
+        _record(onboarding, Environment.REFERENCE, clara)
 
     # Reference signed off, going to production; an XÖV schema.
     if onboarding := _create(
         musterstadt, provider, "musterstadt-grundsicherung", "Grundsicherung", anna
     ):
-        _step_one(onboarding, [GRUNDSICHERUNG])
+        _step_one(onboarding, [GRUNDSICHERUNG], anna)
         for environment, step in ((Environment.TEST, 3), (Environment.REFERENCE, 4)):
-            _record(onboarding, environment)
+            _record(onboarding, environment, clara)
             _tick(onboarding, 2, clara)
             _tick(onboarding, step, clara)
             _sign_off(onboarding, environment, clara, bernd)
@@ -251,7 +257,7 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
     landkreis = organisations["landkreis-beispiel"]
     dieter = people["admin@landkreis-beispiel.example"]
     if onboarding := _create(landkreis, None, "landkreis-parken", "Bewohnerparken", dieter):
-        _step_one(onboarding, [PARKAUSWEIS])
+        _step_one(onboarding, [PARKAUSWEIS], dieter)
 
 
 def seed_work(people: dict[str, User]) -> None:
@@ -306,3 +312,100 @@ def point_at_sandbox(base: str) -> None:
     EnvironmentRecord.objects.filter(
         onboarding__slug="musterstadt-gewerbe", environment=SANDBOX
     ).update(callback_url=fitconnect_demo.sandbox_urls(base)["callback_url"])
+
+
+# Benchmark data (make bench) ---------------------------------------------------------------
+
+
+def seed_bench(
+    count: int, authorities: int, providers: int, seen: int, password: str
+) -> dict[str, Any]:
+    """Create (once) ``count`` onboardings across the organisations, through the services.
+
+    One provider is assigned ``seen`` of them; its member is the benchmark's user. Returns
+    the e-mail addresses to sign in with, the onboarding whose step page is measured and
+    those whose PDF is requested (their content is changed first, so each run renders anew).
+    """
+    from portal.models import Membership
+
+    Organisation.objects.bulk_create(
+        [
+            Organisation(name=f"Bench-Behörde {n:03d}", slug=f"bench-b{n:03d}", kind="authority")
+            for n in range(authorities)
+        ]
+        + [
+            Organisation(name=f"Bench-IT {n:02d} GmbH", slug=f"bench-p{n:02d}", kind="provider")
+            for n in range(providers)
+        ],
+        ignore_conflicts=True,
+    )
+    offices = list(Organisation.objects.filter(slug__startswith="bench-b").order_by("slug"))
+    firms = list(Organisation.objects.filter(slug__startswith="bench-p").order_by("slug"))
+    people = {}
+    for key, email, organisation, role in (
+        ("provider", "bench-it@bench.example", firms[0], "staff"),
+        ("authority", "bench-amt@bench.example", offices[0], "admin"),
+        ("operator", "bench-betrieb@bench.example", None, ""),
+    ):
+        user = User.objects.filter(email=email).first() or User.objects.create_user(
+            email, password, full_name=f"Bench {key}", is_staff=organisation is None
+        )
+        if organisation is not None:
+            Membership.objects.get_or_create(
+                user=user, organisation=organisation, defaults={"role": role}
+            )
+        people[key] = user
+    main = Onboarding.objects.filter(slug="bench-main").first()
+    if main is None:
+        main = services.create_onboarding(
+            Onboarding(authority=offices[0], provider=firms[0], slug="bench-main", name="Bench"),
+            people["authority"],
+        )
+        for n in range(5):
+            services.save_leistung(
+                Leistung(
+                    onboarding=main,
+                    key=f"9905003500{n:04d}",
+                    name=f"Leistung {n}",
+                    schema_kind="fim",
+                    schema_uri="https://schema.fitko.de/fim/s00000092_1.0.schema.json",
+                    mime_type="application/json",
+                    regions=[MUSTERSTADT_ARS],
+                    reply_email=True,
+                ),
+                people["authority"],
+            )
+    existing = Onboarding.objects.filter(slug__startswith="bench-").count()
+    missing = count - existing
+    if missing > 0:
+        batch = []
+        for n in range(existing, existing + missing):
+            own = n < seen  # the benchmark's provider serves the first ``seen`` ones
+            provider = firms[0] if own else (firms[1 + n % (len(firms) - 1)] if n % 7 else None)
+            batch.append(
+                Onboarding(
+                    authority=offices[n % len(offices)],
+                    provider=provider,
+                    in_house=provider is None,
+                    slug=f"bench-{n:05d}",
+                    name=f"Fachverfahren {n:05d}",
+                    target_go_live=date(2026, 1, 1) + timedelta(days=n % 900),
+                )
+            )
+        services.create_onboardings(batch, people["authority"])
+        # Some variety in progress, through the real services.
+        for onboarding in Onboarding.objects.filter(provider=firms[0]).order_by("slug")[:40]:
+            _tick(onboarding, 2, people["provider"], fraction=(onboarding.pk % 10) / 10)
+    pdf_onboardings = list(
+        Onboarding.objects.filter(provider=firms[0]).exclude(pk=main.pk).order_by("slug")[:6]
+    )
+    item = catalogue.load().by_key()["step2.client"]
+    for onboarding in pdf_onboardings:  # new content: each run renders these PDFs anew
+        done = not OnboardingState(onboarding).is_done(item)
+        services.set_item_done(onboarding, item, done, people["provider"])
+    return {
+        "emails": {key: people[key].email for key in ("provider", "operator")},
+        "slug": main.slug,
+        "pdf_slugs": [o.slug for o in pdf_onboardings],
+        "onboardings": Onboarding.objects.count(),
+    }

@@ -41,6 +41,21 @@ class Environment(models.TextChoices):
 ENVIRONMENT_STEP = {Environment.TEST: 3, Environment.REFERENCE: 4, Environment.PRODUCTION: 5}
 
 
+# Stored by checklist.summary; see Onboarding.
+SUMMARY_FIELDS = (
+    "progress_done",
+    "progress_total",
+    "progress_percent",
+    "current_step",
+    "signoff_test",
+    "signoff_reference",
+    "signoff_production",
+    "next_action",
+    "next_action_item",
+    "data_facts",
+)
+
+
 # The provider choice of an authority that connects its Fachverfahren itself.
 IN_HOUSE = "in_house"
 
@@ -89,6 +104,24 @@ class Onboarding(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    # The summary the overview sorts and filters on in SQL. ``checklist.summary`` derives it
+    # from the facts above and below and stores it in the same transaction as every change;
+    # a test recomputes it from scratch and compares.
+    progress_done = models.PositiveIntegerField(default=0, editable=False)
+    progress_total = models.PositiveIntegerField(default=0, editable=False)
+    progress_percent = models.PositiveSmallIntegerField(default=0, editable=False)
+    current_step = models.PositiveSmallIntegerField(
+        null=True, default=1, editable=False, help_text="None once all five steps are done."
+    )
+    signoff_test = models.CharField(max_length=20, blank=True, editable=False)
+    signoff_reference = models.CharField(max_length=20, blank=True, editable=False)
+    signoff_production = models.CharField(max_length=20, blank=True, editable=False)
+    next_action = models.CharField(max_length=20, blank=True, editable=False)
+    next_action_item = models.CharField(max_length=100, blank=True, editable=False)
+    # What the Leistungen and environment records say for the checklist's conditions and
+    # data-bound items, so that a tick needs neither of them.
+    data_facts = models.JSONField(default=dict, editable=False)
+
     if TYPE_CHECKING:
         leistungen: RelatedManager[Leistung]
         environments: RelatedManager[EnvironmentRecord]
@@ -107,6 +140,11 @@ class Onboarding(models.Model):
                 name="onboarding_in_house_has_no_provider",
             )
         ]
+        indexes = [
+            models.Index(fields=["name"], name="onboarding_name"),
+            models.Index(fields=["authority", "name"], name="onboarding_authority_name"),
+            models.Index(fields=["provider", "name"], name="onboarding_provider_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -116,8 +154,18 @@ class Onboarding(models.Model):
         return self.in_house or self.provider_id is not None
 
     def lock(self) -> None:
-        """Serialise changes to this onboarding until the transaction ends (row lock)."""
-        Onboarding.objects.select_for_update().filter(pk=self.pk).first()
+        """Serialise changes to this onboarding until the transaction ends (row lock).
+
+        Reads the summary fields afresh: another change may have stored them meanwhile.
+        """
+        locked = (
+            Onboarding.objects.select_for_update()
+            .filter(pk=self.pk)
+            .values(*SUMMARY_FIELDS, "catalogue_version")
+            .first()
+        )
+        for name, value in (locked or {}).items():
+            setattr(self, name, value)
 
 
 class Leistung(models.Model):
@@ -548,9 +596,44 @@ class VerificationRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RUNNING)
     results = models.JSONField(default=list)
+    # Secrets typed for this run only, Fernet-encrypted, for the background worker; emptied
+    # when the run finishes and unreadable after RUN_SECRETS_TTL (verification.py).
+    secrets_ciphertext = models.TextField(blank=True, editable=False)
+    changed_items = models.JSONField(default=list, editable=False)
 
     class Meta:
         ordering = ["-started_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.onboarding} – {self.environment} – {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PdfExport(models.Model):
+    """A checklist PDF, kept by the SHA-256 of the HTML it shows: unchanged content is served
+    again at once; new content is rendered by the background worker (``checklist.tasks``).
+    """
+
+    onboarding = models.ForeignKey(
+        Onboarding,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="pdf_exports",
+        help_text="Empty for the blank checklist.",
+    )
+    content_sha256 = models.CharField(max_length=64, unique=True)
+    html = models.TextField(blank=True)  # what to render; emptied once rendered
+    pdf = models.BinaryField(null=True, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    failed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.onboarding or 'blank'} – {self.content_sha256[:12]}"
+
+    @property
+    def ready(self) -> bool:
+        return self.rendered_at is not None

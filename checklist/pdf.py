@@ -93,6 +93,17 @@ def _stylesheet() -> CSS:
     )
 
 
+def warm_up() -> None:
+    """Parse the fonts and the stylesheet now, so that the first render is not the slow one.
+
+    A background worker calls it when it starts (settings.WORKER_WARM_UP).
+    """
+    render_html_to_pdf(
+        '<!doctype html><html lang="de"><head><meta charset="utf-8"><title>-</title></head>'
+        "<body><h1>Anbindungsportal</h1><p>Übersicht ☐ ☑</p></body></html>"
+    )
+
+
 def render_html_to_pdf(html: str) -> bytes:
     """Return the HTML document as a tagged PDF/UA-1."""
     from weasyprint import HTML

@@ -7,13 +7,19 @@ from typing import Any
 
 from django.utils import timezone
 
-from checklist import people, verification
+from checklist import catalogue, people, verification
 from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
 from checklist.catalogue import Item
 from checklist.environments import all_environments, environments_of_step
 from checklist.forms import MetadataVersionsForm, SendBackForm
-from checklist.models import Environment, Onboarding, SignOff
+from checklist.models import (
+    Environment,
+    FitConnectEnvironment,
+    Onboarding,
+    SignOff,
+    VerificationRun,
+)
 from checklist.state import (
     STATUS_LABELS,
     ItemView,
@@ -23,6 +29,7 @@ from checklist.state import (
 )
 from checklist.steps import STEPS, Step
 from checklist.verification_forms import VerifyForm
+from fitconnect.checks import CHECK_TITLES
 from portal.models import User
 
 BADGES = {
@@ -43,21 +50,20 @@ class StepCard:
     environment: str | None
 
 
+def step_card(state: OnboardingState, number: int) -> StepCard:
+    status = state.status(number)
+    return StepCard(
+        step=STEPS[number - 1],
+        status=status,
+        status_label=str(STATUS_LABELS[status]),
+        badge=BADGES[status],
+        progress=state.progress(number),
+        environment=Environment.of_step(number),
+    )
+
+
 def step_cards(state: OnboardingState) -> list[StepCard]:
-    cards = []
-    for step in STEPS:
-        status = state.status(step.number)
-        cards.append(
-            StepCard(
-                step=step,
-                status=status,
-                status_label=str(STATUS_LABELS[status]),
-                badge=BADGES[status],
-                progress=state.progress(step.number),
-                environment=Environment.of_step(step.number),
-            )
-        )
-    return cards
+    return [step_card(state, step.number) for step in STEPS]
 
 
 @dataclass
@@ -90,11 +96,7 @@ def signoff_panel(
     return SignoffPanel(
         environment=environment,
         signoff=signoff,
-        history=list(
-            state.onboarding.signoffs.filter(environment=environment).select_related(
-                "declared_by", "decided_by"
-            )
-        ),
+        history=state.history(environment),
         open_items=state.open_required(step),
         may_declare=(
             participation.does_provider_work
@@ -114,7 +116,8 @@ def signoff_panel(
 
 
 def page_context(participation: Participation, with_comments: bool = False) -> dict[str, Any]:
-    state = OnboardingState(participation.onboarding, with_comments=with_comments)
+    # The stored summary stands in for Leistungen, records and sign-offs until a page shows them.
+    state = OnboardingState(participation.onboarding, with_comments=with_comments, light=True)
     today = timezone.localdate()
     return {
         "onboarding": participation.onboarding,
@@ -140,19 +143,19 @@ def item_context(
     participation: Participation,
     state: OnboardingState,
     view: ItemView,
+    status: str,
     assignable: dict[str, list[User]] | None = None,
 ) -> dict[str, Any]:
     step = view.item.step
     editable = (
-        participation.can_edit_step(step)
-        and not view.automatic
-        and state.status(step) != StepStatus.LOCKED
+        participation.can_edit_step(step) and not view.automatic and status != StepStatus.LOCKED
     )
+    # Comments are prefetched with the item states when the page shows them (with_comments).
+    prefetched = "comments" in getattr(view.state, "_prefetched_objects_cache", {})
     return {
         "view": view,
         "editable": editable,
-        # comments are prefetched with the item states (OnboardingState)
-        "comments": list(view.state.comments.all()) if view.state.pk else [],
+        "comments": list(view.state.comments.all()) if view.state.pk and prefetched else [],
         "assignable": (assignable or {}).get(view.item.role, []),
         "may_assign": may_assign(participation, view.item),
     }
@@ -171,10 +174,12 @@ def verify_panels(
 ) -> list[dict[str, Any]]:
     """Return the "Verbindung prüfen" panels of the environments checked in the step."""
     onboarding = participation.onboarding
-    runs = verification.last_runs(onboarding)
+    runs, running = verification.latest_runs(onboarding)
+    secrets = verification.stored_secrets_by_environment(onboarding)
     panels = []
     for env in environments_of_step(step):
-        stored = verification.stored_secrets(onboarding, env.key)
+        stored = secrets.get(env.key, {})
+        run = running.get(env.key)
         panels.append(
             {
                 "environment": env,
@@ -182,10 +187,87 @@ def verify_panels(
                 "stored": stored,
                 "form": VerifyForm(stored=set(stored), production=env.is_production),
                 "last_run": runs.get(env.key),
+                "progress": run_progress_context(participation, run, env) if run else None,
                 "read_only": env.is_production,
             }
         )
     return panels
+
+
+def run_progress_context(
+    participation: Participation,
+    run: VerificationRun,
+    environment: FitConnectEnvironment,
+    *,
+    announce: bool = False,
+) -> dict[str, Any]:
+    """Return what the polling panel of a run shows: each check waiting, running or done.
+
+    Once the run has finished and ``announce`` is set, also the items it changed and the
+    step's counters, to be swapped in out of band.
+    """
+    checks = verification.checks_for(environment)
+    results = {result["check"]: result for result in run.results}
+    running = run.finished_at is None
+    rows, first_open = [], True
+    for check in checks:
+        result = results.get(check)
+        rows.append(
+            {
+                "title": CHECK_TITLES.get(check, check),
+                "result": result,
+                "running": running and result is None and first_open,
+            }
+        )
+        first_open = first_open and result is not None
+    context: dict[str, Any] = {
+        "run": run,
+        "onboarding": participation.onboarding,
+        "rows": rows,
+        "done": len(results),
+        "total": len(checks),
+        "poll": running,
+        "step_number": environment.step,
+    }
+    if not running and announce:
+        state = OnboardingState(participation.onboarding, light=True)
+        by_key = catalogue.load().by_key()
+        items = [by_key[key] for key in run.changed_items if key in by_key]
+        context.update(
+            {
+                "summary": True,
+                "changed_items": [
+                    item_context(
+                        participation, state, state.item_view(item), state.status(item.step)
+                    )
+                    for item in items
+                    if item.step == environment.step and state.visible(item)
+                ],
+                "card": step_card(state, environment.step),
+                "overall": state.overall(),
+            }
+        )
+    return context
+
+
+def item_response_context(
+    participation: Participation,
+    item: Item,
+    state: OnboardingState | None = None,
+    *,
+    with_comments: bool = True,
+) -> dict[str, Any]:
+    """Return what the item's partial and the out-of-band counters need, nothing more."""
+    if state is None:
+        state = OnboardingState(participation.onboarding, with_comments=with_comments, light=True)
+    card = step_card(state, item.step)
+    return {
+        "onboarding": participation.onboarding,
+        "participation": participation,
+        "entry": item_context(participation, state, state.item_view(item), card.status),
+        "card": card,
+        "overall": state.overall(),
+    }
 
 
 def step_context(participation: Participation, number: int) -> dict[str, Any]:
@@ -194,17 +276,19 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
     environment = Environment.of_step(number)
     onboarding = participation.onboarding
     assignable = assignable_people(onboarding)
+    status = context["cards"][number - 1].status
     context.update(
         {
             "step": STEPS[number - 1],
             "card": context["cards"][number - 1],
             "items": [
-                item_context(participation, state, view, assignable) for view in state.items(number)
+                item_context(participation, state, view, status, assignable)
+                for view in state.items(number)
             ],
             "participants": assignable["both"],
             "due": context["dues"].get(number),
             "can_edit": participation.can_edit_step(number),
-            "locked": state.status(number) == StepStatus.LOCKED,
+            "locked": status == StepStatus.LOCKED,
             "environment": environment,
             "signoff_panel": (
                 signoff_panel(participation, state, environment) if environment else None

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue, people, signals
+from checklist import catalogue, people, signals, summary
 from checklist.audit import audit, audit_changes
 from checklist.catalogue import Item
 from checklist.environments import environment_step
@@ -33,7 +33,7 @@ from checklist.models import (
     VerificationRun,
 )
 from checklist.signoff import refresh_signoffs
-from checklist.state import NotAllowed
+from checklist.state import ItemHidden, NotAllowed, OnboardingState, StepStatus
 from portal.models import Organisation, Partnership, User
 
 
@@ -106,7 +106,8 @@ def ensure_catalogue(onboarding: Onboarding, actor: User | None = None) -> None:
                 old_version,
                 current.version,
             )
-        onboarding.catalogue_version = locked.catalogue_version
+            summary.store(locked)
+        onboarding.refresh_from_db()
 
 
 def provider_label(onboarding: Onboarding) -> str:
@@ -134,7 +135,48 @@ def create_onboarding(onboarding: Onboarding, creator: User | None) -> Onboardin
             1,
         )
     link_provider(onboarding)
+    summary.store(onboarding)
     return onboarding
+
+
+@transaction.atomic
+def create_onboardings(onboardings: list[Onboarding], creator: User | None) -> list[Onboarding]:
+    """Create many onboardings at once (demo and benchmark data), with summary and audit.
+
+    Their item states are not written: every service creates a missing one when it is
+    first changed, and an item without a row is an open item.
+    """
+    version = catalogue.load().version
+    for onboarding in onboardings:
+        onboarding.catalogue_version = version
+        onboarding.created_by = creator
+        for name, value in summary.for_new(onboarding).items():
+            setattr(onboarding, name, value)
+    created = Onboarding.objects.bulk_create(onboardings, batch_size=1000)
+    events = []
+    for onboarding in created:
+        events.append(
+            AuditEvent(
+                onboarding=onboarding,
+                actor=creator,
+                action=AuditEvent.Action.CREATED,
+                new_value=onboarding.name,
+                step=1,
+            )
+        )
+        if onboarding.provider_decided:
+            events.append(
+                AuditEvent(
+                    onboarding=onboarding,
+                    actor=creator,
+                    action=AuditEvent.Action.PROVIDER_CHANGED,
+                    subject="onboarding.provider",
+                    new_value=provider_label(onboarding),
+                    step=1,
+                )
+            )
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    return created
 
 
 def _locked_state(onboarding: Onboarding, key: str) -> ItemState:
@@ -164,15 +206,33 @@ def _write_done(
 
 
 @transaction.atomic
-def set_item_done(onboarding: Onboarding, item: Item, done: bool, actor: User) -> ItemState:
-    """Tick or untick a manual or check item; the last write wins and both are audited."""
+def set_item_done(onboarding: Onboarding, item: Item, done: bool, actor: User) -> OnboardingState:
+    """Tick or untick a manual or check item; the last write wins and both are audited.
+
+    Return the onboarding's state after the change. Loads only the item states: conditions,
+    data-bound items and sign-off states come from the stored summary (see ``summary``).
+    Raises ``ItemHidden`` for an item the onboarding does not show, ``NotAllowed`` for a
+    locked step.
+    """
     if item.completion in ("data", "signoff"):
         raise NotAllowed(_("This item ticks itself from the recorded data."))
-    state = _locked_state(onboarding, item.key)
-    if state.done == done:
+    onboarding.lock()
+    state = OnboardingState(onboarding, light=True)
+    if not state.visible(item):
+        raise ItemHidden(item.key)
+    if state.status(item.step) == StepStatus.LOCKED:
+        raise NotAllowed(_("This step is locked until the Test sign-off is valid."))
+    item_state = state.states.get(item.key)
+    if item_state is None:  # an item the catalogue gained since; ensure_catalogue adds it
+        item_state = ItemState.objects.create(onboarding=onboarding, key=item.key)
+        state.states[item.key] = item_state
+    if item_state.done == done:
         return state
-    _write_done(state, item, done, actor)
-    refresh_signoffs(onboarding, actor)
+    _write_done(item_state, item, done, actor)
+    if refresh_signoffs(onboarding, actor, state):
+        state = OnboardingState(onboarding)
+    state.forget_derived()
+    summary.store(onboarding, state)
     return state
 
 
@@ -182,7 +242,8 @@ def mark_item_by_run(
 ) -> bool:
     """Tick a check item for a passed check, untick it for a failed one; True if it changed.
 
-    The caller refreshes the sign-offs once for all items of the run.
+    The caller holds the onboarding's lock and refreshes the sign-offs and the summary once
+    for all items of the run.
     """
     state = (
         ItemState.objects.select_for_update().filter(onboarding=onboarding, key=item.key).first()
@@ -367,6 +428,7 @@ def update_onboarding(
         )
         link_provider(locked)
     refresh_signoffs(locked, actor)
+    summary.store(locked)
     return locked
 
 
@@ -385,6 +447,7 @@ def save_metadata_versions(onboarding: Onboarding, versions: list[str], actor: U
         2,
     )
     refresh_signoffs(locked, actor)
+    summary.store(locked)
 
 
 # Services (Leistungen) ----------------------------------------------------------------------
@@ -435,6 +498,7 @@ def save_leistung(leistung: Leistung, actor: User) -> Leistung:
             1,
         )
     refresh_signoffs(onboarding, actor)
+    summary.store(onboarding)
     return leistung
 
 
@@ -453,6 +517,7 @@ def remove_leistung(leistung: Leistung, actor: User) -> None:
         1,
     )
     refresh_signoffs(onboarding, actor)
+    summary.store(onboarding)
 
 
 # Environment records ------------------------------------------------------------------------
@@ -483,4 +548,5 @@ def save_environment_record(record: EnvironmentRecord, actor: User) -> Environme
         environment_step(record.environment),
     )
     refresh_signoffs(onboarding, actor)
+    summary.store(onboarding)
     return record

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue, signals
+from checklist import catalogue, signals, summary
 from checklist.audit import audit
 from checklist.models import (
     ENVIRONMENT_STEP,
@@ -80,10 +80,19 @@ def _items_in_common(
 # Changes ------------------------------------------------------------------------------
 
 
-def refresh_signoffs(onboarding: Onboarding, actor: User | None) -> list[SignOff]:
-    """Invalidate approved sign-offs whose snapshot no longer matches; return those."""
+def refresh_signoffs(
+    onboarding: Onboarding, actor: User | None, state: OnboardingState | None = None
+) -> list[SignOff]:
+    """Invalidate approved sign-offs whose snapshot no longer matches; return those.
+
+    With a state (of the change's transaction), its sign-off states decide whether there is
+    anything to check.
+    """
     # Most changes happen before any sign-off: skip building the whole state then.
-    if not onboarding.signoffs.filter(
+    if state is not None:
+        if not any(state.signoff_valid(environment) for environment in Environment):
+            return []
+    elif not onboarding.signoffs.filter(
         state=SignOff.State.APPROVED, invalidated_at__isnull=True
     ).exists():
         return []
@@ -156,6 +165,7 @@ def declare_ready(onboarding: Onboarding, environment: Environment, actor: User)
         f"signoff:{environment}",
         step=ENVIRONMENT_STEP[environment],
     )
+    summary.store(onboarding)
     signals.signoff_declared.send(Onboarding, onboarding=onboarding, signoff=signoff, actor=actor)
     return signoff
 
@@ -192,6 +202,7 @@ def approve(onboarding: Onboarding, environment: Environment, actor: User) -> Si
         new=f"SHA-256 {signoff.snapshot_sha256}",
         step=ENVIRONMENT_STEP[environment],
     )
+    summary.store(onboarding)
     signals.signoff_decided.send(Onboarding, onboarding=onboarding, signoff=signoff, actor=actor)
     return signoff
 
@@ -214,5 +225,6 @@ def send_back(
         new=signoff.reason,
         step=ENVIRONMENT_STEP[environment],
     )
+    summary.store(onboarding)
     signals.signoff_decided.send(Onboarding, onboarding=onboarding, signoff=signoff, actor=actor)
     return signoff

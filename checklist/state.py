@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from checklist.catalogue import Item
 from checklist.deadlines import Due, due_dates
 from checklist.models import (
     ENVIRONMENT_STEP,
+    Comment,
     Environment,
     EnvironmentRecord,
     ItemState,
@@ -36,6 +37,10 @@ STATE_PREFETCH = ("leistungen", "environments", "item_states__done_by", "signoff
 
 class NotAllowed(Exception):
     """A change the rules forbid; the message is for the person who tried it."""
+
+
+class ItemHidden(LookupError):
+    """An item the onboarding does not show (its condition is not met)."""
 
 
 class StepStatus:
@@ -74,91 +79,150 @@ class Progress:
         return 100 if self.total == 0 else round(100 * self.done / self.total)
 
 
+def data_facts(leistungen: list[Leistung], records: dict[str, EnvironmentRecord]) -> dict[str, Any]:
+    """Return what the checklist's conditions and data-bound items need of these rows."""
+    channels = sorted({channel for leistung in leistungen for channel in leistung.reply_channels()})
+    done = []
+    if leistungen:
+        done += ["leistungen", "reply_channels"]
+        if all(leistung.schema_uri and leistung.mime_type for leistung in leistungen):
+            done.append("schemas")
+        if all(leistung.regions for leistung in leistungen):
+            done.append("regions")
+    for environment in Environment.values:
+        record = records.get(environment)
+        if record is not None and record.is_configured:
+            done.append(f"{environment}_environment")
+    return {
+        "channels": channels,
+        "callback": any(record.callback_url for record in records.values()),
+        "done": sorted(done),
+    }
+
+
+# What ``signoff_summary`` says of an environment; stored on the onboarding for the overview.
+SIGNOFF_NONE = ""
+SIGNOFF_INVALID = "invalid"
+
+
 @dataclass
 class OnboardingState:
-    """Everything derived from one onboarding, loaded with a fixed number of queries."""
+    """Everything derived from one onboarding, loaded with a fixed number of queries.
+
+    The item states are loaded at once; Leistungen, environment records and sign-offs when
+    first needed. ``light=True`` takes the conditions, data-bound items and sign-off states
+    from the summary stored on the onboarding instead (see ``checklist.summary``), so that
+    a tick loads nothing but the item states.
+    """
 
     onboarding: Onboarding
     with_comments: bool = False  # only the step page shows them
-    leistungen: list[Leistung] = field(init=False)
-    records: dict[str, EnvironmentRecord] = field(init=False)
+    light: bool = False
+    new: bool = False  # an onboarding not saved yet: nothing to load
     states: dict[str, ItemState] = field(init=False)
-    latest_signoffs: dict[str, SignOff] = field(init=False)
 
     def __post_init__(self) -> None:
-        onboarding = self.onboarding
+        if self.new:
+            self.states = {}
+            self.__dict__.update(leistungen=[], records={}, signoffs=[])
+            return
         # Rows prefetched with STATE_PREFETCH (lists of many onboardings) are used as they are.
-        prefetched = getattr(onboarding, "_prefetched_objects_cache", {})
-        self.leistungen = list(onboarding.leistungen.all())  # by key (Leistung.Meta.ordering)
-        self.records = {r.environment: r for r in onboarding.environments.all()}
-        states: QuerySet[ItemState] = onboarding.item_states.all()
+        prefetched = getattr(self.onboarding, "_prefetched_objects_cache", {})
+        states: QuerySet[ItemState] = self.onboarding.item_states.all()
         if "item_states" not in prefetched:
             states = states.select_related("done_by")
         if self.with_comments:
-            states = states.prefetch_related("comments__author")
+            states = states.prefetch_related(
+                Prefetch("comments", queryset=Comment.objects.select_related("author"))
+            )
         self.states = {s.key: s for s in states}
-        self.latest_signoffs = {}
-        signoffs = onboarding.signoffs.all()
-        if "signoffs" not in prefetched:
+
+    @cached_property
+    def leistungen(self) -> list[Leistung]:
+        return list(self.onboarding.leistungen.all())  # by key (Leistung.Meta.ordering)
+
+    @cached_property
+    def records(self) -> dict[str, EnvironmentRecord]:
+        return {r.environment: r for r in self.onboarding.environments.all()}
+
+    @cached_property
+    def signoffs(self) -> list[SignOff]:
+        """Every round of every environment, newest first."""
+        signoffs = self.onboarding.signoffs.all()
+        if "signoffs" not in getattr(self.onboarding, "_prefetched_objects_cache", {}):
             signoffs = signoffs.select_related("declared_by", "decided_by")
-        for signoff in signoffs:  # newest first (SignOff.Meta.ordering)
-            self.latest_signoffs.setdefault(signoff.environment, signoff)
+        return list(signoffs)
+
+    @cached_property
+    def latest_signoffs(self) -> dict[str, SignOff]:
+        latest: dict[str, SignOff] = {}
+        for signoff in self.signoffs:
+            latest.setdefault(signoff.environment, signoff)
+        return latest
+
+    def history(self, environment: str) -> list[SignOff]:
+        return [s for s in self.signoffs if s.environment == environment]
+
+    @cached_property
+    def facts(self) -> dict[str, Any]:
+        stored: dict[str, Any] = self.onboarding.data_facts
+        if self.light and stored:
+            return stored
+        return data_facts(self.leistungen, self.records)
 
     # Conditions and data bindings -------------------------------------------------------
 
-    def _offers(self, channel: str) -> bool:
-        return any(channel in leistung.reply_channels() for leistung in self.leistungen)
-
     def visible(self, item: Item) -> bool:
         condition = item.condition or {}
-        if "reply_channel" in condition and not self._offers(condition["reply_channel"]):
+        if (
+            "reply_channel" in condition
+            and condition["reply_channel"] not in self.facts["channels"]
+        ):
             return False
         if condition.get("callback"):
-            return any(record.callback_url for record in self.records.values())
+            return bool(self.facts["callback"])
         return True
 
     def _data_done(self, binding: str) -> bool:
-        onboarding, leistungen = self.onboarding, self.leistungen
-        record_binding = binding.removesuffix("_environment")
-        if record_binding in Environment.values:
-            record = self.records.get(record_binding)
-            return record is not None and record.is_configured
-        checks = {
-            "leistungen": lambda: bool(leistungen),
-            "schemas": lambda: (
-                bool(leistungen)
-                and all(leistung.schema_uri and leistung.mime_type for leistung in leistungen)
-            ),
-            "reply_channels": lambda: bool(leistungen),
-            "regions": lambda: (
-                bool(leistungen) and all(leistung.regions for leistung in leistungen)
-            ),
-            "provider": lambda: onboarding.provider_decided,
-            "metadata_versions": lambda: bool(onboarding.metadata_versions),
-            "go_live": lambda: onboarding.target_go_live is not None,
-            "contacts": lambda: bool(
+        onboarding = self.onboarding
+        if binding == "provider":
+            return onboarding.provider_decided
+        if binding == "go_live":
+            return onboarding.target_go_live is not None
+        if binding == "metadata_versions":
+            return bool(onboarding.metadata_versions)
+        if binding == "contacts":
+            return bool(
                 onboarding.technical_name
                 and onboarding.technical_email
                 and onboarding.organisational_name
                 and onboarding.organisational_email
-            ),
-        }
-        return checks[binding]()
+            )
+        return binding in self.facts["done"]
+
+    def is_done(self, item: Item) -> bool:
+        """Whether the item counts as done (without loading anything for its details)."""
+        if item.completion == "data":
+            return self._data_done(item.binding or "")
+        if item.completion == "signoff":
+            return self.signoff_valid(item.binding or "")
+        state = self.states.get(item.key)
+        return state is not None and state.done
 
     def item_view(self, item: Item) -> ItemView:
         state = self.states.get(item.key) or ItemState(onboarding=self.onboarding, key=item.key)
         if item.completion == "data":
             return ItemView(item, state, self._data_done(item.binding or ""), automatic=True)
         if item.completion == "signoff":
-            signoff = self.latest_signoffs.get(item.binding or "")
-            if signoff is not None and signoff.is_valid:
+            if self.signoff_valid(item.binding or ""):
+                signoff = self.latest_signoffs.get(item.binding or "")
                 return ItemView(
                     item,
                     state,
                     True,
                     automatic=True,
-                    done_by=str(signoff.decided_by or ""),
-                    done_at=signoff.decided_at,
+                    done_by=str(signoff.decided_by or "") if signoff else "",
+                    done_at=signoff.decided_at if signoff else None,
                 )
             return ItemView(item, state, False, automatic=True)
         done_by = ""
@@ -176,18 +240,24 @@ class OnboardingState:
 
     # Steps and progress -----------------------------------------------------------------
 
-    def items(self, step: int) -> list[ItemView]:
-        return [
-            self.item_view(item) for item in catalogue.load().for_step(step) if self.visible(item)
-        ]
-
     @cached_property
-    def _items_by_step(self) -> dict[int, list[ItemView]]:
-        return {step: self.items(step) for step in range(1, 6)}
+    def _visible_by_step(self) -> dict[int, list[Item]]:
+        return {
+            step: [item for item in catalogue.load().for_step(step) if self.visible(item)]
+            for step in range(1, 6)
+        }
+
+    def forget_derived(self) -> None:
+        """Derive afresh after a change (the loaded rows themselves are kept)."""
+        for name in ("_visible_by_step", "facts"):
+            self.__dict__.pop(name, None)
+
+    def items(self, step: int) -> list[ItemView]:
+        return [self.item_view(item) for item in self._visible_by_step[step]]
 
     def progress(self, step: int) -> Progress:
-        required = [view for view in self._items_by_step[step] if view.item.required]
-        return Progress(sum(view.done for view in required), len(required))
+        required = [item for item in self._visible_by_step[step] if item.required]
+        return Progress(sum(self.is_done(item) for item in required), len(required))
 
     def overall(self) -> Progress:
         parts = [self.progress(step) for step in range(1, 6)]
@@ -195,17 +265,27 @@ class OnboardingState:
 
     def open_required(self, step: int) -> list[ItemView]:
         return [
-            view
-            for view in self._items_by_step[step]
-            if view.item.required and view.item.completion != "signoff" and not view.done
+            self.item_view(item)
+            for item in self._visible_by_step[step]
+            if item.required and item.completion != "signoff" and not self.is_done(item)
         ]
 
     def signoff(self, environment: str) -> SignOff | None:
         return self.latest_signoffs.get(environment)
 
-    def signoff_valid(self, environment: str) -> bool:
+    def signoff_summary(self, environment: str) -> str:
+        """Return the environment's sign-off state: "", declared, approved, returned, invalid."""
+        if self.light:
+            return str(getattr(self.onboarding, f"signoff_{environment}"))
         signoff = self.signoff(environment)
-        return signoff is not None and signoff.is_valid
+        if signoff is None:
+            return SIGNOFF_NONE
+        if signoff.state == SignOff.State.APPROVED and signoff.invalidated_at is not None:
+            return SIGNOFF_INVALID
+        return str(signoff.state)
+
+    def signoff_valid(self, environment: str) -> bool:
+        return self.signoff_summary(environment) == SignOff.State.APPROVED
 
     def status(self, step: int) -> str:
         environment = Environment.of_step(step)
@@ -215,8 +295,8 @@ class OnboardingState:
             return StepStatus.DONE
         if environment is None and not self.open_required(step):
             return StepStatus.DONE
-        started = any(view.done for view in self._items_by_step[step])
-        if environment is not None and self.signoff(environment) is not None:
+        started = any(self.is_done(item) for item in self._visible_by_step[step])
+        if environment is not None and self.signoff_summary(environment) != SIGNOFF_NONE:
             started = True
         return StepStatus.IN_PROGRESS if started else StepStatus.NOT_STARTED
 
@@ -224,52 +304,32 @@ class OnboardingState:
         """Return the first step that is not done, or None when all are."""
         return next((s for s in range(1, 6) if self.status(s) != StepStatus.DONE), None)
 
-    def next_action(self) -> str:
-        """Return, in words, what should happen next and who does it."""
+    def next_action_key(self) -> tuple[str, str]:
+        """Return what should happen next as a key and, for an open item, the item's key."""
         step = self.current_step()
         if step is None:
-            return _("Connected to production. Keep contacts and certificates up to date.")
+            return NEXT_LIVE, ""
         environment = Environment.of_step(step)
         if environment is not None:
-            signoff = self.signoff(environment)
-            label = Environment(environment).label
-            if signoff is not None and signoff.state == SignOff.State.DECLARED:
-                return _("Authority: check and approve the %(env)s sign-off.") % {"env": label}
-            if signoff is not None and signoff.state == SignOff.State.APPROVED:
-                return _("%(env)s sign-off is invalid: check again and declare it anew.") % {
-                    "env": label
-                }
+            summary = self.signoff_summary(environment)
+            if summary == SignOff.State.DECLARED:
+                return NEXT_APPROVE, ""
+            if summary == SIGNOFF_INVALID:
+                return NEXT_REDECLARE, ""
         open_items = self.open_required(step)
         if open_items:
-            item = open_items[0].item
-            who = _("Authority") if item.role == "authority" else _("Service provider")
-            if item.role == "both":
-                who = _("Authority and service provider")
-            return f"{who}: {item.title}"
+            return NEXT_ITEM, open_items[0].item.key
         if environment is not None:
-            return _("Service provider: declare %(env)s ready for sign-off.") % {
-                "env": Environment(environment).label
-            }
-        return ""
+            return NEXT_DECLARE, ""
+        return "", ""
+
+    def next_action(self) -> str:
+        """Return, in words, what should happen next and who does it."""
+        return describe_next_action(self.current_step(), *self.next_action_key())
 
     def next_action_url(self) -> str:
         """Return where the next action is done: the open item or the sign-off of the step."""
-        step = self.current_step()
-        slug = self.onboarding.slug
-        if step is None:
-            return reverse("onboarding_detail", args=[slug])
-        url = reverse("step", args=[slug, step])
-        environment = Environment.of_step(step)
-        signoff = self.signoff(environment) if environment is not None else None
-        if signoff is not None and signoff.state in (
-            SignOff.State.DECLARED,
-            SignOff.State.APPROVED,
-        ):
-            return f"{url}#abnahme"
-        open_items = self.open_required(step)
-        if open_items:
-            return f"{url}#item-{open_items[0].item.dom_id}"
-        return f"{url}#abnahme" if environment is not None else url
+        return next_action_url(self.onboarding.slug, self.current_step(), *self.next_action_key())
 
     # Due dates --------------------------------------------------------------------------
 
@@ -296,7 +356,7 @@ class OnboardingState:
         record = self.records.get(environment)
         step = ENVIRONMENT_STEP[Environment(environment)]
         items = {}
-        for view in self._items_by_step[step]:
+        for view in self.items(step):
             if view.item.completion == "signoff":
                 continue
             items[view.item.key] = {
@@ -332,3 +392,46 @@ class OnboardingState:
             },
             "items": items,
         }
+
+
+NEXT_LIVE, NEXT_APPROVE, NEXT_REDECLARE, NEXT_ITEM, NEXT_DECLARE = (
+    "live",
+    "approve",
+    "redeclare",
+    "item",
+    "declare",
+)
+
+
+def describe_next_action(step: int | None, key: str, item_key: str = "") -> str:
+    """Return the next action (as ``next_action_key`` gives it) in the reader's language."""
+    if key == NEXT_LIVE or step is None:
+        return _("Connected to production. Keep contacts and certificates up to date.")
+    environment = Environment.of_step(step)
+    label = Environment(environment).label if environment is not None else ""
+    if key == NEXT_APPROVE:
+        return _("Authority: check and approve the %(env)s sign-off.") % {"env": label}
+    if key == NEXT_REDECLARE:
+        return _("%(env)s sign-off is invalid: check again and declare it anew.") % {"env": label}
+    if key == NEXT_ITEM:
+        item = catalogue.load().by_key().get(item_key)
+        if item is None:
+            return ""
+        who = _("Authority") if item.role == "authority" else _("Service provider")
+        if item.role == "both":
+            who = _("Authority and service provider")
+        return f"{who}: {item.title}"
+    if key == NEXT_DECLARE:
+        return _("Service provider: declare %(env)s ready for sign-off.") % {"env": label}
+    return ""
+
+
+def next_action_url(slug: str, step: int | None, key: str, item_key: str) -> str:
+    """Return where the next action (as ``next_action_key`` names it) is done."""
+    if step is None:
+        return reverse("onboarding_detail", args=[slug])
+    url = reverse("step", args=[slug, step])
+    if key == NEXT_ITEM:
+        item = catalogue.load().by_key().get(item_key)
+        return f"{url}#item-{item.dom_id}" if item else url
+    return f"{url}#abnahme" if Environment.of_step(step) is not None else url

@@ -10,6 +10,12 @@ onboarding_patterns = [
     path("", views.overview, name="overview"),
     path("neu/", views.create, name="onboarding_create"),
     path("leere-checkliste.pdf", views.blank_pdf, name="blank_pdf"),
+    path("leere-checkliste/<id:export_id>/", views.blank_pdf_status, name="blank_pdf_status"),
+    path(
+        "leere-checkliste/<id:export_id>.pdf",
+        views.blank_pdf_download,
+        name="blank_pdf_download",
+    ),
     path("schluessel/", verification_views.key_tool, name="key_tool"),
     path("schluessel/pruefen/", verification_views.jwk_validator, name="jwk_validator"),
     path("leistungsschluessel/", views.leika_lookup, name="leika_lookup"),
@@ -47,15 +53,17 @@ onboarding_patterns = [
     ),
     path("<slug:slug>/protokoll/", views.audit_trail, name="audit_trail"),
     path("<slug:slug>/checkliste.pdf", views.onboarding_pdf, name="onboarding_pdf"),
+    path("<slug:slug>/checkliste/<id:export_id>/", views.pdf_status, name="pdf_status"),
+    path("<slug:slug>/checkliste/<id:export_id>.pdf", views.pdf_download, name="pdf_download"),
     path(
         "<slug:slug>/pruefung/<str:environment>/",
         verification_views.verify_start,
         name="verify_start",
     ),
     path(
-        "<slug:slug>/pruefung/lauf/<id:run_id>/<str:check>/",
-        verification_views.verify_step,
-        name="verify_step",
+        "<slug:slug>/pruefungen/<id:run_id>/fortschritt/",
+        verification_views.verify_progress,
+        name="verify_progress",
     ),
     path(
         "<slug:slug>/pruefungen/<id:run_id>/",

@@ -7,15 +7,17 @@ parts (``start_run``, ``run_check``, ``finish_run``) one request per check.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checklist import catalogue, secrets, signals
+from checklist import catalogue, secrets, signals, summary
 from checklist.audit import audit
 from checklist.models import (
     AuditEvent,
@@ -107,6 +109,16 @@ def stored_secrets(onboarding: Onboarding, environment: str) -> dict[str, Secret
     }
 
 
+def stored_secrets_by_environment(onboarding: Onboarding) -> dict[str, dict[str, SecretState]]:
+    """Return ``stored_secrets`` of every environment, in one query."""
+    found: dict[str, dict[str, SecretState]] = {}
+    for s in StoredSecret.objects.filter(onboarding=onboarding).select_related("updated_by"):
+        found.setdefault(s.environment, {})[s.kind] = SecretState(
+            s.kind, s.client_id, s.updated_at, s.updated_by
+        )
+    return found
+
+
 @transaction.atomic
 def store_secret(
     onboarding: Onboarding,
@@ -183,6 +195,11 @@ def prepare_checks(
     )
 
 
+# How long a run's typed secrets stay readable: the longest a run may take, with room for a
+# queue that waits for a worker.
+RUN_SECRETS_TTL = 15 * 60
+
+
 @transaction.atomic
 def start_run(
     onboarding: Onboarding,
@@ -190,12 +207,21 @@ def start_run(
     user: User | None,
     *,
     store: dict[str, str] | None = None,
+    provided: dict[str, str] | None = None,
 ) -> VerificationRun:
     """Store the secrets the user asked to keep, open a run and record it in the audit trail.
 
-    ``store`` holds the typed secrets (``<kind>_secret``) and the ``sender_id``.
+    ``store`` holds the typed secrets (``<kind>_secret``) and the ``sender_id`` to keep;
+    ``provided`` those for this run only: they are kept with the run, encrypted, until it
+    finishes (the background worker reads them), and never longer than RUN_SECRETS_TTL.
     """
     store = store or {}
+    # Runs that never finished (a worker that died) give up their secrets now.
+    VerificationRun.objects.filter(
+        onboarding=onboarding,
+        finished_at=None,
+        started_at__lt=timezone.now() - timedelta(seconds=RUN_SECRETS_TTL),
+    ).exclude(secrets_ciphertext="").update(secrets_ciphertext="")
     if user is not None:
         for kind in StoredSecret.Kind.values:
             if store.get(f"{kind}_secret"):
@@ -209,7 +235,10 @@ def start_run(
                     client_id=client_id,
                 )
     run = VerificationRun.objects.create(
-        onboarding=onboarding, environment=environment.key, started_by=user
+        onboarding=onboarding,
+        environment=environment.key,
+        started_by=user,
+        secrets_ciphertext=secrets.encrypt(json.dumps(provided)) if provided else "",
     )
     audit(
         onboarding,
@@ -219,6 +248,42 @@ def start_run(
         step=environment.step,
     )
     return run
+
+
+def run_secrets(run: VerificationRun) -> dict[str, str]:
+    """Return the secrets typed for the run (empty once finished or expired)."""
+    if not run.secrets_ciphertext:
+        return {}
+    plain = secrets.decrypt(run.secrets_ciphertext, ttl=RUN_SECRETS_TTL)
+    return dict(json.loads(plain)) if plain else {}
+
+
+def execute_run(run_id: int) -> None:
+    """Run the remaining checks of a started run, saving each result, then finish it.
+
+    The background task (``checklist.tasks.run_checks``); each result is committed on its
+    own, so the page that polls the run shows it at once.
+    """
+    run = (
+        VerificationRun.objects.select_related("onboarding", "started_by").filter(pk=run_id).first()
+    )
+    if run is None or run.finished_at is not None:
+        return
+    environment = FitConnectEnvironment.objects.filter(key=run.environment).first()
+    try:
+        if environment is not None:
+            provided = run_secrets(run)
+            checker = prepare_checks(
+                run.onboarding,
+                environment,
+                credentials_for(run.onboarding, environment.key, provided),
+            )
+            done = {r["check"] for r in run.results}
+            for check in checks_for(environment):
+                if check not in done:
+                    add_result(run, checker.run_check(check))
+    finally:
+        finish_run(run, run.started_by)
 
 
 def add_result(run: VerificationRun, result: CheckResult) -> None:
@@ -240,7 +305,8 @@ def finish_run(run: VerificationRun, user: User | None) -> list[str]:
     else:
         run.status = VerificationRun.Outcome.OK
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "finished_at"])
+    run.secrets_ciphertext = ""
+    run.save(update_fields=["status", "finished_at", "secrets_ciphertext"])
     if run.status == VerificationRun.Outcome.FAILED:
         signals.verification_failed.send(Onboarding, onboarding=run.onboarding, run=run, actor=user)
     environment = FitConnectEnvironment.objects.filter(key=run.environment).first()
@@ -253,6 +319,7 @@ def finish_run(run: VerificationRun, user: User | None) -> list[str]:
     }
     changed = []
     onboarding = run.onboarding
+    onboarding.lock()
     for result in run.results:
         item = bound.get(f"{environment.stage}.{result['check']}")
         if item is None or result["status"] == "skipped":
@@ -262,6 +329,9 @@ def finish_run(run: VerificationRun, user: User | None) -> list[str]:
             changed.append(item.key)
     if changed:
         refresh_signoffs(onboarding, user)
+        summary.store(onboarding)
+        run.changed_items = changed
+        run.save(update_fields=["changed_items"])
     return changed
 
 
@@ -288,7 +358,20 @@ def run_verification(
 
 def last_runs(onboarding: Onboarding) -> dict[str, VerificationRun]:
     """Return the newest finished run per environment."""
-    runs: dict[str, VerificationRun] = {}
-    for run in onboarding.verification_runs.exclude(finished_at=None).select_related("started_by"):
-        runs.setdefault(run.environment, run)
-    return runs
+    return latest_runs(onboarding)[0]
+
+
+def latest_runs(
+    onboarding: Onboarding,
+) -> tuple[dict[str, VerificationRun], dict[str, VerificationRun]]:
+    """Return the newest finished and the newest running run per environment, in one query."""
+    finished: dict[str, VerificationRun] = {}
+    running: dict[str, VerificationRun] = {}
+    for run in onboarding.verification_runs.select_related("started_by").defer(
+        "secrets_ciphertext"
+    ):
+        if run.finished_at is not None:
+            finished.setdefault(run.environment, run)
+        elif run.environment not in finished:
+            running.setdefault(run.environment, run)
+    return finished, running

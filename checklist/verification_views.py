@@ -1,8 +1,9 @@
 """The "Verbindung prüfen" panel, the key tool and the JWK validator.
 
-With htmx the checks run one request per check, so each result shows as it completes;
-without JavaScript one form post runs them all. Secrets typed for a single run travel
-between those requests only Fernet-encrypted and expire after ten minutes.
+A run's checks run in the background worker (``checklist.tasks``), never in a request; the
+page polls the run (htmx, every second) and shows each check's progress, and without
+JavaScript a reload of the step page shows it. Secrets typed for a single run are kept
+with the run only Fernet-encrypted, and only until it finishes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import presentation, secrets, verification
+from checklist import presentation, tasks, verification
 from checklist.access import Participation
 from checklist.environments import environment_label, get_environment
 from checklist.models import FitConnectEnvironment, StoredSecret, VerificationRun
@@ -34,7 +35,6 @@ from fitconnect.checks import CHECK_TITLES
 from portal.mfa import require_second_factor
 from portal.types import AuthenticatedHttpRequest
 
-CARRY_TTL = 600
 SECRET_FIELDS = ("subscriber_secret", "sender_secret", "callback_secret")
 
 
@@ -54,7 +54,7 @@ def _form(
 @login_required
 @require_POST
 @never_cache
-@sensitive_variables("form", "provided", "carry")
+@sensitive_variables("form", "provided")
 def verify_start(request: AuthenticatedHttpRequest, slug: str, environment: str) -> HttpResponse:
     env = get_environment(environment)
     participation = _participation(request, slug)
@@ -89,24 +89,19 @@ def verify_start(request: AuthenticatedHttpRequest, slug: str, environment: str)
         k: v for k, v in form.cleaned_data.items() if k in (*SECRET_FIELDS, "sender_id") and v
     }
     store = form.cleaned_data["handling"] == VerifyForm.STORE
+    run = tasks.begin_run(onboarding, env, request.user, provided=provided, store=store)
     if not request.htmx:
-        run, changed = verification.run_verification(
-            onboarding, env, request.user, provided=provided, store=store
-        )
-        _announce(request, run, changed)
+        if run.finished_at is not None:
+            _announce(request, run, run.changed_items)
+        else:
+            messages.info(
+                request, _("The connection check is running; this page shows its progress.")
+            )
         return redirect(f"{reverse('step', args=[slug, env.step])}#verbindung")
-    run = verification.start_run(onboarding, env, request.user, store=provided if store else None)
-    carry = secrets.encrypt(json.dumps(provided))
     return render(
         request,
-        "checklist/includes/verify_run.html",
-        {
-            "run": run,
-            "onboarding": onboarding,
-            "next_check": verification.checks_for(env)[0],
-            "carry": carry,
-            "titles": CHECK_TITLES,
-        },
+        "checklist/includes/verify_progress.html",
+        presentation.run_progress_context(participation, run, env, announce=True),
     )
 
 
@@ -125,51 +120,29 @@ def _announce(request: AuthenticatedHttpRequest, run: VerificationRun, changed: 
     )
 
 
-@sensitive_post_parameters("carry")
 @login_required
-@require_POST
-@never_cache
-@sensitive_variables("provided", "carry", "decrypted", "checker")
-def verify_step(
-    request: AuthenticatedHttpRequest, slug: str, run_id: int, check: str
-) -> HttpResponse:
+@require_GET
+def verify_progress(request: AuthenticatedHttpRequest, slug: str, run_id: int) -> HttpResponse:
+    """The run's progress for the polling panel; the step page without htmx."""
     participation = _participation(request, slug)
-    _may_run(participation)
-    onboarding = participation.onboarding
-    run = onboarding.verification_runs.filter(pk=run_id, finished_at=None).first()
-    env = FitConnectEnvironment.objects.filter(key=run.environment).first() if run else None
-    checks = verification.checks_for(env) if env else ()
-    if run is None or env is None or check not in checks:
-        raise Http404
-    if check in {r["check"] for r in run.results}:
-        raise Http404
-    decrypted = secrets.decrypt(request.POST.get("carry", ""), ttl=CARRY_TTL)
-    if decrypted is None:
-        return HttpResponse(
-            render_to_string("checklist/includes/verify_expired.html", {}, request=request)
-        )
-    provided = json.loads(decrypted)
-    checker = verification.prepare_checks(
-        onboarding, env, verification.credentials_for(onboarding, env.key, provided)
+    run = (
+        participation.onboarding.verification_runs.filter(pk=run_id)
+        .defer("secrets_ciphertext")
+        .first()
     )
-    result = checker.run_check(check)
-    verification.add_result(run, result)
-    index = checks.index(check)
-    context: dict[str, Any] = {
-        "result": result.as_dict(),
-        "run": run,
-        "onboarding": onboarding,
-        "titles": CHECK_TITLES,
-        "carry": request.POST["carry"],
-        "next_check": checks[index + 1] if index + 1 < len(checks) else None,
-    }
-    if context["next_check"] is None:
-        changed = verification.finish_run(run, request.user)
-        page = presentation.step_context(participation, env.step)
-        context["changed_items"] = [e for e in page["items"] if e["view"].item.key in changed]
-        context.update({k: page[k] for k in ("card", "overall", "state")})
-        context["summary"] = True
-    return render(request, "checklist/includes/verify_step.html", context)
+    env = FitConnectEnvironment.objects.filter(key=run.environment).first() if run else None
+    if run is None or env is None:
+        raise Http404
+    if not request.htmx:
+        return redirect(f"{reverse('step', args=[slug, env.step])}#verbindung")
+    seen = request.GET.get("seen", "")
+    if run.finished_at is None and seen.isdigit() and int(seen) == len(run.results):
+        return HttpResponse(status=204)  # nothing new: htmx keeps the panel and polls again
+    return render(
+        request,
+        "checklist/includes/verify_progress.html",
+        presentation.run_progress_context(participation, run, env, announce=True),
+    )
 
 
 @login_required

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -16,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import catalogue, export, leika, people, presentation, services
-from checklist.access import Participation, get_onboarding_for_user, onboardings_for
+from checklist import catalogue, export, leika, people, presentation, services, tasks
+from checklist import overview as overview_query
+from checklist.access import Participation, get_onboarding_for_user
 from checklist.audit import describe_subject, describe_value
 from checklist.catalogue import Item
 from checklist.environments import environment_labels, get_environment
@@ -35,28 +35,19 @@ from checklist.models import (
     EnvironmentRecord,
     Leistung,
     Onboarding,
+    PdfExport,
 )
 from checklist.signoff import approve, declare_ready, send_back
-from checklist.state import NotAllowed, OnboardingState, StepStatus
+from checklist.state import ItemHidden, NotAllowed, OnboardingState
 from checklist.steps import GUIDE_URL, STEPS
 from portal.converters import parse_id
 from portal.mfa import require_second_factor
 from portal.models import Organisation, User
 from portal.types import AuthenticatedHttpRequest
 
-SORTS = {
-    "name": lambda row: row["onboarding"].name.lower(),
-    "step": lambda row: row["current_step"] or 6,
-    "progress": lambda row: row["progress"].percent,
-    "go_live": lambda row: (
-        row["onboarding"].target_go_live is None,
-        row["onboarding"].target_go_live,
-    ),
-}
-
 
 def _participation(request: AuthenticatedHttpRequest, slug: str) -> Participation:
-    participation = get_onboarding_for_user(request.user, slug)
+    participation = get_onboarding_for_user(request.user, slug, request.memberships)
     services.ensure_catalogue(participation.onboarding, request.user)
     return participation
 
@@ -73,28 +64,18 @@ def _require(allowed: bool) -> None:
 @require_GET
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = request.membership
-    rows = []
-    if membership is not None:
-        organisation = membership.organisation
-        onboardings = onboardings_for(request.user).filter(
-            Q(authority=organisation) | Q(provider=organisation)
-        )
-        for onboarding in onboardings.select_related("authority", "provider"):
-            state = OnboardingState(onboarding)
-            rows.append(
-                {
-                    "onboarding": onboarding,
-                    "current_step": state.current_step(),
-                    "progress": state.overall(),
-                    "signoffs": [(env, state.signoff(env)) for env in Environment],
-                    "next_action": state.next_action(),
-                    "next_action_url": state.next_action_url(),
-                }
-            )
-    sort = request.GET.get("sort", "name")
-    if sort.lstrip("-") not in SORTS:
-        sort = "name"
-    rows.sort(key=SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
+    organisation = membership.organisation if membership else None
+    onboardings = overview_query.scope(request.user, request.memberships, organisation)
+    authorities, providers = overview_query.filter_options(onboardings)
+    form = overview_query.OverviewFilterForm(request.GET, authorities, providers)
+    values = form.cleaned_data if form.is_valid() else {}
+    onboardings = overview_query.apply_filters(onboardings, values)
+    onboardings, sort = overview_query.sorted_by(onboardings, request.GET.get("sort", "name"))
+    page, rows = overview_query.page_of(onboardings, request.GET.get("page"))
+    # Links keep the filters; the sort and page links add their own parameter.
+    kept = request.GET.copy()
+    for name in ("sort", "page"):
+        kept.pop(name, None)
     can_create = (
         membership is not None and membership.organisation.is_authority and membership.is_admin
     )
@@ -103,15 +84,16 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
         "checklist/overview.html",
         {
             "rows": rows,
+            "page": page,
+            "form": form,
+            "filtered": bool(values and any(values.values())),
+            "query": kept.urlencode(),
             "sort": sort,
-            "sort_columns": [
-                ("name", _("Fachverfahren")),
-                ("step", _("Current step")),
-                ("progress", _("Progress")),
-                ("go_live", _("Target go-live")),
-            ],
+            "sort_query": f"sort={sort}&" if sort != "name" else "",
+            "sort_columns": overview_query.SORT_COLUMNS,
             "can_create": can_create,
-            "organisation": membership.organisation if membership else None,
+            "organisation": organisation,
+            "operator": request.user.is_staff or request.user.is_superuser,
             "steps": STEPS,
             "guide_url": GUIDE_URL,
         },
@@ -202,17 +184,27 @@ def _item(key: str) -> Item:
 
 
 def _item_response(
-    request: AuthenticatedHttpRequest, participation: Participation, item: Item, announcement: str
+    request: AuthenticatedHttpRequest,
+    participation: Participation,
+    item: Item,
+    announcement: str,
+    state: OnboardingState | None = None,
 ) -> HttpResponse:
-    """Return the item's new HTML (htmx) or go back to the step page (plain form post)."""
+    """Return the item's new HTML (htmx) or go back to the step page (plain form post).
+
+    With the state of a tick only the item's status part is rendered; notes and comments
+    render the whole item. Counters and the announcement come out of band.
+    """
     if not request.htmx:
         messages.success(request, announcement)
         url = reverse("step", args=[participation.onboarding.slug, item.step])
         return redirect(f"{url}#item-{item.dom_id}")
-    context = presentation.step_context(participation, item.step)
-    context["entry"] = next(e for e in context["items"] if e["view"].item.key == item.key)
+    partial = "checklist/step.html#item_status" if state is not None else "checklist/step.html#item"
+    context = presentation.item_response_context(
+        participation, item, state, with_comments=state is None
+    )
     context["announcement"] = announcement
-    html = render_to_string("checklist/step.html#item", context, request=request)
+    html = render_to_string(partial, context, request=request)
     html += render_to_string("checklist/step.html#progress_oob", context, request=request)
     html += render_to_string("checklist/step.html#announce_oob", context, request=request)
     return HttpResponse(html)
@@ -236,20 +228,15 @@ def item_toggle(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpR
     participation = _participation(request, slug)
     item = _item(key)
     _require(participation.can_edit_step(item.step))
-    state = OnboardingState(participation.onboarding)
-    if not state.visible(item):
-        raise Http404
-    if state.status(item.step) == StepStatus.LOCKED:
-        return _refuse(
-            request, participation, item, _("This step is locked until the Test sign-off is valid.")
-        )
     done = request.POST.get("done") == "1"
     try:
-        services.set_item_done(participation.onboarding, item, done, request.user)
+        state = services.set_item_done(participation.onboarding, item, done, request.user)
+    except ItemHidden:
+        raise Http404 from None
     except NotAllowed as refusal:
         return _refuse(request, participation, item, str(refusal))
     text = _("“%(title)s” is marked as done.") if done else _("“%(title)s” is open again.")
-    return _item_response(request, participation, item, text % {"title": item.title})
+    return _item_response(request, participation, item, text % {"title": item.title}, state)
 
 
 @login_required
@@ -497,19 +484,89 @@ def _pdf_response(pdf: bytes, name: str) -> HttpResponse:
     return response
 
 
+def _pdf_or_wait(
+    request: AuthenticatedHttpRequest, pdf_export: PdfExport, onboarding: Onboarding | None
+) -> HttpResponse:
+    """Send a rendered PDF; otherwise the page that waits for it (it polls with htmx)."""
+    if pdf_export.ready:
+        return _pdf_response(
+            bytes(pdf_export.pdf or b""), export.filename(onboarding, timezone.now())
+        )
+    context = {"export": pdf_export, "onboarding": onboarding}
+    if request.htmx:
+        return render(request, "checklist/pdf_wait.html#status", context)
+    return render(request, "checklist/pdf_wait.html", context)
+
+
 @login_required
 @require_GET
 def onboarding_pdf(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = _participation(request, slug)
     onboarding = participation.onboarding
-    pdf = export.export_record(onboarding, request.user)
-    return _pdf_response(pdf, export.filename(onboarding, timezone.now()))
+    pdf_export = tasks.request_pdf(onboarding)
+    if pdf_export.ready:
+        return _pdf_or_wait(request, pdf_export, onboarding)
+    return redirect("pdf_status", slug=slug, export_id=pdf_export.pk)
+
+
+@login_required
+@require_GET
+def pdf_status(request: AuthenticatedHttpRequest, slug: str, export_id: int) -> HttpResponse:
+    """The waiting page of a PDF (htmx polls its status part); the PDF itself once ready."""
+    participation = _participation(request, slug)
+    pdf_export = _export(participation.onboarding, export_id, with_pdf=False)
+    if pdf_export.ready and not request.htmx:
+        return redirect("pdf_download", slug=slug, export_id=export_id)
+    context = {"export": pdf_export, "onboarding": participation.onboarding}
+    template = "checklist/pdf_wait.html#status" if request.htmx else "checklist/pdf_wait.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def pdf_download(request: AuthenticatedHttpRequest, slug: str, export_id: int) -> HttpResponse:
+    participation = _participation(request, slug)
+    pdf_export = _export(participation.onboarding, export_id, with_pdf=True)
+    if not pdf_export.ready:
+        return redirect("pdf_status", slug=slug, export_id=export_id)
+    return _pdf_or_wait(request, pdf_export, participation.onboarding)
+
+
+def _export(onboarding: Onboarding | None, export_id: int, *, with_pdf: bool) -> PdfExport:
+    exports = PdfExport.objects.filter(onboarding=onboarding, pk=export_id)
+    found = (exports if with_pdf else exports.defer("pdf")).defer("html").first()
+    if found is None:
+        raise Http404
+    return found
 
 
 @login_required
 @require_GET
 def blank_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return _pdf_response(export.export_blank(), export.filename(None, timezone.now()))
+    pdf_export = tasks.request_pdf(None)
+    if pdf_export.ready:
+        return _pdf_or_wait(request, pdf_export, None)
+    return redirect("blank_pdf_status", export_id=pdf_export.pk)
+
+
+@login_required
+@require_GET
+def blank_pdf_status(request: AuthenticatedHttpRequest, export_id: int) -> HttpResponse:
+    pdf_export = _export(None, export_id, with_pdf=False)
+    if pdf_export.ready and not request.htmx:
+        return redirect("blank_pdf_download", export_id=export_id)
+    context = {"export": pdf_export, "onboarding": None}
+    template = "checklist/pdf_wait.html#status" if request.htmx else "checklist/pdf_wait.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def blank_pdf_download(request: AuthenticatedHttpRequest, export_id: int) -> HttpResponse:
+    pdf_export = _export(None, export_id, with_pdf=True)
+    if not pdf_export.ready:
+        return redirect("blank_pdf_status", export_id=export_id)
+    return _pdf_or_wait(request, pdf_export, None)
 
 
 # Audit trail ----------------------------------------------------------------------------------

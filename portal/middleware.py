@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
@@ -15,6 +17,7 @@ from django.utils.cache import patch_vary_headers
 from portal import health
 from portal.access import SESSION_KEY, memberships_for
 from portal.requestlog import HEALTH_PATH, REQUEST_ID_HEADER, redact_path, request_id
+from portal.sessions import session_expires_in, session_refreshed
 from portal.types import PortalHttpRequest
 
 request_logger = logging.getLogger("portal.requests")
@@ -83,13 +86,54 @@ def current_organisation(
     """Set ``request.memberships`` and ``request.membership`` (the one chosen in the session)."""
 
     def middleware(request: PortalHttpRequest) -> HttpResponse:
-        request.memberships = memberships_for(request.user)  # type: ignore[arg-type]
+        # PortalBackend loads them with the user, in the same query.
+        loaded = getattr(request.user, "portal_memberships", None)
+        request.memberships = (
+            loaded if loaded is not None else memberships_for(request.user)  # type: ignore[arg-type]
+        )
         chosen = request.session.get(SESSION_KEY) if request.memberships else None
         request.membership = next(
             (m for m in request.memberships if m.organisation_id == chosen),
             request.memberships[0] if request.memberships else None,
         )
         return get_response(request)
+
+    return middleware
+
+
+SESSION_EXPIRES_HEADER = "X-Session-Expires-In"
+
+
+def session_refresh(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Extend a signed-in session when it was last written a minute ago or longer.
+
+    Instead of a session write on every request (``SESSION_SAVE_EVERY_REQUEST``), the
+    session records when it was last saved and is saved again once that is
+    ``SESSION_REFRESH_SECONDS`` ago, so it expires at most that much earlier than "the
+    last request plus ``SESSION_COOKIE_AGE``". Responses to signed-in users say in
+    ``X-Session-Expires-In`` how many seconds are left, for the timeout warning.
+    """
+    interval = settings.SESSION_REFRESH_SECONDS
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        session: SessionBase | None = getattr(request, "session", None)
+        signed_in = (
+            session is not None
+            and session.session_key is not None
+            and bool(session.get(AUTH_SESSION_KEY))
+        )
+        if signed_in and session and time.time() - session_refreshed(session) >= interval:
+            session_refreshed(session, time.time())  # before the view: pages show the new age
+        response = get_response(request)
+        if not signed_in or session is None or not session.get(AUTH_SESSION_KEY):
+            return response
+        now = time.time()
+        if session.modified and now - session_refreshed(session) >= 1:
+            session_refreshed(session, now)  # the view changed the session: saved now anyway
+        response[SESSION_EXPIRES_HEADER] = str(session_expires_in(session, now))
+        return response
 
     return middleware
 

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Extends a signed-in session at most once a minute (not a write per request).
+    "portal.middleware.session_refresh",
     "portal.middleware.german_first_locale",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -130,6 +132,9 @@ AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first, so that a locked-out sign-in never reaches the password check.
     "axes.backends.AxesStandaloneBackend",
+    # ModelBackend that loads the memberships with the user: one query per request.
+    "portal.backends.PortalBackend",
+    # Sessions signed in before PortalBackend name ModelBackend; they stay valid.
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -188,6 +193,9 @@ STORAGES = {
 # Background tasks (django.tasks) wait in the database until a worker takes them:
 # `manage.py db_worker`, any number of them on any machine. The tests run tasks at once.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Called once when a worker starts (portal's db_worker), before it takes the first task:
+# the PDF fonts and stylesheet are parsed then, not in the first export someone waits for.
+WORKER_WARM_UP = ["checklist.pdf.warm_up"]
 
 # E-mail: printed readably to the console unless an SMTP server is configured.
 _MAIL_BACKEND = env_str("EMAIL_BACKEND", "portal.mail_backends.ReadableConsoleBackend")
@@ -217,6 +225,10 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 # The daily digest goes out with the first scheduled run from this hour (local time) on.
 NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 7, minimum=0)
 
+# Only `make bench` sets this: two empty pages (/bench/bare/) that measure the cost of the
+# middleware alone. Never in production.
+BENCH_VIEWS = env_bool("BENCH_VIEWS", False)
+
 # FIT-Connect checks.
 SECRET_ENCRYPTION_KEY = env_str("SECRET_ENCRYPTION_KEY", "")
 FITCONNECT_CONNECT_TIMEOUT = env_int("FITCONNECT_CONNECT_TIMEOUT", 5, minimum=1)
@@ -238,8 +250,10 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8, minimum=1)
-# Every request extends the session; a dialog warns this many seconds before it expires.
-SESSION_SAVE_EVERY_REQUEST = True
+# Activity extends a signed-in session, written at most once a minute
+# (portal.middleware.session_refresh); a dialog warns this many seconds before it expires.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_WARNING_SECONDS = env_int("SESSION_WARNING_SECONDS", 120, minimum=1)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _secure else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _secure)

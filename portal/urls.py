@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -83,3 +84,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_VIEWS:  # make bench only: the bare view behind the same middleware
+    urlpatterns.append(path("bench/bare/", views.bench_bare, name="bench_bare"))

@@ -11,7 +11,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -51,7 +51,7 @@ MAIL_ERRORS = (SMTPException, OSError)
 @login_required
 @require_POST
 def extend_session(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Keep the session alive (every request extends it); answer when it now expires."""
+    """Keep the session alive; answer how many seconds it now lasts."""
     request.session.modified = True
     return JsonResponse({"expires_in": request.session.get_expiry_age()})
 
@@ -431,3 +431,9 @@ def privacy(request: PortalHttpRequest) -> HttpResponse:
 @require_GET
 def accessibility(request: PortalHttpRequest) -> HttpResponse:
     return _static_page(request, "portal/accessibility.html")
+
+
+def bench_bare(request: HttpRequest) -> HttpResponse:
+    """An empty page behind the full middleware (``make bench`` only, see BENCH_VIEWS)."""
+    user = request.user  # signed in or not, as any page asks
+    return HttpResponse(f"ok {user.pk or '-'}", content_type="text/plain")

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from checklist import services
+from checklist import services, summary
 from checklist.models import Leistung, Onboarding
 from fitconnect.sandbox import Sandbox
 from portal.models import Membership, Organisation, User
@@ -129,6 +129,7 @@ def make_onboarding(
         mime_type="application/json",
         regions=["064350014014"],
     )
+    summary.store(onboarding)  # the Leistung is written directly, not through the services
     return onboarding
 
 

@@ -79,8 +79,13 @@ function setUpSessionWarning() {
     }
   });
 
-  // Requests made with htmx extend the session too.
-  document.body.addEventListener("htmx:afterRequest", () => schedule(Number(body.dataset.sessionSeconds)));
+  // Requests made with htmx extend the session too; the server says how long it now lasts
+  // (it is written at most once a minute, so this may be a little less than the maximum).
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    const xhr = event.detail && event.detail.xhr;
+    const left = xhr ? xhr.getResponseHeader("X-Session-Expires-In") : null;
+    if (left !== null && left !== "") schedule(Number(left));
+  });
   schedule(Number(body.dataset.sessionSeconds));
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from checklist import catalogue, services
+from checklist import catalogue, services, summary
 from checklist.models import Environment, EnvironmentRecord, Onboarding
 from checklist.signoff import approve, declare_ready
 from checklist.state import OnboardingState
@@ -21,9 +21,11 @@ def record(onboarding: Onboarding, environment: Environment, **values: object) -
         "certificate_expiry": None if environment == Environment.TEST else date(2028, 1, 31),
     }
     defaults.update(values)
-    return EnvironmentRecord.objects.create(
+    created = EnvironmentRecord.objects.create(
         onboarding=onboarding, environment=environment, **defaults
     )
+    summary.store(onboarding)  # written directly, so the stored summary is derived here
+    return created
 
 
 def tick_step(onboarding: Onboarding, step: int, user: User) -> None:
@@ -39,6 +41,7 @@ def complete_step_one(onboarding: Onboarding) -> None:
     onboarding.save(update_fields=["metadata_versions"])
     if onboarding.created_by is not None:
         tick_step(onboarding, 1, onboarding.created_by)
+    summary.store(onboarding)
 
 
 def ready_for_test(onboarding: Onboarding, provider_user: User) -> None:

@@ -218,7 +218,9 @@ def test_invalid_environment_values_are_refused(
     assert not EnvironmentRecord.objects.exists()
 
 
-def test_ticking_with_htmx_returns_the_item_progress_and_an_announcement(world: World) -> None:
+def test_ticking_with_htmx_returns_the_items_status_progress_and_an_announcement(
+    world: World,
+) -> None:
     provider = signed_in(world.provider_staff)
     response = provider.post(
         reverse("item_toggle", args=[SLUG, "step2.client"]),
@@ -227,8 +229,11 @@ def test_ticking_with_htmx_returns_the_item_progress_and_an_announcement(world: 
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith('<li id="item-step2-client"')
+    # Only the item's status part (the notes and comments stay as they are on the page).
+    assert html.lstrip().startswith('<div id="item-status-step2-client"')
     assert "Clara Code" in html
+    assert "Mark as open" in html or "Als offen markieren" in html
+    assert 'name="text"' not in html  # no comment form
     assert 'id="step-progress" class="portal-summary" hx-swap-oob="true"' in html
     assert 'hx-swap-oob="innerHTML:#messages"' in html
     assert "<html" not in html

@@ -57,7 +57,7 @@ def test_participants_download_the_record_and_outsiders_get_404(world: World) ->
 
 
 def test_pdf_is_tagged_pdf_ua_with_language_title_and_embedded_fonts(signed_off: World) -> None:
-    pdf = export.export_record(signed_off.onboarding, signed_off.authority_admin)
+    pdf = export.export_record(signed_off.onboarding)
     with pikepdf.open(io.BytesIO(pdf)) as document:
         root = document.Root
         assert bool(root.MarkInfo.Marked) is True
@@ -96,9 +96,7 @@ def test_pdf_is_tagged_pdf_ua_with_language_title_and_embedded_fonts(signed_off:
 
 
 def test_pdf_text_has_umlauts_keys_sign_off_and_approver(signed_off: World, tmp_path: Path) -> None:
-    text = pdf_text(
-        export.export_record(signed_off.onboarding, signed_off.authority_admin), tmp_path
-    )
+    text = pdf_text(export.export_record(signed_off.onboarding), tmp_path)
     assert "Konzeptionelle Vorüberlegungen" in text
     assert "Schnittstellenimplementierung Empfänger" in text
     assert "99050012104000" in text
@@ -107,7 +105,7 @@ def test_pdf_text_has_umlauts_keys_sign_off_and_approver(signed_off: World, tmp_
     assert "abgenommen" in text
     signoff = signed_off.onboarding.signoffs.get()
     assert signoff.snapshot_sha256 in text.replace(" ", "").replace("\n", "")
-    assert "Exportiert" in text
+    assert "Stand der Daten" in text
     assert "Anna Amtmann" in text
     assert "Seite 1 von" in text
     assert "Brief" in text  # no reply channel recorded
@@ -122,7 +120,7 @@ def test_an_invalidated_sign_off_is_marked_invalid_in_the_pdf(
     leistung.schema_uri = "https://schema.fitko.de/fim/s00000096_1.0.schema.json"
     leistung.save()
     refresh_signoffs(signed_off.onboarding, signed_off.authority_admin)
-    text = pdf_text(export.export_record(signed_off.onboarding, None), tmp_path)
+    text = pdf_text(export.export_record(signed_off.onboarding), tmp_path)
     assert "ungültig – erneut prüfen" in text
     assert "schema_uri" in text
 
@@ -144,7 +142,7 @@ def test_user_text_is_escaped_and_fetches_nothing(
     state.note = payload
     state.save()
     with caplog.at_level(logging.WARNING):
-        pdf = export.export_record(world.onboarding, None)
+        pdf = export.export_record(world.onboarding)
     text = pdf_text(pdf, tmp_path)
     assert "root:x:0:0" not in text
     shown = "file:///etc/passwd" if "passwd" in payload else "127.0.0.1:9"
@@ -203,3 +201,54 @@ def test_command_writes_the_pdf_and_refuses_unknown_onboardings(
     blank = tmp_path / "blank.pdf"
     call_command("export_checklist", "--blank", "--output", str(blank), stdout=io.StringIO())
     assert blank.read_bytes().startswith(b"%PDF-")
+
+
+def test_an_unchanged_onboarding_is_served_from_the_cache_without_rendering(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from checklist import services as checklist_services
+
+    client = Client()
+    client.force_login(world.provider_staff)
+    first = client.get(reverse("onboarding_pdf", args=[SLUG]))
+    assert first.content.startswith(b"%PDF-")
+
+    renders: list[str] = []
+
+    def counting(html: str) -> bytes:
+        renders.append(html)
+        return b"%PDF-1.7 new"
+
+    monkeypatch.setattr(export, "render_html_to_pdf", counting)
+    again = Client()
+    again.force_login(world.authority_admin)  # another person gets the same file
+    assert again.get(reverse("onboarding_pdf", args=[SLUG])).content == first.content
+    assert renders == []
+    # A change to what the PDF shows makes a new one.
+    item = catalogue.load().by_key()["step2.client"]
+    checklist_services.set_item_done(world.onboarding, item, True, world.provider_staff)
+    assert client.get(reverse("onboarding_pdf", args=[SLUG])).content == b"%PDF-1.7 new"
+    assert len(renders) == 1
+
+
+def test_a_new_pdf_is_rendered_by_the_worker_while_the_page_polls(
+    world: World, settings: Any
+) -> None:
+    from checklist.models import PdfExport
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    client = Client()
+    client.force_login(world.provider_staff)
+    response = client.get(reverse("onboarding_pdf", args=[SLUG]))
+    pending = PdfExport.objects.get()
+    status = reverse("pdf_status", args=[SLUG, pending.pk])
+    assert response["Location"] == status
+    page = client.get(status).content.decode()
+    assert "Das PDF wird erstellt" in page
+    assert f'hx-get="{status}" hx-trigger="every 1s"' in page
+    export.render_export(pending.pk)  # what the background worker does
+    ready = client.get(status, headers={"hx-request": "true"}).content.decode()
+    assert reverse("pdf_download", args=[SLUG, pending.pk]) in ready
+    assert "hx-trigger" not in ready
+    download = client.get(reverse("pdf_download", args=[SLUG, pending.pk]))
+    assert download.content.startswith(b"%PDF-")

@@ -165,26 +165,54 @@ def test_without_a_secret_the_form_says_what_is_missing(sandboxed: World) -> Non
     assert not VerificationRun.objects.exists()
 
 
-def test_htmx_runs_one_check_per_request_until_the_summary(sandboxed: World) -> None:
+def test_the_run_goes_to_the_worker_and_the_panel_polls_a_bar_per_check(
+    sandboxed: World,
+) -> None:
+    from checklist import verification
+    from checklist.models import FitConnectEnvironment
+
     client = provider(sandboxed)
     hx = {"hx-request": "true"}
-    response = client.post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM, headers=hx)
-    html = response.content.decode()
-    seen = []
-    for _ in range(8):
-        match = re.search(
-            r'hx-post="([^"]+)" hx-trigger="load"[^>]*hx-vals=\'\{"carry": "([^"]+)"\}\'', html
-        )
-        if match is None:
-            break
-        for secret in SECRETS:
-            assert secret not in html  # the carried secrets are encrypted
-        seen.append(match.group(1).rstrip("/").rsplit("/", 1)[-1])
-        html = client.post(match.group(1), {"carry": match.group(2)}, headers=hx).content.decode()
-    assert seen == ["token", "destination", "keys", "jwks", "routing", "submission", "callback"]
+    # A run the worker has not taken yet, with the secrets typed for it.
+    run = verification.start_run(
+        sandboxed.onboarding,
+        FitConnectEnvironment.objects.get(key="sandbox"),
+        sandboxed.provider_staff,
+        provided={k: v for k, v in FORM.items() if k != "handling"},
+    )
+    for secret in SECRETS:
+        assert secret not in run.secrets_ciphertext  # kept for the worker, encrypted
+    progress = reverse("verify_progress", args=[SLUG, run.pk])
+    html = client.get(progress, headers=hx).content.decode()
+    assert f'hx-get="{progress}?seen=0" hx-trigger="every 1s"' in html
+    assert html.count("<progress") == 7  # one bar per check
+    assert "wird geprüft" in html
+    assert client.get(progress, {"seen": "0"}, headers=hx).status_code == 204  # nothing new
+    # Without JavaScript the step page shows the same progress on every reload.
+    page = client.get(reverse("step", args=[SLUG, 3])).content.decode()
+    assert "0 von 7 Prüfungen erledigt" in page
+    verification.execute_run(run.pk)  # what the background worker does
+    html = client.get(progress, {"seen": "0"}, headers=hx).content.decode()
+    assert "hx-trigger" not in html.split("</ol>")[0]  # finished: no more polling
     assert "portal-result--summary" in html
     assert 'hx-swap-oob="true"' in html  # ticked items and progress update in place
-    assert VerificationRun.objects.get().status == "ok"
+    run.refresh_from_db()
+    assert run.status == "ok"
+    assert run.secrets_ciphertext == ""  # the typed secrets are gone with the run's end
+    for secret in SECRETS:
+        assert secret not in html
+
+
+def test_no_request_waits_for_fit_connect(sandboxed: World, settings: Any) -> None:
+    """With a real queue the form post only stores the run; the worker does the checks."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    response = provider(sandboxed).post(
+        reverse("verify_start", args=[SLUG, "sandbox"]), FORM, headers={"hx-request": "true"}
+    )
+    run = VerificationRun.objects.get()
+    assert run.results == []
+    assert run.finished_at is None
+    assert "wird geprüft" in response.content.decode()
 
 
 def test_a_failed_run_reopens_the_items_it_had_ticked(sandboxed: World, sandbox: Sandbox) -> None:
@@ -245,12 +273,9 @@ def test_a_failed_check_shows_how_to_fix_it_as_links(sandboxed: World, sandbox: 
     point_sandbox_at(sandbox.base, token_base=f"{sandbox.base}/fault/401")
     client = provider(sandboxed)
     hx = {"hx-request": "true"}
-    html = client.post(
+    step = client.post(
         reverse("verify_start", args=[SLUG, "sandbox"]), FORM, headers=hx
     ).content.decode()
-    match = re.search(r'hx-post="([^"]+)"[^>]*hx-vals=\'\{"carry": "([^"]+)"\}\'', html)
-    assert match is not None
-    step = client.post(match.group(1), {"carry": match.group(2)}, headers=hx).content.decode()
     run = VerificationRun.objects.get()
     detail = client.get(reverse("verify_run", args=[SLUG, run.pk])).content.decode()
     for page in (step, detail):  # the live step and the run's evidence page
@@ -389,7 +414,7 @@ def test_pdf_shows_the_last_run_without_secrets(sandboxed: World, tmp_path: Any)
 
     provider(sandboxed).post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM)
     target = tmp_path / "record.pdf"
-    target.write_bytes(export.export_record(sandboxed.onboarding, None))
+    target.write_bytes(export.export_record(sandboxed.onboarding))
     text = subprocess.run(
         ["pdftotext", str(target), "-"], capture_output=True, text=True, check=True
     ).stdout

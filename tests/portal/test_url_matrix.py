@@ -70,6 +70,19 @@ def _run(world: World, finished: bool) -> int:
     return run.pk
 
 
+def _export(world: World, onboarding: object, ready: bool) -> int:
+    from django.utils import timezone
+
+    from checklist.models import PdfExport
+
+    return PdfExport.objects.create(
+        onboarding=onboarding,
+        content_sha256=f"{id(onboarding)}-{ready}".ljust(64, "0"),
+        pdf=b"%PDF-1.7 test" if ready else None,
+        rendered_at=timezone.now() if ready else None,
+    ).pk
+
+
 def _leistung(world: World) -> int:
     return world.onboarding.leistungen.get().pk
 
@@ -300,10 +313,30 @@ CASES: dict[str, Case] = {
         lambda w: reverse("verify_start", args=[SLUG, "test"]),
         participants(403, 200),  # no secret given: the form explains what is missing
     ),
-    "verify_step": Case(
-        "post",
-        lambda w: reverse("verify_step", args=[SLUG, _run(w, finished=False), "token"]),
-        participants(403, 200),  # without the encrypted secrets: "please start again"
+    "verify_progress": Case(
+        "get",
+        lambda w: reverse("verify_progress", args=[SLUG, _run(w, finished=False)]),
+        participants(302, 302),  # without htmx: to the step page, which shows the progress
+    ),
+    "pdf_status": Case(
+        "get",
+        lambda w: reverse("pdf_status", args=[SLUG, _export(w, w.onboarding, ready=False)]),
+        participants(200, 200),  # "the PDF is being created"
+    ),
+    "pdf_download": Case(
+        "get",
+        lambda w: reverse("pdf_download", args=[SLUG, _export(w, w.onboarding, ready=True)]),
+        participants(200, 200),
+    ),
+    "blank_pdf_status": Case(
+        "get",
+        lambda w: reverse("blank_pdf_status", args=[_export(w, None, ready=False)]),
+        everyone(200, anonymous=LOGIN),
+    ),
+    "blank_pdf_download": Case(
+        "get",
+        lambda w: reverse("blank_pdf_download", args=[_export(w, None, ready=True)]),
+        everyone(200, anonymous=LOGIN),
     ),
     "verify_run": Case(
         "get",

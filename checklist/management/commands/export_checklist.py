@@ -35,7 +35,7 @@ class Command(BaseCommand):
             onboarding = Onboarding.objects.filter(**lookup).first()
             if onboarding is None:
                 raise CommandError(f"There is no onboarding {reference!r}.")
-            pdf = export.export_record(onboarding, None)
+            pdf = export.export_record(onboarding)
         output = Path(options["output"])
         try:
             output.write_bytes(pdf)

@@ -2,7 +2,8 @@
 
 The portal app comes before ``django_tasks_db`` in INSTALLED_APPS, so this command takes
 the name ``db_worker``: whoever starts the worker the way django-tasks-db documents it gets
-the heartbeat too. Options and behaviour are django-tasks-db's.
+the heartbeat too. Before the first task it runs the warm-ups named in
+``settings.WORKER_WARM_UP`` (PDF fonts). Options and behaviour are django-tasks-db's.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.conf import settings
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands import db_worker
 
 from portal.worker import Heartbeat
@@ -25,6 +28,8 @@ class Command(db_worker.Command):
             # The autoreloader's parent only restarts the real worker, its child process.
             super().handle(*args, **options)
             return
+        for name in settings.WORKER_WARM_UP:
+            import_string(name)()
         heartbeat = Heartbeat(options["worker_id"])
         heartbeat.start()
         try:

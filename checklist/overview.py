@@ -1,0 +1,216 @@
+"""The overview of many onboardings: filtered, sorted and paged in SQL on the stored summary.
+
+Nothing here builds an ``OnboardingState``: progress, current step, sign-off states and the
+next action are columns of the onboarding (``checklist.summary``). One query for the page,
+one for the count, one for each list of organisations to filter by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from checklist.models import IN_HOUSE, Environment, Onboarding
+from checklist.state import SIGNOFF_INVALID, describe_next_action, next_action_url
+from portal.models import Organisation
+
+PER_PAGE = 50
+LIVE = "live"
+
+# The column each sort key orders by; ties by name. "Live" (no current step) and "no date"
+# come last either way.
+SORTS = {
+    "name": "name",
+    "step": "current_step",
+    "progress": "progress_percent",
+    "go_live": "target_go_live",
+}
+SORT_COLUMNS = [
+    ("name", _("Fachverfahren")),
+    ("step", _("Current step")),
+    ("progress", _("Progress")),
+    ("go_live", _("Target go-live")),
+]
+SIGNOFF_STATES = [
+    ("declared", _("waiting for sign-off")),
+    ("returned", _("sent back")),
+    (SIGNOFF_INVALID, _("invalid – check again")),
+    ("approved", _("signed off")),
+]
+
+
+class OverviewFilterForm(forms.Form):
+    """The overview's filters, from the query string (plain GET links and forms)."""
+
+    q = forms.CharField(label=_("Search by name"), required=False, max_length=200)
+    authority = forms.TypedChoiceField(label=_("Authority"), required=False, coerce=int)
+    provider = forms.ChoiceField(label=_("IT service provider"), required=False)
+    step = forms.ChoiceField(label=_("Current step"), required=False)
+    signoff = forms.ChoiceField(label=_("Sign-off"), required=False)
+    overdue = forms.BooleanField(label=_("Only overdue (target go-live passed)"), required=False)
+    go_live_before = forms.DateField(
+        label=_("Target go-live before"),
+        required=False,
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+        help_text=_("As DD.MM.YYYY."),
+        error_messages={"invalid": _("Please enter a date as DD.MM.YYYY, e.g. 31.12.2027.")},
+    )
+
+    def __init__(
+        self,
+        data: Any,
+        authorities: list[Organisation],
+        providers: list[Organisation],
+    ) -> None:
+        super().__init__(data)
+        everyone: list[tuple[Any, Any]] = [("", _("all"))]
+        choices: dict[str, list[tuple[Any, Any]]] = {
+            "authority": everyone + [(o.pk, o.name) for o in authorities],
+            "provider": everyone
+            + [(IN_HOUSE, _("in-house"))]
+            + [(str(o.pk), o.name) for o in providers],
+            "step": everyone
+            + [(str(n), _("Step %(number)d") % {"number": n}) for n in range(1, 6)]
+            + [(LIVE, _("Live"))],
+            "signoff": everyone + SIGNOFF_STATES,
+        }
+        for name, options in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)  # noqa: S101
+            field.choices = options
+
+
+def scope(
+    user: Any, memberships: list[Any], organisation: Organisation | None
+) -> QuerySet[Onboarding]:
+    """Return the onboardings the overview lists: a site operator's all, else the organisation's."""
+    if user.is_staff or user.is_superuser:
+        return Onboarding.objects.all()
+    if organisation is None:
+        return Onboarding.objects.none()
+    return Onboarding.objects.filter(Q(authority=organisation) | Q(provider=organisation))
+
+
+def filter_options(
+    onboardings: QuerySet[Onboarding],
+) -> tuple[list[Organisation], list[Organisation]]:
+    """Return the authorities and providers that occur among the onboardings."""
+    authorities = list(
+        Organisation.objects.filter(pk__in=onboardings.values("authority_id")).order_by("name")
+    )
+    providers = list(
+        Organisation.objects.filter(pk__in=onboardings.values("provider_id")).order_by("name")
+    )
+    return authorities, providers
+
+
+def apply_filters(
+    onboardings: QuerySet[Onboarding], values: dict[str, Any]
+) -> QuerySet[Onboarding]:
+    """Return the onboardings narrowed by the form's cleaned values."""
+    today = timezone.localdate()
+    if values.get("q"):
+        onboardings = onboardings.filter(name__icontains=values["q"])
+    if values.get("authority"):
+        onboardings = onboardings.filter(authority_id=values["authority"])
+    provider = values.get("provider")
+    if provider == IN_HOUSE:
+        onboardings = onboardings.filter(in_house=True)
+    elif provider:
+        onboardings = onboardings.filter(provider_id=int(provider))
+    step = values.get("step")
+    if step == LIVE:
+        onboardings = onboardings.filter(current_step__isnull=True)
+    elif step:
+        onboardings = onboardings.filter(current_step=int(step))
+    signoff = values.get("signoff")
+    if signoff:
+        onboardings = onboardings.filter(
+            Q(signoff_test=signoff) | Q(signoff_reference=signoff) | Q(signoff_production=signoff)
+        )
+    if values.get("overdue"):
+        onboardings = onboardings.filter(target_go_live__lt=today, current_step__isnull=False)
+    before: date | None = values.get("go_live_before")
+    if before is not None:
+        onboardings = onboardings.filter(target_go_live__lt=before)
+    return onboardings
+
+
+def sorted_by(onboardings: QuerySet[Onboarding], sort: str) -> tuple[QuerySet[Onboarding], str]:
+    """Return the onboardings in the order of ``sort`` (``-`` first for descending)."""
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        key, sort = "name", "name"
+    column = F(SORTS[key])
+    first = column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)
+    return onboardings.order_by(first, "name", "pk"), sort
+
+
+@dataclass
+class Row:
+    """One line of the overview, from the onboarding's stored summary."""
+
+    onboarding: Onboarding
+    overdue: bool
+
+    @property
+    def signoffs(self) -> list[tuple[Environment, str]]:
+        return [
+            (environment, getattr(self.onboarding, f"signoff_{environment.value}"))
+            for environment in Environment
+        ]
+
+    @property
+    def next_action(self) -> str:
+        o = self.onboarding
+        return describe_next_action(o.current_step, o.next_action, o.next_action_item)
+
+    @property
+    def next_action_url(self) -> str:
+        o = self.onboarding
+        return next_action_url(o.slug, o.current_step, o.next_action, o.next_action_item)
+
+
+def page_of(onboardings: QuerySet[Onboarding], number: str | None) -> tuple[Page[Any], list[Row]]:
+    """Return the requested page (50 rows) and its rows."""
+    columns = (
+        "name",
+        "slug",
+        "in_house",
+        "target_go_live",
+        "authority__name",
+        "provider__name",
+        "progress_done",
+        "progress_total",
+        "progress_percent",
+        "current_step",
+        "signoff_test",
+        "signoff_reference",
+        "signoff_production",
+        "next_action",
+        "next_action_item",
+    )
+    paginator = Paginator(
+        onboardings.select_related("authority", "provider").only(*columns), PER_PAGE
+    )
+    page = paginator.get_page(number)
+    today = timezone.localdate()
+    rows = [
+        Row(
+            onboarding,
+            overdue=bool(
+                onboarding.target_go_live
+                and onboarding.target_go_live < today
+                and onboarding.current_step is not None
+            ),
+        )
+        for onboarding in page.object_list
+    ]
+    return page, rows

@@ -1,0 +1,58 @@
+"""Work that must not hold up a request: connection checks and PDF renders.
+
+Each runs as a task of Django's tasks framework in the background worker
+(``manage.py db_worker``); the page polls for progress. The services here start them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.tasks import task
+
+from checklist import export, verification
+from checklist.models import FitConnectEnvironment, Onboarding, PdfExport, VerificationRun
+from portal.models import User
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def run_checks(run_id: int) -> None:
+    """Run a verification run's checks (its typed secrets are stored encrypted on the run)."""
+    verification.execute_run(run_id)
+
+
+@task()
+def render_pdf(export_id: int) -> None:
+    """Render a requested PDF export from its stored HTML."""
+    export.render_export(export_id)
+
+
+def begin_run(
+    onboarding: Onboarding,
+    environment: FitConnectEnvironment,
+    user: User,
+    *,
+    provided: dict[str, str],
+    store: bool,
+) -> VerificationRun:
+    """Open a run (keeping the typed secrets if asked to) and hand its checks to the worker."""
+    run = verification.start_run(
+        onboarding, environment, user, store=provided if store else None, provided=provided
+    )
+    run_checks.enqueue(run.pk)
+    run.refresh_from_db()  # with the immediate backend (tests) it has finished already
+    return run
+
+
+def request_pdf(onboarding: Onboarding | None) -> PdfExport:
+    """Return the PDF export of the onboarding's current content (or of the blank checklist).
+
+    An unchanged content is served from the cache at once; otherwise the worker renders it.
+    """
+    pdf_export, created = export.export_for(onboarding)
+    if created:
+        render_pdf.enqueue(pdf_export.pk)
+        pdf_export.refresh_from_db()
+    return pdf_export

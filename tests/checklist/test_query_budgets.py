@@ -1,0 +1,147 @@
+"""Statement budgets: pages and ticks cost a fixed number of SQL statements, whatever the data.
+
+Counted without BEGIN, COMMIT, SAVEPOINT, RELEASE and ROLLBACK. A page that loads a row per
+item, Leistung, comment or onboarding fails here as soon as the data grows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from checklist import catalogue, services
+from checklist.models import Leistung, Onboarding
+from tests.conftest import World, make_onboarding
+
+STEP_PAGE_BUDGET = 10
+TICK_BUDGET = 8
+OVERVIEW_BUDGET = 12
+SLUG = "musterstadt-gewerbe"
+NOT_COUNTED = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")
+
+
+def statements(request: Callable[[], HttpResponse]) -> list[str]:
+    """Return the SQL statements a request runs (without transaction control)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = request()
+    assert response.status_code == 200, response.status_code
+    return [
+        query["sql"]
+        for query in captured.captured_queries
+        if not query["sql"].lstrip().upper().startswith(NOT_COUNTED)
+    ]
+
+
+def signed_in(world: World, persona: str) -> Client:
+    client = Client()
+    client.force_login(getattr(world, persona))
+    client.get(reverse("home"))  # the first request after sign-in records the session's age
+    return client
+
+
+@pytest.fixture
+def bigger_catalogue(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Return a function that grows the catalogue by 30 items in step 2 (a new version)."""
+    original = catalogue.load()
+
+    def grow() -> None:
+        template = next(i for i in original.items if i.key == "step2.client")
+        extra = tuple(
+            dataclasses.replace(template, key=f"step2.extra_{n}", title_de=f"Zusatz {n}")
+            for n in range(30)
+        )
+        grown = catalogue.Catalogue(original.version + 1, original.items + extra)
+        monkeypatch.setattr(catalogue, "load", lambda: grown)
+
+    return grow
+
+
+def grow_data(world: World, onboarding: Onboarding) -> None:
+    """Add Leistungen and comments (and tick items) through the services."""
+    for n in range(8):
+        services.save_leistung(
+            Leistung(
+                onboarding=onboarding,
+                key=f"9905003500{n:04d}",
+                name=f"Leistung {n}",
+                schema_kind="fim",
+                schema_uri="https://schema.fitko.de/fim/s00000092_1.0.schema.json",
+                mime_type="application/json",
+                regions=["064350014014"],
+                reply_email=n % 2 == 0,
+            ),
+            world.authority_admin,
+        )
+    for item in catalogue.load().items[:25]:
+        for n in range(3):
+            services.add_comment(onboarding, item, f"Kommentar {n}", world.provider_staff)
+        if item.completion == "manual" and item.step == 2 and not item.condition:
+            services.set_item_done(onboarding, item, True, world.provider_staff)
+
+
+def step_page_costs(client: Client) -> dict[int, int]:
+    return {
+        step: len(statements(lambda step=step: client.get(reverse("step", args=[SLUG, step]))))
+        for step in range(1, 6)
+    }
+
+
+def test_step_pages_stay_within_budget_however_much_data_there_is(
+    world: World, bigger_catalogue: Callable[[], None]
+) -> None:
+    client = signed_in(world, "provider_staff")
+    before = step_page_costs(client)
+    assert max(before.values()) <= STEP_PAGE_BUDGET, before
+
+    grow_data(world, world.onboarding)
+    bigger_catalogue()
+    client.get(reverse("step", args=[SLUG, 2]))  # adds the new catalogue's items once
+    after = step_page_costs(client)
+    assert after == before
+
+
+def test_a_tick_stays_within_budget_however_much_data_there_is(
+    world: World, bigger_catalogue: Callable[[], None]
+) -> None:
+    client = signed_in(world, "provider_staff")
+
+    def tick(key: str, done: str) -> list[str]:
+        url = reverse("item_toggle", args=[SLUG, key])
+        return statements(lambda: client.post(url, {"done": done}, headers={"hx-request": "true"}))
+
+    before = len(tick("step2.client", "1"))
+    assert before <= TICK_BUDGET, tick("step2.client", "0")
+
+    grow_data(world, world.onboarding)
+    bigger_catalogue()
+    client.get(reverse("step", args=[SLUG, 2]))
+    assert len(tick("step2.extra_7", "1")) == before
+    assert len(tick("step2.extra_7", "0")) == before
+
+
+def test_the_overview_stays_within_budget_with_many_onboardings(world: World) -> None:
+    client = signed_in(world, "authority_admin")
+    few = len(statements(lambda: client.get(reverse("overview"))))
+    for n in range(120):
+        make_onboarding(
+            world.authority,
+            world.provider if n % 3 else None,
+            world.authority_admin,
+            slug=f"vorhaben-{n}",
+            name=f"Vorhaben {n:03d}",
+        )
+    Onboarding.objects.filter(name__endswith="7").update(target_go_live=date(2020, 1, 1))
+    filtered = {"sort": "-progress", "step": "1", "overdue": "on", "q": "Vorhaben", "page": "2"}
+    many = statements(lambda: client.get(reverse("overview")))
+    assert len(many) == few <= OVERVIEW_BUDGET
+    assert len(statements(lambda: client.get(reverse("overview"), filtered))) <= OVERVIEW_BUDGET
+    operator = signed_in(world, "site_operator")
+    assert len(statements(lambda: operator.get(reverse("overview")))) <= OVERVIEW_BUDGET
