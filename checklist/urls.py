@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from checklist import verification_views, views, work_views
+from checklist import export_views, verification_views, views, work_views
 
 onboarding_patterns = [
     path("", views.overview, name="overview"),
     path("neu/", views.create, name="onboarding_create"),
-    path("leere-checkliste.pdf", views.blank_pdf, name="blank_pdf"),
-    path("leere-checkliste/<id:export_id>/", views.blank_pdf_status, name="blank_pdf_status"),
+    path("leere-checkliste.pdf", export_views.blank_pdf, name="blank_pdf"),
+    path(
+        "leere-checkliste/<id:export_id>/", export_views.blank_pdf_status, name="blank_pdf_status"
+    ),
     path(
         "leere-checkliste/<id:export_id>.pdf",
-        views.blank_pdf_download,
+        export_views.blank_pdf_download,
         name="blank_pdf_download",
     ),
     path("schluessel/", verification_views.key_tool, name="key_tool"),
@@ -52,9 +54,11 @@ onboarding_patterns = [
         name="signoff_return",
     ),
     path("<slug:slug>/protokoll/", views.audit_trail, name="audit_trail"),
-    path("<slug:slug>/checkliste.pdf", views.onboarding_pdf, name="onboarding_pdf"),
-    path("<slug:slug>/checkliste/<id:export_id>/", views.pdf_status, name="pdf_status"),
-    path("<slug:slug>/checkliste/<id:export_id>.pdf", views.pdf_download, name="pdf_download"),
+    path("<slug:slug>/checkliste.pdf", export_views.onboarding_pdf, name="onboarding_pdf"),
+    path("<slug:slug>/checkliste/<id:export_id>/", export_views.pdf_status, name="pdf_status"),
+    path(
+        "<slug:slug>/checkliste/<id:export_id>.pdf", export_views.pdf_download, name="pdf_download"
+    ),
     path(
         "<slug:slug>/pruefung/<str:environment>/",
         verification_views.verify_start,

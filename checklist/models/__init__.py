@@ -1,0 +1,43 @@
+"""The checklist app's models: onboardings and their checklist (``onboarding``), and what the
+FIT-Connect connection checks need and keep (``fitconnect``).
+"""
+
+from checklist.models.fitconnect import (
+    FitConnectEnvironment,
+    PdfExport,
+    StoredSecret,
+    VerificationRun,
+)
+from checklist.models.onboarding import (
+    ENVIRONMENT_STEP,
+    IN_HOUSE,
+    SUMMARY_FIELDS,
+    AuditEvent,
+    Comment,
+    Environment,
+    EnvironmentRecord,
+    ItemState,
+    Leistung,
+    Onboarding,
+    SignOff,
+    StepDeadline,
+)
+
+__all__ = [
+    "ENVIRONMENT_STEP",
+    "IN_HOUSE",
+    "SUMMARY_FIELDS",
+    "AuditEvent",
+    "Comment",
+    "Environment",
+    "EnvironmentRecord",
+    "FitConnectEnvironment",
+    "ItemState",
+    "Leistung",
+    "Onboarding",
+    "PdfExport",
+    "SignOff",
+    "StepDeadline",
+    "StoredSecret",
+    "VerificationRun",
+]

@@ -1,0 +1,205 @@
+"""Where FIT-Connect lives and what the connection checks keep: environments, stored
+secrets, verification runs and rendered PDFs.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from checklist.models.onboarding import Environment, Onboarding
+
+
+class FitConnectEnvironment(models.Model):
+    """Where one FIT-Connect environment lives. Site operators keep this up to date."""
+
+    key = models.SlugField(
+        _("key"),
+        max_length=20,
+        unique=True,
+        help_text=_("Short name in addresses, e.g. test or sandbox. Do not change it later."),
+    )
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        blank=True,
+        help_text=_("Shown to people. Empty: the name of the stage (Test, Reference, Production)."),
+    )
+    stage = models.CharField(
+        _("stage"),
+        max_length=20,
+        choices=Environment.choices,
+        default=Environment.TEST,
+        help_text=_(
+            "Which FITKO stage this environment is tested for: it appears in that stage's step "
+            "and its passed checks tick that stage's items."
+        ),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    allow_private_addresses = models.BooleanField(
+        _("local and private addresses allowed"),
+        default=False,
+        help_text=_(
+            "Only for a local stand-in such as the portal's sandbox: plain http and loopback or "
+            "private addresses are then accepted for this environment and its callbacks."
+        ),
+    )
+    token_url = models.URLField(_("token URL"), max_length=300)
+    submission_base = models.URLField(_("Submission API base URL"), max_length=300)
+    api_prefix = models.CharField(_("API version prefix"), max_length=20, default="/v1")
+    routing_base = models.URLField(
+        _("Routing API base URL"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "The reference environment has no Routing API of its own; FITKO points to "
+            "the test or production routing."
+        ),
+    )
+    routing_prefix = models.CharField(_("Routing API version prefix"), max_length=20, default="/v1")
+    ssp_jwks_url = models.URLField(
+        _("JWKS URL of the Self-Service-Portal"),
+        max_length=300,
+        blank=True,
+        help_text=_("Verifies the signed addressing information (destinationSignature)."),
+    )
+    self_signed_allowed = models.BooleanField(_("self-signed certificates allowed"), default=False)
+    test_submission_allowed = models.BooleanField(_("test submissions allowed"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("FIT-Connect environment")
+        verbose_name_plural = _("FIT-Connect environments")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name or str(Environment(self.stage).label)
+
+    @property
+    def step(self) -> int:
+        return Environment(self.stage).step
+
+    @property
+    def is_production(self) -> bool:
+        return self.stage == Environment.PRODUCTION
+
+    @property
+    def stands_in(self) -> bool:
+        """True for an environment other than FITKO's own one of its stage (e.g. a sandbox)."""
+        return self.key != self.stage
+
+    @property
+    def is_local(self) -> bool:
+        """Marked local (a sandbox): internal addresses and plain http are called. Never in
+        production, even if a row were saved so without validation."""
+        return self.allow_private_addresses and not self.is_production
+
+    def clean(self) -> None:
+        super().clean()
+        if self.allow_private_addresses and self.is_production:
+            raise ValidationError(
+                {
+                    "allow_private_addresses": _(
+                        "A production environment cannot be local: the portal calls production "
+                        "only at public addresses over https://."
+                    )
+                }
+            )
+
+
+class StoredSecret(models.Model):
+    """A client secret stored encrypted (Fernet) at the user's request. Never shown again."""
+
+    class Kind(models.TextChoices):
+        SUBSCRIBER = "subscriber", _("Subscriber client secret")
+        SENDER = "sender", _("Sender client")
+        CALLBACK = "callback", _("Callback secret")
+
+    onboarding = models.ForeignKey(Onboarding, on_delete=models.CASCADE, related_name="secrets")
+    environment = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    client_id = models.CharField(max_length=200, blank=True)
+    ciphertext = models.TextField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["onboarding", "environment", "kind"], name="stored_secret_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.onboarding} – {self.environment} – {self.kind} (verschlüsselt)"
+
+
+class VerificationRun(models.Model):
+    """One run of the connection checks against one environment, kept as evidence."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("Running")
+        OK = "ok", _("All checks passed")
+        WARNING = "warning", _("Passed with warnings")
+        FAILED = "failed", _("Failed")
+
+    onboarding = models.ForeignKey(
+        Onboarding, on_delete=models.CASCADE, related_name="verification_runs"
+    )
+    environment = models.CharField(max_length=20)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RUNNING)
+    results = models.JSONField(default=list)
+    # Secrets typed for this run only, Fernet-encrypted, for the background worker; emptied
+    # when the run finishes and unreadable after RUN_SECRETS_TTL (verification.py).
+    secrets_ciphertext = models.TextField(blank=True, editable=False)
+    changed_items = models.JSONField(default=list, editable=False)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.onboarding} – {self.environment} – {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PdfExport(models.Model):
+    """A checklist PDF, kept by the SHA-256 of the HTML it shows: unchanged content is served
+    again at once; new content is rendered by the background worker (``checklist.tasks``).
+    """
+
+    onboarding = models.ForeignKey(
+        Onboarding,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="pdf_exports",
+        help_text="Empty for the blank checklist.",
+    )
+    content_sha256 = models.CharField(max_length=64, unique=True)
+    html = models.TextField(blank=True)  # what to render; emptied once rendered
+    pdf = models.BinaryField(null=True, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    failed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.onboarding or 'blank'} – {self.content_sha256[:12]}"
+
+    @property
+    def ready(self) -> bool:
+        return self.rendered_at is not None
