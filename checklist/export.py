@@ -16,7 +16,7 @@ from checklist.pdf import render_html_to_pdf
 from checklist.presentation import step_cards
 from checklist.state import OnboardingState
 from checklist.steps import STEPS
-from portal.models import User
+from portal.models import Actor
 
 ROLE_LABELS = {
     "authority": "Behörde",
@@ -26,7 +26,7 @@ ROLE_LABELS = {
 
 
 def record_context(
-    onboarding: Onboarding, exported_by: User | None, now: datetime
+    onboarding: Onboarding, exported_by: Actor | None, now: datetime
 ) -> dict[str, Any]:
     """Return everything the record PDF shows, derived once."""
     state = OnboardingState(onboarding)
@@ -80,7 +80,7 @@ def record_context(
     }
 
 
-def export_record(onboarding: Onboarding, exported_by: User | None) -> bytes:
+def export_record(onboarding: Onboarding, exported_by: Actor | None) -> bytes:
     """Return the onboarding's checklist and go-live record as PDF/UA-1, in German."""
     with translation.override("de"):
         context = record_context(onboarding, exported_by, timezone.now())

@@ -12,12 +12,15 @@ import enum
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checklist import catalogue
-from checklist.audit import audit, audit_changes
+from checklist.access import Participation
+from checklist.audit import audit, audit_changes, split_actor
 from checklist.catalogue import Item
 from checklist.environments import environment_step
 from checklist.models import (
@@ -31,8 +34,8 @@ from checklist.models import (
     VerificationRun,
 )
 from checklist.signoff import refresh_signoffs
-from checklist.state import NotAllowed
-from portal.models import Organisation, User
+from checklist.state import NotAllowed, OnboardingState, StepStatus
+from portal.models import Actor, Organisation, User
 
 
 class NotGiven(enum.Enum):
@@ -51,7 +54,7 @@ def _add_items(onboarding: Onboarding) -> None:
     )
 
 
-def ensure_catalogue(onboarding: Onboarding, actor: User | None = None) -> None:
+def ensure_catalogue(onboarding: Onboarding, actor: Actor | None = None) -> None:
     """Add a newer catalogue's items to the onboarding, keeping every existing tick."""
     current = catalogue.load()
     # One integer comparison per request; the items exist since create_onboarding.
@@ -113,21 +116,23 @@ def _write_done(
     state: ItemState,
     item: Item,
     done: bool,
-    actor: User | None,
+    actor: Actor | None,
     run: VerificationRun | None = None,
 ) -> None:
-    """Set the item's tick (by a person, or by a check run) and record it in the audit trail."""
+    """Set the item's tick (by a person, a token or a check run) and record it in the audit."""
+    user, token = split_actor(actor) if done and run is None else (None, None)
     state.done = done
-    state.done_by = actor if done and run is None else None
+    state.done_by = user
+    state.done_by_token = token
     state.done_at = timezone.now() if done else None
     state.done_by_run = run if done else None
-    state.save(update_fields=["done", "done_by", "done_at", "done_by_run"])
+    state.save(update_fields=["done", "done_by", "done_by_token", "done_at", "done_by_run"])
     action = AuditEvent.Action.ITEM_TICKED if done else AuditEvent.Action.ITEM_UNTICKED
     audit(state.onboarding, actor, action, f"item:{item.key}", not done, done, item.step)
 
 
 @transaction.atomic
-def set_item_done(onboarding: Onboarding, item: Item, done: bool, actor: User) -> ItemState:
+def set_item_done(onboarding: Onboarding, item: Item, done: bool, actor: Actor) -> ItemState:
     """Tick or untick a manual or check item; the last write wins and both are audited."""
     if item.completion in ("data", "signoff"):
         raise NotAllowed(_("This item ticks itself from the recorded data."))
@@ -141,7 +146,7 @@ def set_item_done(onboarding: Onboarding, item: Item, done: bool, actor: User) -
 
 @transaction.atomic
 def mark_item_by_run(
-    onboarding: Onboarding, item: Item, passed: bool, run: VerificationRun, actor: User | None
+    onboarding: Onboarding, item: Item, passed: bool, run: VerificationRun, actor: Actor | None
 ) -> bool:
     """Tick a check item for a passed check, untick it for a failed one; True if it changed.
 
@@ -162,7 +167,7 @@ def mark_item_by_run(
 
 
 @transaction.atomic
-def set_item_note(onboarding: Onboarding, item: Item, note: str, actor: User) -> ItemState:
+def set_item_note(onboarding: Onboarding, item: Item, note: str, actor: Actor) -> ItemState:
     state = _locked_state(onboarding, item.key)
     note = note.strip()
     if state.note != note:
@@ -182,9 +187,10 @@ def set_item_note(onboarding: Onboarding, item: Item, note: str, actor: User) ->
 
 
 @transaction.atomic
-def add_comment(onboarding: Onboarding, item: Item, text: str, actor: User) -> Comment:
+def add_comment(onboarding: Onboarding, item: Item, text: str, actor: Actor) -> Comment:
     state = _locked_state(onboarding, item.key)
-    comment = Comment.objects.create(item=state, author=actor, text=text.strip())
+    user, token = split_actor(actor)
+    comment = Comment.objects.create(item=state, author=user, author_token=token, text=text.strip())
     audit(
         onboarding,
         actor,
@@ -195,6 +201,38 @@ def add_comment(onboarding: Onboarding, item: Item, text: str, actor: User) -> C
         item.step,
     )
     return comment
+
+
+# The same rules for the pages and the API --------------------------------------------------
+
+
+def tick_item(participation: Participation, item: Item, done: bool) -> ItemState:
+    """Tick or untick as the participant: their side's steps only, visible items only, and
+    nothing in a locked step.
+
+    Raises PermissionDenied (another side's step), Http404 (an item this onboarding does not
+    show) or NotAllowed (a locked step, an item that ticks itself) with a message for people.
+    """
+    if not participation.can_edit_step(item.step):
+        raise PermissionDenied
+    state = OnboardingState(participation.onboarding)
+    if not state.visible(item):
+        raise Http404
+    if state.status(item.step) == StepStatus.LOCKED:
+        raise NotAllowed(_("This step is locked until the Test sign-off is valid."))
+    return set_item_done(participation.onboarding, item, done, participation.actor)
+
+
+def note_item(participation: Participation, item: Item, note: str) -> ItemState:
+    """Set the item's note as the participant (their side's steps only)."""
+    if not participation.can_edit_step(item.step):
+        raise PermissionDenied
+    return set_item_note(participation.onboarding, item, note, participation.actor)
+
+
+def comment_item(participation: Participation, item: Item, text: str) -> Comment:
+    """Add a comment as the participant: both sides may comment on every item."""
+    return add_comment(participation.onboarding, item, text, participation.actor)
 
 
 # Onboarding data ---------------------------------------------------------------------------

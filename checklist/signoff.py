@@ -24,7 +24,7 @@ from checklist.models import (
     SignOff,
 )
 from checklist.state import NotAllowed, OnboardingState
-from portal.models import User
+from portal.models import Actor, User
 
 # The environment whose valid sign-off must exist before this one may be declared.
 PREVIOUS_ENVIRONMENT = {
@@ -61,7 +61,7 @@ def snapshot_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str,
 # Changes ------------------------------------------------------------------------------
 
 
-def refresh_signoffs(onboarding: Onboarding, actor: User | None) -> list[SignOff]:
+def refresh_signoffs(onboarding: Onboarding, actor: Actor | None) -> list[SignOff]:
     """Invalidate approved sign-offs whose snapshot no longer matches; return those."""
     # Most changes happen before any sign-off: skip building the whole state then.
     if not onboarding.signoffs.filter(

@@ -82,9 +82,11 @@ class OnboardingState:
         onboarding = self.onboarding
         self.leistungen = list(onboarding.leistungen.order_by("key"))
         self.records = {r.environment: r for r in onboarding.environments.all()}
-        states = onboarding.item_states.select_related("done_by")
+        states = onboarding.item_states.select_related("done_by", "done_by_token__organisation")
         if self.with_comments:
-            states = states.prefetch_related("comments__author")
+            states = states.prefetch_related(
+                "comments__author", "comments__author_token__organisation"
+            )
         self.states = {s.key: s for s in states}
         self.latest_signoffs = {}
         for signoff in onboarding.signoffs.select_related("declared_by", "decided_by"):
@@ -148,7 +150,8 @@ class OnboardingState:
             return ItemView(item, state, False, automatic=True)
         done_by = ""
         if state.done:
-            done_by = _("connection check") if state.done_by_run_id else str(state.done_by or "")
+            who = state.done_by or state.done_by_token
+            done_by = _("connection check") if state.done_by_run_id else str(who or "")
         return ItemView(
             item,
             state,

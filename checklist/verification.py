@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from checklist import catalogue, secrets
-from checklist.audit import audit
+from checklist.audit import audit, split_actor
 from checklist.models import (
     AuditEvent,
     FitConnectEnvironment,
@@ -35,7 +35,7 @@ from fitconnect.checks import (
     Target,
     Verification,
 )
-from portal.models import User
+from portal.models import Actor, User
 
 # In production only read-only checks run: no test submission, no callback calls.
 READ_ONLY_CHECKS = ("token", "destination", "keys", "jwks", "routing")
@@ -188,15 +188,17 @@ def prepare_checks(
 def start_run(
     onboarding: Onboarding,
     environment: FitConnectEnvironment,
-    user: User | None,
+    actor: Actor | None,
     *,
     store: dict[str, str] | None = None,
 ) -> VerificationRun:
     """Store the secrets the user asked to keep, open a run and record it in the audit trail.
 
-    ``store`` holds the typed secrets (``<kind>_secret``) and the ``sender_id``.
+    ``store`` holds the typed secrets (``<kind>_secret``) and the ``sender_id``; only a
+    person stores secrets (in the portal), never an API token.
     """
     store = store or {}
+    user, token = split_actor(actor)
     if user is not None:
         for kind in StoredSecret.Kind.values:
             if store.get(f"{kind}_secret"):
@@ -210,11 +212,11 @@ def start_run(
                     client_id=client_id,
                 )
     run = VerificationRun.objects.create(
-        onboarding=onboarding, environment=environment.key, started_by=user
+        onboarding=onboarding, environment=environment.key, started_by=user, started_by_token=token
     )
     audit(
         onboarding,
-        user,
+        actor,
         AuditEvent.Action.VERIFICATION_RUN,
         f"run:{environment.key}",
         step=environment.step,
@@ -228,7 +230,7 @@ def add_result(run: VerificationRun, result: CheckResult) -> None:
 
 
 @transaction.atomic
-def finish_run(run: VerificationRun, user: User | None) -> list[str]:
+def finish_run(run: VerificationRun, actor: Actor | None) -> list[str]:
     """Close the run, tick items bound to passed checks and reopen those of failed ones.
 
     Returns the keys of the items whose state changed.
@@ -257,24 +259,37 @@ def finish_run(run: VerificationRun, user: User | None) -> list[str]:
         if item is None or result["status"] == "skipped":
             continue
         passed = result["status"] in ("ok", "warning")
-        if mark_item_by_run(onboarding, item, passed, run, user):
+        if mark_item_by_run(onboarding, item, passed, run, actor):
             changed.append(item.key)
     if changed:
-        refresh_signoffs(onboarding, user)
+        refresh_signoffs(onboarding, actor)
     return changed
 
 
 def run_verification(
     onboarding: Onboarding,
     environment: FitConnectEnvironment,
-    user: User | None,
+    actor: Actor | None,
     *,
     provided: dict[str, str] | None = None,
     store: bool = False,
     on_result: Callable[[CheckResult], None] | None = None,
 ) -> tuple[VerificationRun, list[str]]:
     """Run every check of the environment as one run; return it and the changed items."""
-    run = start_run(onboarding, environment, user, store=provided if store else None)
+    run = start_run(onboarding, environment, actor, store=provided if store else None)
+    return run, complete_run(run, environment, actor, provided=provided, on_result=on_result)
+
+
+def complete_run(
+    run: VerificationRun,
+    environment: FitConnectEnvironment,
+    actor: Actor | None,
+    *,
+    provided: dict[str, str] | None = None,
+    on_result: Callable[[CheckResult], None] | None = None,
+) -> list[str]:
+    """Run every check of an opened run and finish it; return the changed items."""
+    onboarding = run.onboarding
     checker = prepare_checks(
         onboarding, environment, credentials_for(onboarding, environment.key, provided)
     )
@@ -282,12 +297,14 @@ def run_verification(
         add_result(run, result)
         if on_result is not None:
             on_result(result)
-    return run, finish_run(run, user)
+    return finish_run(run, actor)
 
 
 def last_runs(onboarding: Onboarding) -> dict[str, VerificationRun]:
     """Return the newest finished run per environment."""
     runs: dict[str, VerificationRun] = {}
-    for run in onboarding.verification_runs.exclude(finished_at=None).select_related("started_by"):
+    for run in onboarding.verification_runs.exclude(finished_at=None).select_related(
+        "started_by", "started_by_token__organisation"
+    ):
         runs.setdefault(run.environment, run)
     return runs

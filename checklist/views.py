@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from checklist import catalogue, export, presentation, services
 from checklist.access import Participation, get_onboarding_for_user, onboardings_for
-from checklist.audit import describe_subject, describe_value
+from checklist.audit import describe_actor, describe_subject, describe_value
 from checklist.catalogue import Item
 from checklist.environments import environment_labels, get_environment
 from checklist.forms import (
@@ -36,9 +36,9 @@ from checklist.models import (
     Onboarding,
 )
 from checklist.signoff import approve, declare_ready, send_back
-from checklist.state import NotAllowed, OnboardingState, StepStatus
+from checklist.state import NotAllowed, OnboardingState
 from checklist.steps import GUIDE_URL, STEPS
-from portal.models import Organisation, User
+from portal.models import ApiToken, Organisation, User
 from portal.types import AuthenticatedHttpRequest
 
 SORTS = {
@@ -254,17 +254,9 @@ def _refuse(
 def item_toggle(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpResponse:
     participation = _participation(request, slug)
     item = _item(key)
-    _require(participation.can_edit_step(item.step))
-    state = OnboardingState(participation.onboarding)
-    if not state.visible(item):
-        raise Http404
-    if state.status(item.step) == StepStatus.LOCKED:
-        return _refuse(
-            request, participation, item, _("This step is locked until the Test sign-off is valid.")
-        )
     done = request.POST.get("done") == "1"
     try:
-        services.set_item_done(participation.onboarding, item, done, request.user)
+        services.tick_item(participation, item, done)
     except NotAllowed as refusal:
         return _refuse(request, participation, item, str(refusal))
     text = _("“%(title)s” is marked as done.") if done else _("“%(title)s” is open again.")
@@ -280,7 +272,7 @@ def item_note(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpRes
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _refuse(request, participation, item, _("A note may have at most 2000 characters."))
-    services.set_item_note(participation.onboarding, item, form.cleaned_data["note"], request.user)
+    services.note_item(participation, item, form.cleaned_data["note"])
     return _item_response(
         request, participation, item, _("The note on “%(title)s” is saved.") % {"title": item.title}
     )
@@ -294,7 +286,7 @@ def item_comment(request: AuthenticatedHttpRequest, slug: str, key: str) -> Http
     form = CommentForm(request.POST)
     if not form.is_valid():
         return _refuse(request, participation, item, _("Please write a comment first."))
-    services.add_comment(participation.onboarding, item, form.cleaned_data["text"], request.user)
+    services.comment_item(participation, item, form.cleaned_data["text"])
     return _item_response(
         request,
         participation,
@@ -484,19 +476,24 @@ def blank_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
 def audit_trail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = _participation(request, slug)
     onboarding = participation.onboarding
-    events = onboarding.audit_events.select_related("actor")
+    events = onboarding.audit_events.select_related("actor", "api_token__organisation")
     step = request.GET.get("step", "")
     person = request.GET.get("person", "")
     if step.isdigit():
         events = events.filter(step=int(step))
     if person.isdigit():
         events = events.filter(actor_id=int(person))
+    elif person.startswith("token-") and person[6:].isdigit():
+        events = events.filter(api_token_id=int(person[6:]))
     actor_ids = onboarding.audit_events.values("actor_id")
     people = User.objects.filter(pk__in=actor_ids).order_by("full_name")
+    token_ids = onboarding.audit_events.values("api_token_id")
+    tokens = ApiToken.objects.filter(pk__in=token_ids).select_related("organisation")
     labels = environment_labels()
     rows = [
         (
             event,
+            describe_actor(event),
             describe_subject(event, labels),
             describe_value(event, event.old_value, labels),
             describe_value(event, event.new_value, labels),
@@ -510,6 +507,7 @@ def audit_trail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "onboarding": onboarding,
             "rows": rows,
             "people": people,
+            "token_options": [(f"token-{t.pk}", str(t)) for t in tokens],
             "steps": STEPS,
             "selected_step": step,
             "selected_person": person,
