@@ -89,7 +89,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
-	DEBUG=true $(VENV)/bin/mypy portal checklist fitconnect
+	DEBUG=true $(VENV)/bin/mypy portal checklist api fitconnect
 
 check-translations: $(VENV)/.installed-dev
 	$(MANAGE) check_translations

@@ -39,6 +39,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     "portal",
     "checklist",
+    "api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -196,6 +197,8 @@ PORTAL_OPERATOR_ADDRESS = env_str("PORTAL_OPERATOR_ADDRESS", "Musterstraße 1, 1
 PORTAL_CONTACT_EMAIL = env_str("PORTAL_CONTACT_EMAIL", "kontakt@example.org")
 PORTAL_ACCESSIBILITY_EMAIL = env_str("PORTAL_ACCESSIBILITY_EMAIL", PORTAL_CONTACT_EMAIL)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7, minimum=1)
+# Requests one API token may make per minute (counted in the database, across app servers).
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
 
 # FIT-Connect checks.
 SECRET_ENCRYPTION_KEY = env_str("SECRET_ENCRYPTION_KEY", "")

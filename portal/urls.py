@@ -50,6 +50,7 @@ auth_patterns = [
 urlpatterns = [
     *auth_patterns,
     path("", include("checklist.urls")),
+    path("api/v1/", include("api.urls")),
     path("organisation/wechseln/", views.switch_organisation, name="switch_organisation"),
     path("sitzung/verlaengern/", views.extend_session, name="extend_session"),
     path("organisationen/<int:pk>/", views.organisation_detail, name="organisation_detail"),
@@ -63,6 +64,12 @@ urlpatterns = [
         "organisationen/<int:pk>/mitglieder/<int:membership_pk>/entfernen/",
         views.remove_member,
         name="remove_member",
+    ),
+    path("organisationen/<int:pk>/api-tokens/", views.api_tokens, name="api_tokens"),
+    path(
+        "organisationen/<int:pk>/api-tokens/<int:token_pk>/widerrufen/",
+        views.revoke_api_token,
+        name="revoke_api_token",
     ),
     path("einladung/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("impressum/", views.imprint, name="imprint"),
