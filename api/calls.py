@@ -42,18 +42,6 @@ def api_call(run: Run) -> Run:
     return wrapper
 
 
-class InputProblem(Exception):
-    """A field whose value the rules refuse, answered as 422 like a schema violation."""
-
-    def __init__(self, pointer: str, detail: str) -> None:
-        super().__init__(detail)
-        self.pointer, self.detail = pointer, detail
-
-
-def validation_problem(pointer: str, detail: str) -> InputProblem:
-    return InputProblem(pointer, detail)
-
-
 def _pointer(location: list[Any] | tuple[Any, ...]) -> str:
     """Return ninja's error location as a JSON pointer into the body, or the parameter name."""
     parts = [str(part) for part in location]
@@ -112,15 +100,6 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NotAllowed)
     def refused(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
         return problem(request, "refused", str(exc))
-
-    @api.exception_handler(InputProblem)
-    def input_problem(request: HttpRequest, exc: InputProblem) -> HttpResponse:
-        return problem(
-            request,
-            "validation",
-            _("Correct the values named in errors."),
-            errors=[{"pointer": exc.pointer, "detail": exc.detail}],
-        )
 
     @api.exception_handler(ValidationError)
     def validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:

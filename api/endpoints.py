@@ -20,7 +20,7 @@ from ninja.responses import Status
 
 from api import presenters
 from api.auth import TokenAuth
-from api.calls import api_call, validation_problem
+from api.calls import api_call
 from api.pagination import paginate
 from api.problems import Problem
 from api.schemas import (
@@ -291,7 +291,7 @@ def list_environments(
 
 
 @router.post(
-    "/onboardings/{slug}/runs",
+    "/onboardings/{slug}/environments/{environment}/runs",
     auth=TokenAuth(CHECKS_RUN),
     response={202: RunOut, **WRITE_ERRORS},
     operation_id="startRun",
@@ -300,9 +300,10 @@ def list_environments(
 )
 @decorate_view(api_call)
 def start_checks(
-    request: HttpRequest, response: HttpResponse, slug: str, body: RunIn
+    request: HttpRequest, response: HttpResponse, slug: str, environment: str, body: RunIn
 ) -> Status[Any]:
-    """Run every check of an environment in the background ("Verbindung prüfen").
+    """Run every check of an environment (GET /environments) in the background
+    ("Verbindung prüfen").
 
     Answers 202 at once with the run and its address in Location; poll it until status is
     no longer running. Passed checks tick their items, failed ones open them again.
@@ -311,12 +312,10 @@ def start_checks(
     """
     participation = _participation(request, slug)
     _require_provider_work(participation)
-    environment = FitConnectEnvironment.objects.filter(key=body.environment).first()
-    if environment is None:
-        raise validation_problem(
-            "/environment", _("There is no FIT-Connect environment with this key.")
-        )
-    run = start_run(participation.onboarding, environment, participation.actor)
+    target = FitConnectEnvironment.objects.filter(key=environment).first()
+    if target is None:
+        raise Http404
+    run = start_run(participation.onboarding, target, participation.actor)
     provided = {k: v for k, v in (body.secrets.dict() if body.secrets else {}).items() if v}
     run_verification_task.enqueue(
         run_id=run.pk, token_id=_token(request).pk, carry=encrypt_for_run(provided)

@@ -61,7 +61,12 @@ LINKS: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 
-EXAMPLES = {"slug": "musterstadt-gewerbe", "key": "step2.client", "run_id": 1}
+EXAMPLES = {
+    "slug": "musterstadt-gewerbe",
+    "key": "step2.client",
+    "run_id": 1,
+    "environment": "test",
+}
 
 
 def _scopes(router: Router) -> dict[str, str]:

@@ -143,9 +143,6 @@ class RunSecrets(Schema):
 
 
 class RunIn(Schema):
-    environment: Annotated[str, StringConstraints(min_length=1, max_length=20)] = Field(
-        description="Key of a FIT-Connect environment (GET /environments), e.g. test."
-    )
     secrets: RunSecrets | None = Field(
         default=None,
         description="Without them the secrets stored for the environment in the portal are used.",

@@ -82,9 +82,8 @@ def test_a_tick_through_the_api_is_audited_as_the_token(
     filtered = client.get(
         reverse("audit_trail", args=["musterstadt-gewerbe"]), {"person": f"token-{token.pk}"}
     )
-    assert filtered.context["rows"] and all(
-        row[1] == str(token) for row in filtered.context["rows"]
-    )
+    assert filtered.context["rows"]
+    assert all(row[1] == str(token) for row in filtered.context["rows"])
     step_page = client.get(reverse("step", args=["musterstadt-gewerbe", 2])).content.decode()
     assert "Abgehakt von API-Token GitLab Deploy (Kommunal-IT GmbH)" in step_page
 
@@ -225,11 +224,13 @@ def test_lists_are_paged_with_link_headers(api_for: Callable[..., ApiClient]) ->
     assert len(first.json()["items"]) == 3
     assert first["X-Total-Count"] == str(total)
     links = first["Link"]
-    assert 'rel="next"' in links and 'rel="prev"' not in links
+    assert 'rel="next"' in links
+    assert 'rel="prev"' not in links
     assert f'{BASE}/items?step=2&per_page=3&page=2>; rel="next"' in links
     last_page = -(-total // 3)
     last = api.get(f"{BASE}/items?step=2&per_page=3&page={last_page}")
-    assert 'rel="prev"' in last["Link"] and 'rel="next"' not in last["Link"]
+    assert 'rel="prev"' in last["Link"]
+    assert 'rel="next"' not in last["Link"]
     assert len(last.json()["items"]) == total - 3 * (last_page - 1)
     assert api.get(f"{BASE}/items?per_page=101").status_code == 422
 

@@ -143,7 +143,7 @@ def test_the_command_prints_a_token_once_and_stores_its_hash(world: World) -> No
 
 
 def test_the_command_names_the_known_organisations(world: World) -> None:
-    with pytest.raises(CommandError, match="known: .*kommunal-it"):
+    with pytest.raises(CommandError, match=r"known: .*kommunal-it"):
         call_command("create_api_token", "nope", "--name", "x", "--scope", "read")
     call_command(
         "create_api_token", "kommunal-it", "--name", "x", "--scope", "read", stdout=io.StringIO()

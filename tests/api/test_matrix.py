@@ -75,10 +75,10 @@ OPERATIONS: dict[str, Operation] = {
     "listEnvironments": Operation("get", lambda w: "/api/v1/environments", "read", (200, 200, 200)),
     "startRun": Operation(
         "post",
-        lambda w: f"{BASE}/runs",
+        lambda w: f"{BASE}/environments/test/runs",
         "checks:run",
         (403, 202, 404),
-        {"environment": "test"},
+        {},
     ),
     "listRuns": Operation("get", lambda w: f"{BASE}/runs", "read", (200, 200, 404)),
     "getRun": Operation("get", lambda w: f"{BASE}/runs/{_run(w)}", "read", (200, 200, 404)),
