@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT = ["manage.py", "portal", "checklist", "fitconnect", "templates", "static"]
+PROJECT = ["manage.py", "portal", "checklist", "api", "fitconnect", "templates", "static"]
 
 
 def fresh_copy(target: Path) -> Path:

@@ -308,7 +308,7 @@ CASES: dict[str, Case] = {
                 lambda w: reverse("api:add_comment", args=[SLUG, STEP2_ITEM]),
             ),
             ("list_environments", "get", lambda w: reverse("api:list_environments")),
-            ("start_checks", "post", lambda w: reverse("api:start_checks", args=[SLUG])),
+            ("start_checks", "post", lambda w: reverse("api:start_checks", args=[SLUG, "test"])),
             ("list_runs", "get", lambda w: reverse("api:list_runs", args=[SLUG])),
             ("getRun", "get", lambda w: reverse("api:getRun", args=[SLUG, _run(w, True)])),
             ("get_record_pdf", "get", lambda w: reverse("api:get_record_pdf", args=[SLUG])),
