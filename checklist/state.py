@@ -11,6 +11,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -246,8 +248,12 @@ class OnboardingState:
         """Return everything the environment's sign-off depends on, as plain JSON data."""
         record = self.records.get(environment)
         step = ENVIRONMENT_STEP[Environment(environment)]
+        # Who ticked ("connection check", "API token …") in one language, whatever the
+        # reader's: else an English request would see a changed snapshot and invalidate it.
+        with translation.override(settings.LANGUAGE_CODE):
+            views = self.items(step)
         items = {}
-        for view in self._items_by_step[step]:
+        for view in views:
             if view.item.completion == "signoff":
                 continue
             items[view.item.key] = {

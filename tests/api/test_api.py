@@ -10,10 +10,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from checklist.models import AuditEvent, Comment, ItemState, SignOff
+from checklist.models import AuditEvent, Comment, Environment, ItemState, SignOff
+from checklist.signoff import approve, declare_ready
 from portal.models import ApiToken
 from tests.api.conftest import ApiClient, make_token
-from tests.checklist.helpers import signed_off_test
+from tests.checklist.helpers import complete_step_one, record, signed_off_test, tick_step
 from tests.conftest import World
 
 BASE = "/api/v1/onboardings/musterstadt-gewerbe"
@@ -282,3 +283,21 @@ def test_a_revoked_token_stops_working_at_once(world: World) -> None:
     assert ApiClient(plain).get(BASE).status_code == 401
     page = admin.get(reverse("api_tokens", args=[world.provider.pk])).content.decode()
     assert "widerrufen" in page
+
+
+def test_an_english_client_does_not_invalidate_a_sign_off_by_its_language(
+    world: World, api_for: Callable[..., ApiClient]
+) -> None:
+    provider = api_for("provider")
+    complete_step_one(world.onboarding)
+    record(world.onboarding, Environment.TEST)
+    tick_step(world.onboarding, 2, world.provider_staff)
+    for key in ("step3.token", "step3.destination", "step3.keys", "step3.submission"):
+        assert provider.put(f"{BASE}/items/{key}/done", {"done": True}).status_code == 200
+    declare_ready(world.onboarding, Environment.TEST, world.provider_staff)
+    approve(world.onboarding, Environment.TEST, world.authority_staff)
+    english = api_for("authority", **{"Accept-Language": "en"})
+    assert english.get(f"{BASE}/items/step3.token").json()["done_by"].startswith("API token")
+    response = english.put(f"{BASE}/items/step5.terms_of_use/done", {"done": True})
+    assert response.status_code == 200
+    assert english.get(BASE).json()["signoffs"][0]["state"] == "approved"
