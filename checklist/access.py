@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from checklist.models import Onboarding
-from portal.models import Membership, User
+from portal.models import Actor, ApiToken, Membership, Organisation, User
 
 
 def onboardings_for(
@@ -43,7 +43,7 @@ class Participation:
     """The user's part in one onboarding."""
 
     onboarding: Onboarding
-    user: User
+    actor: Actor  # a signed-in person, or an organisation's API token
     authority_role: str | None
     provider_member: bool
 
@@ -105,7 +105,36 @@ def get_onboarding_for_user(
         )
     return Participation(
         onboarding=onboarding,
-        user=user,
+        actor=user,
         authority_role=roles.get(onboarding.authority_id),
         provider_member=onboarding.provider_id is not None and onboarding.provider_id in roles,
+    )
+
+
+def onboardings_of_organisation(organisation: Organisation) -> QuerySet[Onboarding]:
+    """Return the onboardings the organisation takes part in, as authority or as provider."""
+    return Onboarding.objects.filter(Q(authority=organisation) | Q(provider=organisation))
+
+
+def get_onboarding_for_token(token: ApiToken, slug: str) -> Participation:
+    """Return the token's participation in the onboarding, or raise 404.
+
+    A token acts for its organisation as a staff member would (never as an administrator).
+    """
+    organisation = token.organisation
+    onboarding = (
+        onboardings_of_organisation(organisation)
+        .select_related("authority", "provider")
+        .filter(slug=slug)
+        .first()
+    )
+    if onboarding is None:
+        raise Http404
+    return Participation(
+        onboarding=onboarding,
+        actor=token,
+        authority_role=(
+            Membership.Role.STAFF if onboarding.authority_id == organisation.pk else None
+        ),
+        provider_member=onboarding.provider_id == organisation.pk,
     )

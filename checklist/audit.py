@@ -27,23 +27,32 @@ from checklist.models import (
     Onboarding,
     StoredSecret,
 )
-from portal.models import User
+from portal.models import Actor, ApiToken, User
 
 TRUE, FALSE = "true", "false"
 
 
+def split_actor(actor: Actor | None) -> tuple[User | None, ApiToken | None]:
+    """Return the actor as (person, None) or (None, API token), for the two foreign keys."""
+    if isinstance(actor, ApiToken):
+        return None, actor
+    return actor, None
+
+
 def audit(
     onboarding: Onboarding,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     subject: str = "",
     old: Any = "",
     new: Any = "",
     step: int | None = None,
 ) -> AuditEvent:
+    user, token = split_actor(actor)
     return AuditEvent.objects.create(
         onboarding=onboarding,
-        actor=actor,
+        actor=user,
+        api_token=token,
         action=action,
         subject=subject,
         old_value=as_text(old),
@@ -67,7 +76,7 @@ def as_text(value: Any) -> str:
 
 def audit_changes(
     onboarding: Onboarding,
-    actor: User | None,
+    actor: Actor | None,
     before: dict[str, Any],
     after: dict[str, Any],
     prefix: str,
@@ -169,6 +178,11 @@ def _subject(event: AuditEvent, labels: Labels) -> _Subject:
         f"{prefix}: {label}" if prefix else label,
         boolean=isinstance(field, models.BooleanField),
     )
+
+
+def describe_actor(event: AuditEvent) -> str:
+    """Return who made the change: a person, "API token <name> (organisation)", or ""."""
+    return str(event.actor or event.api_token or "")
 
 
 def describe_subject(event: AuditEvent, labels: Labels = None) -> str:

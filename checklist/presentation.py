@@ -92,7 +92,12 @@ def signoff_panel(
     reopenable = signoff is None or signoff.state == SignOff.State.RETURNED
     reopenable = reopenable or (signoff is not None and signoff.invalidated_at is not None)
     declared = signoff is not None and signoff.state == SignOff.State.DECLARED
-    own = declared and signoff is not None and signoff.declared_by_id == participation.user.pk
+    own = (
+        declared
+        and signoff is not None
+        and isinstance(participation.actor, User)
+        and signoff.declared_by_id == participation.actor.pk
+    )
     return SignoffPanel(
         environment=environment,
         signoff=signoff,

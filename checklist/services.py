@@ -13,12 +13,15 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checklist import catalogue, people, signals, summary
-from checklist.audit import audit, audit_changes
+from checklist.access import Participation
+from checklist.audit import audit, audit_changes, split_actor
 from checklist.catalogue import Item
 from checklist.environments import environment_step
 from checklist.models import (
@@ -34,7 +37,7 @@ from checklist.models import (
 )
 from checklist.signoff import refresh_signoffs
 from checklist.state import ItemHidden, NotAllowed, OnboardingState, StepStatus
-from portal.models import Organisation, Partnership, User
+from portal.models import Actor, Organisation, Partnership, User
 
 
 class NotGiven(enum.Enum):
@@ -84,7 +87,7 @@ def _carry_over(onboarding: Onboarding, current: catalogue.Catalogue) -> None:
         states[item.key] = target
 
 
-def ensure_catalogue(onboarding: Onboarding, actor: User | None = None) -> None:
+def ensure_catalogue(onboarding: Onboarding, actor: Actor | None = None) -> None:
     """Adopt a newer catalogue: move the state of moved items, add new items, keep every tick."""
     current = catalogue.load()
     # One integer comparison per request; the items exist since create_onboarding.
@@ -192,21 +195,23 @@ def _write_done(
     state: ItemState,
     item: Item,
     done: bool,
-    actor: User | None,
+    actor: Actor | None,
     run: VerificationRun | None = None,
 ) -> None:
-    """Set the item's tick (by a person, or by a check run) and record it in the audit trail."""
+    """Set the item's tick (by a person, a token or a check run) and record it in the audit."""
+    user, token = split_actor(actor) if done and run is None else (None, None)
     state.done = done
-    state.done_by = actor if done and run is None else None
+    state.done_by = user
+    state.done_by_token = token
     state.done_at = timezone.now() if done else None
     state.done_by_run = run if done else None
-    state.save(update_fields=["done", "done_by", "done_at", "done_by_run"])
+    state.save(update_fields=["done", "done_by", "done_by_token", "done_at", "done_by_run"])
     action = AuditEvent.Action.ITEM_TICKED if done else AuditEvent.Action.ITEM_UNTICKED
     audit(state.onboarding, actor, action, f"item:{item.key}", not done, done, item.step)
 
 
 @transaction.atomic
-def set_item_done(onboarding: Onboarding, item: Item, done: bool, actor: User) -> OnboardingState:
+def set_item_done(onboarding: Onboarding, item: Item, done: bool, actor: Actor) -> OnboardingState:
     """Tick or untick a manual or check item; the last write wins and both are audited.
 
     Return the onboarding's state after the change. Loads only the item states: conditions,
@@ -238,7 +243,7 @@ def set_item_done(onboarding: Onboarding, item: Item, done: bool, actor: User) -
 
 @transaction.atomic
 def mark_item_by_run(
-    onboarding: Onboarding, item: Item, passed: bool, run: VerificationRun, actor: User | None
+    onboarding: Onboarding, item: Item, passed: bool, run: VerificationRun, actor: Actor | None
 ) -> bool:
     """Tick a check item for a passed check, untick it for a failed one; True if it changed.
 
@@ -260,7 +265,7 @@ def mark_item_by_run(
 
 
 @transaction.atomic
-def set_item_note(onboarding: Onboarding, item: Item, note: str, actor: User) -> ItemState:
+def set_item_note(onboarding: Onboarding, item: Item, note: str, actor: Actor) -> ItemState:
     state = _locked_state(onboarding, item.key)
     note = note.strip()
     if state.note != note:
@@ -284,12 +289,13 @@ def add_comment(
     onboarding: Onboarding,
     item: Item,
     text: str,
-    actor: User,
+    actor: Actor,
     also_mention: list[User] | None = None,
 ) -> Comment:
     """Save a comment; people named as ``@Name`` (and ``also_mention``) are notified."""
     state = _locked_state(onboarding, item.key)
-    comment = Comment.objects.create(item=state, author=actor, text=text.strip())
+    user, token = split_actor(actor)
+    comment = Comment.objects.create(item=state, author=user, author_token=token, text=text.strip())
     audit(
         onboarding,
         actor,
@@ -310,7 +316,7 @@ def add_comment(
         state=state,
         comment=comment,
         mentioned=mentioned,
-        actor=actor,
+        actor=user,  # a person, or None for an API token (nobody is left out then)
     )
     return comment
 
@@ -382,6 +388,36 @@ def link_provider(onboarding: Onboarding) -> None:
         Partnership.objects.get_or_create(
             authority_id=onboarding.authority_id, provider_id=onboarding.provider_id
         )
+
+
+# The same rules for the pages and the API --------------------------------------------------
+
+
+def tick_item(participation: Participation, item: Item, done: bool) -> OnboardingState:
+    """Tick or untick as the participant: their side's steps only, visible items only, and
+    nothing in a locked step. Return the onboarding's state after the change.
+
+    Raises PermissionDenied (another side's step), Http404 (an item this onboarding does not
+    show) or NotAllowed (a locked step, an item that ticks itself) with a message for people.
+    """
+    if not participation.can_edit_step(item.step):
+        raise PermissionDenied
+    try:
+        return set_item_done(participation.onboarding, item, done, participation.actor)
+    except ItemHidden:
+        raise Http404 from None
+
+
+def note_item(participation: Participation, item: Item, note: str) -> ItemState:
+    """Set the item's note as the participant (their side's steps only)."""
+    if not participation.can_edit_step(item.step):
+        raise PermissionDenied
+    return set_item_note(participation.onboarding, item, note, participation.actor)
+
+
+def comment_item(participation: Participation, item: Item, text: str) -> Comment:
+    """Add a comment as the participant: both sides may comment on every item."""
+    return add_comment(participation.onboarding, item, text, participation.actor)
 
 
 # Onboarding data ---------------------------------------------------------------------------

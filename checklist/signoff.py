@@ -25,7 +25,7 @@ from checklist.models import (
     SignOff,
 )
 from checklist.state import NotAllowed, OnboardingState
-from portal.models import User
+from portal.models import Actor, User
 
 # The environment whose valid sign-off must exist before this one may be declared.
 PREVIOUS_ENVIRONMENT = {
@@ -81,7 +81,7 @@ def _items_in_common(
 
 
 def refresh_signoffs(
-    onboarding: Onboarding, actor: User | None, state: OnboardingState | None = None
+    onboarding: Onboarding, actor: Actor | None, state: OnboardingState | None = None
 ) -> list[SignOff]:
     """Invalidate approved sign-offs whose snapshot no longer matches; return those.
 

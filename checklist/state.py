@@ -11,9 +11,10 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -130,10 +131,13 @@ class OnboardingState:
         prefetched = getattr(self.onboarding, "_prefetched_objects_cache", {})
         states: QuerySet[ItemState] = self.onboarding.item_states.all()
         if "item_states" not in prefetched:
-            states = states.select_related("done_by")
+            states = states.select_related("done_by", "done_by_token__organisation")
         if self.with_comments:
             states = states.prefetch_related(
-                Prefetch("comments", queryset=Comment.objects.select_related("author"))
+                Prefetch(
+                    "comments",
+                    queryset=Comment.objects.select_related("author", "author_token__organisation"),
+                )
             )
         self.states = {s.key: s for s in states}
 
@@ -227,7 +231,8 @@ class OnboardingState:
             return ItemView(item, state, False, automatic=True)
         done_by = ""
         if state.done:
-            done_by = _("connection check") if state.done_by_run_id else str(state.done_by or "")
+            who = state.done_by or state.done_by_token
+            done_by = _("connection check") if state.done_by_run_id else str(who or "")
         return ItemView(
             item,
             state,
@@ -355,8 +360,12 @@ class OnboardingState:
         """Return everything the environment's sign-off depends on, as plain JSON data."""
         record = self.records.get(environment)
         step = ENVIRONMENT_STEP[Environment(environment)]
+        # Who ticked ("connection check", "API token …") in one language, whatever the
+        # reader's: else an English request would see a changed snapshot and invalidate it.
+        with translation.override(settings.LANGUAGE_CODE):
+            views = self.items(step)
         items = {}
-        for view in self.items(step):
+        for view in views:
             if view.item.completion == "signoff":
                 continue
             items[view.item.key] = {

@@ -12,7 +12,7 @@ from django.tasks import task
 
 from checklist import export, verification
 from checklist.models import FitConnectEnvironment, Onboarding, PdfExport, VerificationRun
-from portal.models import User
+from portal.models import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +32,17 @@ def render_pdf(export_id: int) -> None:
 def begin_run(
     onboarding: Onboarding,
     environment: FitConnectEnvironment,
-    user: User,
+    actor: Actor,
     *,
     provided: dict[str, str],
     store: bool,
 ) -> VerificationRun:
-    """Open a run (keeping the typed secrets if asked to) and hand its checks to the worker."""
+    """Open a run (keeping the typed secrets if asked to) and hand its checks to the worker.
+
+    The actor is a person in the portal or an API token of the provider's pipeline.
+    """
     run = verification.start_run(
-        onboarding, environment, user, store=provided if store else None, provided=provided
+        onboarding, environment, actor, store=provided if store else None, provided=provided
     )
     run_checks.enqueue(run.pk)
     run.refresh_from_db()  # with the immediate backend (tests) it has finished already

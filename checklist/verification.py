@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from checklist import catalogue, secrets, signals, summary
-from checklist.audit import audit
+from checklist.audit import audit, split_actor
 from checklist.models import (
     AuditEvent,
     FitConnectEnvironment,
@@ -37,7 +37,7 @@ from fitconnect.checks import (
     Target,
     Verification,
 )
-from portal.models import User
+from portal.models import Actor, User
 
 # In production only read-only checks run: no test submission, no callback calls.
 READ_ONLY_CHECKS = ("token", "destination", "keys", "jwks", "routing")
@@ -204,7 +204,7 @@ RUN_SECRETS_TTL = 15 * 60
 def start_run(
     onboarding: Onboarding,
     environment: FitConnectEnvironment,
-    user: User | None,
+    actor: Actor | None,
     *,
     store: dict[str, str] | None = None,
     provided: dict[str, str] | None = None,
@@ -212,10 +212,12 @@ def start_run(
     """Store the secrets the user asked to keep, open a run and record it in the audit trail.
 
     ``store`` holds the typed secrets (``<kind>_secret``) and the ``sender_id`` to keep;
-    ``provided`` those for this run only: they are kept with the run, encrypted, until it
+    only a person stores secrets (in the portal), never an API token. ``provided`` holds those
+    for this run only: they are kept with the run, encrypted, until it
     finishes (the background worker reads them), and never longer than RUN_SECRETS_TTL.
     """
     store = store or {}
+    user, token = split_actor(actor)
     # Runs that never finished (a worker that died) give up their secrets now.
     VerificationRun.objects.filter(
         onboarding=onboarding,
@@ -238,11 +240,12 @@ def start_run(
         onboarding=onboarding,
         environment=environment.key,
         started_by=user,
+        started_by_token=token,
         secrets_ciphertext=secrets.encrypt(json.dumps(provided)) if provided else "",
     )
     audit(
         onboarding,
-        user,
+        actor,
         AuditEvent.Action.VERIFICATION_RUN,
         f"run:{environment.key}",
         step=environment.step,
@@ -265,7 +268,11 @@ def execute_run(run_id: int) -> None:
     own, so the page that polls the run shows it at once.
     """
     run = (
-        VerificationRun.objects.select_related("onboarding", "started_by").filter(pk=run_id).first()
+        VerificationRun.objects.select_related(
+            "onboarding", "started_by", "started_by_token__organisation"
+        )
+        .filter(pk=run_id)
+        .first()
     )
     if run is None or run.finished_at is not None:
         return
@@ -283,7 +290,7 @@ def execute_run(run_id: int) -> None:
                 if check not in done:
                     add_result(run, checker.run_check(check))
     finally:
-        finish_run(run, run.started_by)
+        finish_run(run, run.started_by_token or run.started_by)
 
 
 def add_result(run: VerificationRun, result: CheckResult) -> None:
@@ -292,7 +299,7 @@ def add_result(run: VerificationRun, result: CheckResult) -> None:
 
 
 @transaction.atomic
-def finish_run(run: VerificationRun, user: User | None) -> list[str]:
+def finish_run(run: VerificationRun, actor: Actor | None) -> list[str]:
     """Close the run, tick items bound to passed checks and reopen those of failed ones.
 
     Returns the keys of the items whose state changed.
@@ -308,7 +315,9 @@ def finish_run(run: VerificationRun, user: User | None) -> list[str]:
     run.secrets_ciphertext = ""
     run.save(update_fields=["status", "finished_at", "secrets_ciphertext"])
     if run.status == VerificationRun.Outcome.FAILED:
-        signals.verification_failed.send(Onboarding, onboarding=run.onboarding, run=run, actor=user)
+        signals.verification_failed.send(
+            Onboarding, onboarding=run.onboarding, run=run, actor=split_actor(actor)[0]
+        )
     environment = FitConnectEnvironment.objects.filter(key=run.environment).first()
     if environment is None:
         return []
@@ -325,10 +334,10 @@ def finish_run(run: VerificationRun, user: User | None) -> list[str]:
         if item is None or result["status"] == "skipped":
             continue
         passed = result["status"] in ("ok", "warning")
-        if mark_item_by_run(onboarding, item, passed, run, user):
+        if mark_item_by_run(onboarding, item, passed, run, actor):
             changed.append(item.key)
     if changed:
-        refresh_signoffs(onboarding, user)
+        refresh_signoffs(onboarding, actor)
         summary.store(onboarding)
         run.changed_items = changed
         run.save(update_fields=["changed_items"])
@@ -338,14 +347,27 @@ def finish_run(run: VerificationRun, user: User | None) -> list[str]:
 def run_verification(
     onboarding: Onboarding,
     environment: FitConnectEnvironment,
-    user: User | None,
+    actor: Actor | None,
     *,
     provided: dict[str, str] | None = None,
     store: bool = False,
     on_result: Callable[[CheckResult], None] | None = None,
 ) -> tuple[VerificationRun, list[str]]:
     """Run every check of the environment as one run; return it and the changed items."""
-    run = start_run(onboarding, environment, user, store=provided if store else None)
+    run = start_run(onboarding, environment, actor, store=provided if store else None)
+    return run, complete_run(run, environment, actor, provided=provided, on_result=on_result)
+
+
+def complete_run(
+    run: VerificationRun,
+    environment: FitConnectEnvironment,
+    actor: Actor | None,
+    *,
+    provided: dict[str, str] | None = None,
+    on_result: Callable[[CheckResult], None] | None = None,
+) -> list[str]:
+    """Run every check of an opened run and finish it; return the changed items."""
+    onboarding = run.onboarding
     checker = prepare_checks(
         onboarding, environment, credentials_for(onboarding, environment.key, provided)
     )
@@ -353,7 +375,7 @@ def run_verification(
         add_result(run, result)
         if on_result is not None:
             on_result(result)
-    return run, finish_run(run, user)
+    return finish_run(run, actor)
 
 
 def last_runs(onboarding: Onboarding) -> dict[str, VerificationRun]:
@@ -367,9 +389,9 @@ def latest_runs(
     """Return the newest finished and the newest running run per environment, in one query."""
     finished: dict[str, VerificationRun] = {}
     running: dict[str, VerificationRun] = {}
-    for run in onboarding.verification_runs.select_related("started_by").defer(
-        "secrets_ciphertext"
-    ):
+    for run in onboarding.verification_runs.select_related(
+        "started_by", "started_by_token__organisation"
+    ).defer("secrets_ciphertext"):
         if run.finished_at is not None:
             finished.setdefault(run.environment, run)
         elif run.environment not in finished:

@@ -166,7 +166,7 @@ def verify_run(request: AuthenticatedHttpRequest, slug: str, run_id: int) -> Htt
     participation = _participation(request, slug)
     run = (
         participation.onboarding.verification_runs.filter(pk=run_id)
-        .select_related("started_by")
+        .select_related("started_by", "started_by_token__organisation")
         .first()
     )
     if run is None:

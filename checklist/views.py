@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from checklist import catalogue, leika, people, presentation, services
 from checklist import overview as overview_query
 from checklist.access import Participation, get_onboarding_for_user
-from checklist.audit import describe_subject, describe_value
+from checklist.audit import describe_actor, describe_subject, describe_value
 from checklist.catalogue import Item
 from checklist.environments import environment_labels, get_environment
 from checklist.forms import (
@@ -36,11 +36,11 @@ from checklist.models import (
     Onboarding,
 )
 from checklist.signoff import approve, declare_ready, send_back
-from checklist.state import ItemHidden, NotAllowed, OnboardingState
+from checklist.state import NotAllowed, OnboardingState
 from checklist.steps import GUIDE_URL, STEPS
 from portal.converters import parse_id
 from portal.mfa import require_second_factor
-from portal.models import Organisation, User
+from portal.models import ApiToken, Organisation, User
 from portal.types import AuthenticatedHttpRequest
 
 
@@ -225,12 +225,9 @@ def _refuse(
 def item_toggle(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpResponse:
     participation = _participation(request, slug)
     item = _item(key)
-    _require(participation.can_edit_step(item.step))
     done = request.POST.get("done") == "1"
     try:
-        state = services.set_item_done(participation.onboarding, item, done, request.user)
-    except ItemHidden:
-        raise Http404 from None
+        state = services.tick_item(participation, item, done)
     except NotAllowed as refusal:
         return _refuse(request, participation, item, str(refusal))
     text = _("“%(title)s” is marked as done.") if done else _("“%(title)s” is open again.")
@@ -246,7 +243,7 @@ def item_note(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpRes
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _refuse(request, participation, item, _("A note may have at most 2000 characters."))
-    services.set_item_note(participation.onboarding, item, form.cleaned_data["note"], request.user)
+    services.note_item(participation, item, form.cleaned_data["note"])
     return _item_response(
         request, participation, item, _("The note on “%(title)s” is saved.") % {"title": item.title}
     )
@@ -480,19 +477,26 @@ def signoff_return(request: AuthenticatedHttpRequest, slug: str, environment: st
 def audit_trail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = _participation(request, slug)
     onboarding = participation.onboarding
-    events = onboarding.audit_events.select_related("actor")
+    events = onboarding.audit_events.select_related("actor", "api_token__organisation")
     step = parse_id(request.GET.get("step", ""))
-    person = parse_id(request.GET.get("person", ""))
+    person_value = request.GET.get("person", "")
+    person = parse_id(person_value)
+    token_id = parse_id(person_value.removeprefix("token-"))
     if step is not None and step <= 5:
         events = events.filter(step=step)
     if person is not None:
         events = events.filter(actor_id=person)
+    elif person_value.startswith("token-") and token_id is not None:
+        events = events.filter(api_token_id=token_id)
     actor_ids = onboarding.audit_events.values("actor_id")
     people = User.objects.filter(pk__in=actor_ids).order_by("full_name")
+    token_ids = onboarding.audit_events.values("api_token_id")
+    tokens = ApiToken.objects.filter(pk__in=token_ids).select_related("organisation")
     labels = environment_labels()
     rows = [
         (
             event,
+            describe_actor(event),
             describe_subject(event, labels),
             describe_value(event, event.old_value, labels),
             describe_value(event, event.new_value, labels),
@@ -506,6 +510,7 @@ def audit_trail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "onboarding": onboarding,
             "rows": rows,
             "people": people,
+            "token_options": [(f"token-{t.pk}", str(t)) for t in tokens],
             "steps": STEPS,
             "selected_step": step,
             "selected_person": person,

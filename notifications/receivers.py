@@ -15,7 +15,7 @@ from checklist.catalogue import Item
 from checklist.models import Comment, Environment, ItemState, Onboarding, SignOff, VerificationRun
 from notifications.models import Kind
 from notifications.services import notify
-from portal.models import User
+from portal.models import Actor, User
 
 EXCERPT = 300
 
@@ -31,7 +31,7 @@ def _item_url(onboarding: Onboarding, item: Item) -> str:
 
 @receiver(signals.signoff_declared)
 def signoff_declared(
-    sender: Any, onboarding: Onboarding, signoff: SignOff, actor: User, **kwargs: Any
+    sender: Any, onboarding: Onboarding, signoff: SignOff, actor: Actor, **kwargs: Any
 ) -> None:
     # Every member of the authority may approve, except the person who declared.
     notify(
@@ -46,7 +46,7 @@ def signoff_declared(
 
 @receiver(signals.signoff_decided)
 def signoff_decided(
-    sender: Any, onboarding: Onboarding, signoff: SignOff, actor: User, **kwargs: Any
+    sender: Any, onboarding: Onboarding, signoff: SignOff, actor: Actor, **kwargs: Any
 ) -> None:
     approved = signoff.state == SignOff.State.APPROVED
     notify(
@@ -61,7 +61,7 @@ def signoff_decided(
 
 @receiver(signals.signoff_invalidated)
 def signoff_invalidated(
-    sender: Any, onboarding: Onboarding, signoff: SignOff, actor: User | None, **kwargs: Any
+    sender: Any, onboarding: Onboarding, signoff: SignOff, actor: Actor | None, **kwargs: Any
 ) -> None:
     notify(
         people.participants(onboarding),
@@ -80,7 +80,7 @@ def item_assigned(
     item: Item,
     state: ItemState,
     assignee: User,
-    actor: User,
+    actor: Actor,
     **kwargs: Any,
 ) -> None:
     notify(
@@ -101,7 +101,7 @@ def comment_added(
     state: ItemState,
     comment: Comment,
     mentioned: list[User],
-    actor: User,
+    actor: Actor,
     **kwargs: Any,
 ) -> None:
     params = {"item": item.key, "step": item.step, "excerpt": comment.text[:EXCERPT]}
@@ -116,7 +116,7 @@ def comment_added(
 
 @receiver(signals.verification_failed)
 def verification_failed(
-    sender: Any, onboarding: Onboarding, run: VerificationRun, actor: User | None, **kwargs: Any
+    sender: Any, onboarding: Onboarding, run: VerificationRun, actor: Actor | None, **kwargs: Any
 ) -> None:
     notify(
         people.provider_side(onboarding),

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from checklist.models import Onboarding
 from notifications.models import Channel, Kind, Notification, Preference
-from portal.models import User
+from portal.models import Actor, User
 
 DEFAULT_CHANNEL = Channel.IMMEDIATE
 DELIVERY_BY_CHANNEL: dict[str, str] = {
@@ -33,12 +33,15 @@ def notify(
     kind: Kind,
     *,
     onboarding: Onboarding | None,
-    actor: User | None = None,
+    actor: Actor | None = None,
     url: str = "",
     params: dict[str, Any] | None = None,
     dedupe_key: str = "",
 ) -> list[Notification]:
     """Record a notification for each recipient (never the actor) and queue its e-mail.
+
+    The actor is a person or an API token of a provider's pipeline (then no person is left
+    out and the notification names no person).
 
     Runs inside the caller's transaction: the notifications and their e-mail tasks are
     committed together with the change they report. With a ``dedupe_key`` a recipient who
@@ -46,6 +49,8 @@ def notify(
     """
     from notifications import delivery  # the task module imports this one
 
+    if not isinstance(actor, User):
+        actor = None
     people = {
         user.pk: user
         for user in recipients

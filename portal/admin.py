@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Invitation, Membership, Organisation, User
+from portal.models import ApiToken, Invitation, Membership, Organisation, User
 
 
 class MembershipInline(admin.TabularInline[Membership, Organisation]):
@@ -79,3 +80,23 @@ class InvitationAdmin(admin.ModelAdmin[Invitation]):
     list_filter = ["organisation"]
     search_fields = ["email"]
     readonly_fields = ["token_hash", "created_at", "accepted_at"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Tokens are created on the organisation's page or with ``manage.py create_api_token``."""
+
+    list_display = [
+        "name",
+        "organisation",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["organisation"]
+    search_fields = ["name", "organisation__name"]
+    readonly_fields = ["token_hash", "created_by", "created_at", "last_used_at", "revoked_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -12,10 +12,18 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from portal.forms_renderer import KernFormMixin
 from portal.mail import send_password_reset
-from portal.models import Membership, Organisation, User, normalise_email, provider_of
+from portal.models import (
+    ApiToken,
+    Membership,
+    Organisation,
+    User,
+    normalise_email,
+    provider_of,
+)
 
 
 class EmailAuthenticationForm(KernFormMixin, AuthenticationForm):
@@ -233,3 +241,46 @@ class OrganisationSwitchForm(KernFormMixin, forms.Form):
         self.fields["organisation"].choices = [  # type: ignore[attr-defined]
             (m.organisation_id, m.organisation.name) for m in memberships
         ]
+
+
+class ApiTokenForm(KernFormMixin, forms.Form):
+    """Create an API token for the organisation's pipelines."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("So that you recognise it later, e.g. the pipeline that uses it."),
+        error_messages={"required": _("Please give the token a name.")},
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Permissions"),
+        choices=ApiToken.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Give the token only what its pipeline needs."),
+        error_messages={"required": _("Please choose at least one permission.")},
+    )
+    valid_days = forms.TypedChoiceField(
+        label=_("Valid for"),
+        choices=[
+            (days, ngettext_lazy("%(count)d day", "%(count)d days", days) % {"count": days})
+            for days in ApiToken.VALID_DAYS_CHOICES
+        ],
+        coerce=int,
+        initial=90,
+        widget=forms.RadioSelect,
+        help_text=_("After that the token stops working; create a new one in time."),
+        error_messages={"required": _("Please choose how long the token is valid.")},
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].strip()
+        if self.organisation.api_tokens.filter(name=name, revoked_at__isnull=True).exists():
+            raise forms.ValidationError(
+                _("A token with this name exists already. Please choose another name."),
+                code="duplicate",
+            )
+        return name

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "portal",
     "checklist",
     "notifications",
+    "api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -228,6 +229,8 @@ NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 7, minimum=0)
 # Only `make bench` sets this: two empty pages (/bench/bare/) that measure the cost of the
 # middleware alone. Never in production.
 BENCH_VIEWS = env_bool("BENCH_VIEWS", False)
+# Requests one API token may make per minute (counted in the database, across app servers).
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
 
 # FIT-Connect checks.
 SECRET_ENCRYPTION_KEY = env_str("SECRET_ENCRYPTION_KEY", "")

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.access import (
@@ -27,12 +28,14 @@ from portal.access import (
 )
 from portal.forms import (
     AcceptInvitationForm,
+    ApiTokenForm,
     InvitationForm,
     OrganisationSwitchForm,
     ProviderInvitationForm,
     RoleForm,
 )
 from portal.models import (
+    ApiToken,
     Invitation,
     LastAdministrator,
     Membership,
@@ -335,6 +338,53 @@ def remove_member(request: AuthenticatedHttpRequest, pk: int, membership_pk: int
     if target.user_id == request.user.pk:
         return redirect("home")
     return redirect("organisation_detail", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def api_tokens(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The organisation's API tokens: create one (shown once), see and revoke the others."""
+    membership = get_membership_for_user(request.user, pk, admin=True)
+    organisation = membership.organisation
+    form = ApiTokenForm(request.POST or None, organisation=organisation)
+    created, plain = None, None
+    if request.method == "POST" and form.is_valid():
+        created, plain = ApiToken.create(
+            organisation=organisation,
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            valid_days=form.cleaned_data["valid_days"],
+            created_by=request.user,
+        )
+        form = ApiTokenForm(organisation=organisation)
+    return render(
+        request,
+        "portal/api_tokens.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "created": created,
+            "plain_token": plain,
+            "tokens": organisation.api_tokens.select_related("created_by", "revoked_by"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def revoke_api_token(request: AuthenticatedHttpRequest, pk: int, token_pk: int) -> HttpResponse:
+    membership = get_membership_for_user(request.user, pk, admin=True)
+    token = membership.organisation.api_tokens.filter(pk=token_pk).first()
+    if token is None:
+        raise Http404
+    if token.revoke(request.user):
+        messages.success(
+            request,
+            _("The API token %(name)s has been revoked; it no longer works.")
+            % {"name": token.name},
+        )
+    return redirect("api_tokens", pk=pk)
 
 
 @require_http_methods(["GET", "POST"])

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("portal", "checklist", "notifications", "fitconnect")
+PACKAGES = ("portal", "checklist", "notifications", "api", "fitconnect")
 MAX_LINES = 600
 
 
@@ -35,11 +35,20 @@ def test_no_module_is_longer_than_600_lines() -> None:
     assert too_long == {}
 
 
-def test_portal_is_a_base_that_imports_nothing_from_checklist() -> None:
+def test_portal_is_a_base_that_imports_nothing_from_checklist_or_api() -> None:
     offenders = [
         str(path.relative_to(ROOT))
         for path in _modules("portal")
-        if any(name == "checklist" or name.startswith("checklist.") for name in _imports(path))
+        if any(name.split(".")[0] in ("checklist", "api") for name in _imports(path))
+    ]
+    assert offenders == []
+
+
+def test_checklist_does_not_depend_on_the_api() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in _modules("checklist")
+        if any(name.split(".")[0] == "api" for name in _imports(path))
     ]
     assert offenders == []
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from checklist.models.onboarding import Environment, Onboarding
+from portal.models import ApiToken
 
 
 class FitConnectEnvironment(models.Model):
@@ -157,6 +158,9 @@ class VerificationRun(models.Model):
     environment = models.CharField(max_length=20)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    started_by_token = models.ForeignKey(
+        ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

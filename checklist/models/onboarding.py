@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fitconnect.constants import BUNDID_REPLY_CHANNEL, service_identifier
-from portal.models import Organisation
+from portal.models import ApiToken, Organisation
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
@@ -293,6 +293,10 @@ class ItemState(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Ticked through the API: the organisation's token instead of a person.
+    done_by_token = models.ForeignKey(
+        ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     done_at = models.DateTimeField(null=True, blank=True)
     done_by_run = models.ForeignKey(
         "VerificationRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -343,6 +347,9 @@ class Comment(models.Model):
     item = models.ForeignKey(ItemState, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    author_token = models.ForeignKey(
+        ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     text = models.TextField(_("comment"), max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -430,6 +437,10 @@ class AuditEvent(models.Model):
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # A change made through the API names the organisation's token instead of a person.
+    api_token = models.ForeignKey(
+        ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     step = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -9,7 +9,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT = ["manage.py", "portal", "checklist", "notifications", "fitconnect", "templates", "static"]
+PROJECT = [
+    "manage.py",
+    "portal",
+    "checklist",
+    "notifications",
+    "api",
+    "fitconnect",
+    "templates",
+    "static",
+]
 
 
 def fresh_copy(target: Path) -> Path:

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from portal.models import Invitation, Membership
+from portal.models import ApiToken, Invitation, Membership
 from tests.conftest import PERSONAS, World, make_user
 
 LOGIN = "login"
@@ -113,6 +113,17 @@ def _notification(world: World) -> int:
 def recipient_only(ok: int) -> dict[str, int | str]:
     """Only the person a notification is for may open it."""
     return {**everyone(404, anonymous=LOGIN), "authority_admin": ok}
+
+
+def _api_token(world: World) -> ApiToken:
+    token, _plain = ApiToken.create(
+        organisation=world.authority,
+        name="Pipeline",
+        scopes=["read"],
+        valid_days=30,
+        created_by=world.authority_admin,
+    )
+    return token
 
 
 def _invitation_link(world: World) -> str:
@@ -355,6 +366,54 @@ CASES: dict[str, Case] = {
     "audit_trail": Case(
         "get", lambda w: reverse("audit_trail", args=[SLUG]), participants(200, 200)
     ),
+    "api_tokens": Case(
+        "get", lambda w: reverse("api_tokens", args=[w.authority.pk]), admins_only(200)
+    ),
+    "revoke_api_token": Case(
+        "post",
+        lambda w: reverse("revoke_api_token", args=[w.authority.pk, _api_token(w).pk]),
+        admins_only(302),
+    ),
+    # The API: documentation for everyone; the operations need an API token, a session is
+    # no way in (tests/api/test_matrix.py calls them with tokens of each organisation).
+    "api:openapi-json": Case("get", lambda w: reverse("api:openapi-json"), everyone(200)),
+    "api:openapi-view": Case("get", lambda w: reverse("api:openapi-view"), everyone(200)),
+    "api:api-root": Case("get", lambda w: reverse("api:api-root"), everyone(302)),
+    "api:unknown": Case("get", lambda w: "/api/v1/gibt-es-nicht", everyone(404)),
+    **{
+        f"api:{name}": Case(method, path, everyone(401))
+        for name, method, path in (
+            ("list_onboardings", "get", lambda w: reverse("api:list_onboardings")),
+            ("get_onboarding", "get", lambda w: reverse("api:get_onboarding", args=[SLUG])),
+            ("list_items", "get", lambda w: reverse("api:list_items", args=[SLUG])),
+            ("get_item", "get", lambda w: reverse("api:get_item", args=[SLUG, STEP2_ITEM])),
+            (
+                "set_item_done",
+                "put",
+                lambda w: reverse("api:set_item_done", args=[SLUG, STEP2_ITEM]),
+            ),
+            (
+                "set_item_note",
+                "put",
+                lambda w: reverse("api:set_item_note", args=[SLUG, STEP2_ITEM]),
+            ),
+            (
+                "list_comments",
+                "get",
+                lambda w: reverse("api:list_comments", args=[SLUG, STEP2_ITEM]),
+            ),
+            (
+                "add_comment",
+                "post",
+                lambda w: reverse("api:add_comment", args=[SLUG, STEP2_ITEM]),
+            ),
+            ("list_environments", "get", lambda w: reverse("api:list_environments")),
+            ("start_checks", "post", lambda w: reverse("api:start_checks", args=[SLUG, "test"])),
+            ("list_runs", "get", lambda w: reverse("api:list_runs", args=[SLUG])),
+            ("getRun", "get", lambda w: reverse("api:getRun", args=[SLUG, _run(w, True)])),
+            ("get_record_pdf", "get", lambda w: reverse("api:get_record_pdf", args=[SLUG])),
+        )
+    },
     "admin:index": Case(
         "get",
         lambda w: reverse("admin:index"),

@@ -1,0 +1,418 @@
+"""The operations of ``/api/v1/``: onboardings, items, comments, connection checks, the PDF.
+
+Each operation parses its input, asks ``checklist.access`` for the token's participation
+(404 for outsiders, as in the portal), calls one service and answers. The rules are the
+portal's own: ``checklist.services.tick_item`` and friends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+from ninja.decorators import decorate_view
+from ninja.responses import Status
+
+from api import presenters
+from api.auth import TokenAuth
+from api.calls import api_call
+from api.pagination import paginate
+from api.problems import Problem
+from api.schemas import (
+    CommentIn,
+    CommentOut,
+    CommentPage,
+    DoneIn,
+    EnvironmentPage,
+    ItemFilter,
+    ItemOut,
+    ItemPage,
+    NoteIn,
+    OnboardingDetail,
+    OnboardingPage,
+    PageParams,
+    RunIn,
+    RunOut,
+    RunPage,
+)
+from checklist import catalogue, export, services
+from checklist.access import Participation, get_onboarding_for_token, onboardings_of_organisation
+from checklist.catalogue import Item
+from checklist.environments import all_environments, environment_labels
+from checklist.models import Comment, FitConnectEnvironment
+from checklist.state import OnboardingState
+from checklist.tasks import begin_run, request_pdf
+from portal.models import ApiToken
+
+router = Router()
+
+READ, ITEMS_WRITE, CHECKS_RUN, PDF_READ = (scope.value for scope in ApiToken.Scope)
+SLUG_EXAMPLE = "musterstadt-gewerbe"
+
+ERRORS: dict[int, Any] = {401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem}
+WRITE_ERRORS: dict[int, Any] = {**ERRORS, 400: Problem, 409: Problem}
+
+
+def _token(request: HttpRequest) -> ApiToken:
+    token: ApiToken = request.auth  # type: ignore[attr-defined]
+    return token
+
+
+def _participation(request: HttpRequest, slug: str) -> Participation:
+    participation = get_onboarding_for_token(_token(request), slug)
+    services.ensure_catalogue(participation.onboarding, participation.actor)
+    return participation
+
+
+def _visible_item(participation: Participation, key: str) -> tuple[Item, OnboardingState]:
+    item = catalogue.load().by_key().get(key)
+    state = OnboardingState(participation.onboarding)
+    if item is None or not state.visible(item):
+        raise Http404
+    return item, state
+
+
+def _item_answer(participation: Participation, item: Item) -> dict[str, Any]:
+    state = OnboardingState(participation.onboarding)
+    return presenters.item_rows(participation, state, [item])[0]
+
+
+def _require_provider_work(participation: Participation) -> None:
+    if not participation.does_provider_work:
+        raise PermissionDenied(_("Only the IT service provider runs the connection checks."))
+
+
+# Onboardings -------------------------------------------------------------------------------
+
+
+@router.get(
+    "/onboardings",
+    auth=TokenAuth(READ),
+    response={200: OnboardingPage, **ERRORS},
+    operation_id="listOnboardings",
+    summary="List onboardings",
+    tags=["Onboardings"],
+)
+@decorate_view(api_call)
+def list_onboardings(
+    request: HttpRequest, response: HttpResponse, params: Query[PageParams]
+) -> dict[str, Any]:
+    """The onboardings the token's organisation takes part in, as authority or provider.
+
+    Scope: read.
+    """
+    token = _token(request)
+    onboardings = (
+        onboardings_of_organisation(token.organisation)
+        .select_related("authority", "provider")
+        .order_by("name", "pk")
+    )
+    total, page = paginate(request, response, onboardings, params)
+    rows = []
+    for onboarding in page:
+        participation = get_onboarding_for_token(token, onboarding.slug)
+        rows.append(
+            presenters.onboarding_summary(participation, OnboardingState(participation.onboarding))
+        )
+    return {"count": total, "items": rows}
+
+
+@router.get(
+    "/onboardings/{slug}",
+    auth=TokenAuth(READ),
+    response={200: OnboardingDetail, **ERRORS},
+    operation_id="getOnboarding",
+    summary="Read an onboarding",
+    tags=["Onboardings"],
+)
+@decorate_view(api_call)
+def get_onboarding(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """State, progress per step, sign-offs and the next action. Scope: read."""
+    return presenters.onboarding_detail(_participation(request, slug))
+
+
+# Checklist items ---------------------------------------------------------------------------
+
+
+@router.get(
+    "/onboardings/{slug}/items",
+    auth=TokenAuth(READ),
+    response={200: ItemPage, **ERRORS},
+    operation_id="listItems",
+    summary="List checklist items",
+    tags=["Checklist items"],
+)
+@decorate_view(api_call)
+def list_items(
+    request: HttpRequest,
+    response: HttpResponse,
+    slug: str,
+    params: Query[PageParams],
+    filters: Query[ItemFilter],
+) -> dict[str, Any]:
+    """The items this onboarding shows, in the catalogue's order. Scope: read."""
+    participation = _participation(request, slug)
+    step = filters.step
+    items = [i for i in catalogue.load().items if step is None or i.step == step]
+    state = OnboardingState(participation.onboarding)
+    rows = presenters.item_rows(participation, state, items)
+    total, page = paginate(request, response, rows, params)
+    return {"count": total, "items": page}
+
+
+@router.get(
+    "/onboardings/{slug}/items/{key}",
+    auth=TokenAuth(READ),
+    response={200: ItemOut, **ERRORS},
+    operation_id="getItem",
+    summary="Read a checklist item",
+    tags=["Checklist items"],
+)
+@decorate_view(api_call)
+def get_item(request: HttpRequest, slug: str, key: str) -> dict[str, Any]:
+    """One item with its tick, note and number of comments. Scope: read."""
+    participation = _participation(request, slug)
+    item, _state = _visible_item(participation, key)
+    return _item_answer(participation, item)
+
+
+@router.put(
+    "/onboardings/{slug}/items/{key}/done",
+    auth=TokenAuth(ITEMS_WRITE),
+    response={200: ItemOut, **WRITE_ERRORS},
+    operation_id="setItemDone",
+    summary="Tick or untick an item",
+    tags=["Checklist items"],
+)
+@decorate_view(api_call)
+def set_item_done(request: HttpRequest, slug: str, key: str, body: DoneIn) -> dict[str, Any]:
+    """Tick (done: true) or open again (done: false), with the portal's rules.
+
+    Only the responsible side ticks a step's items (403 otherwise); items of a locked step
+    and items that tick themselves from data or a sign-off answer 409. A change to a
+    signed-off environment's items makes that sign-off invalid, as in the portal.
+    Scope: items:write.
+    """
+    participation = _participation(request, slug)
+    item, _state = _visible_item(participation, key)
+    services.tick_item(participation, item, body.done)
+    return _item_answer(participation, item)
+
+
+@router.put(
+    "/onboardings/{slug}/items/{key}/note",
+    auth=TokenAuth(ITEMS_WRITE),
+    response={200: ItemOut, **WRITE_ERRORS},
+    operation_id="setItemNote",
+    summary="Set an item's note",
+    tags=["Checklist items"],
+)
+@decorate_view(api_call)
+def set_item_note(request: HttpRequest, slug: str, key: str, body: NoteIn) -> dict[str, Any]:
+    """Replace the note, e.g. with evidence from the pipeline. Scope: items:write."""
+    participation = _participation(request, slug)
+    item, _state = _visible_item(participation, key)
+    services.note_item(participation, item, body.note)
+    return _item_answer(participation, item)
+
+
+@router.get(
+    "/onboardings/{slug}/items/{key}/comments",
+    auth=TokenAuth(READ),
+    response={200: CommentPage, **ERRORS},
+    operation_id="listComments",
+    summary="List an item's comments",
+    tags=["Checklist items"],
+)
+@decorate_view(api_call)
+def list_comments(
+    request: HttpRequest, response: HttpResponse, slug: str, key: str, params: Query[PageParams]
+) -> dict[str, Any]:
+    """Oldest first. Scope: read."""
+    participation = _participation(request, slug)
+    item, _state = _visible_item(participation, key)
+    queryset = (
+        Comment.objects.filter(item__onboarding=participation.onboarding, item__key=item.key)
+        .select_related("author", "author_token__organisation")
+        .order_by("created_at", "pk")
+    )
+    total, page = paginate(request, response, queryset, params)
+    return {"count": total, "items": [presenters.comment_row(c) for c in page]}
+
+
+@router.post(
+    "/onboardings/{slug}/items/{key}/comments",
+    auth=TokenAuth(ITEMS_WRITE),
+    response={201: CommentOut, **WRITE_ERRORS},
+    operation_id="addComment",
+    summary="Comment on an item",
+    tags=["Checklist items"],
+)
+@decorate_view(api_call)
+def add_comment(request: HttpRequest, slug: str, key: str, body: CommentIn) -> Status[Any]:
+    """Both sides may comment on every item. Honours Idempotency-Key. Scope: items:write."""
+    participation = _participation(request, slug)
+    item, _state = _visible_item(participation, key)
+    comment = services.comment_item(participation, item, body.text)
+    return Status(201, presenters.comment_row(comment))
+
+
+# Connection checks -------------------------------------------------------------------------
+
+
+def _run_url(slug: str, run_id: int) -> str:
+    return reverse("api:getRun", kwargs={"slug": slug, "run_id": run_id})
+
+
+@router.get(
+    "/environments",
+    auth=TokenAuth(READ),
+    response={200: EnvironmentPage, **ERRORS},
+    operation_id="listEnvironments",
+    summary="List FIT-Connect environments",
+    tags=["Connection checks"],
+)
+@decorate_view(api_call)
+def list_environments(
+    request: HttpRequest, response: HttpResponse, params: Query[PageParams]
+) -> dict[str, Any]:
+    """The environments connection checks run against (FITKO's and stand-ins such as a
+    sandbox), in the portal's order. Scope: read.
+    """
+    rows = [presenters.environment_row(env) for env in all_environments()]
+    total, page = paginate(request, response, rows, params)
+    return {"count": total, "items": page}
+
+
+@router.post(
+    "/onboardings/{slug}/environments/{environment}/runs",
+    auth=TokenAuth(CHECKS_RUN),
+    response={202: RunOut, **WRITE_ERRORS},
+    operation_id="startRun",
+    summary="Start the connection checks",
+    tags=["Connection checks"],
+)
+@decorate_view(api_call)
+def start_checks(
+    request: HttpRequest, response: HttpResponse, slug: str, environment: str, body: RunIn
+) -> Status[Any]:
+    """Run every check of an environment (GET /environments) in the background
+    ("Verbindung prüfen").
+
+    Answers 202 at once with the run and its address in Location; poll it until status is
+    no longer running. Passed checks tick their items, failed ones open them again.
+    Only the IT service provider (or an authority that works in-house) runs checks.
+    Honours Idempotency-Key. Scope: checks:run.
+    """
+    participation = _participation(request, slug)
+    _require_provider_work(participation)
+    target = FitConnectEnvironment.objects.filter(key=environment).first()
+    if target is None:
+        raise Http404
+    provided = {k: v for k, v in (body.secrets.dict() if body.secrets else {}).items() if v}
+    # The secrets of this run are kept encrypted with the run until it finishes, never stored.
+    run = begin_run(
+        participation.onboarding, target, participation.actor, provided=provided, store=False
+    )
+    response["Location"] = request.build_absolute_uri(_run_url(slug, run.pk))
+    return Status(202, presenters.run_row(run))
+
+
+@router.get(
+    "/onboardings/{slug}/runs",
+    auth=TokenAuth(READ),
+    response={200: RunPage, **ERRORS},
+    operation_id="listRuns",
+    summary="List connection check runs",
+    tags=["Connection checks"],
+)
+@decorate_view(api_call)
+def list_runs(
+    request: HttpRequest, response: HttpResponse, slug: str, params: Query[PageParams]
+) -> dict[str, Any]:
+    """Newest first. Scope: read."""
+    participation = _participation(request, slug)
+    runs = participation.onboarding.verification_runs.select_related(
+        "started_by", "started_by_token__organisation"
+    )
+    total, page = paginate(request, response, runs, params)
+    labels = environment_labels()
+    return {"count": total, "items": [presenters.run_row(run, labels) for run in page]}
+
+
+@router.get(
+    "/onboardings/{slug}/runs/{run_id}",
+    auth=TokenAuth(READ),
+    response={200: RunOut, **ERRORS},
+    operation_id="getRun",
+    url_name="getRun",
+    summary="Read a connection check run",
+    tags=["Connection checks"],
+)
+@decorate_view(api_call)
+def get_run(request: HttpRequest, slug: str, run_id: int) -> dict[str, Any]:
+    """Status running while checks go on; then ok, warning or failed, with every result.
+    Scope: read.
+    """
+    participation = _participation(request, slug)
+    run = (
+        participation.onboarding.verification_runs.filter(pk=run_id)
+        .select_related("started_by", "started_by_token__organisation")
+        .first()
+    )
+    if run is None:
+        raise Http404
+    return presenters.run_row(run)
+
+
+# The record --------------------------------------------------------------------------------
+
+
+@router.get(
+    "/onboardings/{slug}/record.pdf",
+    auth=TokenAuth(PDF_READ),
+    response={200: None, 202: None, **ERRORS},
+    operation_id="getRecordPdf",
+    summary="Download the checklist record (PDF)",
+    tags=["Onboardings"],
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The checklist and go-live record, PDF/UA-1, in German.",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            202: {
+                "description": (
+                    "The PDF of the current content is being rendered; ask again after "
+                    "Retry-After seconds."
+                ),
+            },
+        }
+    },
+)
+@decorate_view(api_call)
+def get_record_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The same PDF as the portal's "Checkliste als PDF". Scope: pdf:read.
+
+    An unchanged onboarding is served from the cache at once; otherwise the worker renders it
+    and the answer is 202 with Retry-After until it is ready.
+    """
+    participation = _participation(request, slug)
+    onboarding = participation.onboarding
+    pdf_export = request_pdf(onboarding)
+    if not pdf_export.ready:
+        waiting = HttpResponse(status=202)
+        waiting["Retry-After"] = "2"
+        waiting["Location"] = request.build_absolute_uri(request.path)
+        return waiting
+    response = HttpResponse(bytes(pdf_export.pdf or b""), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{export.filename(onboarding, timezone.now())}"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response

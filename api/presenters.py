@@ -1,0 +1,156 @@
+"""Turn onboardings, items, comments and runs into the API's answers (plain dicts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count
+
+from checklist.access import Participation
+from checklist.catalogue import Item
+from checklist.environments import environment_labels
+from checklist.models import Comment, Environment, FitConnectEnvironment, VerificationRun
+from checklist.state import OnboardingState, Progress, StepStatus
+from checklist.steps import STEPS
+
+
+def _progress(progress: Progress) -> dict[str, int]:
+    return {"done": progress.done, "total": progress.total, "percent": progress.percent}
+
+
+def _side(participation: Participation) -> str:
+    if participation.is_authority_member and participation.does_provider_work:
+        return "both"
+    return "authority" if participation.is_authority_member else "provider"
+
+
+def onboarding_summary(participation: Participation, state: OnboardingState) -> dict[str, Any]:
+    onboarding = participation.onboarding
+    provider = onboarding.provider
+    return {
+        "slug": onboarding.slug,
+        "name": onboarding.name,
+        "authority": {"slug": onboarding.authority.slug, "name": onboarding.authority.name},
+        "provider": {"slug": provider.slug, "name": provider.name} if provider else None,
+        "in_house": onboarding.in_house,
+        "your_side": _side(participation),
+        "current_step": state.current_step(),
+        "progress": _progress(state.overall()),
+        "next_action": state.next_action(),
+    }
+
+
+def _signoff(state: OnboardingState, environment: Environment) -> dict[str, Any]:
+    signoff = state.signoff(environment)
+    if signoff is None:
+        name = "none"
+    elif signoff.invalidated_at is not None:
+        name = "invalid"
+    else:
+        name = signoff.state
+    return {
+        "environment": environment.value,
+        "state": name,
+        "declared_at": signoff.declared_at if signoff else None,
+        "decided_at": signoff.decided_at if signoff else None,
+        "snapshot_sha256": signoff.snapshot_sha256 if signoff and signoff.is_valid else "",
+    }
+
+
+def onboarding_detail(participation: Participation) -> dict[str, Any]:
+    state = OnboardingState(participation.onboarding)
+    return {
+        **onboarding_summary(participation, state),
+        "target_go_live": participation.onboarding.target_go_live,
+        "steps": [
+            {
+                "number": step.number,
+                "title": str(step.title),
+                "status": state.status(step.number),
+                "progress": _progress(state.progress(step.number)),
+                "your_side_works": participation.can_edit_step(step.number),
+            }
+            for step in STEPS
+        ],
+        "signoffs": [_signoff(state, environment) for environment in Environment],
+    }
+
+
+def item_rows(
+    participation: Participation, state: OnboardingState, items: list[Item]
+) -> list[dict[str, Any]]:
+    """Return the visible ones of the items, as the API shows them."""
+    counts = dict(
+        Comment.objects.filter(item__onboarding=participation.onboarding)
+        .values_list("item__key")
+        .annotate(count=Count("id"))
+    )
+    rows = []
+    for item in items:
+        if not state.visible(item):
+            continue
+        view = state.item_view(item)
+        may_edit = participation.can_edit_step(item.step)
+        rows.append(
+            {
+                "key": item.key,
+                "step": item.step,
+                "title": item.title,
+                "side": item.role,
+                "completion": item.completion,
+                "required": item.required,
+                "done": view.done,
+                "done_by": view.done_by,
+                "done_at": view.done_at,
+                "note": view.state.note,
+                "comments": counts.get(item.key, 0),
+                "may_tick": may_edit
+                and item.completion in ("manual", "check")
+                and state.status(item.step) != StepStatus.LOCKED,
+                "may_edit_note": may_edit,
+            }
+        )
+    return rows
+
+
+def comment_row(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.pk,
+        "author": str(comment.author or comment.author_token or ""),
+        "created_at": comment.created_at,
+        "text": comment.text,
+    }
+
+
+def run_row(run: VerificationRun, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    labels = labels if labels is not None else environment_labels()
+    return {
+        "id": run.pk,
+        "environment": run.environment,
+        "environment_label": labels.get(run.environment, run.environment),
+        "status": run.status,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "started_by": str(run.started_by or run.started_by_token or ""),
+        "results": [
+            {
+                "check": result.get("check", ""),
+                "title": result.get("title", ""),
+                "status": result.get("status", "failed"),
+                "message": result.get("message", ""),
+                "details": result.get("details", []),
+                "fixes": result.get("fixes", []),
+                "evidence": result.get("evidence", {}),
+            }
+            for result in run.results
+        ],
+    }
+
+
+def environment_row(environment: FitConnectEnvironment) -> dict[str, Any]:
+    return {
+        "key": environment.key,
+        "label": environment.label,
+        "stage": environment.stage,
+        "step": environment.step,
+    }

@@ -1,0 +1,192 @@
+"""What the API accepts and answers, as typed schemas; the OpenAPI document is built from them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import Field, StringConstraints
+
+StepStatusName = Literal["not_started", "in_progress", "done", "locked"]
+RunStatus = Literal["running", "ok", "warning", "failed"]
+CheckStatusName = Literal["ok", "warning", "failed", "skipped"]
+
+
+class PageParams(Schema):
+    page: int = Field(1, ge=1, le=100_000, description="Page number, from 1.")
+    per_page: int = Field(50, ge=1, le=100, description="Entries per page, at most 100.")
+
+
+class ItemFilter(Schema):
+    step: int | None = Field(None, ge=1, le=5, description="Only this step's items.")
+
+
+class OrganisationRef(Schema):
+    slug: str
+    name: str
+
+
+class ProgressOut(Schema):
+    done: int = Field(description="Required items done.")
+    total: int = Field(description="Required items in all.")
+    percent: int
+
+
+class OnboardingSummary(Schema):
+    slug: str = Field(description="Short name; the onboarding's id in every URL.")
+    name: str = Field(description="The Fachverfahren.")
+    authority: OrganisationRef
+    provider: OrganisationRef | None = Field(description="None while not decided or in-house.")
+    in_house: bool
+    your_side: Literal["authority", "provider", "both"] = Field(
+        description="The side the token's organisation takes (both: an authority in-house)."
+    )
+    current_step: int | None = Field(description="The first step not done; None when all are.")
+    progress: ProgressOut
+    next_action: str = Field(description="What should happen next and who does it, in words.")
+
+
+class StepOut(Schema):
+    number: int
+    title: str
+    status: StepStatusName
+    progress: ProgressOut
+    your_side_works: bool = Field(description="Whether the token's side ticks this step's items.")
+
+
+class SignoffOut(Schema):
+    environment: Literal["test", "reference", "production"]
+    state: Literal["none", "declared", "approved", "returned", "invalid"]
+    declared_at: datetime | None
+    decided_at: datetime | None
+    snapshot_sha256: str = Field(description="Of the approved snapshot; empty otherwise.")
+
+
+class OnboardingDetail(OnboardingSummary):
+    target_go_live: date | None
+    steps: list[StepOut]
+    signoffs: list[SignoffOut]
+
+
+class OnboardingPage(Schema):
+    count: int = Field(description="Entries on all pages.")
+    items: list[OnboardingSummary]
+
+
+class ItemOut(Schema):
+    key: str = Field(description="The item's id, e.g. step2.client.")
+    step: int
+    title: str
+    side: Literal["authority", "provider", "both"] = Field(description="Who is responsible.")
+    completion: Literal["manual", "data", "check", "signoff"] = Field(
+        description=(
+            "manual: ticked by people; check: ticked by a passed connection check or by "
+            "people; data and signoff: tick themselves from the recorded data or the sign-off."
+        )
+    )
+    required: bool
+    done: bool
+    done_by: str = Field(description="A person, an API token or the connection check.")
+    done_at: datetime | None
+    note: str
+    comments: int = Field(description="Number of comments.")
+    may_tick: bool = Field(description="Whether this token may tick or untick it now.")
+    may_edit_note: bool
+
+
+class ItemPage(Schema):
+    count: int
+    items: list[ItemOut]
+
+
+class DoneIn(Schema):
+    done: bool = Field(description="true ticks the item, false opens it again.")
+
+
+NoteText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+CommentText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
+]
+
+
+class NoteIn(Schema):
+    note: NoteText = Field(description="At most 2000 characters; empty removes the note.")
+
+
+class CommentIn(Schema):
+    text: CommentText = Field(description="1 to 2000 characters.")
+
+
+class CommentOut(Schema):
+    id: int
+    author: str = Field(description="A person or an API token.")
+    created_at: datetime
+    text: str
+
+
+class CommentPage(Schema):
+    count: int
+    items: list[CommentOut]
+
+
+Secret = Annotated[str, StringConstraints(max_length=500)]
+
+
+class RunSecrets(Schema):
+    """Secrets for this run only: used, never stored (store them in the portal instead)."""
+
+    subscriber_secret: Secret = ""
+    sender_id: Secret = ""
+    sender_secret: Secret = ""
+    callback_secret: Secret = ""
+
+
+class RunIn(Schema):
+    secrets: RunSecrets | None = Field(
+        default=None,
+        description="Without them the secrets stored for the environment in the portal are used.",
+    )
+
+
+class FixOut(Schema):
+    text: str
+    url: str
+
+
+class CheckOut(Schema):
+    check: str
+    title: str
+    status: CheckStatusName
+    message: str
+    details: list[str]
+    fixes: list[FixOut] = Field(description="What to do, with a link to FITKO's documentation.")
+    evidence: dict[str, Any] = Field(description="What was called and answered; never a secret.")
+
+
+class RunOut(Schema):
+    id: int
+    environment: str
+    environment_label: str
+    status: RunStatus = Field(description="running until every check has finished.")
+    started_at: datetime
+    finished_at: datetime | None
+    started_by: str
+    results: list[CheckOut]
+
+
+class RunPage(Schema):
+    count: int
+    items: list[RunOut]
+
+
+class EnvironmentOut(Schema):
+    key: str
+    label: str
+    stage: Literal["test", "reference", "production"]
+    step: int = Field(description="The step in which it is checked.")
+
+
+class EnvironmentPage(Schema):
+    count: int
+    items: list[EnvironmentOut]
