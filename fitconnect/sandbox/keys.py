@@ -163,9 +163,7 @@ def decrypt(token: str, private: dict[str, Any]) -> bytes:
     try:
         message.deserialize(token, key=_private_jwk(private))
     except Exception as error:  # jwcrypto raises several types for bad tokens
-        raise crypto.CryptoError(
-            "Die verschlüsselten Daten lassen sich nicht entschlüsseln."
-        ) from error
+        raise crypto.CryptoError(crypto.UNDECRYPTABLE()) from error
     return bytes(message.payload)
 
 
