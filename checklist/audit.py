@@ -25,6 +25,7 @@ from checklist.models import (
     Leistung,
     Onboarding,
     StoredSecret,
+    VerificationRun,
 )
 from portal.models import User
 
@@ -39,10 +40,14 @@ def audit(
     old: Any = "",
     new: Any = "",
     step: int | None = None,
+    *,
+    run: VerificationRun | None = None,
 ) -> AuditEvent:
+    """Record a change; a change a connection check made names its ``run`` instead of a person."""
     return AuditEvent.objects.create(
         onboarding=onboarding,
         actor=actor,
+        run=run,
         action=action,
         subject=subject,
         old_value=as_text(old),

@@ -69,7 +69,7 @@ def ensure_sandbox_environment(base_url: str | None = None) -> FitConnectEnviron
             "allow_private_addresses": True,
             "token_url": found["token_url"],
             "submission_base": found["submission_base"],
-            "api_prefix": "/v1",
+            "api_version": "v1",
             "routing_base": found["routing_base"],
             "routing_prefix": "/v1",
             "ssp_jwks_url": found["ssp_jwks_url"],

@@ -10,7 +10,7 @@ from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
 from checklist.environments import all_environments, environments_of_step
 from checklist.forms import MetadataVersionsForm, SendBackForm, VerifyForm
-from checklist.models import Environment, SignOff
+from checklist.models import Environment, SignOff, VerificationRun
 from checklist.state import (
     STATUS_LABELS,
     ItemView,
@@ -67,6 +67,8 @@ class SignoffPanel:
     may_decide: bool  # approve and send back are offered
     own_declaration: bool  # the person declared it and may not decide
     changes: list[tuple[str, str, str]]  # what invalidated it: described path, old, new
+    # The runs whose ticks the step's items carry now: the evidence names their hosts.
+    evidence_runs: list[VerificationRun]
 
     @property
     def label(self) -> str:
@@ -82,6 +84,11 @@ def signoff_panel(
     reopenable = reopenable or (signoff is not None and signoff.invalidated_at is not None)
     declared = signoff is not None and signoff.state == SignOff.State.DECLARED
     own = declared and signoff is not None and signoff.declared_by_id == participation.user.pk
+    run_ids = {
+        view.state.done_by_run_id
+        for view in state.items(step)
+        if view.by_check and view.state.done_by_run_id is not None
+    }
     return SignoffPanel(
         environment=environment,
         signoff=signoff,
@@ -102,6 +109,9 @@ def signoff_panel(
             (describe_path(change["path"]), plain_value(change["old"]), plain_value(change["new"]))
             for change in (signoff.invalidated_changes if signoff else [])
         ],
+        evidence_runs=list(
+            VerificationRun.objects.filter(pk__in=run_ids).order_by("started_at") if run_ids else []
+        ),
     )
 
 

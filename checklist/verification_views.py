@@ -154,7 +154,8 @@ def verify_step(
         changed = verification.finish_run(run, request.user)
         page = presentation.step_context(participation, env.step)
         context["changed_items"] = [e for e in page["items"] if e["view"].item.key in changed]
-        context.update({k: page[k] for k in ("card", "overall", "state")})
+        keys = ("card", "overall", "state", "step", "signoff_panel", "send_back_form")
+        context.update({k: page[k] for k in keys})
         context["summary"] = True
     return render(request, "checklist/includes/verify_step.html", context)
 

@@ -446,11 +446,14 @@ def _signoff_action(
             )
         elif action == "approve":
             _require(participation.can_decide_signoff)
-            signoff = approve(onboarding, env, request.user)
+            approve(onboarding, env, request.user)
             messages.success(
                 request,
-                _("%(env)s is signed off. SHA-256 of the snapshot: %(hash)s")
-                % {"env": env.label, "hash": signoff.snapshot_sha256},
+                _(
+                    "%(env)s is signed off. If a signed value changes later, the sign-off "
+                    "becomes invalid by itself."
+                )
+                % {"env": env.label},
             )
         else:
             _require(participation.can_decide_signoff)
@@ -517,7 +520,7 @@ def blank_pdf(request: AuthenticatedHttpRequest) -> HttpResponse:
 def audit_trail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = _participation(request, slug)
     onboarding = participation.onboarding
-    events = onboarding.audit_events.select_related("actor")
+    events = onboarding.audit_events.select_related("actor", "run__started_by")
     step = request.GET.get("step", "")
     person = request.GET.get("person", "")
     if step.isdigit():

@@ -51,8 +51,11 @@ def test_validator_checks_a_pasted_key_and_refuses_private_keys(world: World) ->
     wrong = client.post(
         reverse("jwk_validator"), {"jwk": json.dumps(public), "purpose": "encryption"}
     ).content.decode()
-    assert "erwartet RSA-OAEP-256" in wrong
+    assert "Der Algorithmus (alg) ist PS512; erwartet: RSA-OAEP-256." in wrong
+    assert "Die Schlüsseloperationen (key_ops) sind verify; erwartet: wrapKey." in wrong
     assert "selbst signiert" in wrong
+    for internal in ("None", "['", "'PS512'"):
+        assert internal not in wrong
     refused = client.post(
         reverse("jwk_validator"), {"jwk": json.dumps(private), "purpose": "signature"}
     ).content.decode()
