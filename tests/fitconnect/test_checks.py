@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
@@ -9,7 +10,9 @@ import socket
 from dataclasses import replace
 from typing import Any
 
+import httpx
 import pytest
+from openapi_schema_validator import OAS30Validator
 
 from fitconnect import demo
 from fitconnect.checks import (
@@ -121,8 +124,7 @@ def test_a_full_run_against_the_sandbox_passes_all_seven_checks(sandbox: Sandbox
     assert by_name["token"].evidence["status"] == 200
     assert all(row["match"] for row in by_name["destination"].evidence["diff"])
     events = [e["event"] for e in by_name["submission"].evidence["events"]]
-    assert events[0] == "submit-submission"
-    assert events[-1] == "accept-submission"
+    assert events == ["create-submission", "submit-submission", "accept-submission"]
     assert by_name["submission"].evidence["submission_id"]
     assert len(by_name["callback"].evidence["callbacks"]) == 3
     for result in results:
@@ -477,3 +479,68 @@ def test_routing_skips_services_named_by_another_urn(sandbox: Sandbox) -> None:
     result = verify(sandbox, expected=replace(EXPECTED, services=(urn_only,))).run_check("routing")
     assert result.status == "skipped"
     assert "Leistungsschlüssel" in said(result)
+
+
+class Recording(httpx.HTTPTransport):
+    """The real transport, remembering every request a check sends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        self.requests.append(request)
+        return super().handle_request(request)
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_both_api_versions_pass_and_send_the_bodies_their_description_asks_for(
+    sandbox: Sandbox, version: str
+) -> None:
+    from tests.fitconnect.test_sandbox_contract import SERVED, described_spec
+
+    transport = Recording()
+    t = replace(target(sandbox.base), api_version=version)
+    results = {r.check: r for r in verify(sandbox, t, transport=transport).run()}
+    assert {name: r.status for name, r in results.items()} == dict.fromkeys(CHECK_ORDER, "ok")
+    paths = [r.url.path for r in transport.requests if "/submission-api/v" in r.url.path]
+    assert paths
+    assert all(p.startswith(f"/submission-api/{version}/") for p in paths)
+    (api,) = [
+        a for a in SERVED["apis"] if a["name"] == "Submission API" and a["version"] == version
+    ]
+    spec = described_spec(api)
+    schemas = spec["components"]["schemas"]
+    (create,) = [
+        r for r in transport.requests if r.method == "POST" and r.url.path.endswith("/submissions")
+    ]
+    body = json.loads(create.content)
+    OAS30Validator({**schemas["CreateSubmission"], "components": spec["components"]}).validate(body)
+    field = "serviceType" if version == "v1" else "publicService"
+    assert set(body) == {"destinationId", "announcedAttachments", field}
+    (submit,) = [
+        r for r in transport.requests if r.method == "PUT" and "/submissions/" in r.url.path
+    ]
+    sent = json.loads(submit.content)
+    OAS30Validator({**schemas["SubmitSubmission"], "components": spec["components"]}).validate(sent)
+    headers = [jose_header(sent[name]) for name in ("encryptedMetadata", "encryptedData")]
+    assert headers[1]["cty"] == "application/json"  # the data's MIME type, in both versions
+    assert ("cty" in headers[0]) == (version == "v2")  # v2 refuses a metadata JWE without it
+
+
+def jose_header(token: str) -> dict[str, Any]:
+    part = token.split(".")[0]
+    header: dict[str, Any] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return header
+
+
+def test_a_v1_environment_pointed_at_a_v2_host_says_what_is_wrong(sandbox: Sandbox) -> None:
+    """A destination that lists publicServices tells the operator to check the version."""
+    from fitconnect.checks import destination
+
+    ctx = verify(sandbox, replace(target(sandbox.base), api_version="v1")).context
+    with pytest.raises(destination.Failed) as failure:
+        destination._services(ctx, {"status": "active", "publicServices": []}, {})
+    assert "Ist die API-Version dieser Umgebung richtig eingestellt?" in str(failure.value.message)
+    assert not failure.value.conclusive  # a setting of the portal, not the onboarding's fault
