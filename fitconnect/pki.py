@@ -136,10 +136,11 @@ NO_REVOCATION_SOURCE = define(
     ),
 )
 REASON_UNREACHABLE = define(
-    "pki.reason_unreachable", gettext_noop("%(source)s did not answer usably (%(detail)s).")
+    "pki.reason_unreachable", gettext_noop("no usable answer from %(source)s (%(detail)s).")
 )
 REASON_UNKNOWN = define(
-    "pki.reason_unknown", gettext_noop("%(source)s does not know the certificate.")
+    "pki.reason_unknown",
+    gettext_noop("according to %(source)s, the certificate is unknown."),
 )
 REASON_BAD_SIGNATURE = define(
     "pki.reason_bad_signature",
@@ -148,7 +149,7 @@ REASON_BAD_SIGNATURE = define(
 REASON_STALE = define("pki.reason_stale", gettext_noop("the answer of %(source)s is outdated."))
 REASON_PRIVATE = define(
     "pki.reason_private",
-    gettext_noop("%(source)s is on an internal address, which the portal does not call."),
+    gettext_noop("the address of %(source)s is internal; the portal does not call it."),
 )
 OCSP_SOURCE = define("pki.ocsp_source", gettext_noop("the OCSP responder %(url)s"))
 CRL_SOURCE = define("pki.crl_source", gettext_noop("the revocation list %(url)s"))

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 ZUSTELLDIENST_KID = "sandbox-zustelldienst-1"
 SSP_KID = "sandbox-ssp-1"
 AUTH_KID = "sandbox-auth-1"
-STATE_VERSION = 2
+STATE_VERSION = 3  # 3: the sandbox CA names its key usage (keyCertSign), as a V-PKI CA does
 KEY_SPECS: dict[str, tuple[crypto.Purpose, str, str]] = {
     "auth": ("signature", "FIT-Connect Sandbox Auth", AUTH_KID),
     "zustelldienst": ("signature", "FIT-Connect Sandbox Zustelldienst", ZUSTELLDIENST_KID),

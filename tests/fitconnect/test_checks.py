@@ -544,3 +544,43 @@ def test_a_v1_environment_pointed_at_a_v2_host_says_what_is_wrong(sandbox: Sandb
         destination._services(ctx, {"status": "active", "publicServices": []}, {})
     assert "Ist die API-Version dieser Umgebung richtig eingestellt?" in str(failure.value.message)
     assert not failure.value.conclusive  # a setting of the portal, not the onboarding's fault
+
+
+def _pem(x5c_entry: str) -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    der = base64.b64decode(x5c_entry)
+    return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM).decode()
+
+
+def test_reference_keys_must_chain_to_an_uploaded_vpki_anchor(sandbox: Sandbox) -> None:
+    """The sandbox's destination keys come from its CA; as an anchor it plays the V-PKI."""
+    from fitconnect import crypto
+
+    sandbox_ca = _pem(sandbox.keys["encryption"].public["x5c"][1])
+    reference = replace(target(sandbox.base), stage="reference", self_signed_allowed=False)
+
+    unset = verify(sandbox, reference).run_check("keys")
+    assert unset.status == "warning"  # no anchor: the chain is not claimed
+    assert "kein Vertrauensanker der V-PKI eingerichtet" in said(unset)
+
+    trusted = verify(sandbox, replace(reference, trust_anchors=(sandbox_ca,))).run_check("keys")
+    findings = {
+        (key["purpose"], f["rule"]): f["status"]
+        for key in trusted.as_dict()["evidence"]["keys"]
+        for f in key["findings"]
+    }
+    assert findings[("encryption", "chain")] == findings[("signature", "chain")] == "ok"
+    assert findings[("encryption", "key_usage")] == findings[("signature", "key_usage")] == "ok"
+    # The sandbox's certificates name no OCSP responder or CRL: said, and not passed as ok.
+    assert findings[("encryption", "revocation")] == "warning"
+    assert trusted.status == "warning"
+
+    foreign = crypto.CertificateAuthority.create("Fremde Wurzel", days=30)
+    from cryptography.hazmat.primitives import serialization
+
+    other = foreign.certificate.public_bytes(serialization.Encoding.PEM).decode()
+    untrusted = verify(sandbox, replace(reference, trust_anchors=(other,))).run_check("keys")
+    assert untrusted.status == "failed"
+    assert "Die Kette endet bei FIT-Connect Sandbox CA" in said(untrusted)
