@@ -75,7 +75,8 @@ def ensure_sandbox_environment(base_url: str | None = None) -> FitConnectEnviron
             "ssp_jwks_url": found["ssp_jwks_url"],
             "self_signed_allowed": True,
             "test_submission_allowed": True,
-            "notes": "The portal's local stand-in (manage.py fitconnect_sandbox), for the demo.",
+            "notes": "The portal's local stand-in (manage.py fitconnect_sandbox), for the demo. "
+            "Runs against it are rehearsals: they tick no checklist item.",
         },
     )
     return environment

@@ -364,14 +364,12 @@ class EnvironmentRecordForm(KernFormMixin, forms.ModelForm[EnvironmentRecord]):
 
     def clean_callback_url(self) -> str:
         url: str = self.cleaned_data.get("callback_url", "").strip()
+        # A local stand-in, or an environment an operator pointed at one (private addresses
+        # allowed for it), may call back over plain http on loopback.
         local_sandbox = (
-            self.environment.stands_in
-            and (
-                self.environment.allow_private_addresses
-                or settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES
-            )
-            and url.lower().startswith(("http://127.0.0.1", "http://localhost"))
-        )
+            self.environment.allow_private_addresses
+            or (self.environment.stands_in and settings.FITCONNECT_ALLOW_PRIVATE_ADDRESSES)
+        ) and url.lower().startswith(("http://127.0.0.1", "http://localhost"))
         if url and not url.lower().startswith("https://") and not local_sandbox:
             raise ValidationError(
                 _("FIT-Connect only calls back over HTTPS: the address must start with https://.")

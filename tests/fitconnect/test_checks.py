@@ -275,7 +275,7 @@ def test_production_never_sends_a_test_submission(sandbox: Sandbox) -> None:
     assert "Produktivumgebung" in said(result)
 
 
-def test_self_signed_keys_warn_in_test_and_fail_where_forbidden(sandbox: Sandbox) -> None:
+def test_self_signed_keys_pass_in_test_and_fail_where_forbidden(sandbox: Sandbox) -> None:
     # The sandbox's keys are CA-issued; a self-signed destination shows the rule.
     from fitconnect import crypto
 
@@ -301,9 +301,8 @@ def test_self_signed_keys_warn_in_test_and_fail_where_forbidden(sandbox: Sandbox
         signature_kid="self-sig-0001",
     )
     creds = replace(CREDENTIALS, subscriber_id="self-subscriber", subscriber_secret="self-secret")
-    assert (
-        verify(sandbox, expected=expected, credentials=creds).run_check("keys").status == "warning"
-    )
+    # FITKO: "Für die Test-Umgebung … sind keine Zertifikate der Verwaltungs-PKI erforderlich".
+    assert verify(sandbox, expected=expected, credentials=creds).run_check("keys").status == "ok"
     strict = replace(target(sandbox.base), self_signed_allowed=False)
     assert (
         verify(sandbox, strict, expected=expected, credentials=creds).run_check("keys").status
