@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import itertools
+import re
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -501,7 +502,9 @@ def _rfc5280(
     try:
         verifier.verify(leaf, [*presented, *intermediates])
     except VerificationError as error:
-        return str(error)
+        # The library's words without its Python reprs ("<Certificate(subject=...)>").
+        reason = re.sub(r"\s*\(encountered processing <.*>\)", "", str(error), flags=re.DOTALL)
+        return reason.removeprefix("validation failed: ")
     return None
 
 

@@ -159,6 +159,9 @@ class Verification:
             outcome = Outcome("failed", error.text)
         except Exception:  # the last resort: one broken check must not end the run
             outcome, unexpected = _unexpected_error(name), True
+        if name != "token" and outcome.evidence.get("url") == self.target.token_url:
+            # No token for this check: the token check judges the client; this item stays.
+            outcome.conclusive = False
         needs_fixes = outcome.status in ("failed", "warning") and not outcome.fixes
         if needs_fixes and check.fixes and not unexpected:
             outcome.fixes = check.fixes(self.context, outcome)

@@ -583,3 +583,17 @@ def test_reference_keys_must_chain_to_an_uploaded_vpki_anchor(sandbox: Sandbox) 
     untrusted = verify(sandbox, replace(reference, trust_anchors=(other,))).run_check("keys")
     assert untrusted.status == "failed"
     assert "Die Kette endet bei FIT-Connect Sandbox CA" in said(untrusted)
+
+
+def test_only_the_token_check_judges_a_refused_token(sandbox: Sandbox) -> None:
+    """Wrong client secret: the token item is contradicted, the others are merely unchecked."""
+    results = {
+        r.check: r
+        for r in verify(sandbox, credentials=replace(CREDENTIALS, subscriber_secret="x")).run()
+    }
+    assert results["token"].status == "failed"
+    assert results["token"].conclusive
+    for name in ("destination", "keys", "routing"):
+        if results[name].status == "failed":
+            assert not results[name].conclusive, name
+    assert results["destination"].status == "failed"

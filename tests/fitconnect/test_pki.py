@@ -62,6 +62,7 @@ def issue(
     valid: tuple[timedelta, timedelta] = (timedelta(days=-30), timedelta(days=365)),
     revocation: str | None = None,
     extended: tuple[x509.ObjectIdentifier, ...] = (),
+    ca_usage: bool = True,
 ) -> Issued:
     key = _key()
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
@@ -78,7 +79,7 @@ def issue(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
     )
     flags = {**USAGES, **dict.fromkeys(usage, True)}
-    if ca:
+    if ca and ca_usage:
         flags |= {"key_cert_sign": True, "crl_sign": True}
     if any(flags.values()):
         builder = builder.add_extension(x509.KeyUsage(**flags), critical=True)
@@ -463,3 +464,24 @@ def test_revocation_sources_on_internal_addresses_are_not_called(vpki: dict[str,
     assert responder.calls == []
     assert revocations(found)[0][0] == "warning"
     assert "ist intern; das Portal ruft sie nicht auf" in revocations(found)[0][1]
+
+
+def test_a_chain_against_the_x509_rules_fails_in_words_without_python_values(
+    vpki: dict[str, Issued],
+) -> None:
+    # Linked and signed correctly, but the intermediate may not sign certificates (RFC 5280).
+    lax = issue("Ohne Schluesselverwendung", vpki["root"], ca=True, ca_usage=False)
+    leaf = issue("Blatt unter lax", lax, usage=("key_encipherment",))
+    found = verdict(
+        pki.check_chain(
+            [leaf.x5c, lax.x5c], "encryption", anchors=[vpki["root"].certificate], now=NOW
+        )
+    )
+    status, text = found["chain"]
+    assert status == "failed"
+    assert text.startswith(
+        "Die Kette von Blatt unter lax zum Vertrauensanker Test-V-PKI Root erfüllt die "
+        "X.509-Regeln (RFC 5280) nicht. Technischer Grund: "
+    )
+    assert "<" not in text
+    assert "Certificate(" not in text
