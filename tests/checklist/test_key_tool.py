@@ -29,7 +29,7 @@ def test_generated_keys_follow_the_rules_and_private_keys_are_not_stored(world: 
         findings = {
             f.rule: f.status for f in crypto.check_jwk(key, purpose, self_signed_allowed=True)
         }
-        assert findings.pop("self_signed") == "warning"
+        assert findings.pop("self_signed") == "ok"  # allowed in the test environment
         assert set(findings.values()) == {"ok"}
     download = re.search(r'href="data:application/jwk-set\+json;base64,([^"]+)"', html)
     assert download is not None
