@@ -172,8 +172,16 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
 @admin.register(VerificationRun)
 class VerificationRunAdmin(ReadOnlyAdmin):
-    list_display = ["onboarding", "environment", "status", "started_by", "started_at"]
-    list_filter = ["environment", "status"]
+    list_display = [
+        "onboarding",
+        "environment",
+        "status",
+        "rehearsal",
+        "api_version",
+        "started_by",
+        "started_at",
+    ]
+    list_filter = ["environment", "status", "rehearsal"]
 
 
 @admin.register(StoredSecret)

@@ -85,7 +85,7 @@ def _facts(evidence: dict[str, Any]) -> list[tuple[str, str]]:
             for finding in key.get("findings") or []
             if isinstance(finding, dict)
         ]
-        facts.append((label, "; ".join(findings) or DASH))
+        facts.append((label, " ".join(findings) or DASH))
         if key.get("expires"):
             facts.append(
                 (
