@@ -23,6 +23,7 @@ from checklist.models import (
     Environment,
     Onboarding,
     SignOff,
+    VerificationRun,
 )
 from checklist.state import NotAllowed, OnboardingState
 from portal.models import User
@@ -80,8 +81,13 @@ def _items_in_common(
 # Changes ------------------------------------------------------------------------------
 
 
-def refresh_signoffs(onboarding: Onboarding, actor: User | None) -> list[SignOff]:
-    """Invalidate approved sign-offs whose snapshot no longer matches; return those."""
+def refresh_signoffs(
+    onboarding: Onboarding, actor: User | None, *, run: VerificationRun | None = None
+) -> list[SignOff]:
+    """Invalidate approved sign-offs whose snapshot no longer matches; return those.
+
+    When a check run changed the items, the audit trail names the run, not a person.
+    """
     # Most changes happen before any sign-off: skip building the whole state then.
     if not onboarding.signoffs.filter(
         state=SignOff.State.APPROVED, invalidated_at__isnull=True
@@ -109,6 +115,7 @@ def refresh_signoffs(onboarding: Onboarding, actor: User | None) -> list[SignOff
             old={c["path"]: c["old"] for c in changes},
             new={c["path"]: c["new"] for c in changes},
             step=ENVIRONMENT_STEP[Environment(environment)],
+            run=run,
         )
         invalidated.append(signoff)
     return invalidated

@@ -274,8 +274,9 @@ def finish_run(run: VerificationRun, user: User | None) -> list[str]:
     """Close the run; tick the items of passed checks, reopen those FIT-Connect contradicted.
 
     A run against a stand-in (the sandbox) is a rehearsal: it changes no item, so it never
-    counts for a sign-off. The run records the hosts it called. Returns the keys of the items
-    whose state changed.
+    counts for a sign-off. The run records the hosts it called. The audit trail names the run
+    (which names who started it), so ``user`` is not the actor of these changes. Returns the
+    keys of the items whose state changed.
     """
     statuses = [r["status"] for r in run.results]
     if "failed" in statuses:
@@ -310,7 +311,7 @@ def finish_run(run: VerificationRun, user: User | None) -> list[str]:
         ):
             changed.append(item.key)
     if changed:
-        refresh_signoffs(onboarding, user)
+        refresh_signoffs(onboarding, None, run=run)
     return changed
 
 

@@ -208,3 +208,27 @@ def test_results_render_in_the_readers_language(test_at_sandbox: World) -> None:
     page = reader.get(reverse("verify_run", args=[SLUG, checked.pk])).content.decode()
     assert "The destination is active and matches all recorded data." in page
     assert "Der Zustellpunkt ist aktiv" not in page
+
+
+def test_a_sign_off_a_run_invalidates_names_the_run(
+    test_at_sandbox: World, sandbox: Sandbox
+) -> None:
+    from checklist import catalogue, services
+    from checklist.models import Environment, SignOff
+    from checklist.signoff import approve, declare_ready
+
+    run(test_at_sandbox)
+    onboarding = test_at_sandbox.onboarding
+    for item in catalogue.load().for_step(3):
+        if item.completion in ("manual", "check") and not done(test_at_sandbox).get(item.key):
+            services.set_item_done(onboarding, item, True, test_at_sandbox.provider_staff)
+    declare_ready(onboarding, Environment.TEST, test_at_sandbox.provider_staff)
+    approve(onboarding, Environment.TEST, test_at_sandbox.authority_staff)
+    FitConnectEnvironment.objects.filter(key="test").update(
+        token_url=urls(f"{sandbox.base}/fault/401")["token_url"]
+    )
+    contradicted = run(test_at_sandbox)
+    assert SignOff.objects.get(state="approved").invalidated_at is not None
+    (invalidated,) = AuditEvent.objects.filter(action="signoff_invalidated")
+    assert invalidated.actor is None
+    assert invalidated.run == contradicted
