@@ -1,13 +1,28 @@
-"""Django admin for site operators: FIT-Connect environments and read-only records."""
+"""Django admin for site operators: FIT-Connect environments, V-PKI certificates, records."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from checklist.models import FitConnectEnvironment, Onboarding, StoredSecret, VerificationRun
+from checklist.models import (
+    FitConnectEnvironment,
+    Onboarding,
+    StoredSecret,
+    TrustedCertificate,
+    VerificationRun,
+)
+from fitconnect import pki
+from fitconnect.environments import BY_KEY
 
 
 @admin.register(FitConnectEnvironment)
@@ -19,6 +34,7 @@ class FitConnectEnvironmentAdmin(admin.ModelAdmin[FitConnectEnvironment]):
         "allow_private_addresses",
         "token_url",
         "submission_base",
+        "api_version",
         "routing_base",
     ]
     fields = [
@@ -29,14 +45,110 @@ class FitConnectEnvironmentAdmin(admin.ModelAdmin[FitConnectEnvironment]):
         "allow_private_addresses",
         "token_url",
         "submission_base",
-        "api_prefix",
+        "api_version",
         "routing_base",
         "routing_prefix",
         "ssp_jwks_url",
         "self_signed_allowed",
         "test_submission_allowed",
+        "sources",
         "notes",
     ]
+    readonly_fields = ["sources"]
+
+    @admin.display(description=_("FITKO's values and their sources"))
+    def sources(self, environment: FitConnectEnvironment) -> SafeString | str:
+        """List what FITKO's (or only third-party) sources say for this stage's own row."""
+        fitko = BY_KEY.get(environment.key)
+        if fitko is None:
+            return gettext("A stand-in of a FITKO stage: no FITKO source applies.")
+        return format_html_join(
+            "",
+            "<p>{}: <code>{}</code> – {} ({})</p>",
+            (
+                (
+                    getattr(FitConnectEnvironment._meta.get_field(name), "verbose_name", name),
+                    value.value,
+                    gettext("official")
+                    if value.status == "official"
+                    else gettext("only third-party SDKs attest it"),
+                    value.source,
+                )
+                for name, value in fitko.sources()
+            ),
+        )
+
+
+class TrustedCertificateForm(forms.ModelForm[TrustedCertificate]):
+    upload = forms.FileField(
+        label=_("or upload a file"),
+        required=False,
+        help_text=_("A certificate file (.pem, .crt or .cer; PEM or DER)."),
+    )
+
+    class Meta:
+        model = TrustedCertificate
+        fields = ["kind", "pem", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pem"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("upload")
+        raw = upload.read(1024 * 1024) if upload else (data.get("pem") or "").encode()
+        certificate = _one_certificate(raw)
+        if certificate is None:
+            raise forms.ValidationError(
+                _("Please paste or upload exactly one certificate (PEM or DER).")
+            )
+        try:
+            constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints)
+            is_ca = constraints.value.ca
+        except x509.ExtensionNotFound:
+            is_ca = False
+        if not is_ca:
+            raise forms.ValidationError(
+                _(
+                    "This is not a certificate of a certification authority (CA); only V-PKI "
+                    "root and intermediate certificates belong here."
+                )
+            )
+        fingerprint = pki.fingerprint(certificate)
+        duplicate = TrustedCertificate.objects.filter(fingerprint=fingerprint)
+        if self.instance.pk:
+            duplicate = duplicate.exclude(pk=self.instance.pk)
+        if duplicate.exists():
+            raise forms.ValidationError(_("This certificate is already set up."))
+        self.instance.pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+        self.instance.name = pki.certificate_name(certificate)[:300]
+        self.instance.fingerprint = fingerprint
+        self.instance.not_after = certificate.not_valid_after_utc
+        data["pem"] = self.instance.pem
+        return data
+
+
+def _one_certificate(raw: bytes) -> x509.Certificate | None:
+    try:
+        found = x509.load_pem_x509_certificates(raw)
+    except ValueError:
+        try:
+            found = [x509.load_der_x509_certificate(raw)]
+        except ValueError:
+            return None
+    return found[0] if len(found) == 1 else None
+
+
+@admin.register(TrustedCertificate)
+class TrustedCertificateAdmin(admin.ModelAdmin[TrustedCertificate]):
+    """V-PKI trust anchors and intermediates: the key checks of reference and production."""
+
+    form = TrustedCertificateForm
+    list_display = ["name", "kind", "not_after", "fingerprint", "uploaded_at"]
+    list_filter = ["kind"]
+    fields = ["kind", "pem", "upload", "note", "name", "fingerprint", "not_after"]
+    readonly_fields = ["name", "fingerprint", "not_after"]
 
 
 @admin.register(Onboarding)
@@ -61,8 +173,16 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
 @admin.register(VerificationRun)
 class VerificationRunAdmin(ReadOnlyAdmin):
-    list_display = ["onboarding", "environment", "status", "started_by", "started_at"]
-    list_filter = ["environment", "status"]
+    list_display = [
+        "onboarding",
+        "environment",
+        "status",
+        "rehearsal",
+        "api_version",
+        "started_by",
+        "started_at",
+    ]
+    list_filter = ["environment", "status", "rehearsal"]
 
 
 @admin.register(StoredSecret)

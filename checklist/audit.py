@@ -26,6 +26,7 @@ from checklist.models import (
     Leistung,
     Onboarding,
     StoredSecret,
+    VerificationRun,
 )
 from portal.models import Actor, ApiToken, User
 
@@ -47,12 +48,16 @@ def audit(
     old: Any = "",
     new: Any = "",
     step: int | None = None,
+    *,
+    run: VerificationRun | None = None,
 ) -> AuditEvent:
+    """Record a change; a change a connection check made names its ``run`` instead of a person."""
     user, token = split_actor(actor)
     return AuditEvent.objects.create(
         onboarding=onboarding,
         actor=user,
         api_token=token,
+        run=run,
         action=action,
         subject=subject,
         old_value=as_text(old),

@@ -71,13 +71,14 @@ def ensure_sandbox_environment(base_url: str | None = None) -> FitConnectEnviron
             "allow_private_addresses": True,
             "token_url": found["token_url"],
             "submission_base": found["submission_base"],
-            "api_prefix": "/v1",
+            "api_version": "v1",
             "routing_base": found["routing_base"],
             "routing_prefix": "/v1",
             "ssp_jwks_url": found["ssp_jwks_url"],
             "self_signed_allowed": True,
             "test_submission_allowed": True,
-            "notes": "The portal's local stand-in (manage.py fitconnect_sandbox), for the demo.",
+            "notes": "The portal's local stand-in (manage.py fitconnect_sandbox), for the demo. "
+            "Runs against it are rehearsals: they tick no checklist item.",
         },
     )
     return environment

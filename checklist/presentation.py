@@ -78,6 +78,8 @@ class SignoffPanel:
     may_decide: bool  # approve and send back are offered
     own_declaration: bool  # the person declared it and may not decide
     changes: list[tuple[str, str, str]]  # what invalidated it: described path, old, new
+    # The runs whose ticks the step's items carry now: the evidence names their hosts.
+    evidence_runs: list[VerificationRun]
 
     @property
     def label(self) -> str:
@@ -98,6 +100,11 @@ def signoff_panel(
         and isinstance(participation.actor, User)
         and signoff.declared_by_id == participation.actor.pk
     )
+    run_ids = {
+        view.state.done_by_run_id
+        for view in state.items(step)
+        if view.by_check and view.state.done_by_run_id is not None
+    }
     return SignoffPanel(
         environment=environment,
         signoff=signoff,
@@ -114,6 +121,9 @@ def signoff_panel(
             (describe_path(change["path"]), plain_value(change["old"]), plain_value(change["new"]))
             for change in (signoff.invalidated_changes if signoff else [])
         ],
+        evidence_runs=list(
+            VerificationRun.objects.filter(pk__in=run_ids).order_by("started_at") if run_ids else []
+        ),
     )
 
 

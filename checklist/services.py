@@ -198,7 +198,10 @@ def _write_done(
     actor: Actor | None,
     run: VerificationRun | None = None,
 ) -> None:
-    """Set the item's tick (by a person, a token or a check run) and record it in the audit."""
+    """Set the item's tick (by a person, a token or a check run) and record it in the audit.
+
+    A change by a run names the run as its actor, not the person who started the run.
+    """
     user, token = split_actor(actor) if done and run is None else (None, None)
     state.done = done
     state.done_by = user
@@ -207,7 +210,8 @@ def _write_done(
     state.done_by_run = run if done else None
     state.save(update_fields=["done", "done_by", "done_by_token", "done_at", "done_by_run"])
     action = AuditEvent.Action.ITEM_TICKED if done else AuditEvent.Action.ITEM_UNTICKED
-    audit(state.onboarding, actor, action, f"item:{item.key}", not done, done, item.step)
+    who = None if run is not None else actor
+    audit(state.onboarding, who, action, f"item:{item.key}", not done, done, item.step, run=run)
 
 
 @transaction.atomic
@@ -242,23 +246,23 @@ def set_item_done(onboarding: Onboarding, item: Item, done: bool, actor: Actor) 
 
 
 @transaction.atomic
-def mark_item_by_run(
-    onboarding: Onboarding, item: Item, passed: bool, run: VerificationRun, actor: Actor | None
-) -> bool:
-    """Tick a check item for a passed check, untick it for a failed one; True if it changed.
+def mark_item_by_run(onboarding: Onboarding, item: Item, done: bool, run: VerificationRun) -> bool:
+    """Tick a check item for a passed check, reopen it for a contradicting failure.
 
-    The caller holds the onboarding's lock and refreshes the sign-offs and the summary once
-    for all items of the run.
+    The caller decides which results change an item (``verification.finish_run``); the audit
+    trail names the run (and through it who started it) as the actor. Returns True if the
+    item changed. The caller holds the onboarding's lock and refreshes the sign-offs and the
+    summary once for all items of the run.
     """
     state = (
         ItemState.objects.select_for_update().filter(onboarding=onboarding, key=item.key).first()
     )
     if state is None:
         return False
-    if passed and (not state.done or state.done_by_run_id is None):
-        _write_done(state, item, True, actor, run)
-    elif not passed and state.done:
-        _write_done(state, item, False, actor)
+    if done and (not state.done or state.done_by_run_id is None):
+        _write_done(state, item, True, None, run)
+    elif not done and state.done:
+        _write_done(state, item, False, None, run)
     else:
         return False
     return True

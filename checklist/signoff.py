@@ -23,6 +23,7 @@ from checklist.models import (
     Environment,
     Onboarding,
     SignOff,
+    VerificationRun,
 )
 from checklist.state import NotAllowed, OnboardingState
 from portal.models import Actor, User
@@ -81,12 +82,17 @@ def _items_in_common(
 
 
 def refresh_signoffs(
-    onboarding: Onboarding, actor: Actor | None, state: OnboardingState | None = None
+    onboarding: Onboarding,
+    actor: Actor | None,
+    state: OnboardingState | None = None,
+    *,
+    run: VerificationRun | None = None,
 ) -> list[SignOff]:
     """Invalidate approved sign-offs whose snapshot no longer matches; return those.
 
     With a state (of the change's transaction), its sign-off states decide whether there is
-    anything to check.
+    anything to check. When a check run changed the items, the audit trail names the run,
+    not a person.
     """
     # Most changes happen before any sign-off: skip building the whole state then.
     if state is not None:
@@ -118,6 +124,7 @@ def refresh_signoffs(
             old={c["path"]: c["old"] for c in changes},
             new={c["path"]: c["new"] for c in changes},
             step=ENVIRONMENT_STEP[Environment(environment)],
+            run=run,
         )
         signals.signoff_invalidated.send(
             Onboarding, onboarding=onboarding, signoff=signoff, actor=actor

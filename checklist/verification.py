@@ -24,6 +24,7 @@ from checklist.models import (
     FitConnectEnvironment,
     Onboarding,
     StoredSecret,
+    TrustedCertificate,
     VerificationRun,
 )
 from checklist.services import mark_item_by_run
@@ -37,6 +38,7 @@ from fitconnect.checks import (
     Target,
     Verification,
 )
+from fitconnect.environments import host_of
 from portal.models import Actor, User
 
 # In production only read-only checks run: no test submission, no callback calls.
@@ -48,12 +50,13 @@ def checks_for(environment: FitConnectEnvironment) -> tuple[str, ...]:
 
 
 def target_for(environment: FitConnectEnvironment) -> Target:
+    trusted = TrustedCertificate.objects.all() if environment.stage != "test" else []
     return Target(
         environment=environment.key,
         label=environment.label,
         token_url=environment.token_url,
         submission_base=environment.submission_base,
-        api_prefix=environment.api_prefix,
+        api_version="v2" if environment.api_version == "v2" else "v1",
         routing_base=environment.routing_base,
         routing_prefix=environment.routing_prefix,
         ssp_jwks_url=environment.ssp_jwks_url,
@@ -62,6 +65,10 @@ def target_for(environment: FitConnectEnvironment) -> Target:
         and not environment.is_production,
         allow_private_addresses=environment.is_local,
         stage=environment.stage,
+        trust_anchors=tuple(c.pem for c in trusted if c.kind == TrustedCertificate.Kind.ANCHOR),
+        intermediates=tuple(
+            c.pem for c in trusted if c.kind == TrustedCertificate.Kind.INTERMEDIATE
+        ),
     )
 
 
@@ -298,11 +305,50 @@ def add_result(run: VerificationRun, result: CheckResult) -> None:
     run.save(update_fields=["results"])
 
 
+def _hosts(run: VerificationRun, environment: FitConnectEnvironment | None) -> list[str]:
+    """Return every host the run called (from its evidence), else the configured ones."""
+    found: set[str] = set()
+
+    def collect(value: Any) -> None:
+        if isinstance(value, dict):
+            url = value.get("url")
+            if isinstance(url, str) and url.startswith(("http://", "https://")):
+                found.add(host_of(url))
+            for inner in value.values():
+                collect(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                collect(inner)
+
+    collect([result.get("evidence") for result in run.results])
+    if not found and environment is not None:
+        found = {host_of(url) for url in environment.endpoints}
+    return sorted(found)
+
+
+def _item_change(result: dict[str, Any]) -> bool | None:
+    """Return True to tick the check's item, False to reopen it, None to leave it.
+
+    Only a passed check ticks; a warning says something is not proven yet. Only a failure
+    that FIT-Connect answered and that contradicts the item reopens it (``conclusive``);
+    results stored before that distinction count as answered.
+    """
+    if result["status"] == "ok":
+        return True
+    if result["status"] == "failed" and result.get("conclusive", True):
+        return False
+    return None
+
+
 @transaction.atomic
 def finish_run(run: VerificationRun, actor: Actor | None) -> list[str]:
-    """Close the run, tick items bound to passed checks and reopen those of failed ones.
+    """Close the run; tick the items of passed checks, reopen those FIT-Connect contradicted.
 
-    Returns the keys of the items whose state changed.
+    A run against a stand-in (the sandbox) is a rehearsal: it changes no item, so it never
+    counts for a sign-off. The run records the hosts it called and forgets the secrets typed
+    for it. The audit trail names the run (which names who started it), so ``actor`` is not
+    the actor of these changes; it is only the person a failed run is reported to as its
+    starter. Returns the keys of the items whose state changed.
     """
     statuses = [r["status"] for r in run.results]
     if "failed" in statuses:
@@ -313,13 +359,26 @@ def finish_run(run: VerificationRun, actor: Actor | None) -> list[str]:
         run.status = VerificationRun.Outcome.OK
     run.finished_at = timezone.now()
     run.secrets_ciphertext = ""
-    run.save(update_fields=["status", "finished_at", "secrets_ciphertext"])
+    environment = FitConnectEnvironment.objects.filter(key=run.environment).first()
+    run.hosts = _hosts(run, environment)
+    if environment is not None:
+        run.api_version = environment.api_version
+        run.rehearsal = environment.stands_in
+    run.save(
+        update_fields=[
+            "status",
+            "finished_at",
+            "secrets_ciphertext",
+            "hosts",
+            "api_version",
+            "rehearsal",
+        ]
+    )
     if run.status == VerificationRun.Outcome.FAILED:
         signals.verification_failed.send(
             Onboarding, onboarding=run.onboarding, run=run, actor=split_actor(actor)[0]
         )
-    environment = FitConnectEnvironment.objects.filter(key=run.environment).first()
-    if environment is None:
+    if environment is None or run.rehearsal:
         return []
     bound = {
         item.binding: item
@@ -331,13 +390,15 @@ def finish_run(run: VerificationRun, actor: Actor | None) -> list[str]:
     onboarding.lock()
     for result in run.results:
         item = bound.get(f"{environment.stage}.{result['check']}")
-        if item is None or result["status"] == "skipped":
-            continue
-        passed = result["status"] in ("ok", "warning")
-        if mark_item_by_run(onboarding, item, passed, run, actor):
+        change = _item_change(result) if item is not None else None
+        if (
+            item is not None
+            and change is not None
+            and mark_item_by_run(onboarding, item, change, run)
+        ):
             changed.append(item.key)
     if changed:
-        refresh_signoffs(onboarding, actor)
+        refresh_signoffs(onboarding, None, run=run)
         summary.store(onboarding)
         run.changed_items = changed
         run.save(update_fields=["changed_items"])

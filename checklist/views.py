@@ -429,11 +429,14 @@ def _signoff_action(
             _require(participation.can_decide_signoff)
             if stop := require_second_factor(request, str(SIGNOFF_NEEDS_MFA)):
                 return stop
-            signoff = approve(onboarding, env, request.user)
+            approve(onboarding, env, request.user)
             messages.success(
                 request,
-                _("%(env)s is signed off. SHA-256 of the snapshot: %(hash)s")
-                % {"env": env.label, "hash": signoff.snapshot_sha256},
+                _(
+                    "%(env)s is signed off. If a signed value changes later, the sign-off "
+                    "becomes invalid by itself."
+                )
+                % {"env": env.label},
             )
         else:
             _require(participation.can_decide_signoff)
@@ -477,7 +480,9 @@ def signoff_return(request: AuthenticatedHttpRequest, slug: str, environment: st
 def audit_trail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = _participation(request, slug)
     onboarding = participation.onboarding
-    events = onboarding.audit_events.select_related("actor", "api_token__organisation")
+    events = onboarding.audit_events.select_related(
+        "actor", "api_token__organisation", "run__started_by"
+    )
     step = parse_id(request.GET.get("step", ""))
     person_value = request.GET.get("person", "")
     person = parse_id(person_value)

@@ -25,7 +25,8 @@ from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import json_encode
 
 from fitconnect.constants import EVENT_PREFIX, SET_PAYLOAD_SCHEMA
-from fitconnect.i18n import gettext as _
+from fitconnect.i18n import gettext_noop
+from fitconnect.messages import NOT_SET, Text, define
 
 Purpose = Literal["encryption", "signature"]
 FindingStatus = Literal["ok", "warning", "failed"]
@@ -39,7 +40,14 @@ CALLBACK_MAX_AGE = 300
 
 
 class CryptoError(ValueError):
-    """A token or key that fails the rules; the message is translated, for people."""
+    """A token or key that fails the rules; ``text`` is the message for people."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__(text.code)
+        self.text = text
+
+    def __str__(self) -> str:
+        return str(self.text)
 
 
 # A JWK with a certificate chain (x5c) is a few kilobytes and three levels deep.
@@ -69,30 +77,38 @@ def json_depth(text: str) -> int:
     return deepest
 
 
+JWK_TOO_LONG = define(
+    "jwk.too_long",
+    gettext_noop(
+        "The text is longer than %(kb)s KB. A public key is much shorter: please paste one key "
+        "only."
+    ),
+)
+JWK_TOO_DEEP = define(
+    "jwk.too_deep",
+    gettext_noop(
+        "The JSON is nested more than %(depth)s levels deep. A public key is a flat JSON "
+        "object: please paste one key only."
+    ),
+)
+JWK_NOT_JSON = define("jwk.not_json", gettext_noop("This is not valid JSON."))
+JWK_NOT_OBJECT = define(
+    "jwk.not_object", gettext_noop("A JWK is a JSON object: it starts with { and ends with }.")
+)
+
+
 def load_jwk_text(text: str) -> dict[str, Any]:
     """Parse pasted JWK text within size and nesting limits; raise ``CryptoError`` if not."""
     if len(text) > MAX_JWK_CHARS:
-        raise CryptoError(
-            _(
-                "The text is longer than %(kb)s KB. A public key is much shorter: please paste "
-                "one key only."
-            )
-            % {"kb": MAX_JWK_CHARS // 1024}
-        )
+        raise CryptoError(JWK_TOO_LONG(kb=MAX_JWK_CHARS // 1024))
     if json_depth(text) > MAX_JSON_DEPTH:
-        raise CryptoError(
-            _(
-                "The JSON is nested more than %(depth)s levels deep. A public key is a flat "
-                "JSON object: please paste one key only."
-            )
-            % {"depth": MAX_JSON_DEPTH}
-        )
+        raise CryptoError(JWK_TOO_DEEP(depth=MAX_JSON_DEPTH))
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
-        raise CryptoError(_("This is not valid JSON.")) from None
+        raise CryptoError(JWK_NOT_JSON()) from None
     if not isinstance(data, dict):
-        raise CryptoError(_("A JWK is a JSON object: it starts with { and ends with }."))
+        raise CryptoError(JWK_NOT_OBJECT())
     return data
 
 
@@ -100,7 +116,87 @@ def load_jwk_text(text: str) -> dict[str, Any]:
 class Finding:
     status: FindingStatus
     rule: str
-    message: str
+    message: Text
+
+
+def _shown(value: Any) -> Any:
+    """Return a JWK member's value as words: a list joined, nothing as "not set"."""
+    if value is None:
+        return NOT_SET()
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return str(value)
+
+
+NO_X5C = define("jwk.no_x5c", gettext_noop("The field x5c with the certificate chain is missing."))
+X5C_UNREADABLE = define(
+    "jwk.x5c_unreadable", gettext_noop("The first certificate in x5c cannot be read.")
+)
+NOT_A_JWK = define("jwk.invalid", gettext_noop("Not a valid JWK: %(error)s"))
+KTY_OK = define("jwk.kty_ok", gettext_noop("The key type (kty) is RSA."))
+KTY_BAD = define("jwk.kty_bad", gettext_noop("The key type (kty) is %(kty)s; only RSA is allowed."))
+ALG_OK = define("jwk.alg_ok", gettext_noop("The algorithm (alg) is %(alg)s."))
+ALG_BAD = define(
+    "jwk.alg_bad", gettext_noop("The algorithm (alg) is %(actual)s; expected: %(alg)s.")
+)
+KEY_OPS_OK = define("jwk.key_ops_ok", gettext_noop("The key operations (key_ops) are %(key_ops)s."))
+KEY_OPS_BAD = define(
+    "jwk.key_ops_bad",
+    gettext_noop("The key operations (key_ops) are %(actual)s; expected: %(key_ops)s."),
+)
+E_OK = define("jwk.e_ok", gettext_noop("The exponent e is AQAB."))
+E_BAD = define("jwk.e_bad", gettext_noop("The exponent e is %(e)s; expected: AQAB."))
+N_OK = define("jwk.n_ok", gettext_noop("The modulus has %(bits)d bits."))
+N_BAD = define(
+    "jwk.n_bad",
+    gettext_noop("The modulus has %(bits)d bits; at least %(minimum)d are required."),
+)
+KID_OK = define("jwk.kid_ok", gettext_noop("The kid has 8 to 64 characters."))
+KID_BAD = define("jwk.kid_bad", gettext_noop("The kid must have 8 to 64 characters."))
+X5C_OK = define("jwk.x5c_ok", gettext_noop("The certificate chain x5c is present."))
+X5C_KEY_OK = define("jwk.x5c_key_ok", gettext_noop("The key in the certificate matches n and e."))
+X5C_KEY_BAD = define(
+    "jwk.x5c_key_bad", gettext_noop("The key in the certificate does not match n and e of the JWK.")
+)
+NOT_YET_VALID = define(
+    "jwk.not_yet_valid", gettext_noop("The certificate is only valid from %(date)s.")
+)
+EXPIRED = define("jwk.expired", gettext_noop("The certificate expired on %(date)s."))
+EXPIRES_SOON = define(
+    "jwk.expires_soon", gettext_noop("The certificate expires in %(days)d days (%(date)s).")
+)
+VALID_UNTIL = define("jwk.valid_until", gettext_noop("The certificate is valid until %(date)s."))
+SELF_SIGNED_TEST = define(
+    "jwk.self_signed_test",
+    gettext_noop("The certificate is self-signed; that is only allowed in the test environment."),
+)
+SELF_SIGNED = define(
+    "jwk.self_signed",
+    gettext_noop("The certificate is self-signed; this environment requires V-PKI certificates."),
+)
+UNDECRYPTABLE = define(
+    "jose.undecryptable", gettext_noop("The encrypted data cannot be decrypted.")
+)
+NOT_A_JWS = define("jose.not_a_jws", gettext_noop("The token is not a valid JWS."))
+WRONG_ALG = define(
+    "jose.wrong_alg", gettext_noop("The token is signed with %(alg)s instead of PS512.")
+)
+WRONG_TYP = define(
+    "jose.wrong_typ", gettext_noop("The type of the token is %(actual)s; expected: %(typ)s.")
+)
+UNKNOWN_KID = define("jose.unknown_kid", gettext_noop("No key is known for the kid %(kid)s."))
+BAD_SIGNATURE = define("jose.bad_signature", gettext_noop("The signature of the token is invalid."))
+NOT_JSON = define("jose.not_json", gettext_noop("The content of the token is not JSON."))
+NOT_AN_OBJECT = define(
+    "jose.not_an_object", gettext_noop("The content of the token is not a JSON object.")
+)
+OTHER_SUBMISSION = define(
+    "set.other_submission", gettext_noop("The event concerns %(sub)s, not this submission.")
+)
+OTHER_CASE = define(
+    "set.other_case", gettext_noop("The event belongs to %(txn)s, not to this case.")
+)
+NOT_ONE_EVENT = define("set.not_one_event", gettext_noop("A SET must contain exactly one event."))
 
 
 def _b64url_uint(data: str) -> int:
@@ -129,9 +225,24 @@ class CertificateAuthority:
             .not_valid_before(now - timedelta(minutes=5))
             .not_valid_after(now + timedelta(days=days))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(_CA_USAGE, critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
             .sign(key, hashes.SHA512(), rsa_padding=_pss())
         )
         return cls(key, certificate)
+
+
+_CA_USAGE = x509.KeyUsage(
+    digital_signature=False,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=True,
+    crl_sign=True,
+    encipher_only=False,
+    decipher_only=False,
+)
 
 
 def _pss() -> padding.PSS:
@@ -214,11 +325,11 @@ def generate_key_pair(
 def _leaf_certificate(data: dict[str, Any]) -> x509.Certificate:
     chain = data.get("x5c")
     if not isinstance(chain, list) or not chain:
-        raise CryptoError(_("The field x5c with the certificate chain is missing."))
+        raise CryptoError(NO_X5C())
     try:
         return x509.load_der_x509_certificate(base64.b64decode(chain[0]))
     except (ValueError, TypeError) as error:
-        raise CryptoError(_("The first certificate in x5c cannot be read.")) from error
+        raise CryptoError(X5C_UNREADABLE()) from error
 
 
 def check_jwk(
@@ -232,60 +343,42 @@ def check_jwk(
     now = now or datetime.now(UTC)
     findings: list[Finding] = []
 
-    def add(ok: bool, rule: str, good: str, bad: str, status: FindingStatus = "failed") -> None:
+    def add(ok: bool, rule: str, good: Text, bad: Text, status: FindingStatus = "failed") -> None:
         findings.append(Finding("ok" if ok else status, rule, good if ok else bad))
 
     try:
         jwk.JWK(**data)
     except Exception as error:  # jwcrypto raises several types for malformed keys
-        return [Finding("failed", "jwk", _("Not a valid JWK: %(error)s") % {"error": error})]
-    add(
-        data.get("kty") == "RSA",
-        "kty",
-        _("kty is RSA."),
-        _("kty is %(kty)s; only RSA is allowed.") % {"kty": repr(data.get("kty"))},
-    )
+        return [Finding("failed", "jwk", NOT_A_JWK(error=str(error)))]
+    add(data.get("kty") == "RSA", "kty", KTY_OK(), KTY_BAD(kty=_shown(data.get("kty"))))
     add(
         data.get("alg") == ALG[purpose],
         "alg",
-        _("alg is %(alg)s.") % {"alg": ALG[purpose]},
-        _("alg is %(actual)s, expected %(alg)s.")
-        % {"actual": repr(data.get("alg")), "alg": ALG[purpose]},
+        ALG_OK(alg=ALG[purpose]),
+        ALG_BAD(actual=_shown(data.get("alg")), alg=ALG[purpose]),
     )
     add(
         data.get("key_ops") == KEY_OPS[purpose],
         "key_ops",
-        _("key_ops is %(key_ops)s.") % {"key_ops": KEY_OPS[purpose]},
-        _("key_ops is %(actual)s, expected %(key_ops)s.")
-        % {"actual": repr(data.get("key_ops")), "key_ops": KEY_OPS[purpose]},
+        KEY_OPS_OK(key_ops=KEY_OPS[purpose]),
+        KEY_OPS_BAD(actual=_shown(data.get("key_ops")), key_ops=KEY_OPS[purpose]),
     )
-    add(
-        data.get("e") == "AQAB",
-        "e",
-        _("The exponent e is AQAB."),
-        _("The exponent e is %(e)s, expected AQAB.") % {"e": repr(data.get("e"))},
-    )
+    add(data.get("e") == "AQAB", "e", E_OK(), E_BAD(e=_shown(data.get("e"))))
     bits = _b64url_uint(data["n"]).bit_length() if isinstance(data.get("n"), str) else 0
     add(
         bits >= MIN_MODULUS_BITS,
         "n",
-        _("The modulus has %(bits)d bits.") % {"bits": bits},
-        _("The modulus has %(bits)d bits; at least %(minimum)d are required.")
-        % {"bits": bits, "minimum": MIN_MODULUS_BITS},
+        N_OK(bits=bits),
+        N_BAD(bits=bits, minimum=MIN_MODULUS_BITS),
     )
     kid = data.get("kid")
-    add(
-        isinstance(kid, str) and 8 <= len(kid) <= 64,
-        "kid",
-        _("The kid has 8 to 64 characters."),
-        _("The kid must have 8 to 64 characters."),
-    )
+    add(isinstance(kid, str) and 8 <= len(kid) <= 64, "kid", KID_OK(), KID_BAD())
     try:
         certificate = _leaf_certificate(data)
     except CryptoError as error:
-        findings.append(Finding("failed", "x5c", str(error)))
+        findings.append(Finding("failed", "x5c", error.text))
         return findings
-    findings.append(Finding("ok", "x5c", _("The certificate chain x5c is present.")))
+    findings.append(Finding("ok", "x5c", X5C_OK()))
     public = certificate.public_key()
     same = (
         isinstance(public, rsa.RSAPublicKey)
@@ -293,59 +386,25 @@ def check_jwk(
         and public.public_numbers().n == _b64url_uint(data["n"])
         and public.public_numbers().e == _b64url_uint(data.get("e", ""))
     )
-    add(
-        same,
-        "x5c_key",
-        _("The key in the certificate matches n and e."),
-        _("The key in the certificate does not match n and e of the JWK."),
-    )
+    add(same, "x5c_key", X5C_KEY_OK(), X5C_KEY_BAD())
     not_before, not_after = certificate.not_valid_before_utc, certificate.not_valid_after_utc
     if now < not_before:
-        findings.append(
-            Finding(
-                "failed",
-                "validity",
-                _("The certificate is only valid from %(date)s.")
-                % {"date": f"{not_before:%d.%m.%Y}"},
-            )
-        )
+        findings.append(Finding("failed", "validity", NOT_YET_VALID(date=f"{not_before:%d.%m.%Y}")))
     elif now > not_after:
-        findings.append(
-            Finding(
-                "failed",
-                "validity",
-                _("The certificate expired on %(date)s.") % {"date": f"{not_after:%d.%m.%Y}"},
-            )
-        )
+        findings.append(Finding("failed", "validity", EXPIRED(date=f"{not_after:%d.%m.%Y}")))
     elif not_after - now < EXPIRY_WARNING:
         days = (not_after - now).days
         findings.append(
-            Finding(
-                "warning",
-                "validity",
-                _("The certificate expires in %(days)d days (%(date)s).")
-                % {"days": days, "date": f"{not_after:%d.%m.%Y}"},
-            )
+            Finding("warning", "validity", EXPIRES_SOON(days=days, date=f"{not_after:%d.%m.%Y}"))
         )
     else:
-        findings.append(
-            Finding(
-                "ok",
-                "validity",
-                _("The certificate is valid until %(date)s.") % {"date": f"{not_after:%d.%m.%Y}"},
-            )
-        )
+        findings.append(Finding("ok", "validity", VALID_UNTIL(date=f"{not_after:%d.%m.%Y}")))
     if certificate.issuer == certificate.subject:
+        # FITKO: the test environment needs no V-PKI certificates, so there it is fine.
         findings.append(
-            Finding(
-                "warning" if self_signed_allowed else "failed",
-                "self_signed",
-                _("The certificate is self-signed; that is only allowed in the test environment.")
-                if self_signed_allowed
-                else _(
-                    "The certificate is self-signed; this environment requires V-PKI certificates."
-                ),
-            )
+            Finding("ok", "self_signed", SELF_SIGNED_TEST())
+            if self_signed_allowed
+            else Finding("failed", "self_signed", SELF_SIGNED())
         )
     return findings
 
@@ -375,7 +434,7 @@ def decrypt_jwe(token: str, private_jwk: dict[str, Any]) -> bytes:
     try:
         message.deserialize(token, key=key)
     except Exception as error:
-        raise CryptoError(_("The encrypted data cannot be decrypted.")) from error
+        raise CryptoError(UNDECRYPTABLE()) from error
     return bytes(message.payload)
 
 
@@ -393,40 +452,32 @@ def _header(token: str) -> dict[str, Any]:
         encoded = token.split(".")[0]
         return json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))  # type: ignore[no-any-return]
     except (ValueError, IndexError) as error:
-        raise CryptoError(_("The token is not a valid JWS.")) from error
+        raise CryptoError(NOT_A_JWS()) from error
 
 
 def verify_jws(token: str, keys: list[dict[str, Any]], typ: str | None = None) -> dict[str, Any]:
     """Verify a PS512 JWS against the key with its kid; return the payload."""
     header = _header(token)
     if header.get("alg") != "PS512":
-        raise CryptoError(
-            _("The token is signed with %(alg)s instead of PS512.")
-            % {"alg": repr(header.get("alg"))}
-        )
+        raise CryptoError(WRONG_ALG(alg=_shown(header.get("alg"))))
     if typ is not None and header.get("typ") != typ:
-        raise CryptoError(
-            _("The type of the token is %(actual)s, expected %(typ)s.")
-            % {"actual": repr(header.get("typ")), "typ": typ}
-        )
+        raise CryptoError(WRONG_TYP(actual=_shown(header.get("typ")), typ=typ))
     matching = [k for k in keys if k.get("kid") == header.get("kid")]
     if not matching:
-        raise CryptoError(
-            _("No key is known for the kid %(kid)s.") % {"kid": repr(header.get("kid"))}
-        )
+        raise CryptoError(UNKNOWN_KID(kid=_shown(header.get("kid"))))
     key = jwk.JWK(**{k: v for k, v in matching[0].items() if k not in ("key_ops",)})
     message = jws.JWS()
     try:
         message.deserialize(token)
         message.verify(key, alg="PS512")
     except Exception as error:
-        raise CryptoError(_("The signature of the token is invalid.")) from error
+        raise CryptoError(BAD_SIGNATURE()) from error
     try:
         payload = json.loads(message.payload)
     except ValueError as error:
-        raise CryptoError(_("The content of the token is not JSON.")) from error
+        raise CryptoError(NOT_JSON()) from error
     if not isinstance(payload, dict):
-        raise CryptoError(_("The content of the token is not a JSON object."))
+        raise CryptoError(NOT_AN_OBJECT())
     return payload
 
 
@@ -457,17 +508,12 @@ def verify_set(
     """Verify a SET's type, PS512 signature, subject and transaction; return its payload."""
     payload = verify_jws(token, keys, typ=SET_TYPE)
     if payload.get("sub") != f"submission:{submission_id}":
-        raise CryptoError(
-            _("The event concerns %(sub)s, not this submission.")
-            % {"sub": repr(payload.get("sub"))}
-        )
+        raise CryptoError(OTHER_SUBMISSION(sub=_shown(payload.get("sub"))))
     if payload.get("txn") != f"case:{case_id}":
-        raise CryptoError(
-            _("The event belongs to %(txn)s, not to this case.") % {"txn": repr(payload.get("txn"))}
-        )
+        raise CryptoError(OTHER_CASE(txn=_shown(payload.get("txn"))))
     events = payload.get("events")
     if not isinstance(events, dict) or len(events) != 1:
-        raise CryptoError(_("A SET must contain exactly one event."))
+        raise CryptoError(NOT_ONE_EVENT())
     return payload
 
 

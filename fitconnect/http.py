@@ -26,19 +26,96 @@ import httpcore
 import httpx
 
 from fitconnect.i18n import gettext as _
-from fitconnect.i18n import gettext_lazy
+from fitconnect.i18n import gettext_noop
+from fitconnect.messages import Text, define
 
 MAX_RESPONSE_BYTES = 1024 * 1024
 MAX_RATE_LIMIT_WAIT = 5.0
 
+HTML_INSTEAD_OF_JSON = define(
+    "http.html_instead_of_json",
+    gettext_noop(
+        "An HTML page came back instead of JSON (HTTP %(status)s) – probably the error page of "
+        "a proxy or a wrong address."
+    ),
+)
+NOT_JSON = define("http.not_json", gettext_noop("The response from %(url)s is not valid JSON."))
+NOT_AN_OBJECT = define(
+    "http.not_an_object",
+    gettext_noop(
+        "The response does not have the expected structure: %(what)s is not a JSON object."
+    ),
+)
+TOO_MANY_REQUESTS = define(
+    "http.too_many_requests",
+    gettext_noop(
+        "Too many requests (HTTP 429): the service asks to wait %(seconds)g seconds. Please "
+        "check again later."
+    ),
+)
+TIME_LIMIT = define(
+    "http.time_limit",
+    gettext_noop("Timeout: the check exceeded the time limit of %(seconds)g seconds."),
+)
+TOO_LARGE = define(
+    "http.too_large", gettext_noop("The response is larger than 1 MB and was discarded.")
+)
+TIMEOUT = define(
+    "http.timeout",
+    gettext_noop(
+        "Timeout: %(host)s did not answer in time (connection set-up at most %(connect)g s, "
+        "check at most %(total)g s)."
+    ),
+)
+CLOSED = define(
+    "http.closed",
+    gettext_noop("%(host)s closed the connection without a valid response."),
+)
+FAILED = define("http.failed", gettext_noop("The request to %(host)s failed (%(error)s)."))
+UNRESOLVABLE = define(
+    "http.unresolvable",
+    gettext_noop("The name %(host)s cannot be resolved. Is the address correct?"),
+)
+REFUSED = define(
+    "http.refused",
+    gettext_noop(
+        "No connection to %(host)s possible (connection refused). Is the address correct and "
+        "the service reachable?"
+    ),
+)
+TLS = define(
+    "http.tls",
+    gettext_noop(
+        "The TLS connection to %(host)s failed: the certificate is invalid or not trusted."
+    ),
+)
+UNEXPECTED_STATUS = define(
+    "http.unexpected_status",
+    gettext_noop("Unexpected response: HTTP %(status)s from %(url)s."),
+)
+WITH_DETAIL = define(
+    "http.with_detail", gettext_noop("%(message)s Message from the service: %(detail)s")
+)
+WITH_HTML = define(
+    "http.with_html",
+    gettext_noop(
+        "%(message)s An HTML page came back instead of JSON – probably the error page of a proxy."
+    ),
+)
+
 
 class FitConnectError(Exception):
-    """A fault talking to FIT-Connect; ``message`` is translated, for people."""
+    """A fault talking to FIT-Connect; ``text`` is the message for people (see messages.py)."""
 
-    def __init__(self, message: str, evidence: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Text | str, evidence: dict[str, Any] | None = None) -> None:
+        super().__init__(str(message))
+        self.text = message
         self.evidence = evidence or {}
+
+    @property
+    def message(self) -> str:
+        """The message rendered in the active language."""
+        return str(self.text)
 
 
 @dataclass
@@ -63,33 +140,16 @@ class Response:
         if "html" in content_type or self.body.lstrip()[:15].lower().startswith(
             (b"<!doctype", b"<html")
         ):
-            raise FitConnectError(
-                _(
-                    "An HTML page came back instead of JSON (HTTP %(status)s) – probably the "
-                    "error page of a proxy or a wrong address."
-                )
-                % {"status": self.status},
-                self.evidence(),
-            )
+            raise FitConnectError(HTML_INSTEAD_OF_JSON(status=self.status), self.evidence())
         try:
             return json.loads(self.body)
         except (ValueError, RecursionError):
-            raise FitConnectError(
-                _("The response from %(url)s is not valid JSON.") % {"url": self.url},
-                self.evidence(),
-            ) from None
+            raise FitConnectError(NOT_JSON(url=self.url), self.evidence()) from None
 
-    def json_object(self, what: str) -> dict[str, Any]:
+    def json_object(self, what: Text | str) -> dict[str, Any]:
         data = self.json()
         if not isinstance(data, dict):
-            raise FitConnectError(
-                _(
-                    "The response does not have the expected structure: %(what)s is not a JSON "
-                    "object."
-                )
-                % {"what": what},
-                self.evidence(),
-            )
+            raise FitConnectError(NOT_AN_OBJECT(what=what), self.evidence())
         return data
 
 
@@ -97,20 +157,31 @@ def _host(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
-# Lazy: translated where a message is built (``str(...)``), not at import time.
 STATUS_MESSAGES = {
-    401: gettext_lazy(
-        "Login refused (HTTP 401): the client ID or client secret is wrong, or the access "
-        "token is missing."
+    401: define(
+        "http.401",
+        gettext_noop(
+            "Login refused (HTTP 401): the client ID or client secret is wrong, or the access "
+            "token is missing."
+        ),
     ),
-    403: gettext_lazy(
-        "Access denied (HTTP 403): the client is not authorised for this. Check in the "
-        "Self-Service-Portal whether the Subscriber client is assigned to the destination."
+    403: define(
+        "http.403",
+        gettext_noop(
+            "Access denied (HTTP 403): the client is not authorised for this. Check in the "
+            "Self-Service-Portal whether the Subscriber client is assigned to the destination."
+        ),
     ),
-    404: gettext_lazy("Not found (HTTP 404): %(url)s"),
-    500: gettext_lazy("The service reported an internal error (HTTP 500). Please try again later."),
-    502: gettext_lazy("The service cannot be reached right now (HTTP 502)."),
-    503: gettext_lazy("The service is not available right now (HTTP 503). Please try again later."),
+    404: define("http.404", gettext_noop("Not found (HTTP 404): %(url)s")),
+    500: define(
+        "http.500",
+        gettext_noop("The service reported an internal error (HTTP 500). Please try again later."),
+    ),
+    502: define("http.502", gettext_noop("The service cannot be reached right now (HTTP 502).")),
+    503: define(
+        "http.503",
+        gettext_noop("The service is not available right now (HTTP 503). Please try again later."),
+    ),
 }
 
 
@@ -188,11 +259,7 @@ class Client:
                     time.sleep(wait)
                     continue
                 raise FitConnectError(
-                    _(
-                        "Too many requests (HTTP 429): the service asks to wait %(seconds)g "
-                        "seconds. Please check again later."
-                    )
-                    % {"seconds": wait},
+                    TOO_MANY_REQUESTS(seconds=wait),
                     response.evidence() | {"retry_after_s": wait},
                 )
             if response.status in expect:
@@ -218,8 +285,7 @@ class Client:
         host = _host(url)
         if remaining <= 0:
             raise FitConnectError(
-                _("Timeout: the check exceeded the time limit of %(seconds)g seconds.")
-                % {"seconds": self.total_timeout},
+                TIME_LIMIT(seconds=self.total_timeout),
                 {"method": method, "url": url},
             )
         timeout = httpx.Timeout(
@@ -243,7 +309,7 @@ class Client:
                     size += len(chunk)
                     if size > MAX_RESPONSE_BYTES:
                         raise FitConnectError(
-                            _("The response is larger than 1 MB and was discarded."),
+                            TOO_LARGE(),
                             evidence | {"status": stream.status_code},
                         )
                     chunks.append(chunk)
@@ -259,15 +325,7 @@ class Client:
                 )
         except httpx.TimeoutException:
             raise FitConnectError(
-                _(
-                    "Timeout: %(host)s did not answer in time (connection set-up at most "
-                    "%(connect)g s, check at most %(total)g s)."
-                )
-                % {
-                    "host": host,
-                    "connect": self.connect_timeout,
-                    "total": self.total_timeout,
-                },
+                TIMEOUT(host=host, connect=self.connect_timeout, total=self.total_timeout),
                 evidence | {"retryable": True},
             ) from None
         except httpx.ConnectError as error:
@@ -275,62 +333,43 @@ class Client:
                 _connect_message(host, error), evidence | {"retryable": True}
             ) from None
         except (httpx.RemoteProtocolError, httpx.ReadError):
-            raise FitConnectError(
-                _("%(host)s closed the connection without a valid response.") % {"host": host},
-                evidence | {"retryable": True},
-            ) from None
+            raise FitConnectError(CLOSED(host=host), evidence | {"retryable": True}) from None
         except httpx.HTTPError as error:
-            raise FitConnectError(
-                _("The request to %(host)s failed (%(error)s).")
-                % {"host": host, "error": type(error).__name__},
-                evidence,
-            ) from None
+            raise FitConnectError(FAILED(host=host, error=type(error).__name__), evidence) from None
 
 
-def _connect_message(host: str, error: httpx.ConnectError) -> str:
+def _connect_message(host: str, error: httpx.ConnectError) -> Text:
     cause: BaseException | None = error
     while cause is not None:
         if isinstance(cause, ssl.SSLError | ssl.CertificateError):
             return _tls_message(host)
         if isinstance(cause, socket.gaierror):
-            return _("The name %(host)s cannot be resolved. Is the address correct?") % {
-                "host": host
-            }
+            return UNRESOLVABLE(host=host)
         if isinstance(cause, ConnectionRefusedError):
             break
         cause = cause.__cause__ or cause.__context__
     text = str(error).lower()
     if "ssl" in text or "certificate" in text:
         return _tls_message(host)
-    return _(
-        "No connection to %(host)s possible (connection refused). Is the address correct and "
-        "the service reachable?"
-    ) % {"host": host}
+    return REFUSED(host=host)
 
 
-def _tls_message(host: str) -> str:
-    return _(
-        "The TLS connection to %(host)s failed: the certificate is invalid or not trusted."
-    ) % {"host": host}
+def _tls_message(host: str) -> Text:
+    return TLS(host=host)
 
 
 def _status_error(response: Response) -> FitConnectError:
-    lazy = STATUS_MESSAGES.get(response.status)
-    template = (
-        str(lazy) if lazy is not None else _("Unexpected response: HTTP %(status)s from %(url)s.")
+    known = STATUS_MESSAGES.get(response.status)
+    message = (
+        known(url=response.url)
+        if known is not None
+        else UNEXPECTED_STATUS(status=response.status, url=response.url)
     )
-    message = template % {"status": response.status, "url": response.url}
     detail = _problem_detail(response)
-    if detail:
-        message = _("%(message)s Message from the service: %(detail)s") % {
-            "message": message,
-            "detail": detail,
-        }
+    if detail:  # in the service's own words, shown as it is
+        message = WITH_DETAIL(message=message, detail=detail)
     elif "html" in response.headers.get("content-type", ""):
-        message = _(
-            "%(message)s An HTML page came back instead of JSON – probably the error page of "
-            "a proxy."
-        ) % {"message": message}
+        message = WITH_HTML(message=message)
     return FitConnectError(message, response.evidence())
 
 

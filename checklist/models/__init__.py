@@ -6,6 +6,7 @@ from checklist.models.fitconnect import (
     FitConnectEnvironment,
     PdfExport,
     StoredSecret,
+    TrustedCertificate,
     VerificationRun,
 )
 from checklist.models.onboarding import (
@@ -39,5 +40,6 @@ __all__ = [
     "SignOff",
     "StepDeadline",
     "StoredSecret",
+    "TrustedCertificate",
     "VerificationRun",
 ]

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from checklist.models.onboarding import Environment, Onboarding
+from fitconnect.environments import host_of, is_fitko_host, known_api_version
 from portal.models import ApiToken
 
 
@@ -47,9 +48,33 @@ class FitConnectEnvironment(models.Model):
             "private addresses are then accepted for this environment and its callbacks."
         ),
     )
-    token_url = models.URLField(_("token URL"), max_length=300)
-    submission_base = models.URLField(_("Submission API base URL"), max_length=300)
-    api_prefix = models.CharField(_("API version prefix"), max_length=20, default="/v1")
+    token_url = models.URLField(
+        _("token URL"),
+        max_length=300,
+        help_text=_(
+            "FITKO's token URLs are attested only by third-party SDKs, not by a FITKO page; "
+            "the sources of each seeded value are listed below."
+        ),
+    )
+    submission_base = models.URLField(
+        _("Submission API base URL"),
+        max_length=300,
+        help_text=_(
+            "Without the version. FITKO officially names only the test host; the hosts of "
+            "version 2 are attested only by third-party SDKs."
+        ),
+    )
+    api_version = models.CharField(
+        _("Submission API version"),
+        max_length=2,
+        choices=[("v1", "v1"), ("v2", "v2")],
+        default="v1",
+        help_text=_(
+            "Version 1: paths /v1/…, serviceType, services. Version 2: paths /v2/…, "
+            "publicService, publicServices and cty in the encrypted parts (third-party sources "
+            "only). The new FITKO hosts serve version 2, submission-api-testing version 1."
+        ),
+    )
     routing_base = models.URLField(
         _("Routing API base URL"),
         max_length=300,
@@ -79,23 +104,6 @@ class FitConnectEnvironment(models.Model):
         return self.label
 
     @property
-    def label(self) -> str:
-        return self.name or str(Environment(self.stage).label)
-
-    @property
-    def step(self) -> int:
-        return Environment(self.stage).step
-
-    @property
-    def is_production(self) -> bool:
-        return self.stage == Environment.PRODUCTION
-
-    @property
-    def stands_in(self) -> bool:
-        """True for an environment other than FITKO's own one of its stage (e.g. a sandbox)."""
-        return self.key != self.stage
-
-    @property
     def is_local(self) -> bool:
         """Marked local (a sandbox): internal addresses and plain http are called. Never in
         production, even if a row were saved so without validation."""
@@ -112,6 +120,50 @@ class FitConnectEnvironment(models.Model):
                     )
                 }
             )
+        known = known_api_version(self.submission_base)
+        if known is not None and known != self.api_version:
+            raise ValidationError(
+                {
+                    "api_version": _(
+                        "This host serves Submission API version %(version)s; FITKO's hosts "
+                        "and versions are not combined otherwise."
+                    )
+                    % {"version": known[1:]}
+                }
+            )
+
+    @property
+    def endpoints(self) -> list[str]:
+        """Return the addresses the checks call (without the callback)."""
+        return [
+            url
+            for url in (self.token_url, self.submission_base, self.routing_base, self.ssp_jwks_url)
+            if url
+        ]
+
+    @property
+    def foreign_hosts(self) -> list[str]:
+        """Return the hosts of a FITKO stage's own environment that are not FITKO's."""
+        if self.stands_in:
+            return []
+        return sorted({host_of(url) for url in self.endpoints if not is_fitko_host(url)})
+
+    @property
+    def label(self) -> str:
+        return self.name or str(Environment(self.stage).label)
+
+    @property
+    def step(self) -> int:
+        return Environment(self.stage).step
+
+    @property
+    def is_production(self) -> bool:
+        return self.stage == Environment.PRODUCTION
+
+    @property
+    def stands_in(self) -> bool:
+        """True for an environment other than FITKO's own one of its stage (e.g. a sandbox)."""
+        return self.key != self.stage
 
 
 class StoredSecret(models.Model):
@@ -166,6 +218,14 @@ class VerificationRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RUNNING)
     results = models.JSONField(default=list)
+    # The evidence of where the run went: every host it called, and what it stood for.
+    hosts = models.JSONField(_("hosts"), default=list, blank=True)
+    api_version = models.CharField(_("Submission API version"), max_length=2, blank=True)
+    rehearsal = models.BooleanField(
+        _("rehearsal"),
+        default=False,
+        help_text=_("Run against a stand-in (e.g. the sandbox): it ticks no checklist item."),
+    )
     # Secrets typed for this run only, Fernet-encrypted, for the background worker; emptied
     # when the run finishes and unreadable after RUN_SECRETS_TTL (verification.py).
     secrets_ciphertext = models.TextField(blank=True, editable=False)
@@ -207,3 +267,29 @@ class PdfExport(models.Model):
     @property
     def ready(self) -> bool:
         return self.rendered_at is not None
+
+
+class TrustedCertificate(models.Model):
+    """A V-PKI certificate the reference and production key checks trust (or chain through)."""
+
+    class Kind(models.TextChoices):
+        ANCHOR = "anchor", _("Trust anchor (root)")
+        INTERMEDIATE = "intermediate", _("Intermediate certificate")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    pem = models.TextField(_("certificate (PEM)"))
+    name = models.CharField(_("name"), max_length=300, editable=False)
+    fingerprint = models.CharField(
+        _("SHA-256 fingerprint"), max_length=64, unique=True, editable=False
+    )
+    not_after = models.DateTimeField(_("valid until"), editable=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("V-PKI certificate")
+        verbose_name_plural = _("V-PKI certificates")
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -442,6 +442,10 @@ class AuditEvent(models.Model):
     api_token = models.ForeignKey(
         ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A change a connection check made (an item it ticked or reopened): the run is the actor.
+    run = models.ForeignKey(
+        "VerificationRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     step = models.PositiveSmallIntegerField(null=True, blank=True)
     action = models.CharField(max_length=30, choices=Action.choices)

@@ -34,7 +34,8 @@ from fitconnect.checks.base import (
     Target,
 )
 from fitconnect.http import Client, FitConnectError
-from fitconnect.i18n import gettext as _
+from fitconnect.i18n import gettext_noop
+from fitconnect.messages import define
 
 __all__ = [
     "CHECK_ORDER",
@@ -71,6 +72,23 @@ CHECK_TITLES = {name: check.title for name, check in REGISTRY.items()}
 
 logger = logging.getLogger(__name__)
 
+UNEXPECTED = define(
+    "run.unexpected_error",
+    gettext_noop("This check stopped because of an unexpected error. Reference: %(reference)s"),
+)
+# Statuses with which FIT-Connect answered but said nothing about the connection itself.
+_NO_VERDICT = (408, 429)
+
+
+def answered(evidence: dict[str, object]) -> bool:
+    """Whether an HTTP fault is FIT-Connect's verdict (4xx) rather than no answer at all.
+
+    Timeouts, DNS, TLS and refused connections leave no status; 5xx, 429, a proxy's page with
+    status 200 or an oversized answer prove nothing about the onboarding's setup.
+    """
+    status = evidence.get("status")
+    return isinstance(status, int) and 400 <= status < 500 and status not in _NO_VERDICT
+
 
 def _unexpected_error(name: str) -> Outcome:
     """Turn an error no check expects (a bug) into a failed result with a reference.
@@ -83,10 +101,7 @@ def _unexpected_error(name: str) -> Outcome:
         "The %s check stopped with an unexpected error (reference %s).", name, reference
     )
     return Outcome(
-        "failed",
-        _("This check stopped because of an unexpected error. Reference: %(reference)s")
-        % {"reference": reference},
-        {"reference": reference},
+        "failed", UNEXPECTED(reference=reference), {"reference": reference}, conclusive=False
     )
 
 
@@ -139,11 +154,15 @@ class Verification:
         except Failed as failure:
             outcome = failure.outcome()
         except FitConnectError as error:
-            outcome = Outcome("failed", error.message, dict(error.evidence))
+            evidence = dict(error.evidence)
+            outcome = Outcome("failed", error.text, evidence, conclusive=answered(evidence))
         except crypto.CryptoError as error:
-            outcome = Outcome("failed", str(error))
+            outcome = Outcome("failed", error.text)
         except Exception:  # the last resort: one broken check must not end the run
             outcome, unexpected = _unexpected_error(name), True
+        if name != "token" and outcome.evidence.get("url") == self.target.token_url:
+            # No token for this check: the token check judges the client; this item stays.
+            outcome.conclusive = False
         needs_fixes = outcome.status in ("failed", "warning") and not outcome.fixes
         if needs_fixes and check.fixes and not unexpected:
             outcome.fixes = check.fixes(self.context, outcome)
@@ -158,4 +177,5 @@ class Verification:
             evidence,
             outcome.details,
             outcome.fixes,
+            conclusive=outcome.status == "failed" and outcome.conclusive,
         )

@@ -8,20 +8,54 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from fitconnect.checks.fixes import Fix, missing_client, missing_destination, wrong_client
 from fitconnect.constants import REGION_URN_PREFIX
 from fitconnect.http import Client, FitConnectError
-from fitconnect.i18n import gettext as _
+from fitconnect.i18n import gettext_noop
+from fitconnect.messages import Text, define, encode, encode_tree
 
 if TYPE_CHECKING:
     from fitconnect.i18n import LazyText
 
 CheckStatus = Literal["ok", "warning", "failed", "skipped"]
+ApiVersion = Literal["v1", "v2"]
 STAGES = ("test", "reference", "production")
+API_VERSIONS = ("v1", "v2")
+
+SUBSCRIBER_CLIENT = define("who.subscriber", gettext_noop("Subscriber client"))
+SENDER_CLIENT = define("who.sender", gettext_noop("Sender client (online service)"))
+MISSING_CREDENTIALS = define(
+    "run.missing_credentials",
+    gettext_noop("The client ID or client secret of the %(who)s is missing."),
+)
+TOKEN_RESPONSE = define("what.token_response", gettext_noop("The token response"))
+NO_ACCESS_TOKEN = define(
+    "run.no_access_token",
+    gettext_noop(
+        "The response does not have the expected structure: the token response contains no "
+        "access_token."
+    ),
+)
+NO_DESTINATION_ID = define(
+    "run.no_destination_id",
+    gettext_noop("No destination ID is recorded for this environment."),
+)
+THE_DESTINATION = define("what.destination", gettext_noop("The destination"))
+THE_KEY = define("what.key", gettext_noop("The key"))
+NO_KEY_LIST = define(
+    "run.no_key_list",
+    gettext_noop(
+        "The response does not have the expected structure: %(what)s contains no list of keys "
+        "(keys)."
+    ),
+)
+DELIVERY_SERVICE_JWKS = define(
+    "what.delivery_service_jwks", gettext_noop("The JWKS of the delivery service")
+)
 
 
 @dataclass(frozen=True)
@@ -32,7 +66,8 @@ class Target:
     label: str
     token_url: str
     submission_base: str
-    api_prefix: str = "/v1"
+    # Submission API v1 or v2: paths and bodies differ (fitko-facts.md §2).
+    api_version: ApiVersion = "v1"
     routing_base: str = ""
     routing_prefix: str = "/v1"
     ssp_jwks_url: str = ""
@@ -42,13 +77,34 @@ class Target:
     # The FITKO stage this target stands for (one of STAGES); ``environment`` is the key of
     # the portal's environment, e.g. "sandbox", which stands for the test stage.
     stage: str = "test"
+    # V-PKI trust anchors and intermediate certificates (PEM) that site operators uploaded;
+    # the key certificates of the reference and production stages must chain to an anchor.
+    trust_anchors: tuple[str, ...] = ()
+    intermediates: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
             raise ValueError(f"Unknown FIT-Connect stage {self.stage!r}; expected one of {STAGES}.")
+        if self.api_version not in API_VERSIONS:
+            raise ValueError(f"Unknown Submission API version {self.api_version!r}.")
 
     def api(self, path: str) -> str:
-        return f"{self.submission_base.rstrip('/')}{self.api_prefix}{path}"
+        return f"{self.submission_base.rstrip('/')}/{self.api_version}{path}"
+
+    @property
+    def services_field(self) -> str:
+        """The destination's list of services: ``services`` (v1), ``publicServices`` (v2)."""
+        return "services" if self.api_version == "v1" else "publicServices"
+
+    @property
+    def service_field(self) -> str:
+        """A submission's service: ``serviceType`` (v1), ``publicService`` (v2)."""
+        return "serviceType" if self.api_version == "v1" else "publicService"
+
+    @property
+    def needs_vpki(self) -> bool:
+        """Whether keys must chain to the V-PKI (reference and production; not test)."""
+        return self.stage != "test"
 
 
 @dataclass(frozen=True)
@@ -82,50 +138,77 @@ class Credentials:
     callback_secret: str = field(default="", repr=False)
 
 
+Message = Text | str  # a str only for text from elsewhere, shown as it is
+
+
 @dataclass
 class CheckResult:
     check: str
     title: str
     status: CheckStatus
-    message: str
+    message: Message
     evidence: dict[str, Any] = field(default_factory=dict)
-    details: list[str] = field(default_factory=list)
+    details: list[Message] = field(default_factory=list)
     # What to do about a failure or warning: [{"text": ..., "url": ...}] (see fixes.py).
     fixes: list[Fix] = field(default_factory=list)
+    # For a failure: whether FIT-Connect answered and the answer contradicts what the check's
+    # checklist item claims. A timeout, a DNS or TLS fault, a 5xx, a proxy's page or a bug
+    # prove nothing about the connection, so they never reopen a ticked item.
+    conclusive: bool = True
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Return the JSON form stored with the run: messages as codes with parameters."""
+        return {
+            "check": self.check,
+            "title": self.title,
+            "status": self.status,
+            "message": encode(self.message),
+            "evidence": encode_tree(self.evidence),
+            "details": [encode(line) for line in self.details],
+            "fixes": [{"text": encode(f["text"]), "url": f["url"]} for f in self.fixes],
+            "conclusive": self.conclusive,
+        }
 
 
 @dataclass
 class Outcome:
-    """What a check found: a status, a translated message, evidence, details and fixes."""
+    """What a check found: a status, a message, evidence, details and fixes."""
 
     status: CheckStatus
-    message: str
+    message: Message
     evidence: dict[str, Any] = field(default_factory=dict)
-    details: list[str] = field(default_factory=list)
+    details: list[Message] = field(default_factory=list)
     fixes: list[Fix] = field(default_factory=list)
+    conclusive: bool = True
 
 
 class Failed(Exception):
-    """Ends a check with status failed (or warning) and a translated message."""
+    """Ends a check with status failed (or warning) and a message.
+
+    ``conclusive=False`` marks a failure that proves nothing about the item (e.g. an answer
+    of a shape FIT-Connect never gives); see ``CheckResult.conclusive``.
+    """
 
     def __init__(
         self,
-        message: str,
+        message: Message,
         status: CheckStatus = "failed",
         evidence: dict[str, Any] | None = None,
         fixes: list[Fix] | None = None,
+        *,
+        conclusive: bool = True,
     ) -> None:
-        super().__init__(message)
+        super().__init__(str(message))
         self.message = message
         self.status = status
         self.evidence = dict(evidence or {})
         self.fixes = list(fixes or [])
+        self.conclusive = conclusive
 
     def outcome(self) -> Outcome:
-        return Outcome(self.status, self.message, self.evidence, fixes=self.fixes)
+        return Outcome(
+            self.status, self.message, self.evidence, fixes=self.fixes, conclusive=self.conclusive
+        )
 
 
 @dataclass(frozen=True)
@@ -177,14 +260,14 @@ class RunContext:
             raise RuntimeError("The HTTP client is open only while a check runs.")
         return self._client
 
-    def token(self, client_id: str, secret: str, who: str) -> tuple[str, dict[str, Any]]:
+    def token(self, client_id: str, secret: str, who: Text) -> tuple[str, dict[str, Any]]:
         """Return an access token of the client and the evidence of fetching it."""
         key = f"token:{client_id}"
         if key in self.cache:
             return self.cache[key]  # type: ignore[no-any-return]
         if not client_id or not secret:
             raise Failed(
-                _("The client ID or client secret of the %(who)s is missing.") % {"who": who},
+                MISSING_CREDENTIALS(who=who),
                 status="skipped",
                 fixes=[missing_client(who)],
             )
@@ -201,25 +284,17 @@ class RunContext:
         except FitConnectError as error:
             if error.evidence.get("status") not in (400, 401):
                 raise
-            raise Failed(
-                error.message, evidence=error.evidence, fixes=[wrong_client(who)]
-            ) from error
-        body = response.json_object(_("The token response"))
+            raise Failed(error.text, evidence=error.evidence, fixes=[wrong_client(who)]) from error
+        body = response.json_object(TOKEN_RESPONSE())
         token = body.get("access_token")
         if not isinstance(token, str):
-            raise Failed(
-                _(
-                    "The response does not have the expected structure: the token response "
-                    "contains no access_token."
-                ),
-                evidence=response.evidence(),
-            )
+            raise Failed(NO_ACCESS_TOKEN(), evidence=response.evidence(), conclusive=False)
         self.cache[key] = (token, response.evidence() | {"expires_in": body.get("expires_in")})
         return self.cache[key]  # type: ignore[no-any-return]
 
     def subscriber_token(self) -> tuple[str, dict[str, Any]]:
         own = self.credentials
-        return self.token(own.subscriber_id, own.subscriber_secret, _("Subscriber client"))
+        return self.token(own.subscriber_id, own.subscriber_secret, SUBSCRIBER_CLIENT())
 
     def _bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.subscriber_token()[0]}"}
@@ -229,7 +304,7 @@ class RunContext:
         if "destination" not in self.cache:
             if not self.expected.destination_id:
                 raise Failed(
-                    _("No destination ID is recorded for this environment."),
+                    NO_DESTINATION_ID(),
                     status="skipped",
                     fixes=[missing_destination()],
                 )
@@ -239,7 +314,7 @@ class RunContext:
                 headers=self._bearer(),
             )
             self.cache["destination"] = (
-                response.json_object(_("The destination")),
+                response.json_object(THE_DESTINATION()),
                 response.evidence(),
             )
         return self.cache["destination"]  # type: ignore[no-any-return]
@@ -248,15 +323,16 @@ class RunContext:
         """Return one public key (JWK) of the destination, and the evidence."""
         cache_key = f"key:{kid}"
         if cache_key not in self.cache:
+            # The spec needs no token here; sending it costs nothing should a host want one.
             response = self.http.request(
                 "GET",
                 self.target.api(f"/destinations/{self.expected.destination_id}/keys/{kid}"),
                 headers=self._bearer(),
             )
-            self.cache[cache_key] = (response.json_object(_("The key")), response.evidence())
+            self.cache[cache_key] = (response.json_object(THE_KEY()), response.evidence())
         return self.cache[cache_key]  # type: ignore[no-any-return]
 
-    def jwks(self, url: str, what: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    def jwks(self, url: str, what: Text) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Return the keys of a JSON Web Key Set, and the evidence."""
         cache_key = f"jwks:{url}"
         if cache_key not in self.cache:
@@ -264,17 +340,10 @@ class RunContext:
             body = response.json_object(what)
             keys = body.get("keys")
             if not isinstance(keys, list) or not all(isinstance(k, dict) for k in keys):
-                raise Failed(
-                    _(
-                        "The response does not have the expected structure: %(what)s contains "
-                        "no list of keys (keys)."
-                    )
-                    % {"what": what},
-                    evidence=response.evidence(),
-                )
+                raise Failed(NO_KEY_LIST(what=what), evidence=response.evidence(), conclusive=False)
             self.cache[cache_key] = (keys, response.evidence())
         return self.cache[cache_key]  # type: ignore[no-any-return]
 
     def delivery_service_jwks(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         url = f"{self.target.submission_base.rstrip('/')}/.well-known/jwks.json"
-        return self.jwks(url, _("The JWKS of the delivery service"))
+        return self.jwks(url, DELIVERY_SERVICE_JWKS())

@@ -1,14 +1,18 @@
 """Fix links: what to do about a check's finding, and where FITKO's documentation explains it.
 
-A fix is a plain dict ``{"text": <translated what to do>, "url": <documentation page>}``,
-so results stay JSON-serialisable. The pages are FITKO's FIT-Connect documentation (German).
+A fix is a plain dict ``{"text": <a message, see messages.py>, "url": <documentation page>}``;
+``CheckResult.as_dict`` stores its text as a code with parameters. The pages are FITKO's
+FIT-Connect documentation (German).
 """
 
 from __future__ import annotations
 
-from fitconnect.i18n import gettext as _
+from typing import Any
 
-Fix = dict[str, str]
+from fitconnect.i18n import gettext_noop
+from fitconnect.messages import Text, define
+
+Fix = dict[str, Any]
 
 DOCS = "https://docs.fitko.de/fit-connect/"
 ACCOUNT = f"{DOCS}docs/getting-started/account/"
@@ -24,41 +28,47 @@ SET_CREATION = f"{DOCS}docs/getting-started/event-log/set-creation/"
 CALLBACKS = f"{DOCS}docs/details/callbacks/"
 SUPPORT = f"{DOCS}contact/"
 
+MISSING_CLIENT = define(
+    "fix.missing_client",
+    gettext_noop(
+        "Create the %(who)s in the Self-Service-Portal and record its client ID and client "
+        "secret in this portal."
+    ),
+)
+WRONG_CLIENT = define(
+    "fix.wrong_client",
+    gettext_noop(
+        "Check the client ID and client secret of the %(who)s in the Self-Service-Portal."
+    ),
+)
+MISSING_DESTINATION = define(
+    "fix.missing_destination",
+    gettext_noop(
+        "Create a destination in the Self-Service-Portal and record its destination ID in "
+        "this portal."
+    ),
+)
+CONTACT_SUPPORT = define(
+    "fix.contact_support",
+    gettext_noop("Try again later; if the error persists, contact the FIT-Connect support."),
+)
 
-def fix(text: str, url: str) -> Fix:
+
+def fix(text: Text, url: str) -> Fix:
     return {"text": text, "url": url}
 
 
-def missing_client(who: str) -> Fix:
-    return fix(
-        _(
-            "Create the %(who)s in the Self-Service-Portal and record its client ID and client "
-            "secret in this portal."
-        )
-        % {"who": who},
-        ACCOUNT,
-    )
+def missing_client(who: Text) -> Fix:
+    return fix(MISSING_CLIENT(who=who), ACCOUNT)
 
 
-def wrong_client(who: str) -> Fix:
-    return fix(
-        _("Check the client ID and client secret of the %(who)s in the Self-Service-Portal.")
-        % {"who": who},
-        ACCOUNT,
-    )
+def wrong_client(who: Text) -> Fix:
+    return fix(WRONG_CLIENT(who=who), ACCOUNT)
 
 
 def missing_destination() -> Fix:
-    return fix(
-        _(
-            "Create a destination in the Self-Service-Portal and record its destination ID in "
-            "this portal."
-        ),
-        DESTINATION,
-    )
+    return fix(MISSING_DESTINATION(), DESTINATION)
 
 
 def contact_support() -> Fix:
-    return fix(
-        _("Try again later; if the error persists, contact the FIT-Connect support."), SUPPORT
-    )
+    return fix(CONTACT_SUPPORT(), SUPPORT)

@@ -1,9 +1,16 @@
-"""5. Routing: the Routing API finds the destination for every service, correctly signed."""
+"""5. Routing: the Routing API finds the destination for every service, correctly signed.
+
+FITKO enters routes of the test environment by hand (docs …/sending/get-destination/), and
+the reference stage has no routing of its own but uses the test routing (fitko-facts.md §1,
+3rd-party only). So there a destination that is not found yet is a warning with the way to
+have it entered; in production, where routes come from the editorial systems, a failure.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from fitconnect import crypto
 from fitconnect.checks.base import (
@@ -17,96 +24,148 @@ from fitconnect.checks.base import (
 )
 from fitconnect.checks.fixes import ROUTING, Fix, contact_support, fix
 from fitconnect.constants import LEIKA_KEY_PATTERN, service_identifier
-from fitconnect.i18n import gettext as _
-from fitconnect.i18n import gettext_lazy
+from fitconnect.i18n import gettext_lazy, gettext_noop
+from fitconnect.messages import Text, define
 
 LEIKA_KEY = re.compile(LEIKA_KEY_PATTERN)
+# The stages whose routes FITKO's support enters by hand (the reference stage borrows them).
+HAND_ENTERED = ("test", "reference")
+
+OTHER_DESTINATION = define(
+    "routing.other_destination", gettext_noop("names a different destination")
+)
+NOT_THE_SERVICE = define(
+    "routing.not_the_service", gettext_noop("does not name the service %(key)s")
+)
+NOT_THE_REGION = define("routing.not_the_region", gettext_noop("does not name the region %(ars)s"))
+FIX_SUPPORT = define(
+    "routing.fix_support",
+    gettext_noop(
+        "Send the destination ID, the addressing information, the ARS and the service key to "
+        "the FIT-Connect support (fit-connect-support@fjd.de)."
+    ),
+)
+FIX_EDITORIAL = define(
+    "routing.fix_editorial",
+    gettext_noop(
+        "Have the destination's addressing information recorded for every service and region "
+        "in your state's editorial system (FIM module Leistungen)."
+    ),
+)
+NO_ROUTING = define(
+    "routing.no_routing_api", gettext_noop("No Routing API is set up for this environment.")
+)
+SSP_JWKS = define("what.ssp_jwks", gettext_noop("The JWKS of the Self-Service-Portal"))
+NO_LEIKA = define(
+    "routing.no_leika",
+    gettext_noop(
+        "No recorded service has a Leistungsschlüssel: the Routing API finds destinations only "
+        "by Leistungsschlüssel."
+    ),
+)
+NOT_ROUTABLE = define(
+    "routing.not_routable",
+    gettext_noop(
+        "Service %(key)s has no Leistungsschlüssel and cannot be found through the Routing API."
+    ),
+)
+ROUTING_RESPONSE = define("what.routing_response", gettext_noop("The response of the Routing API"))
+NO_ROUTES = define(
+    "routing.no_routes_list",
+    gettext_noop(
+        "The response does not have the expected structure: the response of the Routing API "
+        "contains no list routes."
+    ),
+)
+NOT_FOUND = define(
+    "routing.not_found",
+    gettext_noop("Service %(key)s, ARS %(ars)s: the destination is not found."),
+)
+HAND_ENTRY = define(
+    "routing.hand_entry",
+    gettext_noop(
+        "Service %(key)s, ARS %(ars)s: the destination is not found. The FITKO support enters "
+        "routing entries of the test environment, which the reference environment uses too, by "
+        "hand: send the destination ID, addressing information, ARS and service key to "
+        "fit-connect-support@fjd.de."
+    ),
+)
+NO_SIGNATURE = define(
+    "routing.no_signature", gettext_noop("The routing entry contains no destinationSignature.")
+)
+UNVERIFIABLE = define(
+    "routing.unverifiable",
+    gettext_noop(
+        "Service %(key)s: found, but the signature cannot be checked without an SSP JWKS address."
+    ),
+)
+SIGNATURE_PROBLEMS = define(
+    "routing.signature_problems",
+    gettext_noop("Service %(key)s: the signed addressing information %(problems)s."),
+)
+OK = define(
+    "routing.ok",
+    gettext_noop("The destination is found for all services; the signatures are valid."),
+)
+INCOMPLETE = define("routing.warning", gettext_noop("The routing is not complete yet."))
+FAILED = define(
+    "routing.failed",
+    gettext_noop("The routing does not find the destination or the signature does not match."),
+)
 
 
 def _signature_problems(
     ctx: RunContext, signature: str, ssp_keys: list[dict[str, Any]], service: ExpectedService
-) -> list[str]:
+) -> list[Text]:
     """Verify the signed addressing information; return what does not match."""
     ars = service.regions[0]
     payload = crypto.verify_jws(signature, ssp_keys)
     problems = []
     if payload.get("destinationId") != ctx.expected.destination_id:
-        problems.append(_("names a different destination"))
+        problems.append(OTHER_DESTINATION())
     raw_services = payload.get("services")
     services = raw_services if isinstance(raw_services, list) else []
     leistungen = {i for s in services if isinstance(s, dict) for i in s.get("leistungIDs", [])}
     gebiete = [g for s in services if isinstance(s, dict) for g in s.get("gebietIDs", [])]
     if service_identifier(service.key) not in leistungen:
-        problems.append(_("does not name the service %(key)s") % {"key": service.key})
+        problems.append(NOT_THE_SERVICE(key=service.key))
     if not any(region_matches(str(g), ars) for g in gebiete):
-        problems.append(_("does not name the region %(ars)s") % {"ars": ars})
+        problems.append(NOT_THE_REGION(ars=ars))
     return problems
 
 
 def _record_routes(stage: str) -> Fix:
-    if stage == "test":
-        text = _(
-            "Send the destination ID, the addressing information, the ARS and the service key "
-            "to the FIT-Connect support (fit-connect-support@fjd.de)."
-        )
-    else:
-        text = _(
-            "Have the destination's addressing information recorded for every service and "
-            "region in your state's editorial system (FIM module Leistungen)."
-        )
-    return fix(text, ROUTING)
+    return fix(FIX_SUPPORT() if stage in HAND_ENTERED else FIX_EDITORIAL(), ROUTING)
 
 
 def run(ctx: RunContext) -> Outcome:
     target = ctx.target
     if not target.routing_base:
-        raise Failed(_("No Routing API is set up for this environment."), status="skipped")
+        raise Failed(NO_ROUTING(), status="skipped")
     ssp_keys: list[dict[str, Any]] = []
     if target.ssp_jwks_url:
-        ssp_keys, _evidence = ctx.jwks(
-            target.ssp_jwks_url, _("The JWKS of the Self-Service-Portal")
-        )
+        ssp_keys, _evidence = ctx.jwks(target.ssp_jwks_url, SSP_JWKS())
     results: list[dict[str, Any]] = []
-    details: list[str] = []
+    details: list[Text | str] = []
     worst: CheckStatus = "ok"
     routes_to_record = False
     routable = [s for s in ctx.expected.services if LEIKA_KEY.match(s.key)]
     if not routable:
-        raise Failed(
-            _(
-                "No recorded service has a Leistungsschlüssel: the Routing API finds "
-                "destinations only by Leistungsschlüssel."
-            ),
-            status="skipped",
-        )
+        raise Failed(NO_LEIKA(), status="skipped")
     for service in ctx.expected.services:
         if service not in routable:
-            details.append(
-                _(
-                    "Service %(key)s has no Leistungsschlüssel and cannot be found through the "
-                    "Routing API."
-                )
-                % {"key": service.key}
-            )
+            details.append(NOT_ROUTABLE(key=service.key))
             continue
         if not service.regions:
             continue
         ars = service.regions[0]
-        url = (
-            f"{target.routing_base.rstrip('/')}{target.routing_prefix}/routes"
-            f"?leikaKey={service.key}&ars={ars}"
-        )
+        query = urlencode({"leikaKey": service.key, "ars": ars})
+        url = f"{target.routing_base.rstrip('/')}{target.routing_prefix}/routes?{query}"
         response = ctx.http.request("GET", url)
-        body = response.json_object(_("The response of the Routing API"))
+        body = response.json_object(ROUTING_RESPONSE())
         routes = body.get("routes")
         if not isinstance(routes, list):
-            raise Failed(
-                _(
-                    "The response does not have the expected structure: the response of "
-                    "the Routing API contains no list routes."
-                ),
-                evidence=response.evidence(),
-            )
+            raise Failed(NO_ROUTES(), evidence=response.evidence(), conclusive=False)
         ours = [
             r
             for r in routes
@@ -115,51 +174,31 @@ def run(ctx: RunContext) -> Outcome:
         entry = response.evidence() | {"leistung": service.key, "ars": ars, "found": bool(ours)}
         results.append(entry)
         if not ours:
-            # FITKO enters routes by hand in the test stage only; elsewhere a gap is an error.
-            status: CheckStatus = "warning" if target.stage == "test" else "failed"
-            worst = "failed" if status == "failed" or worst == "failed" else "warning"
-            not_found = _("Service %(key)s, ARS %(ars)s: the destination is not found.") % {
-                "key": service.key,
-                "ars": ars,
-            }
-            if status == "warning":
-                not_found += " " + _(
-                    "In the test environment the FITKO support enters routing entries by "
-                    "hand: send the destination ID, addressing information, ARS and service "
-                    "key to fit-connect-support@fjd.de."
-                )
-            details.append(not_found)
+            by_hand = target.stage in HAND_ENTERED
+            worst = "failed" if not by_hand or worst == "failed" else "warning"
+            details.append(
+                HAND_ENTRY(key=service.key, ars=ars)
+                if by_hand
+                else NOT_FOUND(key=service.key, ars=ars)
+            )
             routes_to_record = True
             continue
         signature = ours[0].get("destinationSignature")
         if not isinstance(signature, str):
-            raise Failed(_("The routing entry contains no destinationSignature."), evidence=entry)
+            raise Failed(NO_SIGNATURE(), evidence=entry)
         if not ssp_keys:
             worst = "failed" if worst == "failed" else "warning"
-            details.append(
-                _(
-                    "Service %(key)s: found, but the signature cannot be checked without "
-                    "an SSP JWKS address."
-                )
-                % {"key": service.key}
-            )
+            details.append(UNVERIFIABLE(key=service.key))
             continue
         problems = _signature_problems(ctx, signature, ssp_keys, service)
-        entry["signature_valid"] = True
+        entry["signature_valid"] = not problems
         if problems:
             worst = "failed"
             routes_to_record = True
-            details.append(
-                _("Service %(key)s: the signed addressing information %(problems)s.")
-                % {"key": service.key, "problems": ", ".join(problems)}
-            )
-    messages = {
-        "ok": _("The destination is found for all services; the signatures are valid."),
-        "warning": _("The routing is not complete yet."),
-        "failed": _("The routing does not find the destination or the signature does not match."),
-    }
+            details.append(SIGNATURE_PROBLEMS(key=service.key, problems=problems))
+    messages = {"ok": OK, "warning": INCOMPLETE, "failed": FAILED}
     found_fixes = [_record_routes(target.stage)] if routes_to_record else []
-    return Outcome(worst, messages[worst], {"routes": results}, details, found_fixes)
+    return Outcome(worst, messages[worst](), {"routes": results}, details, found_fixes)
 
 
 def fixes(ctx: RunContext, outcome: Outcome) -> list[Fix]:

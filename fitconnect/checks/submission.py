@@ -1,4 +1,8 @@
-"""6. Test submission: send one, then wait until the Fachverfahren accepts or rejects it."""
+"""6. Test submission: send one, then wait until the Fachverfahren accepts or rejects it.
+
+Submission API v1 names the service ``serviceType``; v2 names it ``publicService`` and wants
+``cty`` in the protected header of the metadata's and the data's JWE (fitko-facts.md §2).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,76 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fitconnect import crypto
-from fitconnect.checks.base import Check, ExpectedService, Failed, Outcome, RunContext
+from fitconnect.checks.base import (
+    SENDER_CLIENT,
+    Check,
+    ExpectedService,
+    Failed,
+    Outcome,
+    RunContext,
+)
 from fitconnect.checks.fixes import RECEIVING, SET_CREATION, Fix, fix
 from fitconnect.constants import METADATA_SCHEMA, service_identifier
-from fitconnect.i18n import gettext as _
-from fitconnect.i18n import gettext_lazy
+from fitconnect.i18n import gettext_lazy, gettext_noop
+from fitconnect.messages import define
+
+CREATE_RESPONSE = define(
+    "what.create_response", gettext_noop("The response to creating the submission")
+)
+NO_IDS = define(
+    "submission.no_ids",
+    gettext_noop("The response to creating the submission contains no submissionId or caseId."),
+)
+EVENT_LOG = define("what.event_log", gettext_noop("The event log"))
+NO_EVENT_LOG = define(
+    "submission.no_event_log",
+    gettext_noop(
+        "The response does not have the expected structure: the event log contains no list "
+        "eventLog."
+    ),
+)
+NOT_A_SET = define("submission.not_a_set", gettext_noop("An entry in the event log is not a SET."))
+NO_ANSWER = define(
+    "submission.no_answer",
+    gettext_noop(
+        "The Fachverfahren did not accept or reject the test submission within %(seconds)g s. "
+        "Does it fetch submissions?"
+    ),
+)
+NOT_IN_PRODUCTION = define(
+    "submission.production",
+    gettext_noop("In the production environment the portal sends no test submissions."),
+)
+NO_SERVICE = define(
+    "submission.no_service",
+    gettext_noop("No service is recorded for which a submission could be made."),
+)
+REJECTED = define(
+    "submission.rejected",
+    gettext_noop("The Fachverfahren rejected the test submission (reject-submission)."),
+)
+FIX_REJECTED = define(
+    "submission.fix_rejected",
+    gettext_noop(
+        "Find out in the log of the Fachverfahren why it rejected the test submission; it must "
+        "accept submissions of the recorded services."
+    ),
+)
+OK = define(
+    "submission.ok",
+    gettext_noop("Test submission received, decrypted and accepted (%(seconds)s s)."),
+)
+FIX_FETCH = define(
+    "submission.fix_fetch",
+    gettext_noop(
+        "Make sure the Fachverfahren fetches new submissions, decrypts them and confirms them "
+        "with accept-submission."
+    ),
+)
+FIX_SIGN = define(
+    "submission.fix_sign",
+    gettext_noop("Sign the confirmation (a SET) with the signature key of the destination."),
+)
 
 
 def _set_issuer(token: str) -> str:
@@ -38,21 +107,12 @@ def _submit(
         "POST",
         ctx.target.api("/submissions"),
         headers=auth,
-        json_body={
-            "destinationId": ctx.expected.destination_id,
-            "announcedAttachments": [],
-            "serviceType": {
-                "name": service.name,
-                "identifier": service_identifier(service.key),
-            },
-        },
+        json_body=create_body(ctx, service),
         expect=(200, 201),
-    ).json_object(_("The response to creating the submission"))
+    ).json_object(CREATE_RESPONSE())
     submission_id, case_id = str(created.get("submissionId", "")), str(created.get("caseId", ""))
     if not submission_id or not case_id:
-        raise Failed(
-            _("The response to creating the submission contains no submissionId or caseId.")
-        )
+        raise Failed(NO_IDS(), conclusive=False)
     data = json.dumps(
         {
             "testeinreichung": True,
@@ -81,12 +141,16 @@ def _submit(
             "attachments": [],
         },
     }
+    # v2 refuses a JWE without cty (422); v1 never needed it on the metadata.
+    metadata_type = "application/json" if ctx.target.api_version == "v2" else None
     ctx.http.request(
         "PUT",
         ctx.target.api(f"/submissions/{submission_id}"),
         headers=auth,
         json_body={
-            "encryptedMetadata": crypto.encrypt_jwe(json.dumps(metadata).encode(), encryption_key),
+            "encryptedMetadata": crypto.encrypt_jwe(
+                json.dumps(metadata).encode(), encryption_key, content_type=metadata_type
+            ),
             "encryptedData": crypto.encrypt_jwe(
                 data, encryption_key, content_type=service.mime_type
             ),
@@ -94,6 +158,18 @@ def _submit(
         expect=(200, 202, 204),
     )
     return submission_id, case_id
+
+
+def create_body(ctx: RunContext, service: ExpectedService) -> dict[str, Any]:
+    """Return the body that creates a submission, as the environment's API version has it."""
+    return {
+        "destinationId": ctx.expected.destination_id,
+        "announcedAttachments": [],
+        ctx.target.service_field: {
+            "name": service.name,
+            "identifier": service_identifier(service.key),
+        },
+    }
 
 
 def _events(
@@ -109,20 +185,14 @@ def _events(
     while True:
         log = ctx.http.request(
             "GET", ctx.target.api(f"/cases/{case_id}/events"), headers=auth
-        ).json_object(_("The event log"))
+        ).json_object(EVENT_LOG())
         entries = log.get("eventLog")
         if not isinstance(entries, list):
-            raise Failed(
-                _(
-                    "The response does not have the expected structure: the event log "
-                    "contains no list eventLog."
-                ),
-                evidence=evidence,
-            )
+            raise Failed(NO_EVENT_LOG(), evidence=evidence, conclusive=False)
         events = []
         for token in entries:
             if not isinstance(token, str):
-                raise Failed(_("An entry in the event log is not a SET."), evidence=evidence)
+                raise Failed(NOT_A_SET(), evidence=evidence)
             issuer_is_destination = _set_issuer(token) == ctx.expected.destination_id
             keys = (
                 [signature_key]
@@ -143,33 +213,23 @@ def _events(
         if "accept-submission" in names or "reject-submission" in names:
             return events
         if time.monotonic() + ctx.poll_interval > deadline:
+            # No answer yet proves nothing: the Fachverfahren may only be down for a while.
             raise Failed(
-                _(
-                    "The Fachverfahren did not accept or reject the test submission within "
-                    "%(seconds)g s. Does it fetch submissions?"
-                )
-                % {"seconds": ctx.submission_timeout},
+                NO_ANSWER(seconds=ctx.submission_timeout),
                 evidence=(evidence | {"events": events}),
+                conclusive=False,
             )
         time.sleep(ctx.poll_interval)
 
 
 def run(ctx: RunContext) -> Outcome:
     if not ctx.target.test_submission_allowed:
-        raise Failed(
-            _("In the production environment the portal sends no test submissions."),
-            status="skipped",
-        )
+        raise Failed(NOT_IN_PRODUCTION(), status="skipped")
     if not ctx.expected.services:
-        raise Failed(
-            _("No service is recorded for which a submission could be made."),
-            status="skipped",
-        )
+        raise Failed(NO_SERVICE(), status="skipped")
     started = time.monotonic()
     sender_token, _evidence = ctx.token(
-        ctx.credentials.sender_id,
-        ctx.credentials.sender_secret,
-        _("Sender client (online service)"),
+        ctx.credentials.sender_id, ctx.credentials.sender_secret, SENDER_CLIENT()
     )
     destination, _evidence = ctx.destination()
     encryption_kid = str(destination.get("encryptionKid") or ctx.expected.encryption_kid)
@@ -185,42 +245,12 @@ def run(ctx: RunContext) -> Outcome:
     events = _events(ctx, auth, evidence, started)
     evidence |= {"events": events, "duration_s": round(time.monotonic() - started, 1)}
     if "reject-submission" in [e["event"] for e in events]:
-        return Outcome(
-            "failed",
-            _("The Fachverfahren rejected the test submission (reject-submission)."),
-            evidence,
-            fixes=[
-                fix(
-                    _(
-                        "Find out in the log of the Fachverfahren why it rejected the test "
-                        "submission; it must accept submissions of the recorded services."
-                    ),
-                    RECEIVING,
-                )
-            ],
-        )
-    return Outcome(
-        "ok",
-        _("Test submission received, decrypted and accepted (%(seconds)s s).")
-        % {"seconds": evidence["duration_s"]},
-        evidence,
-    )
+        return Outcome("failed", REJECTED(), evidence, fixes=[fix(FIX_REJECTED(), RECEIVING)])
+    return Outcome("ok", OK(seconds=evidence["duration_s"]), evidence)
 
 
 def fixes(ctx: RunContext, outcome: Outcome) -> list[Fix]:
-    return [
-        fix(
-            _(
-                "Make sure the Fachverfahren fetches new submissions, decrypts them and confirms "
-                "them with accept-submission."
-            ),
-            RECEIVING,
-        ),
-        fix(
-            _("Sign the confirmation (a SET) with the signature key of the destination."),
-            SET_CREATION,
-        ),
-    ]
+    return [fix(FIX_FETCH(), RECEIVING), fix(FIX_SIGN(), SET_CREATION)]
 
 
 CHECK = Check(

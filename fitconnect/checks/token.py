@@ -9,23 +9,73 @@ from typing import Any
 from fitconnect.checks.base import Check, Failed, Outcome, RunContext
 from fitconnect.checks.fixes import AUTHENTICATION, SUBSCRIBER_SCOPES, Fix, fix
 from fitconnect.constants import LEGACY_RECEIVE_SCOPE_PREFIX, RECEIVE_SCOPE
-from fitconnect.i18n import gettext as _
-from fitconnect.i18n import gettext_lazy
+from fitconnect.i18n import gettext_lazy, gettext_noop
+from fitconnect.messages import define
 
+# "Da ein Token max. 30 Minuten gültig ist" (docs …/getting-started/authentication/).
 MAX_TOKEN_LIFETIME = 1800
+
+NOT_A_JWT = define(
+    "token.not_a_jwt",
+    gettext_noop("The access_token is not a JWT (expected three parts separated by dots)."),
+)
+CLAIMS_UNREADABLE = define(
+    "token.claims_unreadable", gettext_noop("The claims in the access_token cannot be read.")
+)
+CLAIMS_NOT_OBJECT = define(
+    "token.claims_not_object", gettext_noop("The claims in the access_token are not a JSON object.")
+)
+NO_SCOPE = define(
+    "token.no_scope",
+    gettext_noop(
+        "The token contains no scope for receiving submissions (%(scope)s or "
+        "subscribe:destination:…). Is the client of type Subscriber and assigned to a "
+        "destination?"
+    ),
+)
+ASSIGN_CLIENT = define(
+    "token.fix_assign",
+    gettext_noop(
+        "Assign the Subscriber client to the destination in the Self-Service-Portal; then its "
+        "tokens carry the receiving scope."
+    ),
+)
+ODD_LIFETIME = define(
+    "token.odd_lifetime",
+    gettext_noop(
+        "Token received, but its validity of %(lifetime)s s is not between 1 and %(maximum)s s."
+    ),
+)
+CHECK_TOKEN_URL = define(
+    "token.fix_url_lifetime",
+    gettext_noop(
+        "Check that the token URL of this environment is FIT-Connect's: its tokens are valid "
+        "for at most 30 minutes."
+    ),
+)
+OK = define(
+    "token.ok",
+    gettext_noop("Token received (JWT, valid for %(lifetime)s s, receiving scope present)."),
+)
+CHECK_TOKEN_SERVICE = define(
+    "token.fix_url",
+    gettext_noop(
+        "Check the token URL of this environment and how FIT-Connect issues access tokens."
+    ),
+)
 
 
 def decode_jwt_claims(token: str) -> dict[str, Any]:
     """Return the claims of a JWT without verifying it (the portal only inspects them)."""
     parts = token.split(".")
     if len(parts) != 3:
-        raise Failed(_("The access_token is not a JWT (expected three parts separated by dots)."))
+        raise Failed(NOT_A_JWT(), conclusive=False)
     try:
         claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
     except ValueError:
-        raise Failed(_("The claims in the access_token cannot be read.")) from None
+        raise Failed(CLAIMS_UNREADABLE(), conclusive=False) from None
     if not isinstance(claims, dict):
-        raise Failed(_("The claims in the access_token are not a JSON object."))
+        raise Failed(CLAIMS_NOT_OBJECT(), conclusive=False)
     return claims
 
 
@@ -43,57 +93,22 @@ def run(ctx: RunContext) -> Outcome:
     ]
     if not receiving:
         raise Failed(
-            _(
-                "The token contains no scope for receiving submissions (%(scope)s or "
-                "subscribe:destination:…). Is the client of type Subscriber and assigned "
-                "to a destination?"
-            )
-            % {"scope": RECEIVE_SCOPE},
+            NO_SCOPE(scope=RECEIVE_SCOPE),
             evidence=evidence,
-            fixes=[
-                fix(
-                    _(
-                        "Assign the Subscriber client to the destination in the "
-                        "Self-Service-Portal; then its tokens carry the receiving scope."
-                    ),
-                    SUBSCRIBER_SCOPES,
-                )
-            ],
+            fixes=[fix(ASSIGN_CLIENT(), SUBSCRIBER_SCOPES)],
         )
     if lifetime <= 0 or lifetime > MAX_TOKEN_LIFETIME:
         return Outcome(
             "warning",
-            _(
-                "Token received, but its validity of %(lifetime)s s is not between 1 and "
-                "%(maximum)s s."
-            )
-            % {"lifetime": lifetime, "maximum": MAX_TOKEN_LIFETIME},
+            ODD_LIFETIME(lifetime=lifetime, maximum=MAX_TOKEN_LIFETIME),
             evidence,
-            fixes=[
-                fix(
-                    _(
-                        "Check that the token URL of this environment is FIT-Connect's: its "
-                        "tokens are valid for at most 30 minutes."
-                    ),
-                    AUTHENTICATION,
-                )
-            ],
+            fixes=[fix(CHECK_TOKEN_URL(), AUTHENTICATION)],
         )
-    return Outcome(
-        "ok",
-        _("Token received (JWT, valid for %(lifetime)s s, receiving scope present).")
-        % {"lifetime": lifetime},
-        evidence,
-    )
+    return Outcome("ok", OK(lifetime=lifetime), evidence)
 
 
 def fixes(ctx: RunContext, outcome: Outcome) -> list[Fix]:
-    return [
-        fix(
-            _("Check the token URL of this environment and how FIT-Connect issues access tokens."),
-            AUTHENTICATION,
-        )
-    ]
+    return [fix(CHECK_TOKEN_SERVICE(), AUTHENTICATION)]
 
 
 CHECK = Check("token", gettext_lazy("Access token (OAuth)"), run, fixes=fixes)

@@ -4,8 +4,10 @@ One Starlette app, served by uvicorn, plays every part the portal's verification
 talk to:
 
 - ``POST /token``: the OAuth token service (client credentials, form-encoded) – ``oauth``;
-- ``/submission-api/v1/...``: the Zustelldienst (Submission API v1) – ``submission``;
-- ``/routing-api/v1/...``: the Routing API as in ``routing-api.yaml`` – ``routing``;
+- ``/submission-api/v1/...`` and ``/v2/...``: the Zustelldienst, Submission API v1 as in
+  FITKO's spec 1.1.3 and v2 as fitko-facts.md describes it – ``submission``, ``events``;
+- ``/routing-api/v1/...`` (and the same under ``/v2``): the Routing API as in
+  ``routing-api.yaml`` – ``routing``;
 - ``/submission-api/.well-known/jwks.json`` and ``/ssp/.well-known/jwks.json``: the keys of
   the Zustelldienst and of the Self-Service-Portal – ``keys``;
 - ``POST /fachverfahren/callback`` and a background thread: a simulated Fachverfahren that
@@ -16,7 +18,10 @@ Fault modes, global (``Sandbox(fault=...)``, ``--fault``) or per request by a pa
 object and its life cycle, ``app`` the routes and the middleware every request passes,
 ``state`` the data, ``web`` the request and answer helpers the handlers share.
 
-Only tests and the ``fitconnect_sandbox`` management command import this package.
+``served-apis.json`` lists what the sandbox serves and the description each API is held to
+(shown at ``GET /``); ``tests/fitconnect/test_sandbox_contract.py`` validates every route's
+answers against it. Only tests and the ``fitconnect_sandbox`` management command import this
+package.
 """
 
 from __future__ import annotations

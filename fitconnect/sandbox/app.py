@@ -9,9 +9,11 @@ replace Starlette's plain-text 404, 405 and 500 answers.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
+from pathlib import Path
 from urllib.parse import unquote
 
 from starlette.applications import Starlette
@@ -41,6 +43,9 @@ from .web import INCOMING, ROUTING_PREFIX, Call, Incoming, json_response, proble
 
 logger = logging.getLogger(__name__)
 
+# What the sandbox serves and the description each API is held to (served-apis.json).
+SERVED_APIS = json.loads((Path(__file__).parent / "served-apis.json").read_text(encoding="utf-8"))
+
 MAX_BODY = 16 * 1024 * 1024
 # Where the server puts a callable that closes the request's connection (the close fault).
 HANG_UP = "fitconnect.sandbox.hang_up"
@@ -51,7 +56,12 @@ def build_app(state: State, stopping: threading.Event) -> Starlette:
     """Return the ASGI app of a sandbox; ``stopping`` cuts ``slow`` delays short."""
 
     def index(_call: Call) -> Response:
-        data = {"sandbox": "FIT-Connect", "urls": urls(state.base), "faultModes": FAULT_MODES}
+        data = {
+            "sandbox": "FIT-Connect",
+            "urls": urls(state.base),
+            "faultModes": FAULT_MODES,
+            "servedApis": SERVED_APIS["apis"],
+        }
         return json_response(200, data)
 
     app = Starlette(
@@ -59,8 +69,10 @@ def build_app(state: State, stopping: threading.Event) -> Starlette:
             route("GET", "/", index),
             *oauth.routes(state),
             *keys.routes(state),
-            *SubmissionApi(state).routes(),
-            *RoutingApi(state).routes(),
+            *SubmissionApi(state, "v1").routes(),
+            *SubmissionApi(state, "v2").routes(),
+            *RoutingApi(state, "v1").routes(),
+            *RoutingApi(state, "v2").routes(),
             *fachverfahren.routes(state),
         ],
         middleware=[Middleware(RequestMiddleware, state=state, stopping=stopping)],

@@ -25,9 +25,9 @@ from starlette.routing import Route
 from fitconnect import crypto, demo
 from fitconnect.constants import CALLBACK_TYPE_NEW_SUBMISSIONS, EVENT_PROBLEMS
 
+from .events import last_segment, record_subscriber_event
 from .keys import decrypt, sign
 from .state import SUBMITTED, Destination, State, Submission
-from .submission import last_segment, record_subscriber_event
 from .web import Call, body_json, json_response, nested, problem, route
 
 logger = logging.getLogger(__name__)
@@ -77,9 +77,9 @@ def process(state: State, submission: Submission) -> None:
     )
     assert destination.signature_private is not None  # noqa: S101 - simulated
     token = sign(payload, destination.signature_private, typ=crypto.SET_TYPE)
-    error = record_subscriber_event(state, submission, token)
-    if error is not None:
-        logger.info("The simulated Fachverfahren could not record its event: %s", error)
+    refusal = record_subscriber_event(state, submission, token)
+    if refusal is not None:
+        logger.info("The simulated Fachverfahren could not record its event: %s", refusal.detail)
 
 
 def review(

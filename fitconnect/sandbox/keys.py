@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 ZUSTELLDIENST_KID = "sandbox-zustelldienst-1"
 SSP_KID = "sandbox-ssp-1"
 AUTH_KID = "sandbox-auth-1"
-STATE_VERSION = 2
+STATE_VERSION = 3  # 3: the sandbox CA names its key usage (keyCertSign), as a V-PKI CA does
 KEY_SPECS: dict[str, tuple[crypto.Purpose, str, str]] = {
     "auth": ("signature", "FIT-Connect Sandbox Auth", AUTH_KID),
     "zustelldienst": ("signature", "FIT-Connect Sandbox Zustelldienst", ZUSTELLDIENST_KID),
@@ -163,9 +163,7 @@ def decrypt(token: str, private: dict[str, Any]) -> bytes:
     try:
         message.deserialize(token, key=_private_jwk(private))
     except Exception as error:  # jwcrypto raises several types for bad tokens
-        raise crypto.CryptoError(
-            "Die verschlüsselten Daten lassen sich nicht entschlüsseln."
-        ) from error
+        raise crypto.CryptoError(crypto.UNDECRYPTABLE()) from error
     return bytes(message.payload)
 
 

@@ -73,14 +73,22 @@ def too_many_requests(headers: dict[str, str]) -> Response:
 
 
 class RoutingApi:
-    def __init__(self, state: State) -> None:
+    """The Routing API under ``/routing-api/<version>``.
+
+    v1 is routing-api.yaml. No FITKO source names a ``/v2`` of the Routing API; v2 serves the
+    same routes and bodies under ``/v2``, for environments set to it (served-apis.yaml).
+    """
+
+    def __init__(self, state: State, version: str = "v1") -> None:
         self.state = state
+        self.version = version
 
     def routes(self) -> list[Route]:
+        base = f"/routing-api/{self.version}"
         return [
-            route("GET", "/routing-api/v1/routes", self.find_routes),
-            route("GET", "/routing-api/v1/areas", self.search_areas),
-            route("GET", "/routing-api/v1/info", self.info),
+            route("GET", base + "/routes", self.find_routes),
+            route("GET", base + "/areas", self.search_areas),
+            route("GET", base + "/info", self.info),
         ]
 
     @staticmethod

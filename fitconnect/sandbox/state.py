@@ -67,15 +67,25 @@ class Destination:
     def key(self, kid: str) -> dict[str, Any] | None:
         return next((k for k in (self.encryption_key, self.signature_key) if k["kid"] == kid), None)
 
-    def to_json(self, status: str) -> dict[str, Any]:
-        return {
+    def to_json(self, status: str, version: str = "v1") -> dict[str, Any]:
+        """Return the destination as the Submission API of ``version`` shows it.
+
+        v1 lists ``services`` (spec 1.1.3), v2 ``publicServices`` (fitko-facts.md §2).
+        The deprecated top-level ``replyChannels`` has minProperties 1: left out when empty.
+        """
+        data: dict[str, Any] = {
             "destinationId": self.destination_id,
             "status": status,
-            "services": [s.to_json() for s in self.services],
-            "replyChannels": _common_reply_channels(self.services),
+            ("services" if version == "v1" else "publicServices"): [
+                s.to_json() for s in self.services
+            ],
             "encryptionKid": self.encryption_key["kid"],
             "metadataVersions": self.metadata_versions,
         }
+        common = _common_reply_channels(self.services)
+        if common:
+            data["replyChannels"] = common
+        return data
 
 
 def _common_reply_channels(services: list[Service]) -> dict[str, Any]:
@@ -114,6 +124,16 @@ class Event:
 
 
 @dataclass
+class Case:
+    """A Vorgang: its submissions (a reply joins the case it names) and its event log."""
+
+    case_id: str
+    destination_id: str
+    submissions: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass
 class Submission:
     submission_id: str
     case_id: str
@@ -126,13 +146,20 @@ class Submission:
     encrypted_data: str | None = None
     status: str = "created"
     reject: bool = False
-    events: list[Event] = field(default_factory=list)
 
     def ids(self) -> dict[str, str]:
         return {
             "destinationId": self.destination_id,
             "submissionId": self.submission_id,
             "caseId": self.case_id,
+        }
+
+    def reduced(self, version: str) -> dict[str, Any]:
+        """Return the spec's ``SubmissionReduced``: ids, uploaded attachments, the service."""
+        return {
+            **self.ids(),
+            "attachments": [a for a in self.announced if a in self.attachments],
+            ("serviceType" if version == "v1" else "publicService"): self.service_type,
         }
 
 
@@ -168,7 +195,7 @@ class State:
         self.destinations: dict[str, Destination] = {}
         self.clients: dict[str, Client] = {}
         self.submissions: dict[str, Submission] = {}
-        self.cases: dict[str, str] = {}  # case id -> submission id
+        self.cases: dict[str, Case] = {}
         self.queue: list[tuple[float, int, str]] = []  # (due, sequence, submission id)
         self.areas: list[Area] = list(DEFAULT_AREAS)
         self.signatures: dict[tuple[str, str], str] = {}  # destinationSignature cache

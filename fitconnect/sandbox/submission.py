@@ -1,9 +1,13 @@
-"""The Zustelldienst: Submission API v1 (destinations, submissions, attachments, events)."""
+"""The Zustelldienst: Submission API v1 and v2 (destinations, submissions, attachments, events).
+
+v1 follows FITKO's OpenAPI file 1.1.3 (``fitko-submission-api-1.1.3.yaml`` beside this
+module). FITKO publishes no v2 spec; v2 differs as fitko-facts.md §2 describes (3rd-party
+only): paths under ``/v2``, ``publicServices`` in the destination, ``publicService`` in a
+submission, and a JWE without ``cty`` is refused with 422. ``served-apis.yaml`` lists both.
+"""
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import uuid
 from typing import Any, Literal
@@ -11,46 +15,52 @@ from typing import Any, Literal
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fitconnect import crypto
 from fitconnect.constants import SEND_SCOPE_GERMANY
 
-from .keys import public_key, sign
-from .oauth import ClientHandler, authorized
-from .state import SUBMITTED, Client, Destination, Event, Role, State, Submission
-from .web import (
-    SUBMISSION_V1,
-    Call,
-    Handler,
-    body_json,
-    json_response,
-    nested,
-    paging,
-    problem,
-    route,
-    urls,
+from .events import (
+    jwe_header,
+    jws_payload,
+    last_segment,
+    record_service_event,
+    record_subscriber_event,
+    resign_weakly,
 )
+from .keys import public_key
+from .oauth import ClientHandler, authorized
+from .state import SUBMITTED, Case, Client, Destination, Role, State, Submission
+from .web import Call, Handler, body_json, json_response, nested, paging, problem, route
 
+VERSIONS = {"v1": (1, 1, 3), "v2": (2, 0, 0)}  # info.version: spec 1.1.3; v2 has none
+NO_CACHE = {"Cache-Control": "no-cache"}  # the spec's Cache-Control-No-Cache header
 _JWE = re.compile(r"[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){4}")
 _JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+# The spec's pattern of a service identifier (serviceType.identifier); "$" as "\Z" here.
+_SERVICE_URN = re.compile(r"urn:[a-z0-9][a-z0-9-]{0,31}:[a-z0-9()+,.:=@;$_!*'%/?#-]+\Z")
 
 
 class SubmissionApi:
-    """The Submission API's handlers; senders create and submit, subscribers fetch."""
+    """The Submission API's handlers of one version; senders create, subscribers fetch."""
 
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: State, version: str = "v1") -> None:
+        if version not in VERSIONS:
+            raise ValueError(f"Unknown Submission API version {version!r}")
         self.state = state
+        self.version = version
+        self.service_field = "serviceType" if version == "v1" else "publicService"
 
     def routes(self) -> list[Route]:
         def only(role: Role | Literal["any"], handler: ClientHandler) -> Handler:
             return authorized(self.state, role, handler)
 
-        destination = SUBMISSION_V1 + "/destinations/{d}"
-        submissions = SUBMISSION_V1 + "/submissions"
+        base = f"/submission-api/{self.version}"
+        destination = base + "/destinations/{d}"
+        submissions = base + "/submissions"
         one = submissions + "/{s}"
         attachment = one + "/attachments/{a}"
-        events = SUBMISSION_V1 + "/cases/{c}/events"
+        events = base + "/cases/{c}/events"
         return [
-            route("GET", destination, self.get_destination),
+            route("GET", base + "/info", self.info),
+            route("GET", destination, only("any", self.get_destination)),
             route("GET", destination + "/keys/{kid}", self.get_key),
             route("POST", submissions, only("sender", self.create_submission)),
             route("GET", submissions, only("subscriber", self.list_submissions)),
@@ -62,17 +72,22 @@ class SubmissionApi:
             route("POST", events, only("subscriber", self.post_event)),
         ]
 
+    def info(self, call: Call) -> Response:
+        major, minor, patch = VERSIONS[self.version]
+        return json_response(200, {"version": {"major": major, "minor": minor, "patch": patch}})
+
     # --- destinations ---
 
     @staticmethod
     def _status(destination: Destination, fault: str | None) -> str:
         return "inactive" if fault == "inactive" else destination.status
 
-    def get_destination(self, call: Call) -> Response:
+    def get_destination(self, call: Call, client: Client) -> Response:
         destination = self.state.destination(call.params["d"])
         if destination is None:
             return _destination_not_found(call, call.params["d"])
-        return json_response(200, destination.to_json(self._status(destination, call.fault)))
+        status = self._status(destination, call.fault)
+        return json_response(200, destination.to_json(status, self.version), headers=NO_CACHE)
 
     def get_key(self, call: Call) -> Response:
         destination = self.state.destination(call.params["d"])
@@ -83,29 +98,43 @@ class SubmissionApi:
         if key is None:
             detail = f"Der Zustellpunkt hat keinen Schlüssel mit der kid {kid}."
             return problem(404, "key-not-found", "Schlüssel nicht gefunden", detail, call=call)
-        return json_response(200, public_key(self.state, key, call.fault))
+        return json_response(200, public_key(self.state, key, call.fault), headers=NO_CACHE)
 
     # --- sending ---
 
-    def create_submission(self, call: Call, client: Client) -> Response:
+    def _create_request(self, call: Call) -> dict[str, Any] | Response:
+        """Return the body of a create-submission request that matches the spec, or a 400."""
         data = body_json(call)
         if isinstance(data, Response):
             return data
-        service_type = data.get("serviceType")
-        announced = data.get("announcedAttachments", [])
-        identifier = nested(service_type, "identifier")
-        if (
-            not isinstance(data.get("destinationId"), str)
-            or not isinstance(identifier, str)
-            or not isinstance(nested(service_type, "name"), str)
-            or not isinstance(announced, list)
-            or not all(isinstance(a, str) and _is_uuid(a) for a in announced)
-        ):
+        service = data.get(self.service_field)
+        announced = data.get("announcedAttachments")
+        identifier = nested(service, "identifier")
+        case_id = data.get("caseId")
+        valid = (
+            _is_uuid(data.get("destinationId"))
+            and isinstance(identifier, str)
+            and 7 <= len(identifier) <= 255
+            and _SERVICE_URN.match(identifier) is not None
+            and isinstance(nested(service, "name"), str)
+            and isinstance(announced, list)
+            and all(_is_uuid(a) for a in announced)
+            and (case_id is None or _is_uuid(case_id))
+        )
+        if not valid:
             detail = (
-                "Erwartet: destinationId, serviceType {name, identifier} und "
-                "announcedAttachments als Liste von UUIDs."
+                f"Erwartet: destinationId (UUID), {self.service_field} mit name und identifier "
+                "(eine URN wie urn:de:fim:leika:leistung:99050012104000), announcedAttachments "
+                "als Liste von UUIDs und optional caseId (UUID)."
             )
             return problem(400, "invalid-request", "Ungültige Anfrage", detail, call=call)
+        return data
+
+    def create_submission(self, call: Call, client: Client) -> Response:
+        data = self._create_request(call)
+        if isinstance(data, Response):
+            return data
+        identifier = data[self.service_field]["identifier"]
         destination = self.state.destination(data["destinationId"])
         if destination is None:
             return _destination_not_found(call, data["destinationId"])
@@ -125,16 +154,27 @@ class SubmissionApi:
             return problem(403, "forbidden", "Keine Berechtigung", detail, call=call)
         submission = Submission(
             submission_id=str(uuid.uuid4()),
-            case_id=str(uuid.uuid4()),
+            case_id=str(data.get("caseId") or uuid.uuid4()),
             destination_id=destination.destination_id,
             sender=client.client_id,
-            service_type={"name": nested(service_type, "name"), "identifier": identifier},
-            announced=list(announced),
+            service_type={"name": data[self.service_field]["name"], "identifier": identifier},
+            announced=list(data["announcedAttachments"]),
             reject=call.fault == "reject",
         )
         with self.state.lock:
+            case = self.state.cases.get(submission.case_id)
+            if case is None and data.get("caseId"):
+                detail = f"Den Vorgang {submission.case_id} gibt es nicht."
+                return problem(404, "case-not-found", "Vorgang nicht gefunden", detail, call=call)
+            if case is not None and case.destination_id != destination.destination_id:
+                detail = "Der Vorgang gehört zu einem anderen Zustellpunkt."
+                return problem(422, "case-invalid", "Falscher Vorgang", detail, call=call)
+            if case is None:
+                case = Case(submission.case_id, destination.destination_id)
+                self.state.cases[case.case_id] = case
+            case.submissions.append(submission.submission_id)
             self.state.submissions[submission.submission_id] = submission
-            self.state.cases[submission.case_id] = submission.submission_id
+            record_service_event(self.state, case, submission, "create-submission", {})
         return json_response(201, submission.ids())
 
     def put_attachment(self, call: Call, client: Client) -> Response:
@@ -142,7 +182,7 @@ class SubmissionApi:
         if isinstance(submission, Response):
             return submission
         if not _is_jose(call):
-            return _unsupported_media(call)
+            return _unsupported_media(call, "application/jose")
         token = call.body.decode("ascii", "replace").strip()
         if not _JWE.fullmatch(token):
             detail = "Die Anlage muss ein JWE in kompakter Serialisierung sein."
@@ -150,16 +190,18 @@ class SubmissionApi:
         with self.state.lock:
             if call.params["a"] not in submission.announced:
                 detail = "Diese Anlage wurde nicht angekündigt."
-                return problem(404, "attachment-not-found", "Anlage unbekannt", detail, call=call)
+                return problem(
+                    422, "attachment-not-announced", "Anlage unbekannt", detail, call=call
+                )
             if submission.status != "created":
                 return _state_invalid(call, "Die Einreichung ist schon abgeschickt.")
             submission.attachments[call.params["a"]] = token
         return Response(status_code=204)
 
-    def submit(self, call: Call, client: Client) -> Response:
-        submission = self._visible(call, client, call.params["s"])
-        if isinstance(submission, Response):
-            return submission
+    def _submit_request(self, call: Call) -> tuple[str, str | None] | Response:
+        """Return the JWEs of a submit request, or the answer that refuses it."""
+        if not _is_json(call):
+            return _unsupported_media(call, "application/json")
         data = body_json(call)
         if isinstance(data, Response):
             return data
@@ -174,6 +216,21 @@ class SubmissionApi:
         ):
             detail = "encryptedMetadata (und ggf. encryptedData) müssen JWE-Strings sein."
             return problem(400, "invalid-request", "Ungültige Anfrage", detail, call=call)
+        if self.version == "v2":
+            without = [t for t in (metadata, content) if t and "cty" not in jwe_header(t)]
+            if without:
+                detail = "Jedes JWE braucht im geschützten Header den Inhaltstyp (cty)."
+                return problem(422, "missing-content-type", "cty fehlt", detail, call=call)
+        return metadata, content
+
+    def submit(self, call: Call, client: Client) -> Response:
+        submission = self._visible(call, client, call.params["s"])
+        if isinstance(submission, Response):
+            return submission
+        parts = self._submit_request(call)
+        if isinstance(parts, Response):
+            return parts
+        metadata, content = parts
         state = self.state
         with state.lock:
             if submission.status != "created":
@@ -189,19 +246,13 @@ class SubmissionApi:
             if content is not None:
                 tags["data"] = last_segment(content)
             tags["attachments"] = {a: last_segment(t) for a, t in submission.attachments.items()}
-            payload = crypto.make_set(
-                issuer=urls(state.base)["submission_base"],
-                submission_id=submission.submission_id,
-                case_id=submission.case_id,
-                event="submit-submission",
-                details={"authenticationTags": tags},
-            )
-            token = sign(payload, state.keys["zustelldienst"].private, typ=crypto.SET_TYPE)
-            submission.events.append(Event(token, payload))
+            case = state.cases[submission.case_id]
+            details = {"authenticationTags": tags}
+            record_service_event(state, case, submission, "submit-submission", details)
             destination = state.destinations.get(submission.destination_id)
             if destination is not None and destination.simulated:
                 state.schedule(submission.submission_id)
-        return json_response(202, submission.ids())
+        return json_response(202, submission.reduced(self.version))
 
     # --- receiving ---
 
@@ -234,16 +285,14 @@ class SubmissionApi:
         submission = self._visible(call, client, call.params["s"])
         if isinstance(submission, Response):
             return submission
-        if submission.status == "created":
-            detail = "Die Einreichung ist noch nicht abgeschickt."
+        if submission.status != SUBMITTED:  # the spec: only "submitted or forwarded"
+            detail = "Die Einreichung ist nicht (oder nicht mehr) abholbereit."
             return problem(
                 404, "submission-not-found", "Einreichung nicht gefunden", detail, call=call
             )
         data = {
-            **submission.ids(),
-            "serviceType": submission.service_type,
+            **submission.reduced(self.version),
             "encryptedMetadata": submission.encrypted_metadata,
-            "attachments": submission.announced,
         }
         if submission.encrypted_data is not None:
             data["encryptedData"] = submission.encrypted_data
@@ -254,43 +303,60 @@ class SubmissionApi:
         if isinstance(submission, Response):
             return submission
         token = submission.attachments.get(call.params["a"])
-        if token is None or submission.status == "created":
-            detail = "Diese Anlage gibt es nicht (oder noch nicht)."
+        if token is None or submission.status != SUBMITTED:
+            detail = "Diese Anlage gibt es nicht (oder nicht mehr)."
             return problem(404, "attachment-not-found", "Anlage nicht gefunden", detail, call=call)
         return Response(token.encode(), 200, media_type="application/jose")
 
     # --- events ---
 
     def get_events(self, call: Call, client: Client) -> Response:
-        submission = self._case(call, client, call.params["c"])
-        if isinstance(submission, Response):
-            return submission
+        case = self._case(call, client, call.params["c"])
+        if isinstance(case, Response):
+            return case
+        page_of = paging(call)
+        if isinstance(page_of, Response):
+            return page_of
+        offset, limit = page_of
         with self.state.lock:
-            events = list(submission.events)
+            events = list(case.events)
         if call.fault == "bad-set":
-            weak = self.state.weak.private
-            tokens = [
-                sign(e.payload, {**weak, "kid": _header(e.token).get("kid")}, typ=crypto.SET_TYPE)
-                for e in events
-            ]
+            tokens = resign_weakly(self.state, events)
         else:
             tokens = [e.token for e in events]
-        return json_response(200, {"eventLog": tokens})
+        page = tokens[offset : offset + limit]
+        body = {"count": len(page), "offset": offset, "totalCount": len(tokens), "eventLog": page}
+        return json_response(200, body)
 
     def post_event(self, call: Call, client: Client) -> Response:
-        submission = self._case(call, client, call.params["c"])
-        if isinstance(submission, Response):
-            return submission
+        case = self._case(call, client, call.params["c"])
+        if isinstance(case, Response):
+            return case
         if not _is_jose(call):
-            return _unsupported_media(call)
+            return _unsupported_media(call, "application/jose")
         token = call.body.decode("ascii", "replace").strip()
         if not _JWS.fullmatch(token):
             detail = "Der Inhalt muss ein SET (JWS in kompakter Serialisierung) sein."
             return problem(400, "invalid-request", "Ungültiges Ereignis", detail, call=call)
-        error = record_subscriber_event(self.state, submission, token)
-        if error is not None:
-            return problem(422, "invalid-event", "Ereignis abgelehnt", error, call=call)
+        submission = self._submission_of_event(case, token)
+        if submission is None:
+            detail = "Das Ereignis nennt keine Einreichung dieses Vorgangs."
+            return problem(422, "invalid-event", "Ereignis abgelehnt", detail, call=call)
+        refusal = record_subscriber_event(self.state, submission, token)
+        if refusal is not None:
+            name = "invalid-state-transition" if refusal.status == 409 else "invalid-event"
+            title = "Falscher Zustand" if refusal.status == 409 else "Ereignis abgelehnt"
+            return problem(refusal.status, name, title, refusal.detail, call=call)
         return Response(status_code=204)
+
+    def _submission_of_event(self, case: Case, token: str) -> Submission | None:
+        """Return the submission of the case that a SET names in its ``sub`` claim."""
+        subject = str(jws_payload(token).get("sub", ""))
+        submission_id = subject.removeprefix("submission:")
+        with self.state.lock:
+            if submission_id not in case.submissions:
+                return None
+            return self.state.submissions.get(submission_id)
 
     # --- access ---
 
@@ -313,46 +379,15 @@ class SubmissionApi:
             return problem(403, "forbidden", "Keine Berechtigung", detail, call=call)
         return submission
 
-    def _case(self, call: Call, client: Client, case_id: str) -> Submission | Response:
+    def _case(self, call: Call, client: Client, case_id: str) -> Case | Response:
         with self.state.lock:
-            submission_id = self.state.cases.get(case_id)
-        if submission_id is None:
+            case = self.state.cases.get(case_id)
+            first = self.state.submissions.get(case.submissions[0]) if case else None
+        if case is None or first is None:
             detail = f"Den Vorgang {case_id} gibt es nicht."
             return problem(404, "case-not-found", "Vorgang nicht gefunden", detail, call=call)
-        return self._visible(call, client, submission_id)
-
-
-def record_subscriber_event(state: State, submission: Submission, token: str) -> str | None:
-    """Verify a subscriber's SET and add it to the event log; return an error or None."""
-    with state.lock:
-        destination = state.destinations.get(submission.destination_id)
-    if destination is None:
-        return "Der Zustellpunkt existiert nicht mehr."
-    try:
-        payload = crypto.verify_set(
-            token,
-            [destination.signature_key],
-            submission_id=submission.submission_id,
-            case_id=submission.case_id,
-        )
-    except crypto.CryptoError as error:
-        return str(error)
-    if payload.get("iss") != destination.destination_id:
-        return "iss muss die destinationId des Zustellpunkts sein."
-    event = crypto.event_name(payload)
-    if event not in ("accept-submission", "reject-submission"):
-        return f"Das Ereignis {event} darf ein Subscriber nicht schreiben."
-    with state.lock:
-        if submission.status != SUBMITTED:
-            return f"Die Einreichung ist nicht mehr offen (Status {submission.status})."
-        submission.events.append(Event(token, payload))
-        submission.status = "accepted" if event == "accept-submission" else "rejected"
-    return None
-
-
-def last_segment(token: str) -> str:
-    """Return the last part of a compact JWE: its authentication tag."""
-    return token.rsplit(".", 1)[-1]
+        visible = self._visible(call, client, first.submission_id)
+        return visible if isinstance(visible, Response) else case
 
 
 def _destination_not_found(call: Call, destination_id: str) -> Response:
@@ -364,8 +399,8 @@ def _state_invalid(call: Call, detail: str) -> Response:
     return problem(422, "submission-state-invalid", "Falscher Zustand", detail, call=call)
 
 
-def _unsupported_media(call: Call) -> Response:
-    detail = "Content-Type muss application/jose sein."
+def _unsupported_media(call: Call, wanted: str) -> Response:
+    detail = f"Content-Type muss {wanted} sein."
     return problem(415, "unsupported-media-type", "Falscher Inhaltstyp", detail, call=call)
 
 
@@ -379,7 +414,9 @@ def _may_send(scope: str, regions: list[str]) -> bool:
     return False
 
 
-def _is_uuid(value: str) -> bool:
+def _is_uuid(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
     try:
         uuid.UUID(value)
     except ValueError:
@@ -387,11 +424,13 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
+def _media_type(call: Call) -> str:
+    return call.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 def _is_jose(call: Call) -> bool:
-    return call.headers.get("content-type", "").split(";")[0].strip() == "application/jose"
+    return _media_type(call) == "application/jose"
 
 
-def _header(token: str) -> dict[str, Any]:
-    encoded = token.split(".")[0]
-    header = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
-    return header if isinstance(header, dict) else {}
+def _is_json(call: Call) -> bool:
+    return _media_type(call) == "application/json"

@@ -25,7 +25,6 @@ from fitconnect.constants import ROUTING_PROBLEMS, SUBMISSION_PROBLEMS
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
 ROUTING_PREFIX = "/routing-api/"
-SUBMISSION_V1 = "/submission-api/v1"
 # Where the request middleware leaves what it learnt about a request (see ``Incoming``).
 INCOMING = "fitconnect.sandbox.incoming"
 

@@ -1,11 +1,16 @@
 """The whole journey in Chromium: three organisations' people, four browser contexts.
 
 The authority admin creates the onboarding and records two services; a colleague joins by
-invitation; the provider generates test keys, records the sandbox environment, runs
-"Verbindung prüfen" against the local sandbox and declares Test ready; the colleague
-approves; a schema change invalidates the sign-off; the provider checks again and
-re-declares; the colleague approves again; the admin downloads the PDF. axe-core checks
-every page on the way. Screenshots of every step land in test-artifacts/ on failure.
+invitation; the provider generates test keys, records the Test environment, runs
+"Verbindung prüfen" and declares Test ready; the colleague approves; a schema change
+invalidates the sign-off; the provider checks again and re-declares; the colleague approves
+again; the admin downloads the PDF. axe-core checks every page on the way. Screenshots of
+every step land in test-artifacts/ on failure.
+
+No test talks to FITKO: a site operator has pointed FITKO's Test environment at the local
+sandbox. That is how a sandbox can tick Test items at all (runs of the "Sandbox" environment
+are rehearsals that tick nothing), and it is visible: the panel names the foreign host and
+the sign-off section the hosts its evidence called.
 """
 
 from __future__ import annotations
@@ -122,7 +127,7 @@ def services(fim_uri: str) -> list[dict[str, Any]]:
 
 
 def run_checks(page: Page, *, first: bool) -> None:
-    panel = page.locator("#verify-sandbox")
+    panel = page.locator("#verify-test")
     if first:
         panel.get_by_label("Client-Secret des Subscriber-Clients").fill(
             "wohngeld-subscriber-secret"
@@ -151,16 +156,21 @@ def test_the_whole_journey_with_accessibility_checks(
     base = live_server.url
     settings.FITCONNECT_SUBMISSION_TIMEOUT = 20
     endpoints = urls(sandbox.base)
-    # update_or_create: transactional tests before this one flush the migration's rows
+    sandbox_host = sandbox.base.removeprefix("http://")
+    # The operator points FITKO's Test environment at the sandbox (in the admin; here
+    # directly). update_or_create: transactional tests before this one flush its row.
     FitConnectEnvironment.objects.update_or_create(
-        key="sandbox",
+        key="test",
         defaults={
+            "stage": "test",
+            "position": 1,
+            "allow_private_addresses": True,
             "token_url": endpoints["token_url"],
             "submission_base": endpoints["submission_base"],
+            "api_version": "v1",
             "routing_base": endpoints["routing_base"],
             "ssp_jwks_url": endpoints["ssp_jwks_url"],
             "self_signed_allowed": True,
-            "allow_private_addresses": True,
         },
     )
     world.onboarding.delete()
@@ -268,7 +278,7 @@ def test_the_whole_journey_with_accessibility_checks(
         destinations=(destination,),
     )
 
-    clara.goto(f"{base}/vorhaben/{slug}/umgebung/sandbox/")
+    clara.goto(f"{base}/vorhaben/{slug}/umgebung/test/")
     clara.get_by_label("Subscriber-Client-ID").fill("wohngeld-subscriber")
     clara.get_by_label("Zustellpunkt-ID").fill(destination)
     clara.get_by_label("Schlüssel-ID (kid) für Verschlüsselung").fill(public_enc["kid"])
@@ -284,14 +294,19 @@ def test_the_whole_journey_with_accessibility_checks(
     expect(clara.locator("#messages")).to_contain_text("als erledigt markiert")
     journey.step(clara, "step-2-ticked")
 
-    # 4. "Verbindung prüfen" against the sandbox: all seven checks, bound items tick.
+    # 4. "Verbindung prüfen" on Test: all seven checks, bound items tick; the page says the
+    # environment points at a host that is not FITKO's, and which hosts the evidence called.
     clara.goto(f"{base}/vorhaben/{slug}/schritt/3/")
+    expect(clara.locator("#verify-test")).to_contain_text(
+        f"Hosts gerichtet, die nicht der FITKO gehören: {sandbox_host}"
+    )
     run_checks(clara, first=True)
     journey.step(clara, "verification-panel")
     expect(clara.locator("#item-step3-submission")).to_contain_text(
         "Abgehakt durch die Verbindungsprüfung"
     )
-    clara.reload()
+    # Without reloading: the run's end updated the status and the sign-off section.
+    expect(clara.locator("#abnahme")).to_contain_text(f"gegen {sandbox_host}")
     clara.get_by_role("button", name="Test als bereit zur Abnahme erklären").click()
     expect(clara.locator("#abnahme")).to_contain_text("Bereit zur Abnahme")
     journey.step(clara, "declared")

@@ -50,7 +50,7 @@ def test_the_admin_refuses_a_local_production_environment(world: World) -> None:
             "position",
             "token_url",
             "submission_base",
-            "api_prefix",
+            "api_version",
             "routing_base",
             "routing_prefix",
             "ssp_jwks_url",

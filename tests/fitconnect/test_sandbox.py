@@ -78,8 +78,10 @@ def fault(env: dict[str, str], mode: str, url: str) -> str:
     return f"{base}/fault/{mode}{url.removeprefix(base)}"
 
 
-def destination_key(http: httpx.Client, env: dict[str, str], destination_id: str) -> dict[str, Any]:
-    destination = http.get(v1(env, f"/destinations/{destination_id}")).json()
+def destination_key(
+    http: httpx.Client, env: dict[str, str], destination_id: str, headers: dict[str, str]
+) -> dict[str, Any]:
+    destination = http.get(v1(env, f"/destinations/{destination_id}"), headers=headers).json()
     kid = destination["encryptionKid"]
     key: dict[str, Any] = http.get(v1(env, f"/destinations/{destination_id}/keys/{kid}")).json()
     return key
@@ -132,7 +134,7 @@ def send(
     created = http.post(f"{base}/submissions", json=body, headers=sender)
     assert created.status_code == 201, created.text
     ids: dict[str, Any] = created.json()
-    key = destination_key(http, env, destination_id)
+    key = destination_key(http, env, destination_id, sender)
     uploaded = {}
     for attachment_id, content in attachments.items():
         token = crypto.encrypt_jwe(content, key)
@@ -191,7 +193,8 @@ def verified_log(
             submission_id=sent["submissionId"],
             case_id=sent["caseId"],
         )
-        assert (crypto.event_name(payload) == "submit-submission") == from_service
+        service_events = ("create-submission", "submit-submission")
+        assert (crypto.event_name(payload) in service_events) == from_service
         payloads.append(payload)
     return payloads
 
@@ -251,9 +254,14 @@ def test_token_errors(http: httpx.Client, env: dict[str, str]) -> None:
 # --- destination and keys --------------------------------------------------------------------
 
 
-def test_destination_shape(http: httpx.Client, env: dict[str, str]) -> None:
-    response = http.get(v1(env, f"/destinations/{demo.DESTINATION_ID}"))
+def test_destination_shape(
+    http: httpx.Client, env: dict[str, str], subscriber: dict[str, str]
+) -> None:
+    url = v1(env, f"/destinations/{demo.DESTINATION_ID}")
+    assert problem_of(http.get(url), 401)  # the spec asks for a token (OAuth2)
+    response = http.get(url, headers=subscriber)
     assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-cache"  # keys must not be cached
     destination = response.json()
     assert destination["destinationId"] == demo.DESTINATION_ID
     assert destination["status"] == "active"
@@ -270,7 +278,7 @@ def test_destination_shape(http: httpx.Client, env: dict[str, str]) -> None:
     ]
     # The deprecated top level holds the intersection over all services (here only one).
     assert destination["replyChannels"] == GEWERBE["reply_channels"]
-    missing = http.get(v1(env, f"/destinations/{uuid.uuid4()}"))
+    missing = http.get(v1(env, f"/destinations/{uuid.uuid4()}"), headers=subscriber)
     assert problem_of(missing, 404)["type"].endswith("/destination-not-found")
 
 
@@ -281,7 +289,9 @@ def test_destination_shape(http: httpx.Client, env: dict[str, str]) -> None:
 def test_destination_keys_pass_the_jwk_rules(
     http: httpx.Client, env: dict[str, str], kid: str, purpose: crypto.Purpose
 ) -> None:
-    key = http.get(v1(env, f"/destinations/{demo.DESTINATION_ID}/keys/{kid}")).json()
+    response = http.get(v1(env, f"/destinations/{demo.DESTINATION_ID}/keys/{kid}"))
+    assert response.headers["Cache-Control"] == "no-cache"  # public: the spec asks no token
+    key = response.json()
     assert "d" not in key
     # Issued by the sandbox CA (leaf plus CA in x5c), so even "no self-signed" passes.
     findings = crypto.check_jwk(key, purpose, self_signed_allowed=False)
@@ -308,8 +318,9 @@ def test_sender_round_trip_is_accepted(
 ) -> None:
     attachment_id = str(uuid.uuid4())
     sent = send(http, env, sender, attachments={attachment_id: b"%PDF-1.7 Gewerbeschein"})
-    log = wait_for_events(http, env, sender, sent["caseId"], 2)
-    submitted, accepted = verified_log(http, env, sent, log)
+    log = wait_for_events(http, env, sender, sent["caseId"], 3)
+    created, submitted, accepted = verified_log(http, env, sent, log)
+    assert crypto.event_name(created) == "create-submission"
     assert crypto.event_name(submitted) == "submit-submission"
     assert submitted["iss"] == env["submission_base"]
     tags = submitted["events"][EVENTS + "submit-submission"]["authenticationTags"]
@@ -321,14 +332,14 @@ def test_sender_round_trip_is_accepted(
     assert crypto.event_name(accepted) == "accept-submission"
     assert accepted["iss"] == demo.DESTINATION_ID
     assert accepted["events"][EVENTS + "accept-submission"]["authenticationTags"] == tags
-    assert jws_header(log[1])["kid"] == demo.SIGNATURE_KID
+    assert jws_header(log[2])["kid"] == demo.SIGNATURE_KID
     # The submit-submission SET must not verify with the destination's key, nor vice versa.
     signature_key = http.get(
         v1(env, f"/destinations/{demo.DESTINATION_ID}/keys/{demo.SIGNATURE_KID}")
     ).json()
     with pytest.raises(crypto.CryptoError):
         crypto.verify_set(
-            log[0], [signature_key], submission_id=sent["submissionId"], case_id=sent["caseId"]
+            log[1], [signature_key], submission_id=sent["submissionId"], case_id=sent["caseId"]
         )
 
 
@@ -358,8 +369,8 @@ def test_fachverfahren_rejects(
         ),
     }[variant]
     sent = send(http, env, sender, data=data, metadata=metadata)
-    log = wait_for_events(http, env, sender, sent["caseId"], 2)
-    rejected = verified_log(http, env, sent, log)[1]
+    log = wait_for_events(http, env, sender, sent["caseId"], 3)
+    rejected = verified_log(http, env, sent, log)[2]
     assert crypto.event_name(rejected) == "reject-submission"
     problems = rejected["events"][EVENTS + "reject-submission"]["problems"]
     assert [p["type"].rsplit("/", 1)[1] for p in problems] == [problem]
@@ -424,10 +435,17 @@ def test_subscriber_lists_fetches_and_accepts(
     assert problem_of(http.post(events_url, content=forged, headers=jose), 422)
     token = crypto.sign_jws(payload, keys["signature"].private, typ=crypto.SET_TYPE)
     assert http.post(events_url, content=token, headers=jose).status_code == 204
-    assert problem_of(http.post(events_url, content=token, headers=jose), 422)
+    # A second accept is an invalid state transition: 409, as the spec says.
+    assert problem_of(http.post(events_url, content=token, headers=jose), 409)
     assert http.get(v1(env, "/submissions"), headers=headers).json()["submissions"] == []
-    log = http.get(events_url, headers=headers).json()["eventLog"]
-    assert [crypto.event_name(p) for p in verified_log(http, env, sent, log)] == [
+    # Accepted: no longer "submitted or forwarded", so GET answers 404 (spec 1.1.3).
+    gone = http.get(v1(env, f"/submissions/{sent['submissionId']}"), headers=headers)
+    assert problem_of(gone, 404)
+    assert problem_of(http.get(attachment_url, headers=headers), 404)
+    events = http.get(events_url, headers=headers).json()
+    assert events["count"] == events["totalCount"] == 3
+    assert [crypto.event_name(p) for p in verified_log(http, env, sent, events["eventLog"])] == [
+        "create-submission",
         "submit-submission",
         "accept-submission",
     ]
@@ -777,8 +795,8 @@ def test_bad_set_and_reject_faults(
 ) -> None:
     faulty_base = fault(env, "reject", env["submission_base"])
     sent = send(http, env, sender, submission_base=faulty_base)
-    log = wait_for_events(http, env, sender, sent["caseId"], 2)
-    rejected = verified_log(http, env, sent, log)[1]
+    log = wait_for_events(http, env, sender, sent["caseId"], 3)
+    rejected = verified_log(http, env, sent, log)[2]
     assert crypto.event_name(rejected) == "reject-submission"
     bad = http.get(
         fault(env, "bad-set", v1(env, f"/cases/{sent['caseId']}/events")), headers=sender
@@ -797,8 +815,8 @@ def test_inactive_and_no_route_faults(
     http: httpx.Client, env: dict[str, str], sender: dict[str, str]
 ) -> None:
     url = v1(env, f"/destinations/{demo.DESTINATION_ID}")
-    assert http.get(fault(env, "inactive", url)).json()["status"] == "inactive"
-    assert http.get(url).json()["status"] == "active"
+    assert http.get(fault(env, "inactive", url), headers=sender).json()["status"] == "inactive"
+    assert http.get(url, headers=sender).json()["status"] == "active"
     body = {
         "destinationId": demo.DESTINATION_ID,
         "announcedAttachments": [],
@@ -847,3 +865,24 @@ def test_command_prints_urls_and_ids_but_no_secrets(
     assert demo.SENDER_CLIENT_ID in text
     for secret in (demo.SUBSCRIBER_CLIENT_SECRET, demo.SENDER_CLIENT_SECRET, demo.CALLBACK_SECRET):
         assert secret not in text
+
+
+def test_a_destination_without_common_reply_channels_leaves_the_deprecated_field_out(
+    http: httpx.Client, env: dict[str, str], sandbox: Sandbox, subscriber: dict[str, str]
+) -> None:
+    # Spec 1.1.3: the deprecated top-level replyChannels has minProperties 1, so no "{}".
+    destination_id = str(uuid.uuid4())
+    sandbox.add_destination(
+        destination_id=destination_id,
+        services=[{**GEWERBE, "reply_channels": {}}],
+        regions=list(demo.REGIONS),
+        encryption_key=sandbox.keys["encryption"].public,
+        signature_key=sandbox.keys["signature"].public,
+    )
+    shown = http.get(v1(env, f"/destinations/{destination_id}"), headers=subscriber).json()
+    assert "replyChannels" not in shown
+    v2 = http.get(
+        env["submission_base"] + f"/v2/destinations/{destination_id}", headers=subscriber
+    ).json()
+    assert "services" not in v2
+    assert [s["identifier"] for s in v2["publicServices"]] == [LEIKA]
