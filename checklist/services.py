@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue, people, signals, summary
+from checklist import catalogue, deadlines, people, signals, summary
 from checklist.audit import audit, audit_changes
 from checklist.catalogue import Item
 from checklist.environments import environment_step
@@ -374,6 +374,7 @@ def set_due_dates(onboarding: Onboarding, dates: dict[int, date | None], actor: 
             day.isoformat() if day else "",
             step,
         )
+    deadlines.store(onboarding)
 
 
 def link_provider(onboarding: Onboarding) -> None:

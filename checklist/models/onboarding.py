@@ -120,6 +120,9 @@ class Onboarding(models.Model):
     # What the Leistungen and environment records say for the checklist's conditions and
     # data-bound items, so that a tick needs neither of them.
     data_facts = models.JSONField(default=dict, editable=False)
+    # The due dates the authority set (``StepDeadline`` rows) as {"step": "YYYY-MM-DD"}, so
+    # that pages need no query for them; ``checklist.deadlines`` keeps it in step with them.
+    explicit_due_dates = models.JSONField(default=dict, editable=False)
 
     if TYPE_CHECKING:
         leistungen: RelatedManager[Leistung]
