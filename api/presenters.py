@@ -9,6 +9,7 @@ from django.db.models import Count
 from checklist.access import Participation
 from checklist.catalogue import Item
 from checklist.environments import environment_labels
+from checklist.evidence import shown_result
 from checklist.models import Comment, Environment, FitConnectEnvironment, VerificationRun
 from checklist.state import OnboardingState, Progress, StepStatus
 from checklist.steps import STEPS
@@ -122,6 +123,20 @@ def comment_row(comment: Comment) -> dict[str, Any]:
     }
 
 
+def _result_row(result: dict[str, Any]) -> dict[str, Any]:
+    """A stored check result in the reader's language (messages are stored as codes)."""
+    shown = shown_result(result)
+    return {
+        "check": shown["check"],
+        "title": shown["title"],
+        "status": shown["status"] or "failed",
+        "message": shown["message"],
+        "details": shown["details"],
+        "fixes": shown["fixes"],
+        "evidence": result.get("evidence", {}),
+    }
+
+
 def run_row(run: VerificationRun, labels: dict[str, str] | None = None) -> dict[str, Any]:
     labels = labels if labels is not None else environment_labels()
     return {
@@ -132,18 +147,9 @@ def run_row(run: VerificationRun, labels: dict[str, str] | None = None) -> dict[
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "started_by": str(run.started_by or run.started_by_token or ""),
-        "results": [
-            {
-                "check": result.get("check", ""),
-                "title": result.get("title", ""),
-                "status": result.get("status", "failed"),
-                "message": result.get("message", ""),
-                "details": result.get("details", []),
-                "fixes": result.get("fixes", []),
-                "evidence": result.get("evidence", {}),
-            }
-            for result in run.results
-        ],
+        "hosts": [str(host) for host in run.hosts or []],
+        "rehearsal": run.rehearsal,
+        "results": [_result_row(result) for result in run.results],
     }
 
 

@@ -172,6 +172,13 @@ class RunOut(Schema):
     started_at: datetime
     finished_at: datetime | None
     started_by: str
+    hosts: list[str] = Field(description="Every host the run called: the evidence of where.")
+    rehearsal: bool = Field(
+        description=(
+            "A run against a stand-in such as the sandbox: it ticks no checklist item and "
+            "never counts for a sign-off."
+        )
+    )
     results: list[CheckOut]
 
 

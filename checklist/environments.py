@@ -6,18 +6,25 @@ portal's local sandbox, are rows like them with the stage they stand in for.
 
 from __future__ import annotations
 
+from django.db.models import FilteredRelation, Q
 from django.http import Http404
 
-from checklist.models import FitConnectEnvironment
+from checklist.models import EnvironmentRecord, FitConnectEnvironment, Onboarding
 
 
 def all_environments() -> list[FitConnectEnvironment]:
     return list(FitConnectEnvironment.objects.all())
 
 
-def environments_of_step(step: int) -> list[FitConnectEnvironment]:
-    """Return the environments checked in the step (3: test and its stand-ins, 4, 5)."""
-    return [env for env in all_environments() if env.step == step]
+def with_records(
+    onboarding: Onboarding,
+) -> list[tuple[FitConnectEnvironment, EnvironmentRecord | None]]:
+    """Return every environment with the onboarding's record of it (or None), in one query."""
+    rows = FitConnectEnvironment.objects.annotate(
+        record=FilteredRelation("records", condition=Q(records__onboarding=onboarding))
+    ).select_related("record")  # type: ignore[misc]  # the stubs do not know filtered relations
+    # select_related leaves the attribute unset where the environment has no record.
+    return [(env, getattr(env, "record", None)) for env in rows]
 
 
 def get_environment(key: str) -> FitConnectEnvironment:

@@ -36,6 +36,26 @@ def provider_side(onboarding: Onboarding) -> list[User]:
     )
 
 
+def sides(onboarding: Onboarding) -> tuple[list[User], list[User]]:
+    """Return the active members of the authority and those who do the provider's work,
+    by name, in one query (``authority_members`` and ``provider_side`` together)."""
+    organisations = [onboarding.authority_id]
+    if onboarding.provider_id is not None:
+        organisations.append(onboarding.provider_id)
+    memberships = (
+        Membership.objects.filter(organisation_id__in=organisations, user__is_active=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    by_organisation: dict[int, list[User]] = {pk: [] for pk in organisations}
+    for membership in memberships:
+        by_organisation[membership.organisation_id].append(membership.user)
+    authority = by_organisation[onboarding.authority_id]
+    if onboarding.provider_id is not None:
+        return authority, by_organisation[onboarding.provider_id]
+    return authority, list(authority) if onboarding.in_house else []
+
+
 def responsible_for(onboarding: Onboarding, role: str) -> list[User]:
     """Return the people of the side responsible for an item role or step."""
     if role == "authority":

@@ -11,7 +11,7 @@ from checklist import catalogue, people, verification
 from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
 from checklist.catalogue import Item
-from checklist.environments import all_environments, environments_of_step
+from checklist.environments import with_records
 from checklist.forms import MetadataVersionsForm, SendBackForm
 from checklist.models import (
     Environment,
@@ -177,28 +177,27 @@ def item_context(
 
 
 def assignable_people(onboarding: Onboarding) -> dict[str, list[User]]:
-    """Return who can be assigned an item, by the item's responsible side."""
-    authority = people.authority_members(onboarding)
-    provider = people.provider_side(onboarding)
+    """Return who can be assigned an item, by the item's responsible side (one query)."""
+    authority, provider = people.sides(onboarding)
     both = sorted({p.pk: p for p in [*authority, *provider]}.values(), key=str)
     return {"authority": authority, "provider": provider, "both": both}
 
 
-def verify_panels(
-    participation: Participation, state: OnboardingState, step: int
-) -> list[dict[str, Any]]:
+def verify_panels(participation: Participation, step: int) -> list[dict[str, Any]]:
     """Return the "Verbindung prüfen" panels of the environments checked in the step."""
     onboarding = participation.onboarding
     runs, running = verification.latest_runs(onboarding)
     secrets = verification.stored_secrets_by_environment(onboarding)
     panels = []
-    for env in environments_of_step(step):
+    for env, record in with_records(onboarding):
+        if env.step != step:
+            continue
         stored = secrets.get(env.key, {})
         run = running.get(env.key)
         panels.append(
             {
                 "environment": env,
-                "record": state.records.get(env.key),
+                "record": record,
                 "stored": stored,
                 "form": VerifyForm(stored=set(stored), production=env.is_production),
                 "last_run": runs.get(env.key),
@@ -262,6 +261,16 @@ def run_progress_context(
                 "overall": state.overall(),
             }
         )
+        if context["changed_items"]:
+            # The step's badge and sign-off prerequisites change with the items: swap them too.
+            stage = Environment(environment.stage)
+            context.update(
+                {
+                    "step": STEPS[environment.step - 1],
+                    "signoff_panel": signoff_panel(participation, state, stage),
+                    "send_back_form": SendBackForm(),
+                }
+            )
     return context
 
 
@@ -272,14 +281,21 @@ def item_response_context(
     *,
     with_comments: bool = True,
 ) -> dict[str, Any]:
-    """Return what the item's partial and the out-of-band counters need, nothing more."""
+    """Return what the item's partial and the out-of-band counters need, nothing more.
+
+    Without a state (a note, a comment, an assignment) the whole item is rendered again,
+    with its assign form where the person may assign it; a tick renders only its status.
+    """
+    assignable = None
     if state is None:
         state = OnboardingState(participation.onboarding, with_comments=with_comments, light=True)
+        if may_assign(participation, item):
+            assignable = assignable_people(participation.onboarding)
     card = step_card(state, item.step)
     return {
         "onboarding": participation.onboarding,
         "participation": participation,
-        "entry": item_context(participation, state, state.item_view(item), card.status),
+        "entry": item_context(participation, state, state.item_view(item), card.status, assignable),
         "card": card,
         "overall": state.overall(),
     }
@@ -314,11 +330,11 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
         }
     )
     if number in (3, 4, 5):
-        context["verify_panels"] = verify_panels(participation, state, number)
+        context["verify_panels"] = verify_panels(participation, number)
     if number == 1:
         context["leistungen"] = state.leistungen
     if number == 2:
-        context["records"] = [(env, state.records.get(env.key)) for env in all_environments()]
+        context["records"] = with_records(onboarding)
         context["metadata_form"] = MetadataVersionsForm(
             initial={"versions": onboarding.metadata_versions}
         )

@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue, people, signals, summary
+from checklist import catalogue, deadlines, people, signals, summary
 from checklist.access import Participation
 from checklist.audit import audit, audit_changes, split_actor
 from checklist.catalogue import Item
@@ -384,6 +384,7 @@ def set_due_dates(onboarding: Onboarding, dates: dict[int, date | None], actor: 
             day.isoformat() if day else "",
             step,
         )
+    deadlines.store(onboarding)
 
 
 def link_provider(onboarding: Onboarding) -> None:

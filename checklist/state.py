@@ -33,7 +33,7 @@ from checklist.models import (
 )
 
 # Related rows OnboardingState reads; prefetch these to build many states with fixed queries.
-STATE_PREFETCH = ("leistungen", "environments", "item_states__done_by", "signoffs", "deadlines")
+STATE_PREFETCH = ("leistungen", "environments", "item_states__done_by", "signoffs")
 
 
 class NotAllowed(Exception):
@@ -340,7 +340,7 @@ class OnboardingState:
 
     @cached_property
     def due_dates(self) -> dict[int, Due]:
-        return due_dates(self.onboarding, self.onboarding.deadlines.all())
+        return due_dates(self.onboarding)  # set dates kept on the onboarding: no query
 
     def due(self, step: int) -> Due | None:
         return self.due_dates.get(step)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from checklist import presentation, services
 from checklist.access import onboardings_for
-from checklist.deadlines import proposed_dates
+from checklist.deadlines import explicit, proposed_dates
 from checklist.forms import AssignForm, DeadlinesForm
 from checklist.models import Onboarding
 from checklist.state import NotAllowed
@@ -54,7 +54,7 @@ def deadlines(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = _participation(request, slug)
     _require(participation.is_authority_member)
     onboarding = participation.onboarding
-    stored = {d.step: d.due_date for d in onboarding.deadlines.all()}
+    stored = explicit(onboarding)
     proposed = proposed_dates(onboarding.target_go_live) if onboarding.target_go_live else {}
     form = DeadlinesForm(request.POST or None, stored=stored, proposed=proposed)
     if request.method == "POST":

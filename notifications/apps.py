@@ -9,5 +9,6 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        # Connect the receivers of the checklist's signals.
-        from notifications import receivers  # noqa: F401
+        # Connect the receivers of the checklist's signals and those that keep the count of
+        # unread notifications.
+        from notifications import receivers, unread  # noqa: F401

@@ -6,15 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from notifications.models import Notification
-
 
 def inbox(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {
-        "unread_notifications": Notification.objects.filter(
-            recipient=user, read_at__isnull=True
-        ).count()
-    }
+    # Kept on the user row (notifications.unread), which every request loads anyway.
+    return {"unread_notifications": user.unread_notifications}

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from checklist.models import Onboarding
+from notifications import unread
 from notifications.models import Channel, Kind, Notification, Preference
 from portal.models import Actor, User
 
@@ -85,12 +86,16 @@ def notify(
     return created
 
 
+@transaction.atomic
 def mark_read(user: User, notification_id: int | None = None) -> int:
     """Mark one of the user's notifications (or all of them) as read; return how many."""
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    unread_rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_id is not None:
-        unread = unread.filter(pk=notification_id)
-    return unread.update(read_at=timezone.now())
+        unread_rows = unread_rows.filter(pk=notification_id)
+    # Only rows still unread are counted: of two requests marking the same one, one counts it.
+    count = unread_rows.update(read_at=timezone.now())
+    unread.add(user, -count)
+    return count
 
 
 @transaction.atomic

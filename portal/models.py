@@ -53,6 +53,10 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+# Fields of User that only ``F()`` updates change (never a full save of a loaded user).
+COUNTER_FIELDS = ("unread_notifications",)
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with an e-mail address and a password."""
 
@@ -72,6 +76,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         default="de",
         help_text=_("Language of the e-mails the portal sends to this person."),
     )
+    # How many of the person's notifications are unread, for the header of every page: the
+    # user row is loaded on every request anyway (``portal.backends``), a count would be a
+    # query per request. Kept by the notifications app in the transaction of each change
+    # (``notifications.unread``); ``save()`` never writes it back (see COUNTER_FIELDS).
+    unread_notifications = models.PositiveIntegerField(default=0, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -89,6 +98,24 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def save(self, **kwargs: Any) -> None:
+        """Save; a full save of an existing user leaves the counters as they are in the row.
+
+        Counters change with ``F()`` updates by other transactions: the copy loaded with this
+        object may be stale, and writing it back would undo them.
+        """
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in COUNTER_FIELDS
+            ]
+        super().save(**kwargs)
 
     def clean(self) -> None:
         super().clean()

@@ -120,6 +120,9 @@ class Onboarding(models.Model):
     # What the Leistungen and environment records say for the checklist's conditions and
     # data-bound items, so that a tick needs neither of them.
     data_facts = models.JSONField(default=dict, editable=False)
+    # The due dates the authority set (``StepDeadline`` rows) as {"step": "YYYY-MM-DD"}, so
+    # that pages need no query for them; ``checklist.deadlines`` keeps it in step with them.
+    explicit_due_dates = models.JSONField(default=dict, editable=False)
 
     if TYPE_CHECKING:
         leistungen: RelatedManager[Leistung]
@@ -260,6 +263,18 @@ class EnvironmentRecord(models.Model):
         Onboarding, on_delete=models.CASCADE, related_name="environments"
     )
     environment = models.CharField(_("environment"), max_length=20)
+    # The environment row by its key, for joining both in one query (see
+    # ``checklist.environments.with_records``). No column and no constraint: a record stays
+    # when a site operator removes its environment.
+    fitconnect_environment = models.ForeignObject(
+        "checklist.FitConnectEnvironment",
+        on_delete=models.DO_NOTHING,
+        from_fields=["environment"],
+        to_fields=["key"],
+        related_name="records",
+        null=True,
+        editable=False,
+    )
     client_id = models.CharField(_("Subscriber client ID"), max_length=200, blank=True)
     destination_id = models.UUIDField(_("Zustellpunkt ID"), null=True, blank=True)
     encryption_kid = models.CharField(_("encryption key ID (kid)"), max_length=64, blank=True)

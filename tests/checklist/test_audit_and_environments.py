@@ -7,8 +7,9 @@ import uuid
 from django.test import Client
 from django.urls import reverse
 
+from checklist import services
 from checklist.models import AuditEvent, EnvironmentRecord, FitConnectEnvironment
-from tests.conftest import World
+from tests.conftest import World, make_onboarding
 
 SLUG = "musterstadt-gewerbe"
 
@@ -99,3 +100,37 @@ def test_an_unknown_environment_in_an_address_is_not_found(world: World) -> None
     provider = signed_in(world.provider_staff)
     assert provider.get(reverse("environment_edit", args=[SLUG, "nirgendwo"])).status_code == 404
     assert provider.post(reverse("verify_start", args=[SLUG, "nirgendwo"])).status_code == 404
+
+
+def test_each_environment_shows_this_onboardings_record_only(world: World) -> None:
+    """Environments and records come in one query; another onboarding's record never shows."""
+    other = make_onboarding(world.authority, world.provider, world.authority_admin, "andere")
+    for onboarding, environment, client_id in (
+        (other, "test", "fremder-client"),
+        (world.onboarding, "reference", "eigener-client"),
+    ):
+        services.save_environment_record(
+            EnvironmentRecord(
+                onboarding=onboarding,
+                environment=environment,
+                client_id=client_id,
+                destination_id=uuid.uuid4(),
+            ),
+            world.provider_staff,
+        )
+    provider = signed_in(world.provider_staff)
+    step2 = provider.get(reverse("step", args=[SLUG, 2])).content.decode()
+    assert "eigener-client" in step2
+    assert "fremder-client" not in step2
+    assert step2.count("Noch nicht erfasst.") == 2  # Test and Produktiv
+    # The check is offered where this onboarding recorded the environment, and only there.
+    step3 = provider.get(reverse("step", args=[SLUG, 3])).content.decode()
+    assert reverse("verify_start", args=[SLUG, "test"]) not in step3
+    step4 = provider.get(reverse("step", args=[SLUG, 4])).content.decode()
+    assert reverse("verify_start", args=[SLUG, "reference"]) in step4
+    # A site operator removes the environment: the record stays, the pages work on.
+    FitConnectEnvironment.objects.filter(key="reference").delete()
+    assert EnvironmentRecord.objects.filter(environment="reference").exists()
+    step2 = provider.get(reverse("step", args=[SLUG, 2])).content.decode()
+    assert "eigener-client" not in step2
+    assert provider.get(reverse("step", args=[SLUG, 4])).status_code == 200

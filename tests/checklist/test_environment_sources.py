@@ -20,7 +20,7 @@ from checklist.models import FitConnectEnvironment, TrustedCertificate
 from fitconnect import environments
 from tests.conftest import World
 
-MIGRATION = importlib.import_module("checklist.migrations.0008_evidence")
+MIGRATION = importlib.import_module("checklist.migrations.0010_evidence")
 
 
 def test_the_seeded_environments_are_fitkos_values_from_one_source(world: World) -> None:

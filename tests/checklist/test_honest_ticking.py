@@ -161,17 +161,7 @@ def test_the_page_updates_badge_and_sign_off_prerequisites_when_a_run_ends(
     client = provider(test_at_sandbox)
     hx = {"hx-request": "true"}
     html = client.post(reverse("verify_start", args=[SLUG, "test"]), FORM, headers=hx).content
-    html_text = html.decode()
-    for _ in range(8):
-        match = re.search(
-            r'hx-post="([^"]+)" hx-trigger="load"[^>]*hx-vals=\'\{"carry": "([^"]+)"\}\'',
-            html_text,
-        )
-        if match is None:
-            break
-        html_text = client.post(
-            match.group(1), {"carry": match.group(2)}, headers=hx
-        ).content.decode()
+    html_text = html.decode()  # the worker ran the checks at once (tests: immediate tasks)
     assert "portal-result--summary" in html_text
     assert re.search(
         r'<p class="portal-status-line" id="step-status" hx-swap-oob="true">', html_text
@@ -191,7 +181,7 @@ def test_an_authority_reader_sees_the_hosts_in_the_pdf(
 
     checked = run(test_at_sandbox)
     target = tmp_path / "record.pdf"
-    target.write_bytes(export.export_record(test_at_sandbox.onboarding, None))
+    target.write_bytes(export.export_record(test_at_sandbox.onboarding))
     text = subprocess.run(
         ["pdftotext", str(target), "-"], capture_output=True, text=True, check=True
     ).stdout

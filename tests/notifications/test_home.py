@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -48,13 +49,12 @@ def test_assigned_items_and_overdue_steps_show_with_their_dates(
     later = my_tasks(world.provider_staff)
     assert [t.title for t in later.assigned] == [item.title]
     # Two days later step 2 is overdue, on the home and on the onboarding page.
-    from checklist.models import StepDeadline
-
-    StepDeadline.objects.filter(step=2).update(due_date=today - timedelta(days=1))
-    html = client_for("provider_staff").get(reverse("home")).content.decode()
-    assert '<span class="kern-label">überfällig</span>' in html
-    detail = client_for("provider_staff").get(reverse("onboarding_detail", args=[SLUG]))
-    assert '<span class="kern-label">überfällig</span>' in detail.content.decode()
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        client = client_for("provider_staff")
+        html = client.get(reverse("home")).content.decode()
+        assert '<span class="kern-label">überfällig</span>' in html
+        detail = client.get(reverse("onboarding_detail", args=[SLUG]))
+        assert '<span class="kern-label">überfällig</span>' in detail.content.decode()
 
 
 def test_a_failed_check_is_a_task_and_a_notification_for_the_provider(

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from checklist import catalogue, services
+from checklist import catalogue, people, services
 from checklist.models import Environment
 from checklist.signoff import approve, declare_ready, send_back
 from checklist.state import NotAllowed
@@ -26,7 +26,7 @@ from notifications import delivery, jobs
 from notifications.models import Channel, Kind, Notification, Preference
 from portal.mail_backends import ReadableConsoleBackend
 from tests.checklist.helpers import ready_for_test
-from tests.conftest import World
+from tests.conftest import World, make_onboarding
 
 TEST = Environment.TEST
 SLUG = "musterstadt-gewerbe"
@@ -295,3 +295,43 @@ def test_the_development_backend_prints_readable_german() -> None:
     printed = stream.getvalue()
     assert "Subject: Prüfung für Gewerbeanmeldung" in printed
     assert "Grüße aus Überlingen" in printed
+
+
+def test_the_assign_form_offers_the_responsible_side_and_stays_after_a_comment(
+    world: World, client_for: Any
+) -> None:
+    def assign_options(html: str, key: str) -> str:
+        start = html.index(f'id="assignee-{key}"')
+        return html[start : html.index("</select>", start)]
+
+    provider = client_for("provider_staff")
+    step2 = provider.get(reverse("step", args=[SLUG, 2])).content.decode()
+    options = assign_options(step2, "step2-client")
+    assert "Clara Code" in options
+    assert "Anna Amtmann" not in options  # a provider item: the provider's people
+    admin = client_for("authority_admin").get(reverse("step", args=[SLUG, 1])).content.decode()
+    options = assign_options(admin, "step1-vpki")
+    assert "Anna Amtmann" in options
+    assert "Bernd Beispiel" in options
+    assert "Clara Code" not in options  # an authority item: the authority's people
+    # An item sent back after a comment (htmx) keeps its assign form.
+    response = provider.post(
+        reverse("item_comment", args=[SLUG, "step2.client"]),
+        {"text": "Erledigt bis Freitag", "mention": ""},
+        headers={"hx-request": "true"},
+    )
+    assert "Clara Code" in assign_options(response.content.decode(), "step2-client")
+
+
+def test_in_house_the_authoritys_people_do_the_providers_items(world: World) -> None:
+    in_house = make_onboarding(world.authority, None, world.authority_admin, "eigenbetrieb")
+    authority, provider = people.sides(in_house)
+    assert [str(p) for p in authority] == ["Anna Amtmann", "Bernd Beispiel"]
+    assert [str(p) for p in provider] == ["Anna Amtmann", "Bernd Beispiel"]
+    undecided = services.update_onboarding(in_house, {"in_house": False}, world.authority_admin)
+    assert people.sides(undecided) == (authority, [])
+    authority, provider = people.sides(world.onboarding)
+    assert [str(p) for p in provider] == ["Clara Code"]
+    world.provider_staff.is_active = False
+    world.provider_staff.save()
+    assert people.sides(world.onboarding)[1] == []

@@ -1,4 +1,4 @@
-"""Recompute the summary the overview shows for every onboarding."""
+"""Recompute the summary the overview shows and the kept due dates of every onboarding."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from checklist.summary import refresh_all
+from checklist import deadlines, summary
 
 
 class Command(BaseCommand):
     help = (
-        "Recompute progress, current step, sign-off states and next action of every onboarding "
-        "(after data was changed outside the portal)."
+        "Recompute progress, current step, sign-off states, next action and the set due dates "
+        "kept on every onboarding (after data was changed outside the portal)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        changed = refresh_all()
-        self.stdout.write(f"{changed} onboarding(s) updated.")
+        changed = summary.refresh_all()
+        dates = deadlines.refresh_all()
+        self.stdout.write(f"{changed} summaries and {dates} sets of due dates updated.")
