@@ -7,11 +7,14 @@ declared links; every answer must be no server error and match the document.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -49,7 +52,25 @@ def test_the_documentation_page_describes_every_operation() -> None:
 
 
 @pytest.fixture
-def bearer(world: World, settings: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+def keep_connection() -> Iterator[None]:
+    """Keep the test's database connection across in-process WSGI requests.
+
+    A request ends with ``close_old_connections``, which closes a connection in the test's
+    transaction on PostgreSQL; Django's test client disconnects it in the same way.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def bearer(
+    world: World, settings: Any, monkeypatch: pytest.MonkeyPatch, keep_connection: None
+) -> str:
     """A provider token with every scope; runs are opened but never call FIT-Connect."""
     settings.API_RATE_LIMIT_PER_MINUTE = 100_000
 
