@@ -13,11 +13,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from checklist import catalogue, verification
-from checklist.audit import describe_path, plain_value
 from checklist.environments import environment_label, environment_labels
-from checklist.models import Comment, Environment, Onboarding, PdfExport, SignOff, VerificationRun
+from checklist.models import Comment, Environment, Onboarding, PdfExport
 from checklist.pdf import render_html_to_pdf
-from checklist.presentation import step_cards
+from checklist.presentation import evidence_runs, invalidating_changes, step_cards
 from checklist.state import OnboardingState
 from checklist.steps import STEPS
 
@@ -62,8 +61,8 @@ def record_context(onboarding: Onboarding) -> dict[str, Any]:
             "environment": environment,
             "record": state.records.get(environment),
             "signoff": state.signoff(environment),
-            "changes": _changes(state.signoff(environment)),
-            "evidence_runs": _evidence_runs(state, environment),
+            "changes": invalidating_changes(state.signoff(environment)),
+            "evidence_runs": evidence_runs(state, environment),
             "history": list(
                 onboarding.signoffs.filter(environment=environment).select_related(
                     "declared_by", "decided_by"
@@ -87,24 +86,6 @@ def record_context(onboarding: Onboarding) -> dict[str, Any]:
         "environments": environments,
         "as_of": timezone.localtime(last_change) if last_change else None,
     }
-
-
-def _changes(signoff: SignOff | None) -> list[tuple[str, str, str]]:
-    """Return what invalidated a sign-off in words: what, before, after."""
-    return [
-        (describe_path(change["path"]), plain_value(change["old"]), plain_value(change["new"]))
-        for change in (signoff.invalidated_changes if signoff else [])
-    ]
-
-
-def _evidence_runs(state: OnboardingState, environment: Environment) -> list[VerificationRun]:
-    """Return the runs whose ticks the environment's items carry, to name their hosts."""
-    ids = {
-        view.state.done_by_run_id
-        for view in state.items(environment.step)
-        if view.by_check and view.state.done_by_run_id is not None
-    }
-    return list(VerificationRun.objects.filter(pk__in=ids).order_by("started_at")) if ids else []
 
 
 def record_html(onboarding: Onboarding) -> str:

@@ -100,11 +100,6 @@ def signoff_panel(
         and isinstance(participation.actor, User)
         and signoff.declared_by_id == participation.actor.pk
     )
-    run_ids = {
-        view.state.done_by_run_id
-        for view in state.items(step)
-        if view.by_check and view.state.done_by_run_id is not None
-    }
     return SignoffPanel(
         environment=environment,
         signoff=signoff,
@@ -117,14 +112,27 @@ def signoff_panel(
         ),
         may_decide=declared and participation.can_decide_signoff and not own,
         own_declaration=own and participation.can_decide_signoff,
-        changes=[
-            (describe_path(change["path"]), plain_value(change["old"]), plain_value(change["new"]))
-            for change in (signoff.invalidated_changes if signoff else [])
-        ],
-        evidence_runs=list(
-            VerificationRun.objects.filter(pk__in=run_ids).order_by("started_at") if run_ids else []
-        ),
+        changes=invalidating_changes(signoff),
+        evidence_runs=evidence_runs(state, environment),
     )
+
+
+def invalidating_changes(signoff: SignOff | None) -> list[tuple[str, str, str]]:
+    """Return what invalidated a sign-off in words: what, before, after."""
+    return [
+        (describe_path(change["path"]), plain_value(change["old"]), plain_value(change["new"]))
+        for change in (signoff.invalidated_changes if signoff else [])
+    ]
+
+
+def evidence_runs(state: OnboardingState, environment: Environment) -> list[VerificationRun]:
+    """Return the runs whose ticks the environment's items carry, to name their hosts."""
+    ids = {
+        view.state.done_by_run_id
+        for view in state.items(environment.step)
+        if view.by_check and view.state.done_by_run_id is not None
+    }
+    return list(VerificationRun.objects.filter(pk__in=ids).order_by("started_at")) if ids else []
 
 
 # Page contexts ------------------------------------------------------------------------------

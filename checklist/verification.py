@@ -286,16 +286,7 @@ def execute_run(run_id: int) -> None:
     environment = FitConnectEnvironment.objects.filter(key=run.environment).first()
     try:
         if environment is not None:
-            provided = run_secrets(run)
-            checker = prepare_checks(
-                run.onboarding,
-                environment,
-                credentials_for(run.onboarding, environment.key, provided),
-            )
-            done = {r["check"] for r in run.results}
-            for check in checks_for(environment):
-                if check not in done:
-                    add_result(run, checker.run_check(check))
+            _run_remaining_checks(run, environment, run_secrets(run))
     finally:
         finish_run(run, run.started_by_token or run.started_by)
 
@@ -414,29 +405,31 @@ def run_verification(
     store: bool = False,
     on_result: Callable[[CheckResult], None] | None = None,
 ) -> tuple[VerificationRun, list[str]]:
-    """Run every check of the environment as one run; return it and the changed items."""
+    """Run every check of the environment as one run in this process (the shell command);
+    return the run and the changed items."""
     run = start_run(onboarding, environment, actor, store=provided if store else None)
-    return run, complete_run(run, environment, actor, provided=provided, on_result=on_result)
+    _run_remaining_checks(run, environment, provided, on_result)
+    return run, finish_run(run, actor)
 
 
-def complete_run(
+def _run_remaining_checks(
     run: VerificationRun,
     environment: FitConnectEnvironment,
-    actor: Actor | None,
-    *,
-    provided: dict[str, str] | None = None,
+    provided: dict[str, str] | None,
     on_result: Callable[[CheckResult], None] | None = None,
-) -> list[str]:
-    """Run every check of an opened run and finish it; return the changed items."""
-    onboarding = run.onboarding
+) -> None:
+    """Run the checks the run has no result for yet, saving each result as it comes."""
     checker = prepare_checks(
-        onboarding, environment, credentials_for(onboarding, environment.key, provided)
+        run.onboarding, environment, credentials_for(run.onboarding, environment.key, provided)
     )
-    for result in checker.run(checks_for(environment)):
+    done = {r["check"] for r in run.results}
+    for check in checks_for(environment):
+        if check in done:
+            continue
+        result = checker.run_check(check)
         add_result(run, result)
         if on_result is not None:
             on_result(result)
-    return finish_run(run, actor)
 
 
 def last_runs(onboarding: Onboarding) -> dict[str, VerificationRun]:
