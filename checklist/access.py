@@ -84,8 +84,12 @@ def get_onboarding_for_user(
 ) -> Participation:
     """Return the user's participation in the onboarding, or raise 404.
 
-    With the request's ``memberships`` (see ``onboardings_for``) this is one query.
+    With the request's ``memberships`` (see ``onboardings_for``) this is one plain query by
+    the slug, and who takes part is decided from the memberships; the organisations the
+    person belongs to come from them too (the other one is loaded if a page shows it).
     """
+    if memberships is not None:
+        return _participation_by_memberships(user, slug, memberships)
     onboarding = (
         onboardings_for(user, memberships)
         .select_related("authority", "provider")
@@ -95,19 +99,42 @@ def get_onboarding_for_user(
     if onboarding is None:
         raise Http404
     involved = [pk for pk in (onboarding.authority_id, onboarding.provider_id) if pk is not None]
-    if memberships is not None:
-        roles = {m.organisation_id: m.role for m in memberships if m.organisation_id in involved}
-    else:
-        roles = dict(
-            Membership.objects.filter(user=user, organisation_id__in=involved).values_list(
-                "organisation_id", "role"
-            )
+    roles = dict(
+        Membership.objects.filter(user=user, organisation_id__in=involved).values_list(
+            "organisation_id", "role"
         )
+    )
     return Participation(
         onboarding=onboarding,
         actor=user,
         authority_role=roles.get(onboarding.authority_id),
         provider_member=onboarding.provider_id is not None and onboarding.provider_id in roles,
+    )
+
+
+def _participation_by_memberships(
+    user: User, slug: str, memberships: list[Membership]
+) -> Participation:
+    own = {m.organisation_id: m for m in memberships if m.user_id == user.pk}
+    # .get, not .first: a slug is unique, and .first would add an ORDER BY.
+    try:
+        onboarding = Onboarding.objects.get(slug=slug) if user.is_active else None
+    except Onboarding.DoesNotExist:
+        onboarding = None
+    if onboarding is None or not (onboarding.authority_id in own or onboarding.provider_id in own):
+        raise Http404
+    for side, organisation_id in (
+        ("authority", onboarding.authority_id),
+        ("provider", onboarding.provider_id),
+    ):
+        if organisation_id in own:
+            setattr(onboarding, side, own[organisation_id].organisation)
+    authority = own.get(onboarding.authority_id)
+    return Participation(
+        onboarding=onboarding,
+        actor=user,
+        authority_role=authority.role if authority else None,
+        provider_member=onboarding.provider_id is not None and onboarding.provider_id in own,
     )
 
 

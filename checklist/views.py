@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import catalogue, leika, people, presentation, services
+from checklist import catalogue, leika, page_cache, people, presentation, services
 from checklist import overview as overview_query
 from checklist.access import Participation, get_onboarding_for_user
 from checklist.audit import describe_actor, describe_subject, describe_value
@@ -168,7 +168,15 @@ def step_page(request: AuthenticatedHttpRequest, slug: str, number: int) -> Http
     if number not in range(1, 6):
         raise Http404
     participation = _participation(request, slug)
-    return render(request, "checklist/step.html", presentation.step_context(participation, number))
+    # Rendered again only when the onboarding's revision (or what the frame shows) changed.
+    return page_cache.page(
+        request,
+        participation,
+        f"step{number}",
+        "checklist/step.html",
+        lambda: presentation.step_context(participation, number),
+        {"onboarding": participation.onboarding, "step": STEPS[number - 1]},
+    )
 
 
 # Checklist items ---------------------------------------------------------------------------
@@ -197,15 +205,12 @@ def _item_response(
         messages.success(request, announcement)
         url = reverse("step", args=[participation.onboarding.slug, item.step])
         return redirect(f"{url}#item-{item.dom_id}")
-    partial = "checklist/step.html#item_status" if state is not None else "checklist/step.html#item"
+    answer = "tick_answer" if state is not None else "item_answer"
     context = presentation.item_response_context(
         participation, item, state, with_comments=state is None
     )
     context["announcement"] = announcement
-    html = render_to_string(partial, context, request=request)
-    html += render_to_string("checklist/step.html#progress_oob", context, request=request)
-    html += render_to_string("checklist/step.html#announce_oob", context, request=request)
-    return HttpResponse(html)
+    return render(request, f"checklist/step.html#{answer}", context)
 
 
 def _refuse(

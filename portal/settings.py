@@ -226,6 +226,21 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 # The daily digest goes out with the first scheduled run from this hour (local time) on.
 NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 7, minimum=0)
 
+# Rendered page parts (``checklist.page_cache``), kept in each app server's memory. The
+# keys carry the onboarding's revision, which the database raises with every change, so a
+# server never serves a part older than the data it read: nothing to share or invalidate.
+_page_cache_entries = env_int("PAGE_CACHE_ENTRIES", 2000, minimum=0)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends."
+        + ("locmem.LocMemCache" if _page_cache_entries else "dummy.DummyCache"),
+        "LOCATION": "pages",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": _page_cache_entries},
+    },
+}
+
 # Only `make bench` sets this: two empty pages (/bench/bare/) that measure the cost of the
 # middleware alone. Never in production.
 BENCH_VIEWS = env_bool("BENCH_VIEWS", False)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.test import Client
 
 from checklist import services, summary
@@ -60,6 +61,13 @@ PERSONAS = [
 
 def make_user(email: str, name: str, **extra: object) -> User:
     return User.objects.create_user(email, PASSWORD, full_name=name, **extra)
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches() -> None:
+    """Every test starts with empty caches: ids and revisions repeat after a rollback."""
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

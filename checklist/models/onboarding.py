@@ -123,6 +123,12 @@ class Onboarding(models.Model):
     # The due dates the authority set (``StepDeadline`` rows) as {"step": "YYYY-MM-DD"}, so
     # that pages need no query for them; ``checklist.deadlines`` keeps it in step with them.
     explicit_due_dates = models.JSONField(default=dict, editable=False)
+    # Rises with every write to anything the onboarding's pages show: the onboarding, its
+    # items, comments, Leistungen, records, deadlines, sign-offs, secrets and runs, the
+    # people and organisations involved, the environments. Database triggers raise it
+    # (migration 0013), so that no code path can forget to; ``checklist.page_cache`` keys
+    # rendered page parts on it.
+    revision = models.BigIntegerField(default=0, editable=False)
 
     if TYPE_CHECKING:
         leistungen: RelatedManager[Leistung]

@@ -1,0 +1,149 @@
+"""Rendered pages, kept until anything they show changes.
+
+A step page is rendered once per onboarding revision and viewer, then served from the
+``pages`` cache. The key of its main part carries ``Onboarding.revision`` (raised by
+database triggers with every write to what the page shows, see migration 0013), the person
+and their side, the second-factor state, the language and the day (due dates turn "soon"
+and "overdue" with it). The whole page's key adds what the frame around it shows: name,
+organisations, unread notifications, the address. A key is never reused for other
+content, so each app server may keep its own cache and none needs telling when data
+changes.
+
+What differs per request (the CSRF token, the CSP nonce, the seconds until the session
+expires) is rendered as a placeholder and put in on the way out. A page with a message to
+show (after a form was sent) is rendered afresh: messages are shown once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+from checklist.access import Participation
+from portal.mfa import is_verified
+from portal.sessions import session_expires_in
+from portal.types import AuthenticatedHttpRequest
+
+ALIAS = "pages"
+CSRF_PLACEHOLDER = "csrf-placeholder-4b1d9e07c2a85f36"
+NONCE_PLACEHOLDER = "nonce-placeholder-9c27e4a1f03b6d58"
+SESSION_PLACEHOLDER = "session-seconds-placeholder-5e8a"
+
+
+def key(request: HttpRequest, participation: Participation, part: str) -> str:
+    onboarding = participation.onboarding
+    user = request.user
+    parts = (
+        part,
+        onboarding.pk,
+        onboarding.revision,
+        user.pk,
+        participation.authority_role or "",
+        participation.provider_member,
+        is_verified(user),
+        translation.get_language(),
+        timezone.localdate().isoformat(),
+    )
+    return _hashed(f"part:{onboarding.pk}", parts)
+
+
+def frame_key(request: AuthenticatedHttpRequest, part_key: str) -> str:
+    """Return the key of the whole page: the part's and what the frame around it shows."""
+    user = request.user
+    parts = (
+        part_key,
+        user.full_name,
+        user.email,
+        user.unread_notifications,
+        tuple((m.organisation_id, m.organisation.name) for m in request.memberships),
+        request.membership.organisation_id if request.membership else None,
+        request.get_full_path(),
+    )
+    return _hashed("page", parts)
+
+
+def _hashed(prefix: str, parts: tuple[Any, ...]) -> str:
+    return f"{prefix}:{hashlib.sha256(repr(parts).encode()).hexdigest()[:32]}"
+
+
+def _part(
+    request: HttpRequest,
+    participation: Participation,
+    part: str,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+) -> tuple[str, str]:
+    """Return the part's key and its HTML with the CSRF placeholder, rendering it if new."""
+    cache = caches[ALIAS]
+    part_key = key(request, participation, part)
+    html: str | None = cache.get(part_key)
+    if html is None:
+        html = render_to_string(
+            template, {**context(), "csrf_token": CSRF_PLACEHOLDER}, request=request
+        )
+        cache.set(part_key, html)
+    return part_key, html
+
+
+def rendered(
+    request: HttpRequest,
+    participation: Participation,
+    part: str,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+) -> SafeString:
+    """Return the template part for this revision and viewer, rendering it only if new."""
+    html = _part(request, participation, part, template, context)[1]
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our own rendering
+
+
+def page(
+    request: AuthenticatedHttpRequest,
+    participation: Participation,
+    part: str,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+    frame: dict[str, Any],
+) -> HttpResponse:
+    """Return the whole page: ``template`` with the cached ``template#page`` part in it.
+
+    ``frame`` is what the template needs around the part (the title's words).
+    """
+    cache = caches[ALIAS]
+    part_key, part_html = _part(request, participation, part, f"{template}#page", context)
+    if len(messages.get_messages(request)):
+        html = render_to_string(
+            template,
+            {**frame, "page_part": mark_safe(part_html)},  # noqa: S308
+            request=request,
+        )
+        return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    page_key = frame_key(request, part_key)
+    html = cache.get(page_key)
+    if html is None:
+        placeholders = {
+            "csrf_token": CSRF_PLACEHOLDER,
+            "csp_nonce": NONCE_PLACEHOLDER,
+            "session_seconds": SESSION_PLACEHOLDER,
+        }
+        html = render_to_string(
+            template,
+            {**frame, **placeholders, "page_part": mark_safe(part_html)},  # noqa: S308
+            request=request,
+        )
+        cache.set(page_key, html)
+    return HttpResponse(
+        html.replace(CSRF_PLACEHOLDER, get_token(request))
+        .replace(NONCE_PLACEHOLDER, str(get_nonce(request)))
+        .replace(SESSION_PLACEHOLDER, str(session_expires_in(request.session)))
+    )
