@@ -226,7 +226,7 @@ def set_item_done(onboarding: Onboarding, item: Item, done: bool, actor: Actor) 
     if item.completion in ("data", "signoff"):
         raise NotAllowed(_("This item ticks itself from the recorded data."))
     onboarding.lock()
-    state = OnboardingState(onboarding, light=True)
+    state = OnboardingState(onboarding, light=True, with_people=False)
     if not state.visible(item):
         raise ItemHidden(item.key)
     if state.status(item.step) == StepStatus.LOCKED:

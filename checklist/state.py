@@ -120,6 +120,8 @@ class OnboardingState:
     with_comments: bool = False  # only the step page shows them
     light: bool = False
     new: bool = False  # an onboarding not saved yet: nothing to load
+    # Who ticked each item (a tick shows only its own item, whose ticker it has at hand).
+    with_people: bool = True
     states: dict[str, ItemState] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -130,7 +132,7 @@ class OnboardingState:
         # Rows prefetched with STATE_PREFETCH (lists of many onboardings) are used as they are.
         prefetched = getattr(self.onboarding, "_prefetched_objects_cache", {})
         states: QuerySet[ItemState] = self.onboarding.item_states.all()
-        if "item_states" not in prefetched:
+        if "item_states" not in prefetched and self.with_people:
             states = states.select_related("done_by", "done_by_token__organisation")
         if self.with_comments:
             states = states.prefetch_related(

@@ -157,8 +157,13 @@ def edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = _participation(request, slug)
-    return render(
-        request, "checklist/onboarding_detail.html", presentation.page_context(participation)
+    return page_cache.page(
+        request,
+        participation,
+        "overview",
+        "checklist/onboarding_detail.html",
+        lambda: presentation.page_context(participation),
+        {"onboarding": participation.onboarding},
     )
 
 

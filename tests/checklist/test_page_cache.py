@@ -174,3 +174,20 @@ def test_the_revision_never_goes_back_when_a_stale_copy_is_saved(world: World) -
     raised = revision(world)
     stale.save()  # writes the old revision number
     assert revision(world) > raised
+
+
+def test_the_onboarding_page_follows_a_tick(world: World) -> None:
+    client = signed_in(world.authority_admin)
+    url = reverse("onboarding_detail", args=[SLUG])
+
+    def done_count() -> int:
+        html = client.get(url).content.decode()
+        found = re.search(r"(\d+) von (\d+) Pflichtpunkten erledigt", html)
+        assert found is not None, html
+        return int(found.group(1))
+
+    before = done_count()
+    assert done_count() == before  # from the cache
+    item = catalogue.load().by_key()["step2.client"]
+    services.set_item_done(world.onboarding, item, True, world.provider_staff)
+    assert done_count() == before + 1
