@@ -3,7 +3,9 @@
 Sets up ``portal_bench`` (10,000 onboardings across 200 organisations, through the
 project's own services), starts gunicorn (2 workers, 1 thread each) and a background
 worker, and drives them with wrk: bare view anonymous and signed in, overview, onboarding
-page, step page, tick (htmx POST) and a cached PDF, interleaved in rounds. Prints each
+page, step page (seen again, and seen for the first time: hundreds of onboardings' step
+pages one after the other, so none comes from the page cache), tick (htmx POST) and a
+cached PDF, interleaved in rounds. Prints each
 figure as a ratio to the bare signed-in view with its goal, one summary line, and writes
 ``var/bench.json``. Run with ``make bench`` (it starts PostgreSQL and installs wrk).
 """
@@ -73,14 +75,17 @@ request = function()
     local done = (counter %% 2 == 1) and "1" or "0"
     return wrk.format(nil, nil, nil, "done=" .. done)
   end
+  if paths then
+    return wrk.format(nil, paths[(counter - 1) %% #paths + 1])
+  end
   return wrk.format(nil)
 end
 done = function(summary, latency, requests)
   local s = summary.duration / 1000000
-  io.write(string.format("JSON {\\"rps\\": %%f, \\"p50\\": %%f, \\"p95\\": %%f, \\"errors\\": %%d, \\"non2xx\\": %%d}\\n",
+  io.write(string.format("JSON {\\"rps\\": %%f, \\"p50\\": %%f, \\"p95\\": %%f, \\"errors\\": %%d, \\"non2xx\\": %%d, \\"requests\\": %%d}\\n",
     summary.requests / s, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status))
+    summary.errors.status, summary.requests))
 end
 """
 
@@ -188,9 +193,14 @@ def csrf_for(session: str, page: str) -> tuple[str, str]:
     return cookie, token.group(1)
 
 
-def wrk(path: str, headers: dict[str, str], method: str = "GET") -> dict[str, float]:
+def wrk(
+    path: str, headers: dict[str, str], method: str = "GET", paths: list[str] | None = None
+) -> dict[str, float]:
+    """Run wrk on ``path`` (or on ``paths``, one after the other) and return its figures."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(f'wrk.method = "{method}"\n')
+        if paths:
+            script.write("paths = {" + ", ".join(f'"{p}"' for p in paths) + "}\n")
         for name, value in headers.items():
             script.write(f'wrk.headers["{name}"] = "{value}"\n')
         if method == "POST":
@@ -266,6 +276,13 @@ def run(info: dict[str, Any]) -> None:
     cookie = f"sessionid={user}"
     csrf_cookie, token = csrf_for(user, f"/vorhaben/{slug}/schritt/2/")
     signed = {"Cookie": cookie}
+    # Step pages seen for the first time (rendered, not from the page cache): each round
+    # goes on where the last one stopped, over 5 steps of hundreds of onboardings.
+    first_views = [
+        f"/vorhaben/{fresh}/schritt/{number}/"
+        for fresh in info["fresh_slugs"]
+        for number in range(1, 6)
+    ]
     scenarios: dict[str, tuple[str, dict[str, str], str]] = {
         "bare_anonymous": ("/bench/bare/", {}, "GET"),
         "bare_signed_in": ("/bench/bare/", signed, "GET"),
@@ -273,6 +290,7 @@ def run(info: dict[str, Any]) -> None:
         "overview_10k_operator": ("/vorhaben/", {"Cookie": f"sessionid={operator}"}, "GET"),
         "onboarding_page": (f"/vorhaben/{slug}/", signed, "GET"),
         "step_page": (f"/vorhaben/{slug}/schritt/2/", signed, "GET"),
+        "step_page_first_view": (first_views[0], signed, "GET"),
         "tick": (
             f"/vorhaben/{slug}/punkte/step2.client/abhaken/",
             {
@@ -286,10 +304,17 @@ def run(info: dict[str, Any]) -> None:
         "pdf_cached": (f"/vorhaben/{pdf_slugs[0]}/checkliste.pdf", signed, "GET"),
     }
     figures: dict[str, list[dict[str, float]]] = {name: [] for name in scenarios}
+    seen = 0
     for number in range(1, ROUNDS + 1):
         print(f"round {number} of {ROUNDS} …", flush=True)
         for name, (path, headers, method) in scenarios.items():
-            figures[name].append(wrk(path, headers, method))
+            if name == "step_page_first_view":
+                figures[name].append(wrk(path, headers, method, first_views[seen:]))
+                seen += figures[name][-1]["requests"]
+                if seen >= len(first_views):
+                    raise SystemExit("too few onboardings for first views: raise fresh_slugs")
+            else:
+                figures[name].append(wrk(path, headers, method))
     rps = {n: statistics.median(f["rps"] for f in runs) for n, runs in figures.items()}
     p95 = {n: statistics.median(f["p95"] for f in runs) for n, runs in figures.items()}
     p50 = {n: statistics.median(f["p50"] for f in runs) for n, runs in figures.items()}
@@ -302,6 +327,8 @@ def run(info: dict[str, Any]) -> None:
         )
     result = {
         "step_page_ratio": round(rps["step_page"] / bare, 3),
+        "step_page_first_view_ratio": round(rps["step_page_first_view"] / bare, 3),
+        "step_page_first_view_p50_ms": round(p50["step_page_first_view"], 1),
         "tick_ratio": round(rps["tick"] / bare, 3),
         "overview_10k_p95_ms": round(p95["overview_999"], 1),
         "overview_10k_operator_p95_ms": round(p95["overview_10k_operator"], 1),
@@ -319,6 +346,11 @@ def run(info: dict[str, Any]) -> None:
     }
     print()
     print(f"PDF: first after the worker started {pdf_first:.2f} s, later ones {pdf_later:.2f} s")
+    print(
+        "Step page seen again unchanged (page cache) "
+        f"{result['step_page_ratio']:.2f}×, seen for the first time "
+        f"{result['step_page_first_view_ratio']:.2f}× (p50 {p50['step_page_first_view']:.0f} ms)"
+    )
     met = 0
     for key, (sense, goal) in GOALS.items():
         value = result[key]

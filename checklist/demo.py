@@ -408,5 +408,12 @@ def seed_bench(
         "emails": {key: people[key].email for key in ("provider", "operator")},
         "slug": main.slug,
         "pdf_slugs": [o.slug for o in pdf_onboardings],
+        # Onboardings whose pages the benchmark opens once each (first views, not cached).
+        "fresh_slugs": list(
+            Onboarding.objects.filter(provider=firms[0])
+            .exclude(pk__in=[main.pk, *(o.pk for o in pdf_onboardings)])
+            .order_by("slug")
+            .values_list("slug", flat=True)[:600]
+        ),
         "onboardings": Onboarding.objects.count(),
     }
