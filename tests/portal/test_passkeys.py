@@ -350,3 +350,21 @@ def test_the_scripts_messages_follow_the_language_of_the_page(db: None) -> None:
     english.cookies["django_language"] = "en"
     page = english.get(reverse("passkey_texts")).content.decode()
     assert "Verifizierung" not in page
+
+
+def test_the_passkey_steps_stay_within_their_query_budgets(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    authenticator = with_passkey(world.authority_admin)
+    anna = browser()
+    password_step(anna, "anna@musterstadt.example")
+    with django_assert_max_num_queries(5):
+        anna.get(reverse("login_second_factor"))
+    with django_assert_max_num_queries(7):
+        challenge = post_json(anna, "passkey_verify_begin").json()
+    answer = authenticator.get(challenge)
+    # Signing in with a code from the app takes 21 (session, axes, last login, device).
+    with django_assert_max_num_queries(23):
+        assert post_json(anna, "passkey_verify_complete", answer).status_code == 200
+    with django_assert_max_num_queries(11):
+        anna.get(reverse("mfa_setup"))
