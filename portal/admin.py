@@ -7,6 +7,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_otp_webauthn.admin import WebAuthnCredentialAdmin
+from django_otp_webauthn.models import WebAuthnCredential
 
 from portal.models import ApiToken, Invitation, Membership, Organisation, User
 
@@ -100,3 +102,12 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(WebAuthnCredential)
+class PasskeyAdmin(WebAuthnCredentialAdmin):  # type: ignore[misc]
+    """Passkeys of people: deleting one resets a lost passkey, as deleting a TOTP device
+    resets a lost authenticator app."""
+
+    list_display = ["user", "name", "created_at", "last_used_at"]
+    search_fields = ["user__email", "user__full_name"]

@@ -1,7 +1,8 @@
-"""Two-factor sign-in with django-otp: a TOTP authenticator app, and recovery codes.
+"""Two-factor sign-in with django-otp: a TOTP authenticator app, passkeys, and recovery codes.
 
-Whoever has set it up enters a code at every sign-in (``SignInView`` signs in only after
-the second step). Where ``MFA_REQUIRED`` is on (the default unless DEBUG), it is needed:
+Whoever has set up an app or a passkey (``portal.passkeys``) confirms every sign-in with it
+(``SignInView`` signs in only after the second step). Where ``MFA_REQUIRED`` is on (the
+default unless DEBUG), it is needed:
 
 - by organisation administrators for everything but the pages to set it up
   (``second_factor_for_admins``);
@@ -30,6 +31,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
@@ -38,6 +40,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from portal.forms import EmailAuthenticationForm
 from portal.forms_renderer import KernFormMixin
@@ -46,13 +49,20 @@ from portal.types import AuthenticatedHttpRequest, PortalHttpRequest
 
 PENDING_KEY = "mfa_pending"
 RESUME_KEY = "mfa_resume"
+NEW_CODES_KEY = "mfa_new_codes"
 PENDING_SECONDS = 300
 RESUME_SECONDS = 3600
 RECOVERY_CODE_COUNT = 10
+SECURITY_KEY_TRANSPORTS = {"usb", "nfc", "ble", "smart-card"}
 # Pages an administrator without a second factor may still open.
 OPEN_TO_ADMINS = {
     "mfa_setup",
     "mfa_recovery_codes",
+    "passkey_register_begin",
+    "passkey_register_complete",
+    "passkey_verify_begin",
+    "passkey_verify_complete",
+    "passkey_texts",
     "logout",
     "set_language",
     "extend_session",
@@ -70,6 +80,50 @@ def is_verified(user: Any) -> bool:
 
 def confirmed_totp(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def passkey_label(credential: WebAuthnCredential) -> str:
+    """The name people see: "Security key" for one on USB, NFC or Bluetooth, else "Passkey",
+    and the browser it was added with."""
+    security_key = SECURITY_KEY_TRANSPORTS & set(credential.transports or [])
+    kind = _("Security key") if security_key else _("Passkey")
+    return f"{kind} ({credential.name})" if credential.name else kind
+
+
+def passkeys_of(user: User) -> list[WebAuthnCredential]:
+    """The user's passkeys, oldest first, each with its ``label``."""
+    passkeys = list(WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("pk"))
+    for passkey in passkeys:
+        passkey.label = passkey_label(passkey)
+    return passkeys
+
+
+def has_second_factor(user: User) -> bool:
+    """Whether the user signs in with an app or a passkey (recovery codes alone are none)."""
+    return bool(
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    )
+
+
+def passkey_context(request: HttpRequest) -> dict[str, Any]:
+    """What the passkey parts of a page need: the library's configuration, and whether
+    passkeys work at the address this page was opened with (they belong to one host)."""
+    origin = f"{request.scheme}://{request.get_host()}"
+    origins = settings.OTP_WEBAUTHN_ALLOWED_ORIGINS
+    return {
+        "passkey_here": origin in origins,
+        "passkey_address": origins[0] if origins else "",
+        "passkey_config": {
+            "beginRegistrationUrl": reverse("passkey_register_begin"),
+            "completeRegistrationUrl": reverse("passkey_register_complete"),
+            "beginAuthenticationUrl": reverse("passkey_verify_begin"),
+            "completeAuthenticationUrl": reverse("passkey_verify_complete"),
+            "autocompleteLoginFieldSelector": None,
+            "nextFieldSelector": "input[name='next']",
+            "csrfToken": get_token(request),
+        },
+    }
 
 
 def second_factor_missing(request: HttpRequest) -> bool:
@@ -133,6 +187,22 @@ def _kept_form(request: HttpRequest) -> str:
     return str(kept["path"]) if kept else ""
 
 
+def keep_new_codes(request: HttpRequest, codes: list[str]) -> None:
+    """Keep fresh recovery codes (encrypted) for the one page that shows them."""
+    request.session[NEW_CODES_KEY] = _fernet().encrypt(json.dumps(codes).encode()).decode()
+
+
+def _take_new_codes(request: HttpRequest) -> list[str]:
+    kept = request.session.pop(NEW_CODES_KEY, None)
+    if not kept:
+        return []
+    try:
+        codes = json.loads(_fernet().decrypt(kept.encode(), ttl=PENDING_SECONDS))
+    except (InvalidToken, ValueError, TypeError):
+        return []
+    return [str(code) for code in codes]
+
+
 # Administrators ---------------------------------------------------------------------------------
 
 
@@ -167,7 +237,7 @@ def second_factor_for_admins(
 
 
 class CodeForm(KernFormMixin, forms.Form):
-    """A code from the authenticator app or, at sign-in, a recovery code."""
+    """A code from the authenticator app or a recovery code (only that without an app)."""
 
     code = forms.CharField(
         label=gettext_lazy("Code"),
@@ -178,10 +248,16 @@ class CodeForm(KernFormMixin, forms.Form):
         error_messages={"required": gettext_lazy("Please enter the code.")},
     )
 
-    def __init__(self, *args: Any, devices: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, devices: list[Any], recovery_only: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.devices = devices
         self.device: Any = None
+        self.recovery_only = recovery_only
+        if recovery_only:
+            self.fields["code"].label = _("Recovery code")
+            self.fields["code"].error_messages["required"] = _("Please enter a recovery code.")
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split()).replace("-", "").lower()
@@ -196,6 +272,10 @@ class CodeForm(KernFormMixin, forms.Form):
                 if locked.verify_token(code):
                     self.device = locked
                     return code
+        if self.recovery_only:
+            raise forms.ValidationError(
+                _("This recovery code is not correct or has already been used.")
+            )
         raise forms.ValidationError(
             _(
                 "This code is not correct or has expired. Enter the current code from the app "
@@ -217,10 +297,12 @@ def start_enrolment(user: User) -> TOTPDevice:
 
 @transaction.atomic
 def confirm_enrolment(device: TOTPDevice) -> list[str]:
-    """Confirm the device after a correct code; return fresh recovery codes."""
+    """Confirm the device after a correct code; return fresh recovery codes if it is the
+    first second factor (beside a passkey the codes the person saved stay valid)."""
+    first = not has_second_factor(device.user)
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    return new_recovery_codes(device.user)
+    return new_recovery_codes(device.user) if first else []
 
 
 @transaction.atomic
@@ -245,14 +327,14 @@ def remaining_recovery_codes(user: User) -> int:
 
 
 class SignInView(LoginView):
-    """Sign in with e-mail and password; with a second factor set up, only after the code."""
+    """Sign in with e-mail and password; with a second factor set up, only after it."""
 
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
-        if confirmed_totp(user) is None:
+        if not has_second_factor(user):
             return super().form_valid(form)
         self.request.session[PENDING_KEY] = {
             "user": user.pk,
@@ -263,65 +345,111 @@ class SignInView(LoginView):
         return redirect("login_second_factor")
 
 
+def pending_sign_in(request: HttpRequest) -> tuple[User, dict[str, Any]] | None:
+    """The person between password and second factor, for five minutes after the password."""
+    pending = request.session.get(PENDING_KEY)
+    if not pending or time.time() - pending["at"] > PENDING_SECONDS:
+        return None
+    user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    return (user, pending) if user is not None else None
+
+
+def finish_sign_in(request: HttpRequest, user: User, pending: dict[str, Any], device: Any) -> str:
+    """Start the session after the second factor (app, recovery code or passkey); return
+    where the person wanted to go."""
+    del request.session[PENDING_KEY]
+    login(request, user, backend=pending["backend"])
+    otp_login(request, device)
+    if isinstance(device, StaticDevice):
+        messages.warning(
+            request,
+            _(
+                "You signed in with a recovery code; %(count)s are left. Create new ones "
+                "under Two-factor sign-in when only a few are left."
+            )
+            % {"count": remaining_recovery_codes(user)},
+        )
+    return str(pending["next"])
+
+
 @require_http_methods(["GET", "POST"])
 def login_second_factor(request: PortalHttpRequest) -> HttpResponse:
-    """The second step of signing in: the code from the app or a recovery code."""
-    pending = request.session.get(PENDING_KEY)
-    user = None
-    if pending and time.time() - pending["at"] <= PENDING_SECONDS:
-        user = User.objects.filter(pk=pending["user"], is_active=True).first()
-    if user is None or pending is None:
+    """The second step of signing in: a passkey, the code from the app or a recovery code."""
+    found = pending_sign_in(request)
+    if found is None:
         request.session.pop(PENDING_KEY, None)
         messages.info(request, _("Please sign in again."))
         return redirect("login")
+    user, pending = found
     totp = confirmed_totp(user)
     devices = ([totp] if totp else []) + _recovery_devices(user)
-    form = CodeForm(request.POST or None, devices=devices)
+    form = CodeForm(request.POST or None, devices=devices, recovery_only=totp is None)
     if request.method == "POST" and form.is_valid():
-        del request.session[PENDING_KEY]
-        login(request, user, backend=pending["backend"])
-        otp_login(request, form.device)
-        if isinstance(form.device, StaticDevice):
-            messages.warning(
-                request,
-                _(
-                    "You signed in with a recovery code; %(count)s are left. Create new ones "
-                    "under Two-factor sign-in when only a few are left."
-                )
-                % {"count": remaining_recovery_codes(user)},
-            )
-        return redirect(pending["next"])
-    return render(request, "registration/second_factor.html", {"form": form})
+        return redirect(finish_sign_in(request, user, pending, form.device))
+    return render(
+        request,
+        "registration/second_factor.html",
+        {
+            "form": form,
+            "has_totp": totp is not None,
+            "has_passkey": WebAuthnCredential.objects.filter(user=user, confirmed=True).exists(),
+            **passkey_context(request),
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def mfa_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Set up the authenticator app, or confirm this session with a code if it is set up."""
+    """Set up the authenticator app or a passkey, or confirm this session if one is set up."""
     user = request.user
-    device = confirmed_totp(user)
-    if device is not None:
-        if is_verified(user):
-            return render(
-                request,
-                "portal/mfa_status.html",
-                {"remaining": remaining_recovery_codes(user), "resume": _kept_form(request)},
-            )
-        form = CodeForm(request.POST or None, devices=[device, *_recovery_devices(user)])
+    totp = confirmed_totp(user)
+    passkeys = passkeys_of(user)
+    if (totp is not None or passkeys) and not is_verified(user):
+        form = CodeForm(
+            request.POST or None,
+            devices=([totp] if totp else []) + _recovery_devices(user),
+            recovery_only=totp is None,
+        )
         if request.method == "POST" and form.is_valid():
             otp_login(request, form.device)
             messages.success(request, _("Thank you: this session is confirmed."))
             return redirect("mfa_setup")
-        return render(request, "portal/mfa_confirm.html", {"form": form})
+        return render(
+            request,
+            "portal/mfa_confirm.html",
+            {
+                "form": form,
+                "has_totp": totp is not None,
+                "has_passkey": bool(passkeys),
+                **passkey_context(request),
+            },
+        )
+    page = {
+        "passkeys": passkeys,
+        "has_totp": totp is not None,
+        "passkeys_removable": len(passkeys) > 1 or totp is not None,
+        "resume": _kept_form(request),
+        **passkey_context(request),
+    }
+    if totp is not None:
+        return render(
+            request,
+            "portal/mfa_status.html",
+            {"remaining": remaining_recovery_codes(user), **page},
+        )
     device = start_enrolment(user)
     form = CodeForm(request.POST or None, devices=[device])
     if request.method == "POST" and form.is_valid():
         codes = confirm_enrolment(device)
         otp_login(request, device)
+        if not codes:  # beside a passkey: the recovery codes stay as they are
+            messages.success(request, _("The authenticator app is set up."))
+            return redirect("mfa_setup")
         return render(
             request,
             "portal/mfa_recovery_codes.html",
-            {"codes": codes, "new_setup": True, "resume": _kept_form(request)},
+            {"codes": codes, "new_setup": "app", "resume": _kept_form(request)},
         )
     key = base64.b32encode(device.bin_key).decode()
     return render(
@@ -331,6 +459,8 @@ def mfa_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "qr": segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2),
             "key_groups": [key[i : i + 4] for i in range(0, len(key), 4)],
+            "remaining": remaining_recovery_codes(user),
+            **page,
         },
         status=200,
     )
@@ -339,7 +469,9 @@ def mfa_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def mfa_recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Create new recovery codes (the old ones stop working); only in a confirmed session."""
+    """Create new recovery codes (the old ones stop working); only in a confirmed session.
+
+    GET shows the codes made with a first passkey, once (``portal.passkeys``)."""
     if not is_verified(request.user):
         return redirect("mfa_setup")
     if request.method == "POST":
@@ -347,6 +479,23 @@ def mfa_recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(
             request,
             "portal/mfa_recovery_codes.html",
-            {"codes": codes, "new_setup": False, "resume": _kept_form(request)},
+            {
+                "codes": codes,
+                "new_setup": "",
+                "without_app": confirmed_totp(request.user) is None,
+                "resume": _kept_form(request),
+            },
         )
-    return redirect("mfa_setup")
+    codes = _take_new_codes(request)
+    if not codes:
+        return redirect("mfa_setup")
+    return render(
+        request,
+        "portal/mfa_recovery_codes.html",
+        {
+            "codes": codes,
+            "new_setup": "passkey",
+            "without_app": True,
+            "resume": _kept_form(request),
+        },
+    )

@@ -6,8 +6,10 @@ through the typed helpers in ``portal.env``. The README lists every variable.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -55,6 +57,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Passkeys and security keys (WebAuthn) as a second factor (portal.passkeys).
+    "django_otp_webauthn",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +244,64 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": _page_cache_entries},
     },
 }
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _origin_host(origin: str) -> str:
+    return (urlsplit(origin).hostname or "").lower()
+
+
+def _secure_origin(origin: str) -> bool:
+    return origin.startswith("https://") or _origin_host(origin) == "localhost"
+
+
+# Passkeys (WebAuthn, portal.passkeys) belong to one host name, the relying party, and work
+# only on the origins listed here. Both follow PORTAL_BASE_URL; an address such as the demo's
+# 127.0.0.1 cannot be a relying party, so there it is "localhost" (http://localhost:8000).
+_BASE = urlsplit(PORTAL_BASE_URL)
+try:
+    _BASE_PORT = f":{_BASE.port}" if _BASE.port else ""
+except ValueError as _error:
+    raise ImproperlyConfigured(f"PORTAL_BASE_URL has no valid port: {_error}") from _error
+_BASE_HOST = (_BASE.hostname or "localhost").lower()
+_BASE_RP_ID = "localhost" if _is_address(_BASE_HOST) else _BASE_HOST
+_BASE_ORIGIN = f"{_BASE.scheme}://{_BASE_RP_ID}{_BASE_PORT}"
+OTP_WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", _BASE_RP_ID).strip().lower()
+if not OTP_WEBAUTHN_RP_ID or "/" in OTP_WEBAUTHN_RP_ID or _is_address(OTP_WEBAUTHN_RP_ID):
+    raise ImproperlyConfigured(
+        f"WEBAUTHN_RP_ID must be a host name such as anbindung.example.org, "
+        f"not {OTP_WEBAUTHN_RP_ID!r}."
+    )
+OTP_WEBAUTHN_RP_NAME = "FIT-Connect Anbindungsportal"
+# Derived from a plain-http PORTAL_BASE_URL the origin is not secure: no passkeys there.
+_DEFAULT_ORIGINS = [_BASE_ORIGIN] if _secure_origin(_BASE_ORIGIN) else []
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    origin.rstrip("/") for origin in env_list("WEBAUTHN_ORIGINS", _DEFAULT_ORIGINS)
+]
+for _origin in OTP_WEBAUTHN_ALLOWED_ORIGINS:
+    _host = _origin_host(_origin)
+    if not _secure_origin(_origin) or not (
+        _host == OTP_WEBAUTHN_RP_ID or _host.endswith(f".{OTP_WEBAUTHN_RP_ID}")
+    ):
+        raise ImproperlyConfigured(
+            f"WEBAUTHN_ORIGINS: {_origin!r} must start with https:// (or http://localhost) "
+            f"and name {OTP_WEBAUTHN_RP_ID} (WEBAUTHN_RP_ID) or one of its subdomains."
+        )
+if not OTP_WEBAUTHN_ALLOWED_ORIGINS:
+    # The library insists on an origin; without one the portal simply offers no passkeys.
+    SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
+# Passkeys are a second factor after the password, never a sign-in on their own.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "portal.passkeys.PortalWebAuthnHelper"
+# portal.passkeys logs a refused passkey in one line; the library would log a traceback.
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""
 
 # Only `make bench` sets this: two empty pages (/bench/bare/) that measure the cost of the
 # middleware alone. Never in production.

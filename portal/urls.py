@@ -6,8 +6,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
-from portal import mfa, views
+from portal import mfa, passkeys, views
 from portal.forms import PortalPasswordResetForm, PortalSetPasswordForm
 
 admin.site.site_header = "FIT-Connect Anbindungsportal"
@@ -21,6 +22,37 @@ auth_patterns = [
         "konto/zwei-faktor/wiederherstellungscodes/",
         mfa.mfa_recovery_codes,
         name="mfa_recovery_codes",
+    ),
+    # Passkeys: the JSON endpoints of django-otp-webauthn's JavaScript (portal.passkeys).
+    path(
+        "konto/zwei-faktor/passkey/hinzufuegen/optionen/",
+        passkeys.PasskeyRegistrationBegin.as_view(),
+        name="passkey_register_begin",
+    ),
+    path(
+        "konto/zwei-faktor/passkey/hinzufuegen/",
+        passkeys.PasskeyRegistrationComplete.as_view(),
+        name="passkey_register_complete",
+    ),
+    path(
+        "anmelden/passkey/optionen/",
+        passkeys.PasskeyVerificationBegin.as_view(),
+        name="passkey_verify_begin",
+    ),
+    path(
+        "anmelden/passkey/",
+        passkeys.PasskeyVerificationComplete.as_view(),
+        name="passkey_verify_complete",
+    ),
+    path(
+        "konto/zwei-faktor/passkey/texte.js",
+        JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]),
+        name="passkey_texts",
+    ),
+    path(
+        "konto/zwei-faktor/passkeys/<id:pk>/entfernen/",
+        passkeys.passkey_remove,
+        name="passkey_remove",
     ),
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -56,6 +56,7 @@ PAGES = [
     "/impressum/",
     "/datenschutz/",
     "/barrierefreiheit/",
+    "/konto/zwei-faktor/",
 ]
 
 

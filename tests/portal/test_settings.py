@@ -153,3 +153,38 @@ def test_nothing_is_kept_in_one_app_servers_memory() -> None:
         "True",  # the lock-out handler keeps its counts in the database
         "django_tasks_db.DatabaseBackend",
     ], result.stderr
+
+
+def _passkey_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.OTP_WEBAUTHN_RP_ID, ','.join(s.OTP_WEBAUTHN_ALLOWED_ORIGINS) or '-')"
+    )
+    return run_manage("shell", "--no-imports", "-c", code, env={**PRODUCTION, **env})
+
+
+def test_passkeys_follow_the_portal_address() -> None:
+    public = _passkey_settings({"PORTAL_BASE_URL": "https://anbindung.example.org"})
+    assert public.stdout.split() == ["anbindung.example.org", "https://anbindung.example.org"]
+    # An address cannot be a relying party: the demo's 127.0.0.1 becomes localhost.
+    demo = _passkey_settings({"PORTAL_BASE_URL": "http://127.0.0.1:8001"})
+    assert demo.stdout.split() == ["localhost", "http://localhost:8001"]
+    # Plain http elsewhere is no secure origin: no passkeys, and the start is not stopped.
+    plain = _passkey_settings({"PORTAL_BASE_URL": "http://portal.intern"})
+    assert plain.stdout.split() == ["portal.intern", "-"], plain.stderr
+    checked = run_manage("check", env={**PRODUCTION, "PORTAL_BASE_URL": "http://portal.intern"})
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_passkey_settings_can_name_a_parent_domain_and_refuse_foreign_origins() -> None:
+    parent = _passkey_settings(
+        {"PORTAL_BASE_URL": "https://anbindung.example.org", "WEBAUTHN_RP_ID": "example.org"}
+    )
+    assert parent.stdout.split() == ["example.org", "https://anbindung.example.org"]
+    foreign = _passkey_settings(
+        {"WEBAUTHN_RP_ID": "example.org", "WEBAUTHN_ORIGINS": "https://evil.example"}
+    )
+    assert foreign.returncode != 0
+    assert "WEBAUTHN_ORIGINS: 'https://evil.example' must start with https://" in foreign.stderr
+    address = _passkey_settings({"WEBAUTHN_RP_ID": "10.0.0.1"})
+    assert "WEBAUTHN_RP_ID must be a host name" in address.stderr

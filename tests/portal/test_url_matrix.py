@@ -126,6 +126,14 @@ def _api_token(world: World) -> ApiToken:
     return token
 
 
+def _passkey(world: World) -> int:
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    return WebAuthnCredential.objects.create(
+        user=world.authority_admin, name="Firefox, Windows", credential_id=b"\x01" * 32
+    ).pk
+
+
 def _invitation_link(world: World) -> str:
     _, token = Invitation.create(
         organisation=world.authority,
@@ -151,6 +159,29 @@ CASES: dict[str, Case] = {
         "post",
         lambda w: reverse("mfa_recovery_codes"),
         everyone(302, anonymous=LOGIN),  # new codes only in a session confirmed by a code
+    ),
+    # Passkeys: the JSON endpoints of django-otp-webauthn's script answer JSON, never a
+    # sign-in page (403 without a person to add to or confirm); completing needs a ceremony
+    # begun in the same session (400). tests/portal/test_passkeys.py runs whole ceremonies.
+    "passkey_register_begin": Case(
+        "post", lambda w: reverse("passkey_register_begin"), everyone(200, anonymous=403)
+    ),
+    "passkey_register_complete": Case(
+        "post", lambda w: reverse("passkey_register_complete"), everyone(400, anonymous=403)
+    ),
+    "passkey_verify_begin": Case(
+        "post", lambda w: reverse("passkey_verify_begin"), everyone(200, anonymous=403)
+    ),
+    "passkey_verify_complete": Case(
+        "post", lambda w: reverse("passkey_verify_complete"), everyone(400, anonymous=403)
+    ),
+    # The script's texts, needed on the second sign-in step too.
+    "passkey_texts": Case("get", lambda w: reverse("passkey_texts"), everyone(200)),
+    "passkey_remove": Case(
+        "get",
+        lambda w: reverse("passkey_remove", args=[_passkey(w)]),
+        # the owner, in a session not confirmed with a second factor, is sent to confirm it
+        {**everyone(404, anonymous=LOGIN), "authority_admin": 302},
     ),
     "password_reset": Case("get", lambda w: reverse("password_reset"), everyone(200)),
     "password_reset_done": Case("get", lambda w: reverse("password_reset_done"), everyone(200)),
