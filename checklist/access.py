@@ -91,10 +91,7 @@ def get_onboarding_for_user(
     if memberships is not None:
         return _participation_by_memberships(user, slug, memberships)
     onboarding = (
-        onboardings_for(user, memberships)
-        .select_related("authority", "provider")
-        .filter(slug=slug)
-        .first()
+        onboardings_for(user).select_related("authority", "provider").filter(slug=slug).first()
     )
     if onboarding is None:
         raise Http404

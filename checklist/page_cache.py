@@ -27,7 +27,7 @@ from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 
 from checklist.access import Participation
 from portal.mfa import is_verified
@@ -78,33 +78,19 @@ def _hashed(prefix: str, parts: tuple[Any, ...]) -> str:
 
 def _part(
     request: HttpRequest,
-    participation: Participation,
-    part: str,
+    part_key: str,
     template: str,
     context: Callable[[], dict[str, Any]],
-) -> tuple[str, str]:
-    """Return the part's key and its HTML with the CSRF placeholder, rendering it if new."""
+) -> str:
+    """Return the part's HTML with the CSRF placeholder, rendering it if new."""
     cache = caches[ALIAS]
-    part_key = key(request, participation, part)
     html: str | None = cache.get(part_key)
     if html is None:
         html = render_to_string(
             template, {**context(), "csrf_token": CSRF_PLACEHOLDER}, request=request
         )
         cache.set(part_key, html)
-    return part_key, html
-
-
-def rendered(
-    request: HttpRequest,
-    participation: Participation,
-    part: str,
-    template: str,
-    context: Callable[[], dict[str, Any]],
-) -> SafeString:
-    """Return the template part for this revision and viewer, rendering it only if new."""
-    html = _part(request, participation, part, template, context)[1]
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our own rendering
+    return html
 
 
 def page(
@@ -117,20 +103,17 @@ def page(
 ) -> HttpResponse:
     """Return the whole page: ``template`` with the cached ``template#page`` part in it.
 
-    ``frame`` is what the template needs around the part (the title's words).
+    ``frame`` is what the template needs around the part (the title's words). The part is
+    looked up only when the whole page is not in the cache.
     """
     cache = caches[ALIAS]
-    part_key, part_html = _part(request, participation, part, f"{template}#page", context)
-    if len(messages.get_messages(request)):
-        html = render_to_string(
-            template,
-            {**frame, "page_part": mark_safe(part_html)},  # noqa: S308
-            request=request,
-        )
-        return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    part_key = key(request, participation, part)
+    # A message is shown once: such a page is rendered, never taken from or kept in the cache.
+    keep = not len(messages.get_messages(request))
     page_key = frame_key(request, part_key)
-    html = cache.get(page_key)
+    html: str | None = cache.get(page_key) if keep else None
     if html is None:
+        part_html = _part(request, part_key, f"{template}#page", context)
         placeholders = {
             "csrf_token": CSRF_PLACEHOLDER,
             "csp_nonce": NONCE_PLACEHOLDER,
@@ -141,7 +124,8 @@ def page(
             {**frame, **placeholders, "page_part": mark_safe(part_html)},  # noqa: S308
             request=request,
         )
-        cache.set(page_key, html)
+        if keep:
+            cache.set(page_key, html)
     return HttpResponse(
         html.replace(CSRF_PLACEHOLDER, get_token(request))
         .replace(NONCE_PLACEHOLDER, str(get_nonce(request)))
