@@ -80,19 +80,22 @@ class Participation:
 
 
 def get_onboarding_for_user(
-    user: User, slug: str, memberships: list[Membership] | None = None
+    user: User, slug: str, memberships: list[Membership] | None = None, *, lock: bool = False
 ) -> Participation:
     """Return the user's participation in the onboarding, or raise 404.
 
     With the request's ``memberships`` (see ``onboardings_for``) this is one plain query by
     the slug, and who takes part is decided from the memberships; the organisations the
     person belongs to come from them too (the other one is loaded if a page shows it).
+    ``lock``: load the onboarding under its row lock (inside a transaction), so that a
+    change needs no second query for it (see ``Onboarding.lock``).
     """
     if memberships is not None:
-        return _participation_by_memberships(user, slug, memberships)
-    onboarding = (
-        onboardings_for(user).select_related("authority", "provider").filter(slug=slug).first()
-    )
+        return _participation_by_memberships(user, slug, memberships, lock)
+    onboardings = onboardings_for(user).select_related("authority", "provider")
+    if lock:
+        onboardings = onboardings.select_for_update(of=("self",))
+    onboarding = onboardings.filter(slug=slug).first()
     if onboarding is None:
         raise Http404
     involved = [pk for pk in (onboarding.authority_id, onboarding.provider_id) if pk is not None]
@@ -110,12 +113,13 @@ def get_onboarding_for_user(
 
 
 def _participation_by_memberships(
-    user: User, slug: str, memberships: list[Membership]
+    user: User, slug: str, memberships: list[Membership], lock: bool
 ) -> Participation:
     own = {m.organisation_id: m for m in memberships if m.user_id == user.pk}
+    onboardings = Onboarding.objects.select_for_update() if lock else Onboarding.objects
     # .get, not .first: a slug is unique, and .first would add an ORDER BY.
     try:
-        onboarding = Onboarding.objects.get(slug=slug) if user.is_active else None
+        onboarding = onboardings.get(slug=slug) if user.is_active else None
     except Onboarding.DoesNotExist:
         onboarding = None
     if onboarding is None or not (onboarding.authority_id in own or onboarding.provider_id in own):

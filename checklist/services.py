@@ -214,33 +214,35 @@ def _write_done(
     audit(state.onboarding, who, action, f"item:{item.key}", not done, done, item.step, run=run)
 
 
-@transaction.atomic
-def set_item_done(onboarding: Onboarding, item: Item, done: bool, actor: Actor) -> OnboardingState:
+def set_item_done(
+    onboarding: Onboarding, item: Item, done: bool, actor: Actor, *, locked: bool = False
+) -> OnboardingState:
     """Tick or untick a manual or check item; the last write wins and both are audited.
 
-    Return the onboarding's state after the change. Loads only the item states: conditions,
-    data-bound items and sign-off states come from the stored summary (see ``summary``).
-    Raises ``ItemHidden`` for an item the onboarding does not show, ``NotAllowed`` for a
-    locked step.
+    Return the state after it, from the stored summary and the one item state loaded.
+    ``locked``: the caller's transaction loaded the onboarding under its row lock. Raises
+    ``ItemHidden`` for an item not shown, ``NotAllowed`` for a locked step or automatic item.
     """
+    if not locked:
+        with transaction.atomic():
+            onboarding.lock()
+            return set_item_done(onboarding, item, done, actor, locked=True)
+    state = OnboardingState(onboarding, from_summary=True)
     if item.completion in ("data", "signoff"):
         raise NotAllowed(_("This item ticks itself from the recorded data."))
-    onboarding.lock()
-    state = OnboardingState(onboarding, light=True, with_people=False)
     if not state.visible(item):
         raise ItemHidden(item.key)
     if state.status(item.step) == StepStatus.LOCKED:
         raise NotAllowed(_("This step is locked until the Test sign-off is valid."))
-    item_state = state.states.get(item.key)
-    if item_state is None:  # an item the catalogue gained since; ensure_catalogue adds it
-        item_state = ItemState.objects.create(onboarding=onboarding, key=item.key)
-        state.states[item.key] = item_state
-    if item_state.done == done:
+    # No row yet: an item the catalogue gained since (ensure_catalogue adds it).
+    found = list(onboarding.item_states.filter(key=item.key).select_related("assignee"))
+    state.states[item.key] = found[0] if found else onboarding.item_states.create(key=item.key)
+    if state.states[item.key].done == done:
         return state
-    _write_done(item_state, item, done, actor)
+    _write_done(state.states[item.key], item, done, actor)
+    state.set_done(item.key, done)
     if refresh_signoffs(onboarding, actor, state):
         state = OnboardingState(onboarding)
-    state.forget_derived()
     summary.store(onboarding, state)
     return state
 
@@ -398,9 +400,12 @@ def link_provider(onboarding: Onboarding) -> None:
 # The same rules for the pages and the API --------------------------------------------------
 
 
-def tick_item(participation: Participation, item: Item, done: bool) -> OnboardingState:
+def tick_item(
+    participation: Participation, item: Item, done: bool, *, locked: bool = False
+) -> OnboardingState:
     """Tick or untick as the participant: their side's steps only, visible items only, and
-    nothing in a locked step. Return the onboarding's state after the change.
+    nothing in a locked step. Return the onboarding's state after the change. ``locked``:
+    the participation's onboarding was loaded under its row lock in this transaction.
 
     Raises PermissionDenied (another side's step), Http404 (an item this onboarding does not
     show) or NotAllowed (a locked step, an item that ticks itself) with a message for people.
@@ -408,7 +413,9 @@ def tick_item(participation: Participation, item: Item, done: bool) -> Onboardin
     if not participation.can_edit_step(item.step):
         raise PermissionDenied
     try:
-        return set_item_done(participation.onboarding, item, done, participation.actor)
+        return set_item_done(
+            participation.onboarding, item, done, participation.actor, locked=locked
+        )
     except ItemHidden:
         raise Http404 from None
 

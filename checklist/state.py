@@ -112,8 +112,10 @@ class OnboardingState:
 
     The item states are loaded at once; Leistungen, environment records and sign-offs when
     first needed. ``light=True`` takes the conditions, data-bound items and sign-off states
-    from the summary stored on the onboarding instead (see ``checklist.summary``), so that
-    a tick loads nothing but the item states.
+    from the summary stored on the onboarding instead (see ``checklist.summary``).
+    ``from_summary=True`` (with ``light``) also takes which items are ticked from there and
+    loads no item state at all: a tick puts in the one it changes (``item_view`` of any other
+    item is refused).
     """
 
     onboarding: Onboarding
@@ -122,12 +124,19 @@ class OnboardingState:
     new: bool = False  # an onboarding not saved yet: nothing to load
     # Who ticked each item (a tick shows only its own item, whose ticker it has at hand).
     with_people: bool = True
+    from_summary: bool = False
     states: dict[str, ItemState] = field(init=False)
+    # The keys of the ticked items; whoever changes a tick here changes this set too.
+    done_keys: set[str] = field(init=False)
 
     def __post_init__(self) -> None:
         if self.new:
-            self.states = {}
+            self.states, self.done_keys = {}, set()
             self.__dict__.update(leistungen=[], records={}, signoffs=[])
+            return
+        if self.from_summary:
+            self.light = True
+            self.states, self.done_keys = {}, set(self.onboarding.done_items)
             return
         # Rows prefetched with STATE_PREFETCH (lists of many onboardings) are used as they are.
         prefetched = getattr(self.onboarding, "_prefetched_objects_cache", {})
@@ -142,6 +151,7 @@ class OnboardingState:
                 )
             )
         self.states = {s.key: s for s in states}
+        self.done_keys = {key for key, state in self.states.items() if state.done}
 
     @cached_property
     def leistungen(self) -> list[Leistung]:
@@ -212,11 +222,14 @@ class OnboardingState:
             return self._data_done(item.binding or "")
         if item.completion == "signoff":
             return self.signoff_valid(item.binding or "")
-        state = self.states.get(item.key)
-        return state is not None and state.done
+        return item.key in self.done_keys
 
     def item_view(self, item: Item) -> ItemView:
-        state = self.states.get(item.key) or ItemState(onboarding=self.onboarding, key=item.key)
+        state = self.states.get(item.key)
+        if state is None:
+            if self.from_summary:
+                raise LookupError(f"{item.key} was not loaded (the state is from the summary)")
+            state = ItemState(onboarding=self.onboarding, key=item.key)
         if item.completion == "data":
             return ItemView(item, state, self._data_done(item.binding or ""), automatic=True)
         if item.completion == "signoff":
@@ -254,6 +267,14 @@ class OnboardingState:
             for step in range(1, 6)
         }
 
+    def set_done(self, key: str, done: bool) -> None:
+        """Take over a tick the caller wrote (derived values follow)."""
+        if done:
+            self.done_keys.add(key)
+        else:
+            self.done_keys.discard(key)
+        self.forget_derived()
+
     def forget_derived(self) -> None:
         """Derive afresh after a change (the loaded rows themselves are kept)."""
         for name in ("_visible_by_step", "facts"):
@@ -270,12 +291,15 @@ class OnboardingState:
         parts = [self.progress(step) for step in range(1, 6)]
         return Progress(sum(p.done for p in parts), sum(p.total for p in parts))
 
-    def open_required(self, step: int) -> list[ItemView]:
+    def _open_required(self, step: int) -> list[Item]:
         return [
-            self.item_view(item)
+            item
             for item in self._visible_by_step[step]
             if item.required and item.completion != "signoff" and not self.is_done(item)
         ]
+
+    def open_required(self, step: int) -> list[ItemView]:
+        return [self.item_view(item) for item in self._open_required(step)]
 
     def signoff(self, environment: str) -> SignOff | None:
         return self.latest_signoffs.get(environment)
@@ -300,7 +324,7 @@ class OnboardingState:
             return StepStatus.LOCKED
         if environment is not None and self.signoff_valid(environment):
             return StepStatus.DONE
-        if environment is None and not self.open_required(step):
+        if environment is None and not self._open_required(step):
             return StepStatus.DONE
         started = any(self.is_done(item) for item in self._visible_by_step[step])
         if environment is not None and self.signoff_summary(environment) != SIGNOFF_NONE:
@@ -323,9 +347,9 @@ class OnboardingState:
                 return NEXT_APPROVE, ""
             if summary == SIGNOFF_INVALID:
                 return NEXT_REDECLARE, ""
-        open_items = self.open_required(step)
+        open_items = self._open_required(step)
         if open_items:
-            return NEXT_ITEM, open_items[0].item.key
+            return NEXT_ITEM, open_items[0].key
         if environment is not None:
             return NEXT_DECLARE, ""
         return "", ""

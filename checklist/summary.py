@@ -27,6 +27,7 @@ def compute(state: OnboardingState) -> dict[str, Any]:
         "next_action": next_action,
         "next_action_item": next_item,
         "data_facts": state.facts,
+        "done_items": sorted(state.done_keys),
     }
     for environment in Environment:
         values[f"signoff_{environment.value}"] = state.signoff_summary(environment)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -44,8 +45,10 @@ from portal.models import ApiToken, Organisation, User
 from portal.types import AuthenticatedHttpRequest
 
 
-def _participation(request: AuthenticatedHttpRequest, slug: str) -> Participation:
-    participation = get_onboarding_for_user(request.user, slug, request.memberships)
+def _participation(
+    request: AuthenticatedHttpRequest, slug: str, *, lock: bool = False
+) -> Participation:
+    participation = get_onboarding_for_user(request.user, slug, request.memberships, lock=lock)
     services.ensure_catalogue(participation.onboarding, request.user)
     return participation
 
@@ -233,13 +236,18 @@ def _refuse(
 @login_required
 @require_POST
 def item_toggle(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpResponse:
-    participation = _participation(request, slug)
     item = _item(key)
     done = request.POST.get("done") == "1"
-    try:
-        state = services.tick_item(participation, item, done)
-    except NotAllowed as refusal:
-        return _refuse(request, participation, item, str(refusal))
+    refused = ""
+    # The onboarding is read under its row lock: access and the tick's lock in one query.
+    with transaction.atomic():
+        participation = _participation(request, slug, lock=True)
+        try:
+            state = services.tick_item(participation, item, done, locked=True)
+        except NotAllowed as refusal:
+            refused = str(refusal)
+    if refused:
+        return _refuse(request, participation, item, refused)
     text = _("“%(title)s” is marked as done.") if done else _("“%(title)s” is open again.")
     return _item_response(request, participation, item, text % {"title": item.title}, state)
 

@@ -4,7 +4,8 @@ Every insert, update or delete of something an onboarding's pages show raises th
 revision of the onboardings concerned, whichever code (or SQL) wrote it. Rendered page
 parts are cached on it (``checklist.page_cache``). PostgreSQL uses statement-level
 triggers with transition tables (one UPDATE per statement, also for bulk writes); SQLite
-(demo and tests) row-level ones.
+(demo and tests) row-level ones. SQLite drops them when a migration rebuilds a table they
+name (adding a column does): such a migration drops and creates them around it (see 0014).
 """
 
 from __future__ import annotations

@@ -52,6 +52,7 @@ SUMMARY_FIELDS = (
     "next_action",
     "next_action_item",
     "data_facts",
+    "done_items",
 )
 
 
@@ -120,6 +121,9 @@ class Onboarding(models.Model):
     # What the Leistungen and environment records say for the checklist's conditions and
     # data-bound items, so that a tick needs neither of them.
     data_facts = models.JSONField(default=dict, editable=False)
+    # The keys of the items ticked (``ItemState.done``), sorted: progress, current step and
+    # next action after a tick are derived from these without loading the item states.
+    done_items = models.JSONField(default=list, editable=False)
     # The due dates the authority set (``StepDeadline`` rows) as {"step": "YYYY-MM-DD"}, so
     # that pages need no query for them; ``checklist.deadlines`` keeps it in step with them.
     explicit_due_dates = models.JSONField(default=dict, editable=False)

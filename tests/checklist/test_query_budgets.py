@@ -25,7 +25,7 @@ from tests.conftest import World, make_onboarding
 STEP_PAGE_BUDGET = 10
 # A step page seen again while nothing on it changed: session, user, onboarding.
 CACHED_STEP_PAGE_BUDGET = 3
-TICK_BUDGET = 8
+TICK_BUDGET = 7
 OVERVIEW_BUDGET = 12
 SLUG = "musterstadt-gewerbe"
 NOT_COUNTED = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")
