@@ -124,5 +124,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.BENCH_VIEWS:  # make bench only: the bare view behind the same middleware
-    urlpatterns.append(path("bench/bare/", views.bench_bare, name="bench_bare"))
+if settings.BENCH_VIEWS:  # make bench only: the bare view and the write floor
+    urlpatterns += [
+        path("bench/bare/", views.bench_bare, name="bench_bare"),
+        path("bench/schreiben/<slug:slug>/", views.bench_write_floor, name="bench_write_floor"),
+    ]
