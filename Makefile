@@ -91,7 +91,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
-	DEBUG=true $(VENV)/bin/mypy portal checklist notifications api fitconnect
+	DEBUG=true $(VENV)/bin/mypy portal checklist notifications api fitconnect bench
 
 check-translations: $(VENV)/.installed-dev
 	$(MANAGE) check_translations

@@ -189,7 +189,7 @@ def csrf_for(session: str, page: str) -> tuple[str, str]:
     browser, jar = opener(session)
     html = browser.open(BASE + page).read().decode()
     token = re.search(r'"x-csrftoken": "([^"]+)"', html)
-    cookie = next(c.value for c in jar if c.name == "csrftoken")
+    cookie = next(c.value or "" for c in jar if c.name == "csrftoken")
     assert token is not None, "no CSRF token on the page"
     return cookie, token.group(1)
 
@@ -219,6 +219,29 @@ def wrk(
     if figures["errors"] or figures["non2xx"]:
         raise SystemExit(f"{method} {path}: {figures['non2xx']} bad answers\n{result.stdout}")
     return figures
+
+
+def cpu_seconds(server_group: int) -> tuple[float, float]:
+    """Return the CPU seconds used so far by the app server (gunicorn, its workers) and by
+    PostgreSQL (every postgres process): unlike requests per second, CPU time per request
+    hardly changes with what else the shared machine does meanwhile."""
+    app = database = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
+        values = fields.split()
+        ticks = int(values[11]) + int(values[12])  # utime + stime
+        if int(values[2]) == server_group:
+            app += ticks
+        elif name == "postgres":
+            database += ticks
+    hertz = os.sysconf("SC_CLK_TCK")
+    return app / hertz, database / hertz
 
 
 def pdf_ready_seconds(session: str, slug: str) -> float:
@@ -259,7 +282,7 @@ def main() -> None:
     )
     try:
         wait_for(f"{BASE}/healthz")
-        run(info)
+        run(info, server.pid)
     finally:
         for process in (server, worker):
             os.killpg(process.pid, signal.SIGTERM)
@@ -267,7 +290,7 @@ def main() -> None:
             process.wait(timeout=30)
 
 
-def run(info: dict[str, Any]) -> None:
+def run(info: dict[str, Any], server_group: int) -> None:
     time.sleep(3)  # the worker warms up (fonts) before it takes tasks
     user, operator = info["sessions"]["provider"], info["sessions"]["operator"]
     slug, pdf_slugs = info["slug"], info["pdf_slugs"]
@@ -308,24 +331,43 @@ def run(info: dict[str, Any]) -> None:
     for number in range(1, ROUNDS + 1):
         print(f"round {number} of {ROUNDS} …", flush=True)
         for name, (path, headers, method) in scenarios.items():
+            app, database = cpu_seconds(server_group)
             if name == "step_page_first_view":
                 figures[name].append(wrk(path, headers, method, first_views[seen:]))
-                seen += figures[name][-1]["requests"]
+                seen += int(figures[name][-1]["requests"])
                 if seen >= len(first_views):
                     raise SystemExit("too few onboardings for first views: raise fresh_slugs")
             else:
                 figures[name].append(wrk(path, headers, method))
+            app_after, database_after = cpu_seconds(server_group)
+            requests = figures[name][-1]["requests"]
+            figures[name][-1]["app_cpu_ms"] = 1000 * (app_after - app) / requests
+            figures[name][-1]["database_cpu_ms"] = 1000 * (database_after - database) / requests
     rps = {n: statistics.median(f["rps"] for f in runs) for n, runs in figures.items()}
     p95 = {n: statistics.median(f["p95"] for f in runs) for n, runs in figures.items()}
     p50 = {n: statistics.median(f["p50"] for f in runs) for n, runs in figures.items()}
+    cpu = {
+        n: {
+            part: statistics.median(f[f"{part}_cpu_ms"] for f in runs)
+            for part in ("app", "database")
+        }
+        for n, runs in figures.items()
+    }
+    cpu_total = {n: parts["app"] + parts["database"] for n, parts in cpu.items()}
     bare = rps["bare_signed_in"]
     print()
-    print(f"{'figure':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'÷ bare signed-in':>18}")
+    print(
+        f"{'figure':<24}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'÷ bare signed-in':>18}"
+        f"{'CPU ms/req':>12}{'÷ bare (CPU)':>14}"
+    )
     for name in scenarios:
         print(
-            f"{name:<34}{rps[name]:>9.0f}{p50[name]:>9.1f}{p95[name]:>9.1f}{rps[name] / bare:>17.2f}×"
+            f"{name:<24}{rps[name]:>8.0f}{p50[name]:>8.1f}{p95[name]:>8.1f}"
+            f"{rps[name] / bare:>17.2f}×{cpu_total[name]:>12.2f}"
+            f"{cpu_total['bare_signed_in'] / cpu_total[name]:>13.2f}×"
         )
-    result = {
+    print("CPU ms/req: app server and PostgreSQL together (wrk's own share not counted)")
+    result: dict[str, Any] = {
         "step_page_ratio": round(rps["step_page"] / bare, 3),
         "step_page_first_view_ratio": round(rps["step_page_first_view"] / bare, 3),
         "step_page_first_view_p50_ms": round(p50["step_page_first_view"], 1),
@@ -342,6 +384,17 @@ def run(info: dict[str, Any]) -> None:
         "pdf_first_over_later": round(pdf_first / pdf_later, 3),
         "pdf_cached_ms": round(p50["pdf_cached"], 1),
         "requests_per_second": {name: round(value, 1) for name, value in rps.items()},
+        # CPU per request barely depends on the neighbours on a shared machine: the ratios
+        # by CPU back up those by throughput, which swing with them.
+        "cpu_ms_per_request": {
+            name: {part: round(value, 3) for part, value in parts.items()}
+            for name, parts in cpu.items()
+        },
+        "tick_cpu_ratio": round(cpu_total["bare_signed_in"] / cpu_total["tick"], 3),
+        "tick_write_floor_cpu_ratio": round(
+            cpu_total["bare_signed_in"] / cpu_total["tick_write_floor"], 3
+        ),
+        "step_page_cpu_ratio": round(cpu_total["bare_signed_in"] / cpu_total["step_page"], 3),
         "rounds": ROUNDS,
         "seconds_per_run": SECONDS,
         "onboardings": ONBOARDINGS,
@@ -354,8 +407,10 @@ def run(info: dict[str, Any]) -> None:
         f"{result['step_page_first_view_ratio']:.2f}× (p50 {p50['step_page_first_view']:.0f} ms)"
     )
     print(
-        f"Tick {result['tick_ratio']:.2f}×; the least a durable tick costs (its four statements"
-        f" in raw SQL, no page) {result['tick_write_floor_ratio']:.2f}×: the tick runs at "
+        f"Tick {result['tick_ratio']:.2f}× (by CPU {result['tick_cpu_ratio']:.2f}×); the least"
+        " a durable tick costs (its four statements in raw SQL, no page) "
+        f"{result['tick_write_floor_ratio']:.2f}× (by CPU "
+        f"{result['tick_write_floor_cpu_ratio']:.2f}×): the tick runs at "
         f"{result['tick_over_write_floor']:.2f} of that floor"
     )
     met = 0
