@@ -142,6 +142,26 @@ def test_a_tick_stays_within_budget_however_much_data_there_is(
     assert len(tick("step2.extra_7", "0")) == before
 
 
+def test_a_tick_of_an_assigned_item_names_both_people_at_the_same_cost(world: World) -> None:
+    client = signed_in(world, "provider_staff")
+    url = reverse("item_toggle", args=[SLUG, "step2.client"])
+
+    def tick(done: str) -> HttpResponse:
+        return client.post(url, {"done": done}, headers={"hx-request": "true"})
+
+    unassigned = len(statements(lambda: tick("1")))
+    item = catalogue.load().by_key()["step2.client"]
+    services.assign_item(world.onboarding, item, world.provider_staff, world.provider_staff)
+
+    assert len(statements(lambda: tick("0"))) == unassigned
+    answer = tick("1").content.decode()
+
+    name = str(world.provider_staff)
+    assert f"Zugewiesen an {name}" in answer
+    assert f"Abgehakt von {name} am" in answer
+    assert "Dieser Schritt: 1 von" in answer  # the counters come along out of band
+
+
 def test_the_overview_stays_within_budget_with_many_onboardings(world: World) -> None:
     client = signed_in(world, "authority_admin")
     few = len(statements(lambda: client.get(reverse("overview"))))
