@@ -113,7 +113,7 @@ class OnboardingState:
     The item states are loaded at once; Leistungen, environment records and sign-offs when
     first needed. ``light=True`` takes the conditions, data-bound items and sign-off states
     from the summary stored on the onboarding instead (see ``checklist.summary``).
-    ``from_summary=True`` (with ``light``) also takes which items are ticked from there and
+    ``from_summary=True`` (implies ``light``) also takes which items are ticked from there and
     loads no item state at all: a tick puts in the one it changes (``item_view`` of any other
     item is refused).
     """
@@ -122,8 +122,6 @@ class OnboardingState:
     with_comments: bool = False  # only the step page shows them
     light: bool = False
     new: bool = False  # an onboarding not saved yet: nothing to load
-    # Who ticked each item (a tick shows only its own item, whose ticker it has at hand).
-    with_people: bool = True
     from_summary: bool = False
     states: dict[str, ItemState] = field(init=False)
     # The keys of the ticked items; whoever changes a tick here changes this set too.
@@ -141,7 +139,7 @@ class OnboardingState:
         # Rows prefetched with STATE_PREFETCH (lists of many onboardings) are used as they are.
         prefetched = getattr(self.onboarding, "_prefetched_objects_cache", {})
         states: QuerySet[ItemState] = self.onboarding.item_states.all()
-        if "item_states" not in prefetched and self.with_people:
+        if "item_states" not in prefetched:
             states = states.select_related("done_by", "done_by_token__organisation")
         if self.with_comments:
             states = states.prefetch_related(
