@@ -395,6 +395,9 @@ def run(info: dict[str, Any], server_group: int) -> None:
             cpu_total["bare_signed_in"] / cpu_total["tick_write_floor"], 3
         ),
         "step_page_cpu_ratio": round(cpu_total["bare_signed_in"] / cpu_total["step_page"], 3),
+        "signed_in_over_anonymous_cpu_ratio": round(
+            cpu_total["bare_anonymous"] / cpu_total["bare_signed_in"], 3
+        ),
         "rounds": ROUNDS,
         "seconds_per_run": SECONDS,
         "onboardings": ONBOARDINGS,
@@ -418,7 +421,13 @@ def run(info: dict[str, Any], server_group: int) -> None:
         value = result[key]
         ok = value >= goal if sense == ">=" else value <= goal
         met += ok
-        print(f"  {key:<28}{value:>10}   goal {sense} {goal:<6} {'met' if ok else 'MISSED'}")
+        by_cpu = ""
+        if f"{key.removesuffix('_ratio')}_cpu_ratio" in result:
+            cpu_value = result[f"{key.removesuffix('_ratio')}_cpu_ratio"]
+            by_cpu = f"   (by CPU {cpu_value:.2f}×: {'met' if cpu_value >= goal else 'missed'})"
+        print(
+            f"  {key:<28}{value:>10}   goal {sense} {goal:<6} {'met' if ok else 'MISSED'}{by_cpu}"
+        )
     print()
     print(
         f"SUMMARY: {met} of {len(GOALS)} goals met – step page {result['step_page_ratio']:.2f}×, "
