@@ -221,6 +221,11 @@ def wrk(
     return figures
 
 
+def meets(value: float, sense: str, goal: float) -> bool:
+    """Whether a figure meets its goal (``GOALS``: at least or at most)."""
+    return value >= goal if sense == ">=" else value <= goal
+
+
 def cpu_seconds(server_group: int) -> tuple[float, float]:
     """Return the CPU seconds used so far by the app server (gunicorn, its workers) and by
     PostgreSQL (every postgres process): unlike requests per second, CPU time per request
@@ -418,20 +423,22 @@ def run(info: dict[str, Any], server_group: int) -> None:
     )
     met = 0
     for key, (sense, goal) in GOALS.items():
-        value = result[key]
-        ok = value >= goal if sense == ">=" else value <= goal
+        ok = meets(result[key], sense, goal)
         met += ok
         by_cpu = ""
-        if f"{key.removesuffix('_ratio')}_cpu_ratio" in result:
-            cpu_value = result[f"{key.removesuffix('_ratio')}_cpu_ratio"]
-            by_cpu = f"   (by CPU {cpu_value:.2f}×: {'met' if cpu_value >= goal else 'missed'})"
+        cpu_value = result.get(f"{key.removesuffix('_ratio')}_cpu_ratio")
+        if cpu_value is not None:
+            verdict = "met" if meets(cpu_value, sense, goal) else "missed"
+            by_cpu = f"   (by CPU {cpu_value:.2f}×: {verdict})"
         print(
-            f"  {key:<28}{value:>10}   goal {sense} {goal:<6} {'met' if ok else 'MISSED'}{by_cpu}"
+            f"  {key:<28}{result[key]:>10}   goal {sense} {goal:<6} "
+            f"{'met' if ok else 'MISSED'}{by_cpu}"
         )
     print()
     print(
         f"SUMMARY: {met} of {len(GOALS)} goals met – step page {result['step_page_ratio']:.2f}×, "
-        f"tick {result['tick_ratio']:.2f}× (floor {result['tick_write_floor_ratio']:.2f}×), overview (sees {SEEN_BY_USER} of {ONBOARDINGS:,}) "
+        f"tick {result['tick_ratio']:.2f}× (floor {result['tick_write_floor_ratio']:.2f}×), "
+        f"overview (sees {SEEN_BY_USER} of {ONBOARDINGS:,}) "
         f"p95 {result['overview_10k_p95_ms']:.0f} ms, signed-in/anonymous "
         f"{result['signed_in_over_anonymous']:.2f}×, PDF first/later "
         f"{result['pdf_first_over_later']:.2f}×, cached PDF {result['pdf_cached_ms']:.0f} ms "
