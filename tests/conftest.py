@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import caches
+from django.tasks import task_backends
 from django.test import Client
 
 from checklist import services, summary
@@ -29,6 +31,11 @@ def pytest_configure(config: pytest.Config) -> None:
     }
     # Tasks run at once, in the test's thread and transaction (no worker in the tests).
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    # The task backends may have been read during django.setup() (the @task decorators):
+    # forget them, or a test run alone would queue its tasks in the database and never run them.
+    task_backends.__dict__.pop("settings", None)
+    task_backends._settings = None
+    task_backends._connections = Local(task_backends.thread_critical)
 
 
 @dataclass
