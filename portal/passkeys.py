@@ -43,6 +43,7 @@ from django_otp_webauthn.views import (
 from webauthn.helpers.exceptions import WebAuthnException
 
 from portal.mfa import (
+    enrolment_needs_mail,
     finish_sign_in,
     has_second_factor,
     is_verified,
@@ -157,6 +158,9 @@ _MESSAGES = {
     "user_not_verified": gettext_lazy(
         "Please first confirm this session with your second factor; then you can add a passkey."
     ),
+    "enrolment_not_confirmed": gettext_lazy(
+        "Please first open the link we sent to your e-mail address; then you can add a passkey."
+    ),
     "not_authenticated": gettext_lazy("Your sign-in has expired. Please sign in again."),
     "passwordless_login_disabled": gettext_lazy("Your sign-in has expired. Please sign in again."),
     "user_disabled": gettext_lazy("Your sign-in has expired. Please sign in again."),
@@ -207,6 +211,17 @@ class _Registration(_PortalCeremony):
     def user_is_mfa_enrolled(self, user: User) -> bool:
         # Recovery codes left from an app the operator reset do not count as a factor.
         return has_second_factor(user)
+
+    def check_can_register(self) -> None:
+        # The first second factor only after the link sent by e-mail (portal.mfa).
+        if enrolment_needs_mail(self.request):
+            raise EnrolmentNotConfirmed()
+
+
+class EnrolmentNotConfirmed(exceptions.OTPWebAuthnApiError):  # type: ignore[misc]
+    status_code = 403
+    default_code = "enrolment_not_confirmed"
+    default_detail = "Open the link sent by e-mail first."
 
 
 class PasskeyRegistrationBegin(_Registration, BeginCredentialRegistrationView):  # type: ignore[misc]

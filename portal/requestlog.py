@@ -23,6 +23,7 @@ _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:=+/-]{0,127}")
 _SECRET_PATHS = [
     re.compile(r"^(/einladung/)[^/]+"),
     re.compile(r"^(/passwort-neu/[^/]+/)[^/]+"),
+    re.compile(r"^(/konto/zwei-faktor/bestaetigen/)[^/]+"),
 ]
 REDACTED = "[redacted]"
 
@@ -35,7 +36,8 @@ def request_id(incoming: str | None) -> str:
 
 
 def redact_tokens(path: str) -> str:
-    """Return the path with the tokens of invitation and password-reset links replaced."""
+    """Return the path with the tokens of invitation, password-reset and enrolment links
+    replaced."""
     for pattern in _SECRET_PATHS:
         path = pattern.sub(rf"\g<1>{REDACTED}", path, count=1)
     return path

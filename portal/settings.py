@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "checklist",
     "notifications",
     "api",
-    "django.contrib.admin",
+    "portal.admin_apps.PortalAdminConfig",  # django.contrib.admin with the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

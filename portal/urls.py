@@ -11,9 +11,6 @@ from django.views.i18n import JavaScriptCatalog
 from portal import mfa, passkeys, views
 from portal.forms import PortalPasswordResetForm, PortalSetPasswordForm
 
-admin.site.site_header = "FIT-Connect Anbindungsportal"
-admin.site.site_title = "Anbindungsportal"
-
 auth_patterns = [
     path("anmelden/", mfa.SignInView.as_view(), name="login"),
     path("anmelden/zweiter-faktor/", mfa.login_second_factor, name="login_second_factor"),
@@ -22,6 +19,11 @@ auth_patterns = [
         "konto/zwei-faktor/wiederherstellungscodes/",
         mfa.mfa_recovery_codes,
         name="mfa_recovery_codes",
+    ),
+    path(
+        "konto/zwei-faktor/bestaetigen/<str:token>/",
+        mfa.mfa_enrol_link,
+        name="mfa_enrol_link",
     ),
     # Passkeys: the JSON endpoints of django-otp-webauthn's JavaScript (portal.passkeys).
     path(

@@ -20,6 +20,7 @@ from portal.mfa import confirm_enrolment, start_enrolment
 from portal.models import User
 from tests.checklist.helpers import ready_for_test
 from tests.conftest import PASSWORD, World
+from tests.portal.enrolment import open_enrolment_link
 
 SLUG = "musterstadt-gewerbe"
 
@@ -55,6 +56,11 @@ def test_an_administrator_sets_up_the_app_and_gets_recovery_codes(
     assert response.redirect_chain[-1][0] == reverse("mfa_setup")
     page = response.content.decode()
     assert "Als Administrator:in einer Organisation brauchen Sie die Zwei-Faktor" in page
+    # The password alone does not enrol an app: first the link sent by e-mail.
+    assert "data:image/svg+xml" not in page
+    assert "senden wir zuerst einen Link an Ihre E-Mail-Adresse" in page
+    open_enrolment_link(anna)
+    page = anna.get(reverse("mfa_setup")).content.decode()
     assert 'src="data:image/svg+xml' in page
     key = re.search(r'<code class="portal-key"[^>]*>([A-Z2-7 ]+)</code>', page)
     assert key is not None
@@ -150,6 +156,8 @@ def test_a_sign_off_decision_waits_for_the_second_factor_and_keeps_the_reason(
     assert response.redirect_chain[0][0] == reverse("mfa_setup")
     assert "Ihre Entscheidung bleibt erhalten" in response.content.decode()
     assert SignOff.objects.get().state == SignOff.State.DECLARED
+    open_enrolment_link(bernd)
+    bernd.get(reverse("mfa_setup"))
     device = TOTPDevice.objects.get(user=world.authority_staff)
     page = bernd.post(reverse("mfa_setup"), {"code": code(device)}).content.decode()
     assert "Ihre Eingaben sind erhalten" in page
@@ -195,6 +203,7 @@ def test_storing_production_secrets_needs_the_second_factor(
     once = clara.post(url, {"subscriber_secret": "geheim-prod-123", "handling": "once"})
     assert once["Location"].endswith("#verbindung")
     assert not StoredSecret.objects.exists()
+    open_enrolment_link(clara)
     assert "QR-Code" in clara.get(reverse("mfa_setup")).content.decode()
     device = TOTPDevice.objects.get(user=world.provider_staff)
     clara.post(reverse("mfa_setup"), {"code": code(device)})

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import time_machine
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +29,7 @@ from portal.mfa import confirm_enrolment, start_enrolment
 from portal.models import User
 from tests.checklist.helpers import ready_for_test
 from tests.conftest import PASSWORD, World
+from tests.portal.enrolment import open_enrolment_link
 from tests.portal.soft_authenticator import SoftAuthenticator, b64url
 
 SLUG = "musterstadt-gewerbe"
@@ -67,6 +69,8 @@ def with_passkey(user: User, **options: Any) -> SoftAuthenticator:
     authenticator = SoftAuthenticator(**options)
     client = browser()
     client.force_login(user)
+    if settings.MFA_REQUIRED:
+        open_enrolment_link(client)
     assert add_passkey(client, authenticator).status_code == 200
     return authenticator
 

@@ -445,6 +445,11 @@ CASES: dict[str, Case] = {
             ("get_record_pdf", "get", lambda w: reverse("api:get_record_pdf", args=[SLUG])),
         )
     },
+    # The link that opens the first enrolment of a second factor (tests/portal/
+    # test_operator_second_factor.py): a wrong one sends back to the set-up page.
+    "mfa_enrol_link": Case(
+        "get", lambda w: reverse("mfa_enrol_link", args=["x"]), everyone(302, anonymous=LOGIN)
+    ),
     "admin:index": Case(
         "get",
         lambda w: reverse("admin:index"),
