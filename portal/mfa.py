@@ -11,7 +11,7 @@ default unless DEBUG), it is needed:
   re-sent once the second factor is set up or entered.
 
 Where it is required, the *first* second factor of an account is set up only after a link
-sent to the account's e-mail address was opened (``enrolment_needs_mail``): a stolen
+sent to the account's e-mail address was opened (``portal.mfa_enrolment``): a stolen
 password alone cannot enrol the thief's app or passkey.
 """
 
@@ -33,15 +33,11 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
-from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
-from django.utils.crypto import salted_hmac
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -52,7 +48,6 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from portal.forms import EmailAuthenticationForm
 from portal.forms_renderer import KernFormMixin
-from portal.mail import send_mail_task
 from portal.models import User
 from portal.types import AuthenticatedHttpRequest, PortalHttpRequest
 
@@ -61,10 +56,6 @@ RESUME_KEY = "mfa_resume"
 NEW_CODES_KEY = "mfa_new_codes"
 PENDING_SECONDS = 300
 RESUME_SECONDS = 3600
-ENROL_KEY = "mfa_enrol"
-ENROL_LINK_SECONDS = 1800
-ENROL_RESEND_SECONDS = 60
-ENROL_SALT = "portal.mfa.enrolment-link"
 RECOVERY_CODE_COUNT = 10
 SECURITY_KEY_TRANSPORTS = {"usb", "nfc", "ble", "smart-card"}
 # Pages an administrator without a second factor may still open.
@@ -195,7 +186,7 @@ def _restore_kept_form(request: HttpRequest) -> None:
     request.POST = restored  # type: ignore[assignment]
 
 
-def _kept_form(request: HttpRequest) -> str:
+def kept_form(request: HttpRequest) -> str:
     """The address a kept form goes back to, if one waits for the second factor."""
     kept = request.session.get(RESUME_KEY)
     return str(kept["path"]) if kept else ""
@@ -227,23 +218,6 @@ def needs_second_factor_everywhere(request: PortalHttpRequest) -> bool:
     if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
         return True
     return any(m.is_admin for m in request.memberships)
-
-
-def admin_has_permission(request: HttpRequest) -> bool:
-    """The Django admin's own gate: active staff, and with a verified second factor where
-    ``MFA_REQUIRED`` (``portal.admin`` installs it on the admin site)."""
-    user = request.user
-    return bool(user.is_active and user.is_staff and not second_factor_missing(request))
-
-
-def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-    """The admin's sign-in page signs in with the password alone; the portal's sign-in (with
-    its second step) is used instead."""
-    target = request.GET.get("next") or reverse("admin:index")
-    if request.user.is_authenticated:
-        # Signed in without the rights (or the second factor) the admin needs.
-        return redirect("mfa_setup" if second_factor_missing(request) else "home")
-    return redirect(f"{reverse('login')}?{urlencode({'next': target})}")
 
 
 def second_factor_for_admins(
@@ -365,51 +339,6 @@ def remaining_recovery_codes(user: User) -> int:
     return int(StaticToken.objects.filter(device__user=user).count())
 
 
-# The first second factor only after a link by e-mail -----------------------------------------
-
-
-def _password_mark(user: User) -> str:
-    """Changes with the password: a link sent before a password reset no longer works."""
-    return salted_hmac(ENROL_SALT, user.password, algorithm="sha256").hexdigest()[:16]
-
-
-def enrolment_link_token(user: User) -> str:
-    return signing.dumps({"u": user.pk, "p": _password_mark(user)}, salt=ENROL_SALT)
-
-
-def enrolment_needs_mail(request: HttpRequest) -> bool:
-    """Whether this session must first open the link sent by e-mail before setting up the
-    account's first second factor (only where ``MFA_REQUIRED``; a further factor is added
-    from a session confirmed with an existing one)."""
-    user = request.user
-    if not settings.MFA_REQUIRED or has_second_factor(user):  # type: ignore[arg-type]
-        return False
-    opened = request.session.get(ENROL_KEY, {})
-    return not (
-        opened.get("user") == user.pk
-        and opened.get("opened_at")
-        and time.time() - opened["opened_at"] < ENROL_LINK_SECONDS
-    )
-
-
-def send_enrolment_link(request: HttpRequest, user: User) -> bool:
-    """Send the link (through the worker); False if one went out less than a minute ago."""
-    opened = request.session.get(ENROL_KEY, {})
-    if opened.get("user") == user.pk and time.time() - opened.get("sent_at", 0) < (
-        ENROL_RESEND_SECONDS
-    ):
-        return False
-    link = request.build_absolute_uri(reverse("mfa_enrol_link", args=[enrolment_link_token(user)]))
-    body = render_to_string(
-        "portal/email/mfa_enrolment.txt",
-        {"user": user, "link": link, "minutes": ENROL_LINK_SECONDS // 60},
-        request=request,
-    )
-    send_mail_task.enqueue(str(_("Set up two-factor sign-in: please confirm")), body, [user.email])
-    request.session[ENROL_KEY] = {"user": user.pk, "sent_at": time.time()}
-    return True
-
-
 # Views ----------------------------------------------------------------------------------------
 
 
@@ -516,7 +445,7 @@ def mfa_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         "passkeys": passkeys,
         "has_totp": totp is not None,
         "passkeys_removable": len(passkeys) > 1 or totp is not None,
-        "resume": _kept_form(request),
+        "resume": kept_form(request),
         **passkey_context(request),
     }
     if totp is not None:
@@ -525,8 +454,10 @@ def mfa_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
             "portal/mfa_status.html",
             {"remaining": remaining_recovery_codes(user), **page},
         )
+    from portal.mfa_enrolment import enrolment_mail_page, enrolment_needs_mail  # imports this
+
     if enrolment_needs_mail(request):
-        return _enrolment_mail_page(request, user)
+        return enrolment_mail_page(request, user)
     device = start_enrolment(user)
     form = CodeForm(request.POST or None, devices=[device])
     if request.method == "POST" and form.is_valid():
@@ -538,7 +469,7 @@ def mfa_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(
             request,
             "portal/mfa_recovery_codes.html",
-            {"codes": codes, "new_setup": "app", "resume": _kept_form(request)},
+            {"codes": codes, "new_setup": "app", "resume": kept_form(request)},
         )
     key = base64.b32encode(device.bin_key).decode()
     return render(
@@ -572,7 +503,7 @@ def mfa_recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "codes": codes,
                 "new_setup": "",
                 "without_app": confirmed_totp(request.user) is None,
-                "resume": _kept_form(request),
+                "resume": kept_form(request),
             },
         )
     codes = _take_new_codes(request)
@@ -585,63 +516,6 @@ def mfa_recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
             "codes": codes,
             "new_setup": "passkey",
             "without_app": True,
-            "resume": _kept_form(request),
+            "resume": kept_form(request),
         },
     )
-
-
-def _enrolment_mail_page(request: AuthenticatedHttpRequest, user: User) -> HttpResponse:
-    """Before the first second factor: send the link to the account's address."""
-    if request.method == "POST":
-        if send_enrolment_link(request, user):
-            messages.success(
-                request,
-                _("We have sent a link to %(email)s. Open it within %(minutes)s minutes.")
-                % {"email": user.email, "minutes": ENROL_LINK_SECONDS // 60},
-            )
-        else:
-            messages.info(
-                request,
-                _("A link was sent less than a minute ago. Please check your inbox first."),
-            )
-        return redirect("mfa_setup")
-    return render(
-        request,
-        "portal/mfa_enrol_mail.html",
-        {
-            "email": user.email,
-            "sent": bool(request.session.get(ENROL_KEY, {}).get("sent_at")),
-            "resume": _kept_form(request),
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET"])
-def mfa_enrol_link(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
-    """The link from the e-mail: this session may set up the first second factor now."""
-    try:
-        data = signing.loads(token, salt=ENROL_SALT, max_age=ENROL_LINK_SECONDS)
-    except signing.BadSignature:  # SignatureExpired is one too
-        data = None
-    user = request.user
-    if (
-        not isinstance(data, dict)
-        or data.get("u") != user.pk
-        or data.get("p") != (_password_mark(user))
-    ):
-        messages.error(
-            request,
-            _(
-                "This link is no longer valid or belongs to another account. Please request "
-                "a new one below, signed in with your own account."
-            ),
-        )
-        return redirect("mfa_setup")
-    request.session[ENROL_KEY] = {"user": user.pk, "opened_at": time.time()}
-    if not has_second_factor(user):
-        messages.success(
-            request,
-            _("Thank you: your e-mail address is confirmed. Now set up your second factor."),
-        )
-    return redirect("mfa_setup")

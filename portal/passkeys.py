@@ -43,7 +43,6 @@ from django_otp_webauthn.views import (
 from webauthn.helpers.exceptions import WebAuthnException
 
 from portal.mfa import (
-    enrolment_needs_mail,
     finish_sign_in,
     has_second_factor,
     is_verified,
@@ -52,6 +51,7 @@ from portal.mfa import (
     passkey_label,
     pending_sign_in,
 )
+from portal.mfa_enrolment import enrolment_needs_mail
 from portal.models import User
 from portal.types import AuthenticatedHttpRequest
 

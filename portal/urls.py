@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from portal import mfa, passkeys, views
+from portal import mfa, mfa_enrolment, passkeys, views
 from portal.forms import PortalPasswordResetForm, PortalSetPasswordForm
 
 auth_patterns = [
@@ -22,7 +22,7 @@ auth_patterns = [
     ),
     path(
         "konto/zwei-faktor/bestaetigen/<str:token>/",
-        mfa.mfa_enrol_link,
+        mfa_enrolment.mfa_enrol_link,
         name="mfa_enrol_link",
     ),
     # Passkeys: the JSON endpoints of django-otp-webauthn's JavaScript (portal.passkeys).
