@@ -1,8 +1,10 @@
 """Connect the FIT-Connect checks to onboardings: configuration, secrets, runs, bound items.
 
-``run_verification`` is the one service that runs every check of an environment; the panel
-without JavaScript and ``manage.py verify_onboarding`` call it, the htmx panel calls its
-parts (``start_run``, ``run_check``, ``finish_run``) one request per check.
+The page and the API open a run with ``start_run`` and hand it to the background worker
+(``checklist.tasks.run_checks`` calls ``execute_run``), which saves each result as it comes
+and ends with ``finish_run`` (bound items ticked or reopened, the summary refreshed); the
+run page polls it. ``manage.py verify_onboarding`` runs all of it in its own process with
+``run_verification``.
 """
 
 from __future__ import annotations

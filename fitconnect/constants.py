@@ -1,6 +1,6 @@
 """Every FIT-Connect identifier the portal uses, written once.
 
-Sources: FITKO's documentation and specs (see ``shared/reference/fitko-facts.md``).
+Sources: FITKO's documentation and specs, each named in ``docs/fitko-facts.md``.
 """
 
 from __future__ import annotations

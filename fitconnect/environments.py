@@ -2,7 +2,7 @@
 
 The one source of the seeded environment rows (migration 0008 copies these values, and a
 test keeps the two equal) and of the admin's "sources" column. Every value names its source
-as in ``shared/reference/fitko-facts.md`` §1: "official" is FITKO's own documentation or
+as in ``docs/fitko-facts.md`` §1: "official" is FITKO's own documentation or
 OpenAPI files; "3rd-party only" means only public SDKs by others attest it, so site operators
 keep it configurable and re-check it with FITKO.
 """
@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 OFFICIAL = "official"
 THIRD_PARTY = "3rd-party only"
 
-# Hosts FITKO runs FIT-Connect on (fitko-facts.md §1); any other host is not FITKO's.
+# Hosts FITKO runs FIT-Connect on (docs/fitko-facts.md §1); any other host is not FITKO's.
 FITKO_HOST_SUFFIXES = (
     ".fit-connect.fitko.dev",
     ".fit-connect.fitko.net",
@@ -113,7 +113,7 @@ FITKO_ENVIRONMENTS = (
             THIRD_PARTY,
             "no routing of its own: optiGov config/fitconnect.php (use test or prod routing)",
         ),
-        ssp_jwks_url=None,  # open question (fitko-facts.md §1)
+        ssp_jwks_url=None,  # open question (docs/fitko-facts.md §1)
         self_signed_allowed=False,
         test_submission_allowed=True,
     ),
@@ -133,7 +133,7 @@ FITKO_ENVIRONMENTS = (
         routing_base=Sourced(
             "https://routing-api-prod.fit-connect.fitko.net", OFFICIAL, _ROUTING_YAML
         ),
-        ssp_jwks_url=None,  # open question (fitko-facts.md §1)
+        ssp_jwks_url=None,  # open question (docs/fitko-facts.md §1)
         self_signed_allowed=False,
         test_submission_allowed=False,
     ),
@@ -152,7 +152,7 @@ def is_fitko_host(url: str) -> bool:
     return any(hostname.endswith(suffix) for suffix in FITKO_HOST_SUFFIXES)
 
 
-# fitko-facts.md §1 "Rule": the new hosts serve /v2, the older ones /v1 (3rd-party evidence).
+# docs/fitko-facts.md §1 "Rule": the new hosts serve /v2, the older ones /v1 (3rd-party evidence).
 V2_HOSTS = (
     "test.fit-connect.fitko.dev",
     "stage.fit-connect.fitko.net",

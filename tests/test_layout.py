@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,3 +69,27 @@ def test_views_write_only_through_services() -> None:
     assert len(views) >= 5
     for path in views:
         assert not writes.findall(path.read_text(encoding="utf-8")), path.name
+
+
+def test_no_tracked_file_refers_to_a_path_outside_the_repository() -> None:
+    """The FITKO facts and specs the code relies on live in the repository (docs/, the
+    sandbox's specs); a path into the workplace's shared folder exists on no user's machine."""
+    outside = re.compile(r"\.\./" + "shared" + r"|\b" + "shared" + r"/(reference|specs)/")
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
+    offenders = []
+    for name in filter(None, tracked):
+        path = ROOT / name
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, FileNotFoundError, IsADirectoryError):
+            continue  # binary files (the compiled catalogue, images) and deleted files
+        offenders += [
+            f"{name}:{number}"
+            for number, line in enumerate(text.splitlines(), 1)
+            if outside.search(line)
+        ]
+    assert offenders == []

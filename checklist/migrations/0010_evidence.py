@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import django.db.models.deletion
 from django.db import migrations, models
 
-# Copied from fitconnect/environments.py (FITKO's hosts and versions, fitko-facts.md §1) so
+# Copied from fitconnect/environments.py (FITKO's hosts and versions, docs/fitko-facts.md §1) so
 # that this migration keeps doing what it did; tests/checklist/test_environments_seed.py keeps
 # the two equal.
 V2_HOSTS = (

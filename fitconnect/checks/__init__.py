@@ -1,9 +1,10 @@
 """The seven verification checks of a FIT-Connect connection.
 
 Each check takes plain inputs (where FIT-Connect is, what the authority recorded, the
-credentials) and returns a ``CheckResult``: a status, a translated message and evidence. No
-views, no requests, no templates: the portal's panel, ``manage.py verify_onboarding`` and
-tests all call ``Verification.run``.
+credentials) and returns a ``CheckResult``: a status, a message as a code with parameters
+(``fitconnect.messages``, translated where it is shown) and evidence. No views, no Django,
+no templates: the portal's worker calls ``Verification.run_check`` check by check
+(``checklist.verification``), tests call ``Verification.run``.
 
 One module per check; ``REGISTRY`` lists them in the order they run.
 """

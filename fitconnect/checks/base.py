@@ -66,7 +66,7 @@ class Target:
     label: str
     token_url: str
     submission_base: str
-    # Submission API v1 or v2: paths and bodies differ (fitko-facts.md §2).
+    # Submission API v1 or v2: paths and bodies differ (docs/fitko-facts.md §2).
     api_version: ApiVersion = "v1"
     routing_base: str = ""
     routing_prefix: str = "/v1"

@@ -1,7 +1,7 @@
 """5. Routing: the Routing API finds the destination for every service, correctly signed.
 
 FITKO enters routes of the test environment by hand (docs …/sending/get-destination/), and
-the reference stage has no routing of its own but uses the test routing (fitko-facts.md §1,
+the reference stage has no routing of its own but uses the test routing (docs/fitko-facts.md §1,
 3rd-party only). So there a destination that is not found yet is a warning with the way to
 have it entered; in production, where routes come from the editorial systems, a failure.
 """

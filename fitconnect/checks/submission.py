@@ -1,7 +1,7 @@
 """6. Test submission: send one, then wait until the Fachverfahren accepts or rejects it.
 
 Submission API v1 names the service ``serviceType``; v2 names it ``publicService`` and wants
-``cty`` in the protected header of the metadata's and the data's JWE (fitko-facts.md §2).
+``cty`` in the protected header of the metadata's and the data's JWE (docs/fitko-facts.md §2).
 """
 
 from __future__ import annotations

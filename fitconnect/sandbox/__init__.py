@@ -5,7 +5,7 @@ talk to:
 
 - ``POST /token``: the OAuth token service (client credentials, form-encoded) – ``oauth``;
 - ``/submission-api/v1/...`` and ``/v2/...``: the Zustelldienst, Submission API v1 as in
-  FITKO's spec 1.1.3 and v2 as fitko-facts.md describes it – ``submission``, ``events``;
+  FITKO's spec 1.1.3 and v2 as docs/fitko-facts.md describes it – ``submission``, ``events``;
 - ``/routing-api/v1/...`` (and the same under ``/v2``): the Routing API as in
   ``routing-api.yaml`` – ``routing``;
 - ``/submission-api/.well-known/jwks.json`` and ``/ssp/.well-known/jwks.json``: the keys of

@@ -76,7 +76,7 @@ class RoutingApi:
     """The Routing API under ``/routing-api/<version>``.
 
     v1 is routing-api.yaml. No FITKO source names a ``/v2`` of the Routing API; v2 serves the
-    same routes and bodies under ``/v2``, for environments set to it (served-apis.yaml).
+    same routes and bodies under ``/v2``, for environments set to it (served-apis.json).
     """
 
     def __init__(self, state: State, version: str = "v1") -> None:

@@ -70,7 +70,7 @@ class Destination:
     def to_json(self, status: str, version: str = "v1") -> dict[str, Any]:
         """Return the destination as the Submission API of ``version`` shows it.
 
-        v1 lists ``services`` (spec 1.1.3), v2 ``publicServices`` (fitko-facts.md §2).
+        v1 lists ``services`` (spec 1.1.3), v2 ``publicServices`` (docs/fitko-facts.md §2).
         The deprecated top-level ``replyChannels`` has minProperties 1: left out when empty.
         """
         data: dict[str, Any] = {

@@ -1,9 +1,9 @@
 """The Zustelldienst: Submission API v1 and v2 (destinations, submissions, attachments, events).
 
 v1 follows FITKO's OpenAPI file 1.1.3 (``fitko-submission-api-1.1.3.yaml`` beside this
-module). FITKO publishes no v2 spec; v2 differs as fitko-facts.md §2 describes (3rd-party
+module). FITKO publishes no v2 spec; v2 differs as docs/fitko-facts.md §2 describes (3rd-party
 only): paths under ``/v2``, ``publicServices`` in the destination, ``publicService`` in a
-submission, and a JWE without ``cty`` is refused with 422. ``served-apis.yaml`` lists both.
+submission, and a JWE without ``cty`` is refused with 422. ``served-apis.json`` lists both.
 """
 
 from __future__ import annotations

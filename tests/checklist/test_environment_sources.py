@@ -42,7 +42,7 @@ def test_reference_and_production_speak_submission_api_v2(world: World) -> None:
         "https://stage.fit-connect.fitko.net/submission-api/v2/destinations/x"
     )
     assert targets["production"].service_field == "publicService"
-    # The reference stage has no routing of its own: the test routing (fitko-facts.md §1).
+    # The reference stage has no routing of its own: the test routing (docs/fitko-facts.md §1).
     assert targets["reference"].routing_base == targets["test"].routing_base
 
 

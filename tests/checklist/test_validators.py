@@ -1,6 +1,6 @@
 """Every validation rule for recorded identifiers, with real valid and invalid examples.
 
-Sources of the real values (also in shared/reference/fitko-facts.md §8):
+Sources of the real values (also in docs/fitko-facts.md §8):
 - [routing] FITKO's routing-api.yaml (leika-key, ars, ags, submission-schema patterns and
   the XBau example), https://schema.fitko.de/fit-connect/routing-api/latest/routing-api.yaml
 - [bund] Bundesportal, https://verwaltung.bund.de/leistungsverzeichnis/de/leistung/99050012104000
@@ -13,7 +13,7 @@ Sources of the real values (also in shared/reference/fitko-facts.md §8):
   docs …/details/authentication/scopes-sender and docs MR 219
 - [fim] FIM Sammelrepository, https://docs.fitko.de/fim/docs/schema-repository/schemarepository-for-group-4
 - [replyChannel] https://docs.fitko.de/fit-connect/docs/metadata/replyChannel/ (XBau 2.4)
-- [xoev] XÖV URNs in public code: urn:xoev-de:xunternehmen:standard:… (fitko-facts §8)
+- [xoev] XÖV URNs in public code: urn:xoev-de:xunternehmen:standard:… (docs/fitko-facts.md §8)
 - [dotnet] FITKO .NET SDK notes (99099002067003), fitconnect-domain §5
 """
 
@@ -196,7 +196,7 @@ def test_any_absolute_schema_uri_is_accepted_for_fim(uri: str) -> None:
 
 @pytest.mark.parametrize("raw", ["S00000000371", "S00000000371 1.0.0", "s00000092_1.0"])
 def test_a_fim_schema_id_is_explained_rather_than_refused_bare(raw: str) -> None:
-    # XDatenfelder 3 identifiers look like S00000000371 with version 1.0.0 (fitko-facts §8)
+    # XDatenfelder 3 identifiers look like S00000000371 with version 1.0.0 (docs/fitko-facts.md §8)
     with pytest.raises(ValidationError) as error:
         validate_schema_uri("fim", raw)
     assert error.value.code == "fim_id_not_uri"

@@ -23,7 +23,8 @@ from openapi_core.testing import MockRequest, MockResponse
 from fitconnect import crypto, demo
 from fitconnect.sandbox import GEBIET_PREFIX, Sandbox, urls
 
-# FITKO's Routing API spec, copied from shared/specs/ into the repository.
+# FITKO's Routing API spec (routing-api.yaml, as published at schema.fitko.de), kept in the
+# repository beside the sandbox.
 SPEC_FILE = Path(__file__).resolve().parents[2] / "fitconnect" / "sandbox" / "routing-api.yaml"
 SPEC_HOST = "https://routing-api-testing.fit-connect.fitko.dev"  # a server of the spec
 GEWERBE = demo.SERVICES[0]

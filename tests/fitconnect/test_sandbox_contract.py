@@ -2,7 +2,7 @@
 
 ``fitconnect/sandbox/served-apis.json`` names, per API and version, the description the
 sandbox is held to: FITKO's Submission API 1.1.3 and routing-api.yaml for v1, and for v2 the
-same files with the differences fitko-facts.md §2 names (applied here, in
+same files with the differences docs/fitko-facts.md §2 names (applied here, in
 ``described_spec``). Each exchange below is a real HTTP request to the sandbox; openapi-core
 validates the request (so the examples are what the spec allows) and the answer (so the
 sandbox answers what FITKO's service would). A guard test fails when a route has no exchange.
@@ -303,7 +303,7 @@ def submission_api(exchanges: Exchanges, sandbox: Sandbox, version: str) -> None
         headers=sender,
         json_body={"encryptedMetadata": 1},
     )
-    if version == "v2":  # v2 wants cty on every JWE (fitko-facts.md §2)
+    if version == "v2":  # v2 wants cty on every JWE (docs/fitko-facts.md §2)
         bare = {
             **submit,
             "encryptedMetadata": crypto.encrypt_jwe(json.dumps(metadata).encode(), key),
