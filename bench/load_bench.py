@@ -49,7 +49,7 @@ ENV = {
     "SECURE_SSL_REDIRECT": "false",
     "SECURE_COOKIES": "false",
     "SECURE_HSTS_SECONDS": "0",
-    "BENCH_VIEWS": "true",
+    "DJANGO_SETTINGS_MODULE": "bench.settings",  # the portal plus the two measuring views
     "DATABASE_CONN_MAX_AGE": "60",
     "LOG_LEVEL": "WARNING",
     "GUNICORN_BIND": f"127.0.0.1:{PORT}",

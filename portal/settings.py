@@ -303,9 +303,6 @@ OTP_WEBAUTHN_HELPER_CLASS = "portal.passkeys.PortalWebAuthnHelper"
 # portal.passkeys logs a refused passkey in one line; the library would log a traceback.
 OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""
 
-# Only `make bench` sets this: two empty pages (/bench/bare/) that measure the cost of the
-# middleware alone. Never in production.
-BENCH_VIEWS = env_bool("BENCH_VIEWS", False)
 # Requests one API token may make per minute (counted in the database, across app servers).
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -125,9 +124,3 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.BENCH_VIEWS:  # make bench only: the bare view and the write floor
-    urlpatterns += [
-        path("bench/bare/", views.bench_bare, name="bench_bare"),
-        path("bench/schreiben/<slug:slug>/", views.bench_write_floor, name="bench_write_floor"),
-    ]

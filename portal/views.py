@@ -10,8 +10,8 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
-from django.db import connection, transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db import transaction
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -481,45 +481,3 @@ def privacy(request: PortalHttpRequest) -> HttpResponse:
 @require_GET
 def accessibility(request: PortalHttpRequest) -> HttpResponse:
     return _static_page(request, "portal/accessibility.html")
-
-
-def bench_bare(request: HttpRequest) -> HttpResponse:
-    """An empty page behind the full middleware (``make bench`` only, see BENCH_VIEWS)."""
-    user = request.user  # signed in or not, as any page asks
-    return HttpResponse(f"ok {user.pk or '-'}", content_type="text/plain")
-
-
-@login_required
-@require_POST
-def bench_write_floor(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    """The least a durable tick can cost (``make bench`` only, see BENCH_VIEWS).
-
-    Behind the same middleware and CSRF check as a tick, it runs the four statements a tick
-    cannot do without, in raw SQL and one transaction: lock the onboarding, write an item
-    state, add an audit row, write the summary. Values stay as they were (the note is
-    written unchanged, the audit row says so), nothing is rendered.
-    """
-    with transaction.atomic(), connection.cursor() as cursor:
-        select = "SELECT id, progress_done FROM checklist_onboarding WHERE slug = %s"
-        if connection.features.has_select_for_update:  # PostgreSQL; SQLite locks the file
-            select += " FOR UPDATE"
-        cursor.execute(select, [slug])
-        row = cursor.fetchone()
-        if row is None:
-            raise Http404
-        onboarding_id, progress_done = row
-        key = "step2.client"
-        cursor.execute(
-            "UPDATE checklist_itemstate SET note = note WHERE onboarding_id = %s AND key = %s",
-            [onboarding_id, key],
-        )
-        cursor.execute(
-            "INSERT INTO checklist_auditevent (onboarding_id, actor_id, created_at, step, action,"
-            " subject, old_value, new_value) VALUES (%s, %s, %s, 2, 'note_changed', %s, '', '')",
-            [onboarding_id, request.user.pk, timezone.now(), f"item:{key}"],
-        )
-        cursor.execute(
-            "UPDATE checklist_onboarding SET progress_done = %s WHERE id = %s",
-            [progress_done, onboarding_id],
-        )
-    return HttpResponse("ok", content_type="text/plain")

@@ -6,9 +6,9 @@ import pytest
 from django.http import Http404
 from django.test import RequestFactory
 
+from bench.views import bench_write_floor
 from checklist import summary
 from checklist.models import AuditEvent, ItemState
-from portal.views import bench_write_floor
 from tests.conftest import World
 
 

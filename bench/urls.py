@@ -1,0 +1,13 @@
+"""The portal's URLs plus the benchmark's: the bare view and the write floor of a tick."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from bench import views
+
+urlpatterns = [
+    path("bench/bare/", views.bench_bare, name="bench_bare"),
+    path("bench/schreiben/<slug:slug>/", views.bench_write_floor, name="bench_write_floor"),
+    path("", include("portal.urls")),
+]
