@@ -308,13 +308,14 @@ def contains_private_key(text: str) -> bool:
     except ValueError:
         return any(f'"{member}"' in text for member in PRIVATE_JWK_MEMBERS)
 
-    def private(value: Any) -> bool:
+    # Walked without recursion: a pasted text may nest deeper than Python's stack.
+    pending = [data]
+    while pending:
+        value = pending.pop()
         if isinstance(value, dict):
-            return any(m in value for m in PRIVATE_JWK_MEMBERS) or any(
-                private(v) for v in value.values()
-            )
-        if isinstance(value, list):
-            return any(private(v) for v in value)
-        return False
-
-    return private(data)
+            if any(member in value for member in PRIVATE_JWK_MEMBERS):
+                return True
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
