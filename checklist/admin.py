@@ -8,12 +8,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from checklist import secret_hosts
 from checklist.models import (
     FitConnectEnvironment,
     Onboarding,
@@ -23,6 +25,7 @@ from checklist.models import (
 )
 from fitconnect import pki
 from fitconnect.environments import BY_KEY
+from portal.models import User
 
 
 @admin.register(FitConnectEnvironment)
@@ -55,6 +58,18 @@ class FitConnectEnvironmentAdmin(admin.ModelAdmin[FitConnectEnvironment]):
         "notes",
     ]
     readonly_fields = ["sources"]
+
+    def save_model(
+        self, request: HttpRequest, obj: FitConnectEnvironment, form: Any, change: bool
+    ) -> None:
+        """Save; a change of the token, submission or routing host keeps the environment's
+        stored secrets back until their owners confirm it, and tells them who made it."""
+        old = FitConnectEnvironment.objects.filter(pk=obj.pk).first() if change and obj.pk else None
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if old is not None and old.key == obj.key:
+                user = request.user if isinstance(request.user, User) else None
+                secret_hosts.record_host_change(obj, old.secret_hosts, user)
 
     @admin.display(description=_("FITKO's values and their sources"))
     def sources(self, environment: FitConnectEnvironment) -> SafeString | str:

@@ -149,6 +149,9 @@ def _subject(event: AuditEvent, labels: Labels) -> _Subject:
         _prefix, environment, kind = ([*subject.split(":"), "", ""])[:3]
         kinds = dict(StoredSecret.Kind.choices)
         return _Subject(f"{environment_label(environment, labels)}: {kinds.get(kind, kind)}")
+    if subject.startswith("hosts:"):
+        label = _("Addresses of %(env)s") % {"env": environment_label(subject[6:], labels)}
+        return _Subject(label)
     if subject.startswith("run:"):
         label = _("Connection check %(env)s") % {"env": environment_label(subject[4:], labels)}
         return _Subject(label)
@@ -241,6 +244,8 @@ def describe_value(event: AuditEvent, raw: str, labels: Labels = None) -> str:
         return "; ".join(
             f"{describe_path(p)}: {plain_value(v)}" for p, v in sorted(changes.items())
         )
+    if event.action in HOST_ACTIONS and raw.startswith("{"):
+        return _hosts(raw)
     if event.action == AuditEvent.Action.DUE_DATE_CHANGED:
         return _date(raw)
     if event.action == AuditEvent.Action.ITEM_ASSIGNED:
@@ -248,6 +253,29 @@ def describe_value(event: AuditEvent, raw: str, labels: Labels = None) -> str:
     if _subject(event, labels).boolean:
         return _yes_no(raw)
     return raw
+
+
+HOST_ACTIONS = (AuditEvent.Action.HOSTS_CHANGED, AuditEvent.Action.HOSTS_CONFIRMED)
+
+
+def host_label(name: str) -> str:
+    """Return the name of an environment address a stored secret is bound to."""
+    return {
+        "token_url": _("Token URL"),
+        "submission_base": _("Submission API"),
+        "routing_base": _("Routing API"),
+    }.get(name, name)
+
+
+def _hosts(raw: str) -> str:
+    """Return hosts stored as JSON by address ({"token_url": …}) as "Token URL: host; …"."""
+    try:
+        hosts = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(hosts, dict):
+        return raw
+    return "; ".join(f"{host_label(name)}: {host}" for name, host in sorted(hosts.items()))
 
 
 def _date(raw: str) -> str:

@@ -21,6 +21,7 @@ from checklist.models import (
     FitConnectEnvironment,
     Leistung,
     Onboarding,
+    StoredSecret,
 )
 from checklist.signoff import approve, declare_ready
 from checklist.state import OnboardingState
@@ -309,10 +310,14 @@ def point_at_sandbox(base: str) -> None:
     ``seed_demo`` calls it with ``FITCONNECT_SANDBOX_URL``, so the demo follows
     ``make run SANDBOX_PORT=…``.
     """
-    ensure_sandbox_environment(base)
+    environment = ensure_sandbox_environment(base)
     EnvironmentRecord.objects.filter(
         onboarding__slug="musterstadt-gewerbe", environment=SANDBOX
     ).update(callback_url=fitconnect_demo.sandbox_urls(base)["callback_url"])
+    # The demo's sandbox secrets are the sandbox's own: they follow it to its new address.
+    StoredSecret.objects.filter(onboarding__slug="musterstadt-gewerbe", environment=SANDBOX).update(
+        bound_hosts=environment.secret_hosts
+    )
 
 
 # Benchmark data (make bench) ---------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from checklist import catalogue, people, verification
+from checklist import catalogue, people, secret_hosts, verification
 from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
 from checklist.catalogue import Item
@@ -195,19 +195,27 @@ def verify_panels(participation: Participation, step: int) -> list[dict[str, Any
     """Return the "Verbindung prüfen" panels of the environments checked in the step."""
     onboarding = participation.onboarding
     runs, running = verification.latest_runs(onboarding)
-    secrets = verification.stored_secrets_by_environment(onboarding)
+    environments = with_records(onboarding)
+    secrets = verification.stored_secrets_by_environment(
+        onboarding, {env.key: env for env, _record in environments}
+    )
     panels = []
-    for env, record in with_records(onboarding):
+    for env, record in environments:
         if env.step != step:
             continue
         stored = secrets.get(env.key, {})
+        usable = {kind for kind, state in stored.items() if state.usable}
         run = running.get(env.key)
         panels.append(
             {
                 "environment": env,
                 "record": record,
                 "stored": stored,
-                "form": VerifyForm(stored=set(stored), production=env.is_production),
+                # Secrets kept back since the environment's hosts changed, and how they did.
+                "host_change": secret_hosts.host_change(onboarding, env, stored),
+                "form": VerifyForm(
+                    stored=usable, withheld=set(stored) - usable, production=env.is_production
+                ),
                 "last_run": runs.get(env.key),
                 "progress": run_progress_context(participation, run, env) if run else None,
                 "read_only": env.is_production,

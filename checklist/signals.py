@@ -22,3 +22,6 @@ item_assigned = Signal()
 comment_added = Signal()
 # onboarding, run, actor (a connection check run that failed)
 verification_failed = Signal()
+# onboardings (those with stored secrets for the environment), environment, old, new (hosts
+# by field), actor (the site operator who changed them)
+environment_hosts_changed = Signal()

@@ -79,6 +79,11 @@ onboarding_patterns = [
         verification_views.secret_delete,
         name="secret_delete",
     ),
+    path(
+        "<slug:slug>/pruefung/<str:environment>/adressen-bestaetigen/",
+        verification_views.hosts_confirm,
+        name="hosts_confirm",
+    ),
 ]
 
 urlpatterns = [

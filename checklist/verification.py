@@ -40,8 +40,22 @@ from fitconnect.checks import (
     Target,
     Verification,
 )
+from fitconnect.checks.base import MISSING_CREDENTIALS
+from fitconnect.checks.callback import NO_SECRET as NO_CALLBACK_SECRET
 from fitconnect.environments import host_of
+from fitconnect.i18n import gettext_noop
+from fitconnect.messages import define
 from portal.models import Actor, User
+
+# A check that went without a stored secret because its environment's hosts changed.
+HOSTS_CHANGED = define(
+    "secrets.hosts_changed",
+    gettext_noop(
+        "The addresses of the environment have changed; the stored secret is used again only "
+        "after your confirmation."
+    ),
+)
+MISSING_SECRET_CODES = {MISSING_CREDENTIALS().code, NO_CALLBACK_SECRET().code}
 
 # In production only read-only checks run: no test submission, no callback calls.
 READ_ONLY_CHECKS = ("token", "destination", "keys", "jwks", "routing")
@@ -107,24 +121,41 @@ class SecretState:
     client_id: str
     updated_at: Any
     updated_by: User | None
+    # The hosts it was stored for ({field: scheme://host}); it is used only while the
+    # environment still has them (``usable``).
+    bound_hosts: dict[str, str]
+    usable: bool
 
 
-def stored_secrets(onboarding: Onboarding, environment: str) -> dict[str, SecretState]:
+def _state(secret: StoredSecret, environment: FitConnectEnvironment | None) -> SecretState:
+    return SecretState(
+        secret.kind,
+        secret.client_id,
+        secret.updated_at,
+        secret.updated_by,
+        dict(secret.bound_hosts or {}),
+        environment is not None and secret.is_bound_to(environment),
+    )
+
+
+def stored_secrets(
+    onboarding: Onboarding, environment: FitConnectEnvironment
+) -> dict[str, SecretState]:
     return {
-        s.kind: SecretState(s.kind, s.client_id, s.updated_at, s.updated_by)
+        s.kind: _state(s, environment)
         for s in StoredSecret.objects.filter(
-            onboarding=onboarding, environment=environment
+            onboarding=onboarding, environment=environment.key
         ).select_related("updated_by")
     }
 
 
-def stored_secrets_by_environment(onboarding: Onboarding) -> dict[str, dict[str, SecretState]]:
-    """Return ``stored_secrets`` of every environment, in one query."""
+def stored_secrets_by_environment(
+    onboarding: Onboarding, environments: dict[str, FitConnectEnvironment]
+) -> dict[str, dict[str, SecretState]]:
+    """Return ``stored_secrets`` of every environment (given by key), in one query."""
     found: dict[str, dict[str, SecretState]] = {}
     for s in StoredSecret.objects.filter(onboarding=onboarding).select_related("updated_by"):
-        found.setdefault(s.environment, {})[s.kind] = SecretState(
-            s.kind, s.client_id, s.updated_at, s.updated_by
-        )
+        found.setdefault(s.environment, {})[s.kind] = _state(s, environments.get(s.environment))
     return found
 
 
@@ -137,6 +168,8 @@ def store_secret(
     user: User,
     client_id: str = "",
 ) -> None:
+    """Store the secret encrypted, bound to the environment's hosts of now."""
+    target = FitConnectEnvironment.objects.filter(key=environment).first()
     StoredSecret.objects.update_or_create(
         onboarding=onboarding,
         environment=environment,
@@ -145,6 +178,7 @@ def store_secret(
             "ciphertext": secrets.encrypt(secret),
             "client_id": client_id,
             "updated_by": user,
+            "bound_hosts": target.secret_hosts if target is not None else {},
         },
     )
     audit(onboarding, user, AuditEvent.Action.SECRET_STORED, f"secret:{environment}:{kind}")
@@ -163,12 +197,12 @@ def delete_secret(onboarding: Onboarding, environment: str, kind: str, user: Use
 def credentials_for(
     onboarding: Onboarding, environment: str, provided: dict[str, str] | None = None
 ) -> Credentials:
-    """Combine secrets typed for this run with stored ones (typed ones win)."""
+    """Combine secrets typed for this run with stored ones (typed ones win).
+
+    A stored secret is used only while the environment has the hosts it was stored for.
+    """
     provided = provided or {}
-    stored = {
-        s.kind: s
-        for s in StoredSecret.objects.filter(onboarding=onboarding, environment=environment)
-    }
+    stored, _withheld = usable_secrets(onboarding, environment)
 
     def secret(kind: str) -> str:
         if provided.get(f"{kind}_secret"):
@@ -185,6 +219,32 @@ def credentials_for(
         sender_secret=secret(StoredSecret.Kind.SENDER),
         callback_secret=secret(StoredSecret.Kind.CALLBACK),
     )
+
+
+def usable_secrets(
+    onboarding: Onboarding, environment: str
+) -> tuple[dict[str, StoredSecret], set[str]]:
+    """Return the stored secrets that may be sent, by kind, and the kinds held back because
+    the environment's hosts changed since they were stored."""
+    target = FitConnectEnvironment.objects.filter(key=environment).first()
+    usable: dict[str, StoredSecret] = {}
+    withheld: set[str] = set()
+    for secret in StoredSecret.objects.filter(onboarding=onboarding, environment=environment):
+        if target is not None and secret.is_bound_to(target):
+            usable[secret.kind] = secret
+        else:
+            withheld.add(secret.kind)
+    return usable, withheld
+
+
+def _explain_withheld(result: CheckResult) -> CheckResult:
+    """Say that a check went without its secret because the environment's hosts changed."""
+    message = result.message
+    code = getattr(message, "code", None)
+    if result.status == "skipped" and code in MISSING_SECRET_CODES:
+        result.details = [message, *result.details]
+        result.message = HOSTS_CHANGED()
+    return result
 
 
 # Runs ---------------------------------------------------------------------------------------
@@ -424,11 +484,15 @@ def _run_remaining_checks(
     checker = prepare_checks(
         run.onboarding, environment, credentials_for(run.onboarding, environment.key, provided)
     )
+    _usable, withheld = usable_secrets(run.onboarding, environment.key)
+    withheld -= {kind for kind in withheld if (provided or {}).get(f"{kind}_secret")}
     done = {r["check"] for r in run.results}
     for check in checks_for(environment):
         if check in done:
             continue
         result = checker.run_check(check)
+        if withheld:
+            result = _explain_withheld(result)
         add_result(run, result)
         if on_result is not None:
             on_result(result)

@@ -52,9 +52,17 @@ class VerifyForm(KernFormMixin, forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args: Any, stored: set[str], production: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        stored: set[str],
+        production: bool,
+        withheld: set[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.stored = stored
+        self.withheld = withheld or set()
         if production:
             for name in ("sender_id", "sender_secret", "callback_secret"):
                 del self.fields[name]
@@ -65,7 +73,16 @@ class VerifyForm(KernFormMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if not cleaned.get("subscriber_secret") and "subscriber" not in self.stored:
+        if not cleaned.get("subscriber_secret") and "subscriber" in self.withheld:
+            self.add_error(
+                "subscriber_secret",
+                _(
+                    "The addresses of the environment have changed; the stored secret is used "
+                    "again only after your confirmation. Please confirm the new addresses or "
+                    "enter the secret for this check."
+                ),
+            )
+        elif not cleaned.get("subscriber_secret") and "subscriber" not in self.stored:
             self.add_error(
                 "subscriber_secret",
                 _(

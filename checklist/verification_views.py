@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import presentation, tasks, verification
+from checklist import presentation, secret_hosts, tasks, verification
 from checklist.access import Participation
 from checklist.environments import environment_label, get_environment
 from checklist.models import FitConnectEnvironment, StoredSecret, VerificationRun
@@ -46,8 +46,14 @@ def _may_run(participation: Participation) -> None:
 def _form(
     participation: Participation, environment: FitConnectEnvironment, data: Any = None
 ) -> VerifyForm:
-    stored = set(verification.stored_secrets(participation.onboarding, environment.key))
-    return VerifyForm(data, stored=stored, production=environment.is_production)
+    stored = verification.stored_secrets(participation.onboarding, environment)
+    usable = {kind for kind, state in stored.items() if state.usable}
+    return VerifyForm(
+        data,
+        stored=usable,
+        withheld=set(stored) - usable,
+        production=environment.is_production,
+    )
 
 
 @sensitive_post_parameters(*SECRET_FIELDS)
@@ -155,8 +161,48 @@ def secret_delete(
     _may_run(participation)
     if kind not in StoredSecret.Kind.values:
         raise Http404
+    if env.is_production:
+        stop = require_second_factor(
+            request,
+            _(
+                "Deleting a stored secret of the production environment needs two-factor "
+                "sign-in, like storing one. Please set it up (or confirm it); afterwards you "
+                "delete it with one click."
+            ),
+        )
+        if stop:
+            return stop
     if verification.delete_secret(participation.onboarding, env.key, kind, request.user):
         messages.success(request, _("The stored secret has been deleted."))
+    return redirect(f"{reverse('step', args=[slug, env.step])}#verbindung")
+
+
+@login_required
+@require_POST
+def hosts_confirm(request: AuthenticatedHttpRequest, slug: str, environment: str) -> HttpResponse:
+    """Use the stored secrets again after the site operators changed the environment's hosts:
+    a person who may store secrets confirms the new hosts (with the second factor)."""
+    env = get_environment(environment)
+    participation = _participation(request, slug)
+    _may_run(participation)
+    stop = require_second_factor(
+        request,
+        _(
+            "Confirming new addresses for stored secrets needs two-factor sign-in. Please set "
+            "it up (or confirm it); afterwards you confirm them with one click."
+        ),
+    )
+    if stop:
+        return stop
+    if secret_hosts.confirm_hosts(participation.onboarding, env, request.user):
+        messages.success(
+            request,
+            _(
+                "The new addresses are confirmed: the stored secrets of %(env)s are used again "
+                "in the next connection check."
+            )
+            % {"env": env.label},
+        )
     return redirect(f"{reverse('step', args=[slug, env.step])}#verbindung")
 
 
@@ -211,19 +257,65 @@ def key_tool(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "checklist/key_tool.html", context)
 
 
+@sensitive_post_parameters("jwk")
 @login_required
 @require_POST
+@never_cache
 def jwk_validator(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Check a pasted public key; a private key is never shown back (nor cached)."""
     form = JwkValidatorForm(request.POST)
     findings = None
+    private = contains_private_key(request.POST.get("jwk", ""))
     if form.is_valid():
         findings = crypto.check_jwk(
             form.cleaned_data["jwk"],
             form.cleaned_data["purpose"],
             self_signed_allowed=form.cleaned_data["self_signed_allowed"],
         )
+    if private:
+        # The form is shown again without the key: only the warning names what happened.
+        data = request.POST.copy()
+        data["jwk"] = ""
+        form = JwkValidatorForm(data)
+        form.is_valid()
+        form.errors.pop("jwk", None)
+        form.add_error(
+            "jwk",
+            _(
+                "You pasted a private key. The portal did not keep it and does not show it "
+                "again. Never paste a private key anywhere: it belongs only to the "
+                "Fachverfahren. If others may have seen it, create a new key pair."
+            ),
+        )
+        findings = None
     return render(
         request,
         "checklist/key_tool.html",
         {"form": KeyToolForm(), "validator": form, "findings": findings},
     )
+
+
+PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "k")
+
+
+def contains_private_key(text: str) -> bool:
+    """Whether pasted text holds a private key: a JWK (or key set) with private members,
+    or a PEM private key."""
+    if "PRIVATE KEY" in text:
+        return True
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return any(f'"{member}"' in text for member in PRIVATE_JWK_MEMBERS)
+
+    # Walked without recursion: a pasted text may nest deeper than Python's stack.
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            if any(member in value for member in PRIVATE_JWK_MEMBERS):
+                return True
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False

@@ -8,6 +8,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from checklist import catalogue
+from checklist.audit import host_label
 from checklist.environments import environment_label
 from checklist.models import Environment
 from notifications.models import Kind, Notification
@@ -36,6 +37,16 @@ def _date(value: object) -> str:
         return date.fromisoformat(str(value)).strftime("%d.%m.%Y")
     except ValueError:
         return str(value)
+
+
+def host_changes(changes: object) -> str:
+    """Return changed hosts ([[field, old, new], …]) as "Token URL: old → new; …"."""
+    rows = changes if isinstance(changes, list) else []
+    return "; ".join(
+        f"{host_label(str(row[0]))}: {row[1] or '–'} → {row[2] or '–'}"
+        for row in rows
+        if isinstance(row, list) and len(row) == 3
+    )
 
 
 def describe(notification: Notification) -> Text:
@@ -128,6 +139,13 @@ def describe(notification: Notification) -> Text:
             "%(subject)s for %(env)s expires on %(date)s, in %(days)s days. Please create a new "
             "one in time and record it in the portal and in the Self-Service-Portal."
         ) % {**values, "subject": subject}
+    elif kind == Kind.HOSTS_CHANGED:
+        title = _("%(onboarding)s: the addresses of %(env)s were changed") % values
+        body = _(
+            "%(actor)s (site operations) changed the addresses of the %(env)s environment: "
+            "%(changes)s. Your stored secrets are not sent to the new addresses until a member "
+            "of your organisation confirms them on the connection check's page."
+        ) % {**values, "changes": host_changes(p.get("changes"))}
     else:
         title, body = onboarding, ""
     return Text(title, body)

@@ -27,6 +27,7 @@ class Kind(models.TextChoices):
     DUE_SOON = "due_soon", _("Step due in 7 days")
     OVERDUE = "overdue", _("Step overdue")
     KEY_EXPIRING = "key_expiring", _("Key or certificate expires soon")
+    HOSTS_CHANGED = "hosts_changed", _("Addresses of an environment changed")
 
 
 class Channel(models.TextChoices):

@@ -12,7 +12,15 @@ from django.urls import reverse
 
 from checklist import people, signals
 from checklist.catalogue import Item
-from checklist.models import Comment, Environment, ItemState, Onboarding, SignOff, VerificationRun
+from checklist.models import (
+    Comment,
+    Environment,
+    FitConnectEnvironment,
+    ItemState,
+    Onboarding,
+    SignOff,
+    VerificationRun,
+)
 from notifications.models import Kind
 from notifications.services import notify
 from portal.models import Actor, User
@@ -126,3 +134,30 @@ def verification_failed(
         url=reverse("verify_run", args=[onboarding.slug, run.pk]),
         params={"env": run.environment},
     )
+
+
+@receiver(signals.environment_hosts_changed)
+def environment_hosts_changed(
+    sender: Any,
+    onboardings: list[Onboarding],
+    environment: FitConnectEnvironment,
+    old: dict[str, str],
+    new: dict[str, str],
+    actor: User | None,
+    **kwargs: Any,
+) -> None:
+    # Everyone of the organisations whose stored secrets wait for a confirmation.
+    changes = [
+        [name, old.get(name, ""), new.get(name, "")]
+        for name in sorted({*old, *new})
+        if old.get(name, "") != new.get(name, "")
+    ]
+    for onboarding in onboardings:
+        notify(
+            people.participants(onboarding),
+            Kind.HOSTS_CHANGED,
+            onboarding=onboarding,
+            actor=actor,
+            url=f"{reverse('step', args=[onboarding.slug, environment.step])}#verbindung",
+            params={"env": environment.key, "changes": changes},
+        )

@@ -4,6 +4,8 @@ secrets, verification runs and rendered PDFs.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,6 +14,29 @@ from django.utils.translation import gettext_lazy as _
 from checklist.models.onboarding import Environment, Onboarding
 from fitconnect.environments import host_of, is_fitko_host, known_api_version
 from portal.models import ApiToken
+
+# The addresses a stored secret is sent to (the token URL) or used with: a stored secret is
+# bound to their hosts as they were when it was stored (``StoredSecret.bound_hosts``).
+SECRET_HOST_FIELDS = ("token_url", "submission_base", "routing_base")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str:
+    """Return scheme://host[:port] of a URL, lower case, without a default port."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        return url.strip().lower()
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}"
 
 
 class FitConnectEnvironment(models.Model):
@@ -142,6 +167,15 @@ class FitConnectEnvironment(models.Model):
         ]
 
     @property
+    def secret_hosts(self) -> dict[str, str]:
+        """Return the hosts a stored secret of this environment is bound to, by field."""
+        return {
+            name: origin_of(getattr(self, name))
+            for name in SECRET_HOST_FIELDS
+            if getattr(self, name)
+        }
+
+    @property
     def foreign_hosts(self) -> list[str]:
         """Return the hosts of a FITKO stage's own environment that are not FITKO's."""
         if self.stands_in:
@@ -183,6 +217,9 @@ class StoredSecret(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # The environment's token, submission and routing hosts (``secret_hosts``) when the
+    # secret was stored or last confirmed: it is never sent while they differ.
+    bound_hosts = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -193,6 +230,10 @@ class StoredSecret(models.Model):
 
     def __str__(self) -> str:
         return f"{self.onboarding} – {self.environment} – {self.kind} (verschlüsselt)"
+
+    def is_bound_to(self, environment: FitConnectEnvironment) -> bool:
+        """Whether the environment still has the hosts the secret was stored for."""
+        return bool(self.bound_hosts) and self.bound_hosts == environment.secret_hosts
 
 
 class VerificationRun(models.Model):

@@ -456,6 +456,8 @@ class AuditEvent(models.Model):
         SECRET_STORED = "secret_stored", _("Secret stored encrypted")
         SECRET_DELETED = "secret_deleted", _("Stored secret deleted")
         VERIFICATION_RUN = "verification_run", _("Connection checked")
+        HOSTS_CHANGED = "hosts_changed", _("Addresses of an environment changed")
+        HOSTS_CONFIRMED = "hosts_confirmed", _("New addresses confirmed for the stored secrets")
 
     onboarding = models.ForeignKey(
         Onboarding, on_delete=models.CASCADE, related_name="audit_events"

@@ -59,7 +59,7 @@ def test_validator_checks_a_pasted_key_and_refuses_private_keys(world: World) ->
     refused = client.post(
         reverse("jwk_validator"), {"jwk": json.dumps(private), "purpose": "signature"}
     ).content.decode()
-    assert "privater Schlüssel" in refused
+    assert "einen privaten Schlüssel eingefügt" in refused
     assert 'id="id_jwk_error"' in refused
     garbage = client.post(reverse("jwk_validator"), {"jwk": "{kein json", "purpose": "signature"})
     assert 'id="id_jwk_error"' in garbage.content.decode()

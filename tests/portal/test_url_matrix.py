@@ -390,6 +390,11 @@ CASES: dict[str, Case] = {
         lambda w: reverse("secret_delete", args=[SLUG, "test", "subscriber"]),
         participants(403, 302),
     ),
+    "hosts_confirm": Case(
+        "post",
+        lambda w: reverse("hosts_confirm", args=[SLUG, "test"]),
+        participants(403, 302),
+    ),
     "key_tool": Case("get", lambda w: reverse("key_tool"), everyone(200, anonymous=LOGIN)),
     "jwk_validator": Case(
         "post", lambda w: reverse("jwk_validator"), everyone(200, anonymous=LOGIN)

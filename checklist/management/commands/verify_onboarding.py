@@ -65,6 +65,13 @@ class Command(BaseCommand):
             )
         provided = {k: os.environ[v] for k, v in ENVIRONMENT_VARIABLES.items() if os.environ.get(v)}
         credentials = verification.credentials_for(onboarding, environment, provided)
+        _usable, withheld = verification.usable_secrets(onboarding, environment)
+        if withheld:
+            self.stderr.write(
+                "The addresses of this environment have changed since its secrets were "
+                "stored; they are used again only after a member confirms the new addresses "
+                "in the portal."
+            )
         if not credentials.subscriber_secret:
             if not sys.stdin.isatty():
                 raise CommandError(
