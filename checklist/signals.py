@@ -22,3 +22,6 @@ item_assigned = Signal()
 comment_added = Signal()
 # onboarding, run, actor (a connection check run that failed)
 verification_failed = Signal()
+# onboardings (ids, or a query of them), users (ids, or None for anybody): people who no
+# longer take part in these onboardings (checklist.leaving)
+participants_left = Signal()

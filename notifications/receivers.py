@@ -14,7 +14,7 @@ from checklist import people, signals
 from checklist.catalogue import Item
 from checklist.models import Comment, Environment, ItemState, Onboarding, SignOff, VerificationRun
 from notifications.models import Kind
-from notifications.services import notify
+from notifications.services import notify, set_aside
 from portal.models import Actor, User
 
 EXCERPT = 300
@@ -126,3 +126,11 @@ def verification_failed(
         url=reverse("verify_run", args=[onboarding.slug, run.pk]),
         params={"env": run.environment},
     )
+
+
+@receiver(signals.participants_left)
+def participants_left(
+    sender: Any, onboardings: Any, users: list[int] | None, **kwargs: Any
+) -> None:
+    # What they were told about these onboardings is no longer shown, counted or sent.
+    set_aside(onboardings, users)
