@@ -323,7 +323,7 @@ def add_comment(
         state=state,
         comment=comment,
         mentioned=mentioned,
-        actor=user,  # a person, or None for an API token (nobody is left out then)
+        actor=actor,  # a person, or an API token (named as such; nobody is left out then)
     )
     return comment
 

@@ -13,7 +13,7 @@ from checklist.access import takes_part
 from checklist.models import Onboarding
 from notifications import unread
 from notifications.models import Channel, Kind, Notification, Preference
-from portal.models import Actor, Membership, User
+from portal.models import Actor, ApiToken, Membership, User
 
 DEFAULT_CHANNEL = Channel.IMMEDIATE
 DELIVERY_BY_CHANNEL: dict[str, str] = {
@@ -43,6 +43,13 @@ def taking_part(user_ids: Iterable[int], onboarding: Onboarding) -> set[int]:
     )
 
 
+def _actor_params(actor: Actor | None) -> dict[str, str]:
+    """Name an API token as the actor in the parameters (a notification's actor is a person)."""
+    if isinstance(actor, ApiToken):
+        return {"actor_token": actor.name, "actor_organisation": actor.organisation.name}
+    return {}
+
+
 def notify(
     recipients: Iterable[User],
     kind: Kind,
@@ -56,7 +63,7 @@ def notify(
     """Record a notification for each recipient (never the actor) and queue its e-mail.
 
     The actor is a person or an API token of a provider's pipeline (then no person is left
-    out and the notification names no person). Only people who take part in the onboarding
+    out and the notification names the token). Only people who take part in the onboarding
     are told; delivery asks again (``NotificationQuerySet.for_participants``).
 
     Runs inside the caller's transaction: the notifications and their e-mail tasks are
@@ -65,6 +72,7 @@ def notify(
     """
     from notifications import delivery  # the task module imports this one
 
+    params = {**(params or {}), **_actor_params(actor)}
     if not isinstance(actor, User):
         actor = None
     people = {
@@ -86,7 +94,7 @@ def notify(
             onboarding=onboarding,
             actor=actor,
             url=url,
-            params=params or {},
+            params=params,
             dedupe_key=dedupe_key,
             email_state=state,
         )

@@ -1,5 +1,5 @@
 """Notifications reach only the people who take part in an onboarding, when written and when
-delivered; assignments end with the membership or with the provider."""
+delivered; assignments end with the membership or with the provider; API tokens are named."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from checklist import catalogue, services
 from notifications import delivery, jobs, unread
 from notifications.models import Channel, Kind, Notification, Preference
 from portal.models import Membership, Organisation, User
+from tests.api.conftest import ApiClient, make_token
 from tests.conftest import World, make_user
 
 SLUG = "musterstadt-gewerbe"
@@ -187,6 +188,23 @@ def test_after_the_provider_changes_its_people_hear_nothing_more(world: World) -
     comment(world, "step2.client", "Willkommen: " + SECRET)
     assert "Willkommen" in inbox_of(gabi)
     assert any("Willkommen" in m.body for m in mails_to(gabi))
+
+
+def test_a_comment_through_the_api_names_the_token(world: World) -> None:
+    assign(world, "step2.client", world.provider_staff)
+    _token, plain = make_token(world.authority, name="Fachverfahren-Pipeline")
+    mail.outbox.clear()
+    response = ApiClient(plain).post(
+        f"/api/v1/onboardings/{SLUG}/items/step2.client/comments", {"text": "Bitte prüfen"}
+    )
+    assert response.status_code == 201
+    named = "API-Token „Fachverfahren-Pipeline“ (Stadt Musterstadt)"
+    inbox = inbox_of(world.provider_staff)
+    assert named in inbox
+    assert "ehemaliges Mitglied" not in inbox
+    [message] = mails_to(world.provider_staff)
+    assert named in message.body
+    assert "ehemaliges Mitglied" not in message.body
 
 
 def test_delivery_asks_again_when_a_membership_went_outside_the_portal(world: World) -> None:
