@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from checklist.models import Onboarding
@@ -35,6 +35,21 @@ def onboardings_for(
         )
     return Onboarding.objects.filter(
         Q(authority_id__in=organisations) | Q(provider_id__in=organisations)
+    )
+
+
+def takes_part(user: str, onboarding: str) -> Exists:
+    """SQL: whether the person takes part in the onboarding (the rule of ``onboardings_for``).
+
+    ``user`` and ``onboarding`` are field paths of the outer query to a user and an
+    onboarding (``"recipient"``, ``"onboarding"``): the person is a member of the
+    onboarding's authority or of its provider. One subquery for any number of rows.
+    """
+    return Exists(
+        Membership.objects.filter(user_id=OuterRef(user)).filter(
+            Q(organisation_id=OuterRef(f"{onboarding}__authority_id"))
+            | Q(organisation_id=OuterRef(f"{onboarding}__provider_id"))
+        )
     )
 
 

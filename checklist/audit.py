@@ -31,6 +31,8 @@ from checklist.models import (
 from portal.models import Actor, ApiToken, User
 
 TRUE, FALSE = "true", "false"
+# The subject of an ITEM_ASSIGNED event whose person (the old value) left the onboarding.
+ASSIGNMENT_ENDED = "assignment_ended"
 
 
 def split_actor(actor: Actor | None) -> tuple[User | None, ApiToken | None]:
@@ -142,6 +144,9 @@ class _Subject:
 
 def _subject(event: AuditEvent, labels: Labels) -> _Subject:
     subject = event.subject
+    if subject == ASSIGNMENT_ENDED:
+        label = _("Assignment to %(name)s ended: no longer taking part")
+        return _Subject(label % {"name": event.old_value or _("a former member")})
     if subject.startswith("item:"):
         item = catalogue.load().resolve(subject[5:])
         return _Subject(item.title if item else subject[5:], boolean=True)

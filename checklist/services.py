@@ -19,11 +19,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue, deadlines, people, signals, summary
+from checklist import catalogue, deadlines, leaving, people, signals, summary
 from checklist.access import Participation
 from checklist.audit import audit, audit_changes, split_actor
 from checklist.catalogue import Item
 from checklist.environments import environment_step
+from checklist.leaving import link_provider
 from checklist.models import (
     IN_HOUSE,
     AuditEvent,
@@ -37,7 +38,7 @@ from checklist.models import (
 )
 from checklist.signoff import refresh_signoffs
 from checklist.state import ItemHidden, NotAllowed, OnboardingState, StepStatus
-from portal.models import Actor, Organisation, Partnership, User
+from portal.models import Actor, Organisation, User
 
 
 class NotGiven(enum.Enum):
@@ -322,7 +323,7 @@ def add_comment(
         state=state,
         comment=comment,
         mentioned=mentioned,
-        actor=user,  # a person, or None for an API token (nobody is left out then)
+        actor=actor,  # a person, or an API token (named as such; nobody is left out then)
     )
     return comment
 
@@ -387,14 +388,6 @@ def set_due_dates(onboarding: Onboarding, dates: dict[int, date | None], actor: 
             step,
         )
     deadlines.store(onboarding)
-
-
-def link_provider(onboarding: Onboarding) -> None:
-    """Record that the onboarding's authority works with its provider."""
-    if onboarding.provider_id is not None:
-        Partnership.objects.get_or_create(
-            authority_id=onboarding.authority_id, provider_id=onboarding.provider_id
-        )
 
 
 # The same rules for the pages and the API --------------------------------------------------
@@ -474,7 +467,7 @@ def update_onboarding(
             after_provider,
             1,
         )
-        link_provider(locked)
+        leaving.provider_changed(locked, actor)
     refresh_signoffs(locked, actor)
     summary.store(locked)
     return locked

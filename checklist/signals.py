@@ -25,3 +25,7 @@ verification_failed = Signal()
 # onboardings (those with stored secrets for the environment), environment, old, new (hosts
 # by field), actor (the site operator who changed them)
 environment_hosts_changed = Signal()
+
+# onboardings (ids, or a query of them), users (ids, or None for anybody): people who no
+# longer take part in these onboardings (checklist.leaving)
+participants_left = Signal()

@@ -58,10 +58,11 @@ def send_notification(notification_id: int) -> str:
 def _claim(notification_id: int, now: datetime) -> bool:
     claimable = Q(email_state__in=[Notification.Delivery.PENDING, Notification.Delivery.FAILED])
     claimable |= Q(email_state=Notification.Delivery.SENDING, next_attempt_at__lte=now)
+    # Nobody who left the onboarding since the notification was written receives it.
     return (
-        Notification.objects.filter(
-            claimable, pk=notification_id, email_attempts__lt=MAX_ATTEMPTS
-        ).update(
+        Notification.objects.for_participants()
+        .filter(claimable, pk=notification_id, email_attempts__lt=MAX_ATTEMPTS)
+        .update(
             email_state=Notification.Delivery.SENDING,
             email_attempts=F("email_attempts") + 1,
             next_attempt_at=now + LEASE,
@@ -111,12 +112,16 @@ def _failed(notification: Notification, error: Exception) -> None:
 
 def retry_due(now: datetime) -> int:
     """Send the e-mails whose retry time has come, and pending ones no worker took."""
-    due = Notification.objects.filter(
-        Q(email_state=Notification.Delivery.FAILED, next_attempt_at__lte=now)
-        | Q(email_state=Notification.Delivery.SENDING, next_attempt_at__lte=now)
-        | Q(email_state=Notification.Delivery.PENDING, created_at__lte=now - STALE_PENDING),
-        email_attempts__lt=MAX_ATTEMPTS,
-    ).values_list("pk", flat=True)
+    due = (
+        Notification.objects.for_participants()
+        .filter(
+            Q(email_state=Notification.Delivery.FAILED, next_attempt_at__lte=now)
+            | Q(email_state=Notification.Delivery.SENDING, next_attempt_at__lte=now)
+            | Q(email_state=Notification.Delivery.PENDING, created_at__lte=now - STALE_PENDING),
+            email_attempts__lt=MAX_ATTEMPTS,
+        )
+        .values_list("pk", flat=True)
+    )
     return sum(deliver(pk) == "sent" for pk in list(due))
 
 

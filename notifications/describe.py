@@ -49,11 +49,25 @@ def host_changes(changes: object) -> str:
     )
 
 
+def _actor(notification: Notification) -> str:
+    """Return who caused the notification: a person, an organisation's API token, or a
+    former member (a person whose account is gone)."""
+    if notification.actor:
+        return str(notification.actor)
+    p = notification.params
+    if p.get("actor_token"):
+        return _("API token “%(name)s” (%(organisation)s)") % {
+            "name": p["actor_token"],
+            "organisation": p.get("actor_organisation", ""),
+        }
+    return _("a former member")
+
+
 def describe(notification: Notification) -> Text:
     """Return the title and text of a notification for the current language."""
     p = notification.params
     onboarding = notification.onboarding.name if notification.onboarding else ""
-    actor = str(notification.actor) if notification.actor else _("a former member")
+    actor = _actor(notification)
     values = {
         "onboarding": onboarding,
         "actor": actor,

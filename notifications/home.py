@@ -158,7 +158,8 @@ def signoff_step(signoff: SignOff) -> int:
 
 def _mentions(user: User) -> list[Task]:
     unread = (
-        Notification.objects.filter(recipient=user, kind=Kind.MENTIONED, read_at__isnull=True)
+        Notification.objects.for_participants()
+        .filter(recipient=user, kind=Kind.MENTIONED, read_at__isnull=True)
         .select_related("onboarding", "actor")
         .order_by("-created_at")[:MAX_ROWS]
     )

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
@@ -157,9 +157,10 @@ def send_digests(now: datetime) -> int:
         return 0
     today = local.date()
     sent = 0
-    waiting = User.objects.filter(
-        notifications__email_state=Notification.Delivery.DIGEST, is_active=True
-    ).distinct()
+    collected = Notification.objects.for_participants().filter(
+        recipient=OuterRef("pk"), email_state=Notification.Delivery.DIGEST
+    )
+    waiting = User.objects.filter(Exists(collected), is_active=True)
     for user in waiting:
         try:
             with transaction.atomic():
@@ -173,7 +174,8 @@ def send_digests(now: datetime) -> int:
 
 def _send_digest(user: User, run: DigestRun) -> bool:
     collected = list(
-        Notification.objects.filter(recipient=user, email_state=Notification.Delivery.DIGEST)
+        Notification.objects.for_participants()
+        .filter(recipient=user, email_state=Notification.Delivery.DIGEST)
         .select_related("onboarding", "actor")
         .order_by("created_at", "pk")
     )

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from checklist.access import takes_part
 from checklist.models import Onboarding
 
 
@@ -34,6 +35,17 @@ class Channel(models.TextChoices):
     IMMEDIATE = "immediate", _("E-mail at once")
     DIGEST = "digest", _("Daily digest e-mail")
     OFF = "off", _("No e-mail")
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def for_participants(self) -> NotificationQuerySet:
+        """Only notifications whose recipient still takes part in their onboarding.
+
+        Somebody who left the organisation, or whose provider no longer works on the
+        onboarding, neither sees nor receives what happens there any more: the inbox, the
+        unread count, every e-mail and digest ask this (one subquery in the same statement).
+        """
+        return self.filter(Q(onboarding__isnull=True) | takes_part("recipient_id", "onboarding"))
 
 
 class Notification(models.Model):
@@ -76,6 +88,8 @@ class Notification(models.Model):
     email_sent_at = models.DateTimeField(_("e-mail sent"), null=True, blank=True)
     email_error = models.CharField(_("last send error"), max_length=200, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("notification")

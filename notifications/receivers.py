@@ -22,7 +22,7 @@ from checklist.models import (
     VerificationRun,
 )
 from notifications.models import Kind
-from notifications.services import notify
+from notifications.services import notify, set_aside
 from portal.models import Actor, User
 
 EXCERPT = 300
@@ -161,3 +161,11 @@ def environment_hosts_changed(
             url=f"{reverse('step', args=[onboarding.slug, environment.step])}#verbindung",
             params={"env": environment.key, "changes": changes},
         )
+
+
+@receiver(signals.participants_left)
+def participants_left(
+    sender: Any, onboardings: Any, users: list[int] | None, **kwargs: Any
+) -> None:
+    # What they were told about these onboardings is no longer shown, counted or sent.
+    set_aside(onboardings, users)

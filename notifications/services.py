@@ -6,12 +6,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
+from checklist.access import takes_part
 from checklist.models import Onboarding
 from notifications import unread
 from notifications.models import Channel, Kind, Notification, Preference
-from portal.models import Actor, User
+from portal.models import Actor, ApiToken, Membership, User
 
 DEFAULT_CHANNEL = Channel.IMMEDIATE
 DELIVERY_BY_CHANNEL: dict[str, str] = {
@@ -29,6 +31,25 @@ def channels_for(users: Iterable[User], kind: str) -> dict[int, str]:
     return {user.pk: chosen.get(user.pk, DEFAULT_CHANNEL) for user in users}
 
 
+def taking_part(user_ids: Iterable[int], onboarding: Onboarding) -> set[int]:
+    """Return those of the users who take part in the onboarding (one query for all):
+    members of its authority or of its provider, as ``checklist.access.takes_part``."""
+    organisations = [onboarding.authority_id, onboarding.provider_id]
+    return set(
+        Membership.objects.filter(
+            user_id__in=list(user_ids),
+            organisation_id__in=[pk for pk in organisations if pk is not None],
+        ).values_list("user_id", flat=True)
+    )
+
+
+def _actor_params(actor: Actor | None) -> dict[str, str]:
+    """Name an API token as the actor in the parameters (a notification's actor is a person)."""
+    if isinstance(actor, ApiToken):
+        return {"actor_token": actor.name, "actor_organisation": actor.organisation.name}
+    return {}
+
+
 def notify(
     recipients: Iterable[User],
     kind: Kind,
@@ -42,7 +63,8 @@ def notify(
     """Record a notification for each recipient (never the actor) and queue its e-mail.
 
     The actor is a person or an API token of a provider's pipeline (then no person is left
-    out and the notification names no person).
+    out and the notification names the token). Only people who take part in the onboarding
+    are told; delivery asks again (``NotificationQuerySet.for_participants``).
 
     Runs inside the caller's transaction: the notifications and their e-mail tasks are
     committed together with the change they report. With a ``dedupe_key`` a recipient who
@@ -50,6 +72,7 @@ def notify(
     """
     from notifications import delivery  # the task module imports this one
 
+    params = {**(params or {}), **_actor_params(actor)}
     if not isinstance(actor, User):
         actor = None
     people = {
@@ -57,6 +80,9 @@ def notify(
         for user in recipients
         if user.is_active and (actor is None or user.pk != actor.pk)
     }
+    if onboarding is not None and people:
+        taking = taking_part(people, onboarding)
+        people = {pk: user for pk, user in people.items() if pk in taking}
     channels = channels_for(people.values(), kind)
     created = []
     for pk, user in people.items():
@@ -68,7 +94,7 @@ def notify(
             onboarding=onboarding,
             actor=actor,
             url=url,
-            params=params or {},
+            params=params,
             dedupe_key=dedupe_key,
             email_state=state,
         )
@@ -86,10 +112,43 @@ def notify(
     return created
 
 
+def set_aside(onboardings: Any, users: list[int] | None) -> int:
+    """Set aside the notifications of people who no longer take part in the onboardings
+    (``onboardings``: ids or a query of them; ``users``: ids, None for anybody).
+
+    They are hidden anyway (``for_participants``); here their unread ones stop counting
+    and their e-mails are not sent any more, in the transaction of the change. Return how
+    many were unread.
+    """
+    rows = Notification.objects.filter(onboarding_id__in=onboardings).filter(
+        ~takes_part("recipient_id", "onboarding")
+    )
+    if users is not None:
+        rows = rows.filter(recipient_id__in=users)
+    waiting = [Notification.Delivery.NONE, Notification.Delivery.SENT]
+    rows.exclude(email_state__in=waiting).update(
+        email_state=Notification.Delivery.NONE, next_attempt_at=None
+    )
+    unread_rows = rows.filter(read_at__isnull=True)
+    counts = dict(
+        unread_rows.order_by()
+        .values("recipient_id")
+        .annotate(count=Count("pk"))
+        .values_list("recipient_id", "count")
+    )
+    if counts:
+        unread_rows.update(read_at=timezone.now())
+        for user_id, count in counts.items():
+            unread.add_to(user_id, -count)
+    return sum(counts.values())
+
+
 @transaction.atomic
 def mark_read(user: User, notification_id: int | None = None) -> int:
     """Mark one of the user's notifications (or all of them) as read; return how many."""
-    unread_rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    unread_rows = Notification.objects.for_participants().filter(
+        recipient=user, read_at__isnull=True
+    )
     if notification_id is not None:
         unread_rows = unread_rows.filter(pk=notification_id)
     # Only rows still unread are counted: of two requests marking the same one, one counts it.

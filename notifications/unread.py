@@ -4,7 +4,9 @@ The header of every page shows it; counting the rows would cost a query per requ
 the user row is loaded with the memberships anyway. It changes in the transaction of every
 change to a notification: +1 when an unread one is saved new, -1 when an unread one is
 deleted (also by a cascade), -n when ``services.mark_read`` marks n read. ``recount``
-derives it from the rows; a test compares the two after random changes.
+derives it from the rows; a test compares the two after random changes. Only what the
+person is shown counts: notifications of onboardings they no longer take part in are set
+aside (``services.set_aside``) when they leave, and ``recount`` leaves them out.
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ def _add(user_id: int, change: int) -> None:
     User.objects.filter(pk=user_id).update(
         unread_notifications=Greatest(F("unread_notifications") + change, Value(0))
     )
+
+
+def add_to(user_id: int, change: int) -> None:
+    """Change the count of the user with this id in the database."""
+    if change:
+        _add(user_id, change)
 
 
 def add(user: User, change: int) -> None:
@@ -51,7 +59,8 @@ def count_deleted(sender: Any, instance: Notification, **kwargs: Any) -> None:
 
 def _unread_of_recipient() -> Subquery:
     return Subquery(
-        Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+        Notification.objects.for_participants()
+        .filter(recipient=OuterRef("pk"), read_at__isnull=True)
         .order_by()
         .values("recipient")
         .annotate(unread=Count("pk"))
@@ -61,7 +70,9 @@ def _unread_of_recipient() -> Subquery:
 
 def recount(user: User) -> int:
     """Return the user's unread notifications counted from the rows."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return (
+        Notification.objects.for_participants().filter(recipient=user, read_at__isnull=True).count()
+    )
 
 
 def stored(user: User) -> int:

@@ -64,8 +64,10 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
-    notifications = Notification.objects.filter(recipient=request.user).select_related(
-        "onboarding", "actor"
+    notifications = (
+        Notification.objects.for_participants()
+        .filter(recipient=request.user)
+        .select_related("onboarding", "actor")
     )
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("seite"))
     return render(
@@ -78,7 +80,9 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notification_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    notification = Notification.objects.filter(recipient=request.user, pk=pk).first()
+    notification = (
+        Notification.objects.for_participants().filter(recipient=request.user, pk=pk).first()
+    )
     if notification is None:
         raise Http404
     services.mark_read(request.user, notification.pk)
