@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from checklist import export, tasks
 from checklist.models import Onboarding, PdfExport
-from checklist.views import _participation
+from checklist.view_support import participation_for
 from portal.types import AuthenticatedHttpRequest
 
 
@@ -38,7 +38,7 @@ def _pdf_or_wait(
 @login_required
 @require_GET
 def onboarding_pdf(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    participation = _participation(request, slug)
+    participation = participation_for(request, slug)
     onboarding = participation.onboarding
     pdf_export = tasks.request_pdf(onboarding)
     if pdf_export.ready:
@@ -50,7 +50,7 @@ def onboarding_pdf(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
 @require_GET
 def pdf_status(request: AuthenticatedHttpRequest, slug: str, export_id: int) -> HttpResponse:
     """The waiting page of a PDF (htmx polls its status part); the PDF itself once ready."""
-    participation = _participation(request, slug)
+    participation = participation_for(request, slug)
     pdf_export = _export(participation.onboarding, export_id, with_pdf=False)
     if pdf_export.ready and not request.htmx:
         return redirect("pdf_download", slug=slug, export_id=export_id)
@@ -62,7 +62,7 @@ def pdf_status(request: AuthenticatedHttpRequest, slug: str, export_id: int) -> 
 @login_required
 @require_GET
 def pdf_download(request: AuthenticatedHttpRequest, slug: str, export_id: int) -> HttpResponse:
-    participation = _participation(request, slug)
+    participation = participation_for(request, slug)
     pdf_export = _export(participation.onboarding, export_id, with_pdf=True)
     if not pdf_export.ready:
         return redirect("pdf_status", slug=slug, export_id=export_id)

@@ -29,7 +29,7 @@ from checklist.access import Participation
 from checklist.environments import environment_label, get_environment
 from checklist.models import FitConnectEnvironment, StoredSecret, VerificationRun
 from checklist.verification_forms import JwkValidatorForm, KeyToolForm, VerifyForm
-from checklist.views import _participation
+from checklist.view_support import participation_for
 from fitconnect import crypto
 from fitconnect.checks import CHECK_TITLES
 from portal.mfa import require_second_factor
@@ -63,7 +63,7 @@ def _form(
 @sensitive_variables("form", "provided")
 def verify_start(request: AuthenticatedHttpRequest, slug: str, environment: str) -> HttpResponse:
     env = get_environment(environment)
-    participation = _participation(request, slug)
+    participation = participation_for(request, slug)
     _may_run(participation)
     storing = request.POST.get("handling") == VerifyForm.STORE or "mfa_resume" in request.POST
     if env.is_production and storing:
@@ -130,7 +130,7 @@ def _announce(request: AuthenticatedHttpRequest, run: VerificationRun, changed: 
 @require_GET
 def verify_progress(request: AuthenticatedHttpRequest, slug: str, run_id: int) -> HttpResponse:
     """The run's progress for the polling panel; the step page without htmx."""
-    participation = _participation(request, slug)
+    participation = participation_for(request, slug)
     run = (
         participation.onboarding.verification_runs.filter(pk=run_id)
         .defer("secrets_ciphertext")
@@ -157,7 +157,7 @@ def secret_delete(
     request: AuthenticatedHttpRequest, slug: str, environment: str, kind: str
 ) -> HttpResponse:
     env = get_environment(environment)
-    participation = _participation(request, slug)
+    participation = participation_for(request, slug)
     _may_run(participation)
     if kind not in StoredSecret.Kind.values:
         raise Http404
@@ -183,7 +183,7 @@ def hosts_confirm(request: AuthenticatedHttpRequest, slug: str, environment: str
     """Use the stored secrets again after the site operators changed the environment's hosts:
     a person who may store secrets confirms the new hosts (with the second factor)."""
     env = get_environment(environment)
-    participation = _participation(request, slug)
+    participation = participation_for(request, slug)
     _may_run(participation)
     stop = require_second_factor(
         request,
@@ -209,7 +209,7 @@ def hosts_confirm(request: AuthenticatedHttpRequest, slug: str, environment: str
 @login_required
 @require_GET
 def verify_run(request: AuthenticatedHttpRequest, slug: str, run_id: int) -> HttpResponse:
-    participation = _participation(request, slug)
+    participation = participation_for(request, slug)
     run = (
         participation.onboarding.verification_runs.filter(pk=run_id)
         .select_related("started_by", "started_by_token__organisation")

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import catalogue, leika, page_cache, people, presentation, services
+from checklist import leika, page_cache, people, presentation, services
 from checklist import overview as overview_query
-from checklist.access import Participation, get_onboarding_for_user
 from checklist.audit import describe_actor, describe_subject, describe_value
-from checklist.catalogue import Item
 from checklist.environments import environment_labels, get_environment
 from checklist.forms import (
     CommentForm,
@@ -37,26 +33,19 @@ from checklist.models import (
     Onboarding,
 )
 from checklist.signoff import approve, declare_ready, send_back
-from checklist.state import NotAllowed, OnboardingState
+from checklist.state import NotAllowed
 from checklist.steps import GUIDE_URL, STEPS
+from checklist.view_support import (
+    item_or_404,
+    item_response,
+    participation_for,
+    refuse,
+    require,
+)
 from portal.converters import parse_id
 from portal.mfa import require_second_factor
 from portal.models import ApiToken, Organisation, User
 from portal.types import AuthenticatedHttpRequest
-
-
-def _participation(
-    request: AuthenticatedHttpRequest, slug: str, *, lock: bool = False
-) -> Participation:
-    participation = get_onboarding_for_user(request.user, slug, request.memberships, lock=lock)
-    services.ensure_catalogue(participation.onboarding, request.user)
-    return participation
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
 
 # Overview and creation ------------------------------------------------------------------
 
@@ -132,8 +121,8 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    participation = _participation(request, slug)
-    _require(participation.is_authority_member)
+    participation = participation_for(request, slug)
+    require(participation.is_authority_member)
     onboarding = participation.onboarding
     form = OnboardingForm(
         request.POST or None, instance=onboarding, can_assign_provider=participation.can_manage
@@ -159,7 +148,7 @@ def edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    participation = _participation(request, slug)
+    participation = participation_for(request, slug)
     return page_cache.page(
         request,
         participation,
@@ -175,7 +164,7 @@ def detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def step_page(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
     if number not in range(1, 6):
         raise Http404
-    participation = _participation(request, slug)
+    participation = participation_for(request, slug)
     # Rendered again only when the onboarding's revision (or what the frame shows) changed.
     return page_cache.page(
         request,
@@ -190,79 +179,36 @@ def step_page(request: AuthenticatedHttpRequest, slug: str, number: int) -> Http
 # Checklist items ---------------------------------------------------------------------------
 
 
-def _item(key: str) -> Item:
-    item = catalogue.load().by_key().get(key)
-    if item is None:
-        raise Http404
-    return item
-
-
-def _item_response(
-    request: AuthenticatedHttpRequest,
-    participation: Participation,
-    item: Item,
-    announcement: str,
-    state: OnboardingState | None = None,
-) -> HttpResponse:
-    """Return the item's new HTML (htmx) or go back to the step page (plain form post).
-
-    With the state of a tick only the item's status part is rendered; notes and comments
-    render the whole item. Counters and the announcement come out of band.
-    """
-    if not request.htmx:
-        messages.success(request, announcement)
-        url = reverse("step", args=[participation.onboarding.slug, item.step])
-        return redirect(f"{url}#item-{item.dom_id}")
-    answer = "tick_answer" if state is not None else "item_answer"
-    context = presentation.item_response_context(
-        participation, item, state, with_comments=state is None
-    )
-    context["announcement"] = announcement
-    return render(request, f"checklist/step.html#{answer}", context)
-
-
-def _refuse(
-    request: AuthenticatedHttpRequest, participation: Participation, item: Item, message: str
-) -> HttpResponse:
-    if not request.htmx:
-        messages.error(request, message)
-        return redirect("step", slug=participation.onboarding.slug, number=item.step)
-    context = {"announcement": message, "error": True}
-    return HttpResponse(
-        render_to_string("checklist/step.html#announce_oob", context, request=request)
-    )
-
-
 @login_required
 @require_POST
 def item_toggle(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpResponse:
-    item = _item(key)
+    item = item_or_404(key)
     done = request.POST.get("done") == "1"
     refused = ""
     # The onboarding is read under its row lock: access and the tick's lock in one query.
     with transaction.atomic():
-        participation = _participation(request, slug, lock=True)
+        participation = participation_for(request, slug, lock=True)
         try:
             state = services.tick_item(participation, item, done, locked=True)
         except NotAllowed as refusal:
             refused = str(refusal)
     if refused:
-        return _refuse(request, participation, item, refused)
+        return refuse(request, participation, item, refused)
     text = _("“%(title)s” is marked as done.") if done else _("“%(title)s” is open again.")
-    return _item_response(request, participation, item, text % {"title": item.title}, state)
+    return item_response(request, participation, item, text % {"title": item.title}, state)
 
 
 @login_required
 @require_POST
 def item_note(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpResponse:
-    participation = _participation(request, slug)
-    item = _item(key)
-    _require(participation.can_edit_step(item.step))
+    participation = participation_for(request, slug)
+    item = item_or_404(key)
+    require(participation.can_edit_step(item.step))
     form = NoteForm(request.POST)
     if not form.is_valid():
-        return _refuse(request, participation, item, _("A note may have at most 2000 characters."))
+        return refuse(request, participation, item, _("A note may have at most 2000 characters."))
     services.note_item(participation, item, form.cleaned_data["note"])
-    return _item_response(
+    return item_response(
         request, participation, item, _("The note on “%(title)s” is saved.") % {"title": item.title}
     )
 
@@ -270,16 +216,16 @@ def item_note(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpRes
 @login_required
 @require_POST
 def item_comment(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpResponse:
-    participation = _participation(request, slug)
-    item = _item(key)
+    participation = participation_for(request, slug)
+    item = item_or_404(key)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        return _refuse(request, participation, item, _("Please write a comment first."))
+        return refuse(request, participation, item, _("Please write a comment first."))
     mention: list[User] = []
     if name := form.cleaned_data["mention"].strip().lstrip("@"):
         mention = people.find_mentions(f"@{name}", people.participants(participation.onboarding))
         if not mention:
-            return _refuse(
+            return refuse(
                 request,
                 participation,
                 item,
@@ -288,7 +234,7 @@ def item_comment(request: AuthenticatedHttpRequest, slug: str, key: str) -> Http
     services.add_comment(
         participation.onboarding, item, form.cleaned_data["text"], request.user, mention
     )
-    return _item_response(
+    return item_response(
         request,
         participation,
         item,
@@ -304,8 +250,8 @@ def item_comment(request: AuthenticatedHttpRequest, slug: str, key: str) -> Http
 def leistung_form(
     request: AuthenticatedHttpRequest, slug: str, pk: int | None = None
 ) -> HttpResponse:
-    participation = _participation(request, slug)
-    _require(participation.can_edit_step(1))
+    participation = participation_for(request, slug)
+    require(participation.can_edit_step(1))
     onboarding = participation.onboarding
     leistung = None
     if pk is not None:
@@ -335,8 +281,8 @@ def leistung_form(
 @require_http_methods(["GET", "POST"])
 def leistung_delete(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Ask before removing a service (GET: a confirmation page that works without JS)."""
-    participation = _participation(request, slug)
-    _require(participation.can_edit_step(1))
+    participation = participation_for(request, slug)
+    require(participation.can_edit_step(1))
     onboarding = participation.onboarding
     leistung: Leistung | None = onboarding.leistungen.filter(pk=pk).first()
     if leistung is None:
@@ -373,9 +319,9 @@ def leika_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def metadata_versions(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    participation = _participation(request, slug)
+    participation = participation_for(request, slug)
     # Activating metadata versions is an SSP setting of the provider's step 2.
-    _require(participation.can_edit_step(2))
+    require(participation.can_edit_step(2))
     onboarding = participation.onboarding
     form = MetadataVersionsForm(request.POST)
     if not form.is_valid():
@@ -402,8 +348,8 @@ def environment_form(
     request: AuthenticatedHttpRequest, slug: str, environment: str
 ) -> HttpResponse:
     env = get_environment(environment)
-    participation = _participation(request, slug)
-    _require(participation.can_edit_environments)
+    participation = participation_for(request, slug)
+    require(participation.can_edit_environments)
     onboarding = participation.onboarding
     record = onboarding.environments.filter(environment=env.key).first() or EnvironmentRecord(
         onboarding=onboarding, environment=env.key
@@ -433,18 +379,18 @@ def _signoff_action(
     request: AuthenticatedHttpRequest, slug: str, environment: str, action: str
 ) -> HttpResponse:
     env = _stage(environment)
-    participation = _participation(request, slug)
+    participation = participation_for(request, slug)
     onboarding = participation.onboarding
     step = env.step
     try:
         if action == "declare":
-            _require(participation.does_provider_work)
+            require(participation.does_provider_work)
             declare_ready(onboarding, env, request.user)
             messages.success(
                 request, _("%(env)s is declared ready for sign-off.") % {"env": env.label}
             )
         elif action == "approve":
-            _require(participation.can_decide_signoff)
+            require(participation.can_decide_signoff)
             if stop := require_second_factor(request, str(SIGNOFF_NEEDS_MFA)):
                 return stop
             approve(onboarding, env, request.user)
@@ -457,7 +403,7 @@ def _signoff_action(
                 % {"env": env.label},
             )
         else:
-            _require(participation.can_decide_signoff)
+            require(participation.can_decide_signoff)
             if stop := require_second_factor(request, str(SIGNOFF_NEEDS_MFA)):
                 return stop
             form = SendBackForm(request.POST)
@@ -496,7 +442,7 @@ def signoff_return(request: AuthenticatedHttpRequest, slug: str, environment: st
 @login_required
 @require_GET
 def audit_trail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    participation = _participation(request, slug)
+    participation = participation_for(request, slug)
     onboarding = participation.onboarding
     events = onboarding.audit_events.select_related(
         "actor", "api_token__organisation", "run__started_by"

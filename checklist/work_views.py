@@ -18,7 +18,7 @@ from checklist.forms import AssignForm, DeadlinesForm
 from checklist.models import Onboarding
 from checklist.state import NotAllowed
 from checklist.steps import STEPS
-from checklist.views import _item, _item_response, _participation, _refuse, _require
+from checklist.view_support import item_or_404, item_response, participation_for, refuse, require
 from portal.models import Organisation, Partnership
 from portal.types import AuthenticatedHttpRequest
 
@@ -26,24 +26,24 @@ from portal.types import AuthenticatedHttpRequest
 @login_required
 @require_POST
 def item_assign(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpResponse:
-    participation = _participation(request, slug)
-    item = _item(key)
-    _require(presentation.may_assign(participation, item))
+    participation = participation_for(request, slug)
+    item = item_or_404(key)
+    require(presentation.may_assign(participation, item))
     onboarding = participation.onboarding
     candidates = presentation.assignable_people(onboarding)[item.role]
     form = AssignForm(request.POST, people=candidates)
     if not form.is_valid():
-        return _refuse(request, participation, item, _("Please choose a person from the list."))
+        return refuse(request, participation, item, _("Please choose a person from the list."))
     assignee = form.chosen()
     try:
         services.assign_item(onboarding, item, assignee, request.user)
     except NotAllowed as refusal:
-        return _refuse(request, participation, item, str(refusal))
+        return refuse(request, participation, item, str(refusal))
     if assignee is None:
         text = _("“%(title)s” is assigned to nobody: the whole side is responsible.")
     else:
         text = _("“%(title)s” is assigned to %(name)s.")
-    return _item_response(
+    return item_response(
         request, participation, item, text % {"title": item.title, "name": assignee}
     )
 
@@ -51,14 +51,14 @@ def item_assign(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpR
 @login_required
 @require_http_methods(["GET", "POST"])
 def deadlines(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    participation = _participation(request, slug)
-    _require(participation.is_authority_member)
+    participation = participation_for(request, slug)
+    require(participation.is_authority_member)
     onboarding = participation.onboarding
     stored = explicit(onboarding)
     proposed = proposed_dates(onboarding.target_go_live) if onboarding.target_go_live else {}
     form = DeadlinesForm(request.POST or None, stored=stored, proposed=proposed)
     if request.method == "POST":
-        _require(participation.can_manage)
+        require(participation.can_manage)
         if form.is_valid():
             services.set_due_dates(onboarding, form.dates(), request.user)
             messages.success(request, _("The due dates are saved."))

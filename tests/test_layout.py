@@ -93,3 +93,22 @@ def test_no_tracked_file_refers_to_a_path_outside_the_repository() -> None:
             if outside.search(line)
         ]
     assert offenders == []
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    """What a module shares is public; ``_name`` stays inside its module (tests, migrations
+    and the packages' own ``__init__`` aside)."""
+    offenders = []
+    for package in (*PACKAGES, "bench"):
+        for path in _modules(package):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    first_party = node.module.split(".")[0] in (*PACKAGES, "bench")
+                    private = [
+                        a.name
+                        for a in node.names
+                        if a.name.startswith("_") and not a.name.startswith("__")
+                    ]
+                    if first_party and private:
+                        offenders.append(f"{path.relative_to(ROOT)}: {node.module} {private}")
+    assert offenders == []

@@ -1,0 +1,73 @@
+"""What the onboarding views share: the participation of the request, the item named in the
+URL, and the answers to a change of an item (htmx or a plain form post)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from checklist import catalogue, presentation, services
+from checklist.access import Participation, get_onboarding_for_user
+from checklist.catalogue import Item
+from checklist.state import OnboardingState
+from portal.types import AuthenticatedHttpRequest
+
+
+def participation_for(
+    request: AuthenticatedHttpRequest, slug: str, *, lock: bool = False
+) -> Participation:
+    participation = get_onboarding_for_user(request.user, slug, request.memberships, lock=lock)
+    services.ensure_catalogue(participation.onboarding, request.user)
+    return participation
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def item_or_404(key: str) -> Item:
+    item = catalogue.load().by_key().get(key)
+    if item is None:
+        raise Http404
+    return item
+
+
+def item_response(
+    request: AuthenticatedHttpRequest,
+    participation: Participation,
+    item: Item,
+    announcement: str,
+    state: OnboardingState | None = None,
+) -> HttpResponse:
+    """Return the item's new HTML (htmx) or go back to the step page (plain form post).
+
+    With the state of a tick only the item's status part is rendered; notes and comments
+    render the whole item. Counters and the announcement come out of band.
+    """
+    if not request.htmx:
+        messages.success(request, announcement)
+        url = reverse("step", args=[participation.onboarding.slug, item.step])
+        return redirect(f"{url}#item-{item.dom_id}")
+    answer = "tick_answer" if state is not None else "item_answer"
+    context = presentation.item_response_context(
+        participation, item, state, with_comments=state is None
+    )
+    context["announcement"] = announcement
+    return render(request, f"checklist/step.html#{answer}", context)
+
+
+def refuse(
+    request: AuthenticatedHttpRequest, participation: Participation, item: Item, message: str
+) -> HttpResponse:
+    if not request.htmx:
+        messages.error(request, message)
+        return redirect("step", slug=participation.onboarding.slug, number=item.step)
+    context = {"announcement": message, "error": True}
+    return HttpResponse(
+        render_to_string("checklist/step.html#announce_oob", context, request=request)
+    )
