@@ -131,6 +131,19 @@ DATABASES = {
         _DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's app server and worker write to one file. WAL lets readers go on while one
+    # writes; a writer waits up to 20 seconds for another instead of failing with "database
+    # is locked"; IMMEDIATE takes the write lock when a transaction begins, so two
+    # transactions that read first never deadlock on upgrading to a write (a wait cannot
+    # resolve that).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
