@@ -114,6 +114,33 @@ def test_every_operation_keeps_to_the_document(bearer: str, mode: GenerationMode
         check()
 
 
+# NUL (which PostgreSQL refuses in a string) and other control characters, alone and in
+# a real value; generated strings contain them only now and then.
+CONTROL = ["\x00", "\x01", "\x7f", "\n", "\r\n", "\x1f", "\x85", "test\x00", "a\x00b"]
+
+
+def test_control_characters_in_every_path_parameter_answer_not_found(
+    bearer: str, world: World
+) -> None:
+    headers = {"Authorization": f"Bearer {bearer}"}
+    valid = {"slug": world.onboarding.slug, "key": "step2.client", "environment": "test"}
+    valid["run_id"] = "1"
+    tried = 0
+    for result in _schema().get_all_operations():
+        operation = result.ok()
+        names = [parameter.name for parameter in operation.path_parameters]
+        for name in names:
+            for text in CONTROL:
+                parameters = {other: valid[other] for other in names} | {name: text}
+                case = operation.Case(path_parameters=parameters)
+                response = case.call_and_validate(
+                    headers=headers, excluded_checks=[negative_data_rejection]
+                )
+                assert response.status_code == 404, (operation.label, parameters)
+                tried += 1
+    assert tried == 18 * len(CONTROL)  # 18 path parameters in 11 operations
+
+
 def test_the_declared_links_can_be_followed(bearer: str) -> None:
     machine = _schema().as_state_machine()
     headers = {"Authorization": f"Bearer {bearer}"}
