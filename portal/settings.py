@@ -321,6 +321,8 @@ OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""
 BENCH_VIEWS = env_bool("BENCH_VIEWS", False)
 # Requests one API token may make per minute (counted in the database, across app servers).
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
+# Refused API tokens (unknown, expired, revoked) one client IP may send in ten minutes.
+API_AUTH_FAILURE_LIMIT_PER_IP = env_int("API_AUTH_FAILURE_LIMIT_PER_IP", 20, minimum=1)
 
 # FIT-Connect checks.
 SECRET_ENCRYPTION_KEY = env_str("SECRET_ENCRYPTION_KEY", "")
