@@ -2,11 +2,14 @@
 
 ``TokenAuth(scope)`` guards each operation: an unknown, expired or revoked token answers
 401, a token over its rate limit 429 (``Retry-After``), a token without the scope 403.
+One client IP that sent more than ``API_AUTH_FAILURE_LIMIT_PER_IP`` refused tokens within
+ten minutes gets 429 for every further refused token until the ten minutes are over; a
+valid token from that IP still works.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,10 +18,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 
-from api.models import RateLimitWindow
+from api.models import AuthFailureWindow, RateLimitWindow
 from portal.models import ApiToken
+from portal.proxies import client_ip
 
 WINDOW = timedelta(minutes=1)
+FAILURE_WINDOW = timedelta(minutes=10)
 
 
 class MissingScope(Exception):
@@ -65,6 +70,34 @@ def count_request(token: ApiToken) -> None:
         raise RateLimited((start + WINDOW - now).total_seconds())
 
 
+def _failure_window_start(now: datetime) -> datetime:
+    """The start of the ten minutes ``now`` falls in (xx:00, xx:10, …)."""
+    return now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0)
+
+
+def count_failure(request: HttpRequest) -> None:
+    """Count a refused token of the request's client IP; raise RateLimited over the limit.
+
+    The IP is determined as for the sign-in limit (``FORWARDED_PROXY_COUNT``); the counters
+    are in the database, so that every app server agrees.
+    """
+    ip = client_ip(request)[:100]
+    now = timezone.now()
+    start = _failure_window_start(now)
+    windows = AuthFailureWindow.objects.filter(ip_address=ip, window_start=start)
+    if not windows.update(count=F("count") + 1):
+        try:
+            with transaction.atomic():
+                AuthFailureWindow.objects.create(ip_address=ip, window_start=start, count=1)
+        except IntegrityError:  # another app server opened the window first
+            windows.update(count=F("count") + 1)
+        else:
+            AuthFailureWindow.objects.filter(window_start__lt=start).delete()
+    count = windows.values_list("count", flat=True).first() or 0
+    if count > settings.API_AUTH_FAILURE_LIMIT_PER_IP:
+        raise RateLimited((start + FAILURE_WINDOW - now).total_seconds())
+
+
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer <token>`` of an organisation, with the scope an operation needs."""
 
@@ -76,6 +109,8 @@ class TokenAuth(HttpBearer):
         # Ninja's HttpBearer logs a malformed header in DEBUG, token and all; this never does.
         token = token_from_request(request)
         if token is None:
+            if request.headers.get("Authorization"):
+                count_failure(request)  # a token was sent and refused
             return None
         count_request(token)
         token.touch()

@@ -123,7 +123,7 @@ def list_onboardings(
 
 
 @router.get(
-    "/onboardings/{slug}",
+    "/onboardings/{slug:slug}",
     auth=TokenAuth(READ),
     response={200: OnboardingDetail, **ERRORS},
     operation_id="getOnboarding",
@@ -140,7 +140,7 @@ def get_onboarding(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 
 @router.get(
-    "/onboardings/{slug}/items",
+    "/onboardings/{slug:slug}/items",
     auth=TokenAuth(READ),
     response={200: ItemPage, **ERRORS},
     operation_id="listItems",
@@ -166,7 +166,7 @@ def list_items(
 
 
 @router.get(
-    "/onboardings/{slug}/items/{key}",
+    "/onboardings/{slug:slug}/items/{key:key}",
     auth=TokenAuth(READ),
     response={200: ItemOut, **ERRORS},
     operation_id="getItem",
@@ -182,7 +182,7 @@ def get_item(request: HttpRequest, slug: str, key: str) -> dict[str, Any]:
 
 
 @router.put(
-    "/onboardings/{slug}/items/{key}/done",
+    "/onboardings/{slug:slug}/items/{key:key}/done",
     auth=TokenAuth(ITEMS_WRITE),
     response={200: ItemOut, **WRITE_ERRORS},
     operation_id="setItemDone",
@@ -205,7 +205,7 @@ def set_item_done(request: HttpRequest, slug: str, key: str, body: DoneIn) -> di
 
 
 @router.put(
-    "/onboardings/{slug}/items/{key}/note",
+    "/onboardings/{slug:slug}/items/{key:key}/note",
     auth=TokenAuth(ITEMS_WRITE),
     response={200: ItemOut, **WRITE_ERRORS},
     operation_id="setItemNote",
@@ -222,7 +222,7 @@ def set_item_note(request: HttpRequest, slug: str, key: str, body: NoteIn) -> di
 
 
 @router.get(
-    "/onboardings/{slug}/items/{key}/comments",
+    "/onboardings/{slug:slug}/items/{key:key}/comments",
     auth=TokenAuth(READ),
     response={200: CommentPage, **ERRORS},
     operation_id="listComments",
@@ -246,7 +246,7 @@ def list_comments(
 
 
 @router.post(
-    "/onboardings/{slug}/items/{key}/comments",
+    "/onboardings/{slug:slug}/items/{key:key}/comments",
     auth=TokenAuth(ITEMS_WRITE),
     response={201: CommentOut, **WRITE_ERRORS},
     operation_id="addComment",
@@ -290,7 +290,7 @@ def list_environments(
 
 
 @router.post(
-    "/onboardings/{slug}/environments/{environment}/runs",
+    "/onboardings/{slug:slug}/environments/{key:environment}/runs",
     auth=TokenAuth(CHECKS_RUN),
     response={202: RunOut, **WRITE_ERRORS},
     operation_id="startRun",
@@ -324,7 +324,7 @@ def start_checks(
 
 
 @router.get(
-    "/onboardings/{slug}/runs",
+    "/onboardings/{slug:slug}/runs",
     auth=TokenAuth(READ),
     response={200: RunPage, **ERRORS},
     operation_id="listRuns",
@@ -346,7 +346,7 @@ def list_runs(
 
 
 @router.get(
-    "/onboardings/{slug}/runs/{run_id}",
+    "/onboardings/{slug:slug}/runs/{id:run_id}",
     auth=TokenAuth(READ),
     response={200: RunOut, **ERRORS},
     operation_id="getRun",
@@ -374,7 +374,7 @@ def get_run(request: HttpRequest, slug: str, run_id: int) -> dict[str, Any]:
 
 
 @router.get(
-    "/onboardings/{slug}/record.pdf",
+    "/onboardings/{slug:slug}/record.pdf",
     auth=TokenAuth(PDF_READ),
     response={200: None, 202: None, **ERRORS},
     operation_id="getRecordPdf",

@@ -1,7 +1,7 @@
 """What the API keeps between requests, in the database so that every app server agrees.
 
-Idempotency keys with the response they produced, and per-token request counters for the
-rate limit.
+Idempotency keys with the response they produced, per-token request counters for the
+rate limit, and per-IP counters of refused tokens.
 """
 
 from __future__ import annotations
@@ -50,3 +50,21 @@ class RateLimitWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token_id} {self.window_start:%H:%M}: {self.count}"
+
+
+class AuthFailureWindow(models.Model):
+    """How many unknown, expired or revoked tokens one client IP sent in ten minutes."""
+
+    ip_address = models.CharField(max_length=100)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ip_address", "window_start"], name="auth_failure_unique_ip_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ip_address} {self.window_start:%H:%M}: {self.count}"

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from api.calls import install_problem_handlers
 from api.docs import DocsPage
@@ -54,6 +55,7 @@ def root(request: HttpRequest) -> HttpResponse:
     return redirect("api:openapi-view")
 
 
+@csrf_exempt  # a POST or PUT to no operation is "not found", not a form that expired
 def unknown(request: HttpRequest, rest: str) -> HttpResponse:
     return problem(request, "not-found")
 
@@ -66,7 +68,8 @@ def _patterns() -> list[URLPattern | URLResolver]:
                 pattern.callback = root
             else:
                 pattern.callback = _problems_for_plain_errors(pattern.callback)
-    return [*patterns, re_path(r"^(?P<rest>.*)$", unknown, name="unknown")]
+    # Any rest, a newline (which "." does not match) too: a problem, never an HTML page.
+    return [*patterns, re_path(r"^(?P<rest>[\s\S]*)\Z", unknown, name="unknown")]
 
 
 app_name = "api"

@@ -10,6 +10,7 @@ from django.db.models import FilteredRelation, Q
 from django.http import Http404
 
 from checklist.models import EnvironmentRecord, FitConnectEnvironment, Onboarding
+from portal.converters import is_key
 
 
 def all_environments() -> list[FitConnectEnvironment]:
@@ -29,6 +30,8 @@ def with_records(
 
 def get_environment(key: str) -> FitConnectEnvironment:
     """Return the environment named in a URL, or raise 404."""
+    if not is_key(key):
+        raise Http404  # never a NUL or another control character in a query
     environment = FitConnectEnvironment.objects.filter(key=key).first()
     if environment is None:
         raise Http404

@@ -31,25 +31,25 @@ onboarding_patterns = [
     ),
     path("<slug:slug>/metadaten/", views.metadata_versions, name="metadata_versions"),
     path(
-        "<slug:slug>/umgebung/<str:environment>/", views.environment_form, name="environment_edit"
+        "<slug:slug>/umgebung/<key:environment>/", views.environment_form, name="environment_edit"
     ),
-    path("<slug:slug>/punkte/<str:key>/abhaken/", views.item_toggle, name="item_toggle"),
-    path("<slug:slug>/punkte/<str:key>/notiz/", views.item_note, name="item_note"),
-    path("<slug:slug>/punkte/<str:key>/kommentare/", views.item_comment, name="item_comment"),
-    path("<slug:slug>/punkte/<str:key>/zuweisen/", work_views.item_assign, name="item_assign"),
+    path("<slug:slug>/punkte/<key:key>/abhaken/", views.item_toggle, name="item_toggle"),
+    path("<slug:slug>/punkte/<key:key>/notiz/", views.item_note, name="item_note"),
+    path("<slug:slug>/punkte/<key:key>/kommentare/", views.item_comment, name="item_comment"),
+    path("<slug:slug>/punkte/<key:key>/zuweisen/", work_views.item_assign, name="item_assign"),
     path("<slug:slug>/termine/", work_views.deadlines, name="deadlines"),
     path(
-        "<slug:slug>/abnahme/<str:environment>/erklaeren/",
+        "<slug:slug>/abnahme/<key:environment>/erklaeren/",
         views.signoff_declare,
         name="signoff_declare",
     ),
     path(
-        "<slug:slug>/abnahme/<str:environment>/freigeben/",
+        "<slug:slug>/abnahme/<key:environment>/freigeben/",
         views.signoff_approve,
         name="signoff_approve",
     ),
     path(
-        "<slug:slug>/abnahme/<str:environment>/zurueckweisen/",
+        "<slug:slug>/abnahme/<key:environment>/zurueckweisen/",
         views.signoff_return,
         name="signoff_return",
     ),
@@ -60,7 +60,7 @@ onboarding_patterns = [
         "<slug:slug>/checkliste/<id:export_id>.pdf", export_views.pdf_download, name="pdf_download"
     ),
     path(
-        "<slug:slug>/pruefung/<str:environment>/",
+        "<slug:slug>/pruefung/<key:environment>/",
         verification_views.verify_start,
         name="verify_start",
     ),
@@ -75,7 +75,7 @@ onboarding_patterns = [
         name="verify_run",
     ),
     path(
-        "<slug:slug>/pruefung/<str:environment>/geheimnis/<str:kind>/loeschen/",
+        "<slug:slug>/pruefung/<key:environment>/geheimnis/<key:kind>/loeschen/",
         verification_views.secret_delete,
         name="secret_delete",
     ),

@@ -11,7 +11,9 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
-        from portal.converters import IdConverter
+        from portal.converters import IdConverter, KeyConverter
 
-        # Before any URLconf is loaded: ``<id:pk>`` in portal and checklist addresses.
+        # Before any URLconf is loaded: ``<id:pk>`` and ``<key:environment>`` in the
+        # addresses of the portal, the checklist and the API.
         register_converter(IdConverter, "id")
+        register_converter(KeyConverter, "key")

@@ -1,10 +1,14 @@
-"""Bounded parsing of ids from addresses and query strings.
+"""Bounded parsing of ids and keys from addresses and query strings.
 
 Database ids are 64-bit: a larger number in a URL must answer "not found", not overflow
-the database driver.
+the database driver. Keys (environments, checklist items, secret kinds) are short ASCII
+words: anything else, a NUL byte or another control character above all (PostgreSQL
+refuses NUL in a string), answers "not found" before any query.
 """
 
 from __future__ import annotations
+
+import re
 
 MAX_ID = 2**63 - 1
 
@@ -30,3 +34,26 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+# Environment keys are slugs (max. 20), item keys look like ``step2.sender_client``
+# (max. 100 in the database), secret kinds are words.
+KEY_PATTERN = "[A-Za-z0-9_.-]{1,100}"
+_KEY = re.compile(KEY_PATTERN)
+
+
+def is_key(text: str) -> bool:
+    """Whether ``text`` can be the key of an environment, an item or a secret kind."""
+    return _KEY.fullmatch(text) is not None
+
+
+class KeyConverter:
+    """``<key:environment>``: letters, digits, ``_``, ``.`` and ``-``, up to 100."""
+
+    regex = KEY_PATTERN
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

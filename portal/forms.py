@@ -22,7 +22,6 @@ from portal.models import (
     Organisation,
     User,
     normalise_email,
-    provider_of,
 )
 
 
@@ -121,8 +120,9 @@ class ProviderInvitationForm(KernFormMixin, forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
         help_text=_(
             "If this person already works for an IT service provider in the portal, that "
-            "provider is linked to your authority. Otherwise the person is invited as the "
-            "administrator of a new provider organisation."
+            "provider's administrators are asked to agree. Otherwise the person is invited as "
+            "the administrator of a new provider organisation. The provider is linked to your "
+            "authority once it accepts."
         ),
         error_messages={
             "required": _("Please enter the e-mail address of the contact person."),
@@ -131,9 +131,9 @@ class ProviderInvitationForm(KernFormMixin, forms.Form):
     )
     name = forms.CharField(
         label=_("Name of the IT service provider"),
-        max_length=200,
-        required=False,
-        help_text=_("Only needed for a provider that is not yet in the portal."),
+        max_length=180,
+        required=False,  # the message is the form's own, below
+        help_text=_("Used for a provider that is not yet in the portal."),
     )
 
     prefix = "provider"  # the page also has the colleague invitation's e-mail field
@@ -157,23 +157,13 @@ class ProviderInvitationForm(KernFormMixin, forms.Form):
                 ),
             )
             return cleaned
-        if provider_of(email) is not None:
-            return cleaned
-        name = (cleaned.get("name") or "").strip()
-        if not name:
+        # Asked of every address alike, so that the answer reveals nothing about it.
+        if not (cleaned.get("name") or "").strip():
             self.add_error(
                 "name",
                 _(
-                    "Please enter the name of the IT service provider: it is not yet in the "
-                    "portal and will be created."
-                ),
-            )
-        elif Organisation.objects.filter(name__iexact=name).exists():
-            self.add_error(
-                "name",
-                _(
-                    "An organisation with this name already exists. Please enter the e-mail "
-                    "address of one of its members instead, or a different name."
+                    "Please enter the name of the IT service provider; it is used when the "
+                    "provider is not yet in the portal."
                 ),
             )
         return cleaned

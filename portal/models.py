@@ -174,27 +174,34 @@ class Organisation(models.Model):
     @transaction.atomic
     def invite_provider(
         self, email: str, name: str, *, invited_by: User
-    ) -> tuple[Organisation, Invitation | None, str | None]:
-        """Bring in an IT service provider by its contact's e-mail address (authorities only).
+    ) -> tuple[PartnershipRequest, Invitation | None, str | None]:
+        """Ask an IT service provider, by its contact's e-mail address, to work with us.
 
-        A person with that address who belongs to a provider: that provider is linked to
-        this authority (no invitation). Otherwise a provider organisation called ``name`` is
-        created and linked, and the contact is invited as its administrator. Return the
-        provider, and the invitation with its plain token when one was created.
+        Nothing is linked before the provider agrees, and the caller learns nothing about
+        the address. A person with the address who belongs to a provider: that provider's
+        administrators are asked (a pending request, no invitation). Otherwise a provider
+        organisation called ``name`` is created and the contact invited as its
+        administrator; the link comes into effect when the contact accepts. Return the
+        request, and the invitation with its plain token when one was created.
         """
         email = normalise_email(email)
         found = provider_of(email)
         if found is not None:
-            Partnership.objects.get_or_create(authority=self, provider=found)
-            return found, None, None
+            # Asked even when the two already work together: the page of the authority
+            # shows a pending request either way, so it learns nothing about the address.
+            PartnershipRequest.objects.filter(authority=self, provider=found).open().update(
+                declined_at=timezone.now()
+            )
+            request = PartnershipRequest.create(self, found, email, invited_by)
+            return request, None, None
         provider = Organisation.objects.create(
-            name=name.strip(),
+            name=unique_organisation_name(name),
             slug=unique_organisation_slug(name),
             kind=Organisation.Kind.PROVIDER,
         )
-        Partnership.objects.create(authority=self, provider=provider)
         invitation, token = provider.invite(email, Membership.Role.ADMIN, invited_by=invited_by)
-        return provider, invitation, token
+        request = PartnershipRequest.create(self, provider, email, invited_by, invitation)
+        return request, invitation, token
 
     @transaction.atomic
     def change_role(self, membership_id: int, role: str) -> Membership:
@@ -406,6 +413,9 @@ class Invitation(models.Model):
         )
         locked.accepted_at = self.accepted_at = timezone.now()
         locked.save(update_fields=["accepted_at"])
+        # A new provider's contact accepting also agrees to work with the inviting authority.
+        for request in PartnershipRequest.objects.filter(invitation=self).open():
+            request.answer(accept=True)
         return True
 
     @transaction.atomic
@@ -584,3 +594,7 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} on {self.hostname} (pid {self.pid})"
+
+
+# Defined beside, to keep this module readable; imported here so that Django finds it.
+from portal.partnership_requests import PartnershipRequest, unique_organisation_name  # noqa: E402

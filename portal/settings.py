@@ -131,6 +131,19 @@ DATABASES = {
         _DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's app server and worker write to one file. WAL lets readers go on while one
+    # writes; a writer waits up to 20 seconds for another instead of failing with "database
+    # is locked"; IMMEDIATE takes the write lock when a transaction begins, so two
+    # transactions that read first never deadlock on upgrading to a write (a wait cannot
+    # resolve that).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
@@ -305,6 +318,8 @@ OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""
 
 # Requests one API token may make per minute (counted in the database, across app servers).
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
+# Refused API tokens (unknown, expired, revoked) one client IP may send in ten minutes.
+API_AUTH_FAILURE_LIMIT_PER_IP = env_int("API_AUTH_FAILURE_LIMIT_PER_IP", 20, minimum=1)
 
 # FIT-Connect checks.
 SECRET_ENCRYPTION_KEY = env_str("SECRET_ENCRYPTION_KEY", "")

@@ -97,6 +97,18 @@ urlpatterns = [
         name="invite_provider",
     ),
     path(
+        "organisationen/<id:pk>/anfragen/<id:request_pk>/annehmen/",
+        views.answer_partnership_request,
+        {"accept": True},
+        name="accept_partnership_request",
+    ),
+    path(
+        "organisationen/<id:pk>/anfragen/<id:request_pk>/ablehnen/",
+        views.answer_partnership_request,
+        {"accept": False},
+        name="decline_partnership_request",
+    ),
+    path(
         "organisationen/<id:pk>/mitglieder/<id:membership_pk>/rolle/",
         views.change_role,
         name="change_role",

@@ -44,6 +44,7 @@ from portal.models import (
     User,
     hash_token,
 )
+from portal.partnership_requests import PartnershipRequest
 from portal.types import AuthenticatedHttpRequest, PortalHttpRequest
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,24 @@ def _organisation_page(
         if membership.is_admin
         else []
     )
+    # Requests to work together that wait for the provider: the authority sees only the
+    # address it entered, the provider's administrators who asks, to accept or decline.
+    provider_requests = (
+        PartnershipRequest.objects.open()
+        .filter(authority=organisation)
+        .select_related("invited_by")
+        .order_by("-created_at")
+        if membership.is_admin and organisation.is_authority
+        else []
+    )
+    authority_requests = (
+        PartnershipRequest.objects.open()
+        .filter(provider=organisation)
+        .select_related("authority", "invited_by")
+        .order_by("-created_at")
+        if membership.is_admin and not organisation.is_authority
+        else []
+    )
     # An authority lists its IT service providers; a provider the authorities it serves.
     if organisation.is_authority:
         partners = [
@@ -124,6 +143,8 @@ def _organisation_page(
             "membership": membership,
             "members": members,
             "invitations": invitations,
+            "provider_requests": provider_requests,
+            "authority_requests": authority_requests,
             "invite_form": invite_form or InvitationForm(organisation=organisation),
             "provider_form": provider_form or ProviderInvitationForm(organisation=organisation),
             "partners": partners,
@@ -163,10 +184,11 @@ def _send_invitation_mail(
     send_mail(subject, body, None, [invitation.email])
 
 
-def _send_provider_linked_mail(
-    request: AuthenticatedHttpRequest, authority: Organisation, provider: Organisation
+def _send_partnership_request_mail(
+    request: AuthenticatedHttpRequest, partnership_request: PartnershipRequest
 ) -> None:
-    """Tell the provider's administrators that an authority now works with them."""
+    """Ask the provider's administrators whether they work with the authority."""
+    provider = partnership_request.provider
     recipients = list(
         provider.memberships.filter(role=Membership.Role.ADMIN, user__is_active=True).values_list(
             "user__email", flat=True
@@ -175,16 +197,19 @@ def _send_provider_linked_mail(
     if not recipients:
         return
     context = {
-        "authority": authority,
+        "authority": partnership_request.authority,
         "provider": provider,
         "invited_by": request.user,
-        "link": request.build_absolute_uri(reverse("organisation_detail", args=[provider.pk])),
+        "valid_days": settings.INVITATION_VALID_DAYS,
+        "link": request.build_absolute_uri(
+            reverse("organisation_detail", args=[provider.pk]) + "#authority-requests"
+        ),
     }
-    subject = _("%(authority)s works with %(provider)s in the onboarding portal") % {
-        "authority": authority.name,
+    subject = _("%(authority)s asks %(provider)s to work together in the onboarding portal") % {
+        "authority": partnership_request.authority.name,
         "provider": provider.name,
     }
-    body = render_to_string("portal/email/provider_linked.txt", context, request=request)
+    body = render_to_string("portal/email/partnership_request.txt", context, request=request)
     send_mail(subject, body, None, recipients)
 
 
@@ -230,13 +255,13 @@ def invite_provider(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     email: str = form.cleaned_data["email"]
     try:
         with transaction.atomic():
-            provider, invitation, token = authority.invite_provider(
+            pending, invitation, token = authority.invite_provider(
                 email, form.cleaned_data["name"], invited_by=request.user
             )
             if invitation is not None and token is not None:
                 _send_invitation_mail(request, invitation, token, on_behalf_of=authority)
             else:
-                _send_provider_linked_mail(request, authority, provider)
+                _send_partnership_request_mail(request, pending)
     except MAIL_ERRORS:
         logger.exception("Sending the provider invitation e-mail failed")
         form.add_error(
@@ -247,17 +272,40 @@ def invite_provider(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
         )
         return _organisation_page(request, membership, provider_form=form, status=503)
-    if invitation is None:
-        text = _("%(provider)s is now linked to %(authority)s as IT service provider.")
-    else:
-        text = _(
-            "%(provider)s has been created and linked to %(authority)s; the invitation has "
-            "been sent to %(email)s."
-        )
+    # The same answer for every address: whether it belongs to a provider stays unknown.
     messages.success(
-        request, text % {"provider": provider.name, "authority": authority.name, "email": email}
+        request,
+        _(
+            "The invitation has been sent to %(email)s. As soon as the IT service provider "
+            "accepts it, it is linked to %(authority)s."
+        )
+        % {"email": email, "authority": authority.name},
     )
     return redirect("organisation_detail", pk=authority.pk)
+
+
+@login_required
+@require_POST
+def answer_partnership_request(
+    request: AuthenticatedHttpRequest, pk: int, request_pk: int, accept: bool
+) -> HttpResponse:
+    """An administrator of the provider accepts or declines an authority's request."""
+    membership = get_membership_for_user(request.user, pk, admin=True)
+    pending = (
+        PartnershipRequest.objects.open()
+        .filter(provider=membership.organisation, pk=request_pk)
+        .select_related("authority")
+        .first()
+    )
+    if pending is None:
+        raise Http404
+    if pending.answer(accept=accept):
+        if accept:
+            text = _("You now work with %(authority)s; its onboardings assigned to you appear.")
+        else:
+            text = _("You have declined the request of %(authority)s.")
+        messages.success(request, text % {"authority": pending.authority.name})
+    return redirect("organisation_detail", pk=pk)
 
 
 @login_required

@@ -72,11 +72,15 @@ class Heartbeat:
 
     def _run(self) -> None:
         try:
-            while not self._stop.wait(self.interval):
-                try:
-                    beat(self.worker_id, self.started_at)
-                except DatabaseError:
-                    # The database may be away for a moment; /healthz says "stale" if it stays.
-                    logger.warning("Worker %s could not record its heartbeat", self.worker_id)
+            self.beat_until_stopped(self._stop)
         finally:
             connection.close()  # this thread's own connection
+
+    def beat_until_stopped(self, stop: threading.Event) -> None:
+        """Beat every interval until ``stop`` is set (the thread's loop, callable directly)."""
+        while not stop.wait(self.interval):
+            try:
+                beat(self.worker_id, self.started_at)
+            except DatabaseError:
+                # The database may be away for a moment; /healthz says "stale" if it stays.
+                logger.warning("Worker %s could not record its heartbeat", self.worker_id)

@@ -12,7 +12,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from api.models import IdempotencyRecord, RateLimitWindow
+from api.models import AuthFailureWindow, IdempotencyRecord, RateLimitWindow
 from checklist.models import Comment
 from portal.models import ApiToken, hash_token
 from tests.api.conftest import ApiClient, make_token
@@ -115,6 +115,56 @@ def test_too_many_requests_answer_429_with_retry_after(world: World, settings: A
     with time_machine.travel(start, tick=False):
         _other, other = make_token(world.provider, name="other")
         assert ApiClient(other).get(BASE).status_code == 200
+
+
+def test_refused_tokens_from_one_ip_answer_429_after_the_limit(world: World, settings: Any) -> None:
+    settings.API_AUTH_FAILURE_LIMIT_PER_IP = 3
+    _token, plain = make_token(world.provider)
+    revoked, revoked_plain = make_token(world.provider, name="old")
+    revoked.revoke(by=None)
+    start = timezone.now().replace(minute=21, second=0, microsecond=0)
+    with time_machine.travel(start, tick=False):
+        guesses = [ApiClient(f"guess-{n}").get(BASE).status_code for n in range(2)]
+        guesses.append(ApiClient(revoked_plain).get(BASE).status_code)
+        limited = ApiClient("guess-3").get(BASE)
+        # A valid token from the same address still works; a missing one is no guess.
+        valid = ApiClient(plain).get(BASE)
+        missing = ApiClient(None).get(BASE)
+        # Another address has its own count.
+        other = ApiClient("guess-4")
+        other.client.defaults["REMOTE_ADDR"] = "198.51.100.7"
+        elsewhere = other.get(BASE)
+    assert guesses == [401, 401, 401]
+    assert limited.status_code == 429
+    assert limited["Content-Type"] == "application/problem+json"
+    assert limited["Retry-After"] == "540"  # until 30 past, the end of the ten minutes
+    assert valid.status_code == 200
+    assert missing.status_code == 401
+    assert elsewhere.status_code == 401
+    with time_machine.travel(start + timedelta(minutes=8, seconds=59), tick=False):
+        assert ApiClient("guess-5").get(BASE).status_code == 429
+    with time_machine.travel(start + timedelta(minutes=9), tick=False):
+        assert ApiClient("guess-6").get(BASE).status_code == 401
+    # Old windows are cleared when a new one opens.
+    assert AuthFailureWindow.objects.count() == 1
+
+
+def test_refused_tokens_are_counted_per_client_behind_the_proxies(
+    world: World, settings: Any
+) -> None:
+    settings.API_AUTH_FAILURE_LIMIT_PER_IP = 1
+    settings.FORWARDED_PROXY_COUNT = 1
+    start = timezone.now().replace(minute=0, second=0, microsecond=0)
+
+    def guess(client: str) -> int:
+        # Every request comes from the load balancer, which names the client.
+        api = ApiClient("guess", **{"X-Forwarded-For": client})
+        api.client.defaults["REMOTE_ADDR"] = "10.0.0.2"
+        return int(api.get(BASE).status_code)
+
+    with time_machine.travel(start, tick=False):
+        assert [guess("203.0.113.1"), guess("203.0.113.1")] == [401, 429]
+        assert guess("203.0.113.2") == 401
 
 
 def test_the_command_prints_a_token_once_and_stores_its_hash(world: World) -> None:

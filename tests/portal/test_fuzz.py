@@ -3,7 +3,8 @@
 Every URL of the persona matrix (tests/portal/test_url_matrix.py) is requested as every
 persona with generated input: form fields (the portal's own field names and random ones)
 with hostile values in the body of POSTs and the query of GETs, as plain and as htmx
-requests, and ids in the path replaced by generated numbers (beyond 2^63 too). Each
+requests, ids in the path replaced by generated numbers (beyond 2^63 too) and other path
+segments (slugs, environment and item keys) by NUL and other control characters. Each
 example runs in a savepoint that is rolled back, so every request meets the same world.
 No request leaves the machine: the outbound guard's resolver answers with an internal
 address, which it refuses.
@@ -15,6 +16,7 @@ import copy
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django import forms
@@ -104,6 +106,20 @@ path_ids = st.one_of(
     st.sampled_from([2**63 - 1, 2**63, 2**64, 10**30]),
 )
 
+# A segment of the path (by position) replaced by control characters, NUL above all, which
+# PostgreSQL refuses in a string: every one must be "not found" before any query.
+CONTROL = ["\x00", "\x01", "\x7f", "\n", "\r", "\t", "\x1f", "\x85", "a\x00b", "test\x00"]
+path_segments = st.one_of(
+    st.none(),
+    st.tuples(
+        st.integers(min_value=0, max_value=8),
+        st.one_of(
+            st.sampled_from(CONTROL),
+            st.text(st.characters(categories=["Cc"]), min_size=1, max_size=4),
+        ),
+    ),
+)
+
 stats = {"requests": 0, "server_errors": 0}
 
 
@@ -113,13 +129,29 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("fitconnect.http.resolve", lambda host, port: ["192.0.2.1"])
 
 
+def _replace_segment(path: str, index: int, text: str) -> str:
+    parts = path.split("/")
+    # The non-empty segments after the first (vorhaben, api/v1, …): slugs, keys, ids, words.
+    places = [i for i, part in enumerate(parts) if part][1:] or [0]
+    parts[places[index % len(places)]] = quote(text, safe="")
+    return "/".join(parts)
+
+
 def _request(
-    world: World, client: Client, name: str, data: dict[str, Any], number: int | None, htmx: bool
+    world: World,
+    client: Client,
+    name: str,
+    data: dict[str, Any],
+    number: int | None,
+    htmx: bool,
+    segment: tuple[int, str] | None = None,
 ) -> int:
     case = CASES[name]
     path = case.path(world)
     if number is not None:
         path = re.sub(r"/\d+/", f"/{number}/", path, count=1)
+    if segment is not None:
+        path = _replace_segment(path, *segment)
     headers = {"HX-Request": "true"} if htmx else {}
     stats["requests"] += 1
     try:
@@ -151,14 +183,23 @@ def test_no_generated_input_causes_a_server_error(
         data=form_data,
         number=path_ids,
         htmx=st.booleans(),
+        segment=path_segments,
     )
-    def fuzz(name: str, data: dict[str, Any], number: int | None, htmx: bool) -> None:
+    def fuzz(
+        name: str,
+        data: dict[str, Any],
+        number: int | None,
+        htmx: bool,
+        segment: tuple[int, str] | None,
+    ) -> None:
         # The session as signed in before the examples: a sign-out is rolled back with them.
         client.cookies = copy.deepcopy(cookies)
         with transaction.atomic():
-            status = _request(world, client, name, data, number, htmx)
+            status = _request(world, client, name, data, number, htmx, segment)
             transaction.set_rollback(True)
-        assert status < 500, f"{persona} {name} {data!r} id={number} htmx={htmx} → {status}"
+        assert status < 500, (
+            f"{persona} {name} {data!r} id={number} htmx={htmx} segment={segment!r} → {status}"
+        )
 
     before = dict(stats)
     fuzz()

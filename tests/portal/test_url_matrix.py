@@ -97,6 +97,16 @@ def _invitation(world: World) -> Invitation:
     return invitation
 
 
+def _partnership_request(world: World) -> int:
+    """The other authority asks the provider; only the provider's administrators answer."""
+    from portal.partnership_requests import PartnershipRequest
+
+    request = PartnershipRequest.create(
+        world.other_authority, world.provider, "clara@kommunal-it.example", world.outsider
+    )
+    return request.pk
+
+
 def _removable_member(world: World) -> Membership:
     user = make_user("weg@musterstadt.example", "Walter Weg")
     return Membership.objects.create(user=user, organisation=world.authority, role="staff")
@@ -229,6 +239,21 @@ CASES: dict[str, Case] = {
             "provider-email": "kontakt@neue-it.example",
             "provider-name": "Neue IT GmbH",
         },
+    ),
+    # The personas hold no administrator of the provider (tests/portal/test_provider_side.py).
+    "accept_partnership_request": Case(
+        "post",
+        lambda w: reverse(
+            "accept_partnership_request", args=[w.provider.pk, _partnership_request(w)]
+        ),
+        everyone(404, anonymous=LOGIN),
+    ),
+    "decline_partnership_request": Case(
+        "post",
+        lambda w: reverse(
+            "decline_partnership_request", args=[w.provider.pk, _partnership_request(w)]
+        ),
+        everyone(404, anonymous=LOGIN),
     ),
     "change_role": Case(
         "post",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from io import StringIO
+from unittest.mock import patch
 
 import pytest
 from django.core.management import call_command
+from django.db import DatabaseError
 from django.tasks import TaskResultStatus, task
 from django.test import override_settings
 from django.utils import timezone
@@ -57,16 +60,64 @@ def test_the_worker_runs_queued_tasks_and_beats_while_it_runs() -> None:
     assert not WorkerHeartbeat.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_heartbeat_thread_keeps_beating_until_stopped() -> None:
-    heartbeat = worker.Heartbeat("beating", interval=0.05)
+class Ticks(threading.Event):
+    """A stop event for the heartbeat loop: each wait is one interval; set after ``beats``."""
+
+    def __init__(self, beats: int, on_wait: Callable[[], None] = lambda: None) -> None:
+        super().__init__()
+        self.beats = beats
+        self.on_wait = on_wait
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.on_wait()
+        if self.beats == 0:
+            self.set()
+        self.beats -= 1
+        return self.is_set()
+
+
+def test_the_heartbeat_loop_beats_every_interval_until_stopped(db: None) -> None:
+    heartbeat = worker.Heartbeat("beating")
+    start = timezone.now()
+    moments = [start + timedelta(seconds=30 * n) for n in range(3)]
+    clock = iter(moments)
+    seen: list[datetime] = []
+
+    def interval_passes() -> None:
+        if WorkerHeartbeat.objects.filter(worker_id="beating").exists():
+            seen.append(WorkerHeartbeat.objects.get(worker_id="beating").seen_at)
+
+    with patch("portal.worker.timezone.now", lambda: next(clock)):
+        heartbeat.beat_until_stopped(Ticks(3, on_wait=interval_passes))
+    # One beat after each of three intervals, each recorded at its moment; then the stop.
+    assert seen == moments
+
+
+def test_a_failed_heartbeat_is_logged_and_the_next_one_tried(
+    db: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    heartbeat = worker.Heartbeat("flaky")
+    calls = []
+
+    def beat(worker_id: str, started_at: datetime) -> None:
+        calls.append(worker_id)
+        if len(calls) == 1:
+            raise DatabaseError("the database is away for a moment")
+
+    with patch("portal.worker.beat", beat):
+        heartbeat.beat_until_stopped(Ticks(2))
+    assert calls == ["flaky", "flaky"]
+    assert "Worker flaky could not record its heartbeat" in caplog.text
+
+
+def test_a_started_worker_beats_at_once_and_its_heartbeat_goes_when_it_stops(db: None) -> None:
+    # The thread waits an hour for its next beat; stopping ends that wait at once, so the
+    # thread never touches the database while the test does.
+    heartbeat = worker.Heartbeat("beating", interval=3600)
     heartbeat.start()
-    first = WorkerHeartbeat.objects.get(worker_id="beating").seen_at
-    deadline = time.monotonic() + 5
-    while WorkerHeartbeat.objects.get(worker_id="beating").seen_at == first:
-        assert time.monotonic() < deadline, "no second heartbeat"
-        time.sleep(0.05)
+    assert WorkerHeartbeat.objects.filter(worker_id="beating").exists()
     heartbeat.stop()
+    assert not heartbeat._thread.is_alive()
     assert not WorkerHeartbeat.objects.filter(worker_id="beating").exists()
 
 
