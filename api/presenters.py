@@ -98,7 +98,7 @@ def item_rows(
                 "step": item.step,
                 "title": item.title,
                 "side": item.role,
-                "completion": item.completion,
+                "completion": item.kind.name,
                 "required": item.required,
                 "done": view.done,
                 "done_by": view.done_by,
@@ -106,7 +106,7 @@ def item_rows(
                 "note": view.state.note,
                 "comments": counts.get(item.key, 0),
                 "may_tick": may_edit
-                and item.completion in ("manual", "check")
+                and item.kind.tickable
                 and state.status(item.step) != StepStatus.LOCKED,
                 "may_edit_note": may_edit,
             }

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
+from checklist.kinds import KINDS
+
 StepStatusName = Literal["not_started", "in_progress", "done", "locked"]
 RunStatus = Literal["running", "ok", "warning", "failed"]
 CheckStatusName = Literal["ok", "warning", "failed", "skipped"]
@@ -79,11 +81,11 @@ class ItemOut(Schema):
     step: int
     title: str
     side: Literal["authority", "provider", "both"] = Field(description="Who is responsible.")
-    completion: Literal["manual", "data", "check", "signoff"] = Field(
-        description=(
-            "manual: ticked by people; check: ticked by a passed connection check or by "
-            "people; data and signoff: tick themselves from the recorded data or the sign-off."
-        )
+    completion: str = Field(
+        description="How the item becomes done: "
+        + "; ".join(f"{kind.name}: {kind.description}" for kind in KINDS.values())
+        + ".",
+        json_schema_extra={"enum": list(KINDS)},
     )
     required: bool
     done: bool

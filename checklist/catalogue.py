@@ -15,24 +15,11 @@ from typing import Any, Literal
 
 from django.utils.translation import get_language
 
+from checklist.kinds import KINDS, ItemKind
+
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.json")
 
 Role = Literal["authority", "provider", "both"]
-Completion = Literal["manual", "data", "check", "signoff"]
-
-DATA_BINDINGS = {
-    "leistungen",
-    "schemas",
-    "reply_channels",
-    "regions",
-    "provider",
-    "metadata_versions",
-    "test_environment",
-    "reference_environment",
-    "production_environment",
-    "contacts",
-    "go_live",
-}
 
 
 @dataclass(frozen=True)
@@ -46,7 +33,8 @@ class Item:
     help_en: str
     docs_url: str
     condition: dict[str, Any] | None
-    completion: Completion
+    # How it becomes done (``checklist.kinds``; "completion" in the JSON).
+    kind: ItemKind
     binding: str | None
     required: bool
     # Keys of older catalogue versions this item takes over (moved or renamed items).
@@ -99,7 +87,10 @@ def parse(data: dict[str, Any]) -> Catalogue:
         seen.add(key)
         if raw["step"] not in range(1, 6):
             raise ValueError(f"Catalogue item {key!r} has step {raw['step']}, not 1 to 5.")
-        if raw["completion"] == "data" and raw.get("binding") not in DATA_BINDINGS:
+        if raw["completion"] not in KINDS:
+            raise ValueError(f"Catalogue item {key!r} has unknown kind {raw['completion']!r}.")
+        kind = KINDS[raw["completion"]]
+        if kind.bindings is not None and raw.get("binding") not in kind.bindings:
             raise ValueError(f"Catalogue item {key!r} has unknown data binding {raw['binding']!r}.")
         replaces = tuple(raw.get("replaces", ()))
         for old in replaces:
@@ -117,7 +108,7 @@ def parse(data: dict[str, Any]) -> Catalogue:
                 help_en=raw.get("help_en") or raw.get("help", ""),
                 docs_url=raw.get("docs_url", ""),
                 condition=raw.get("condition"),
-                completion=raw["completion"],
+                kind=kind,
                 binding=raw.get("binding"),
                 required=bool(raw.get("required", True)),
                 replaces=replaces,

@@ -111,7 +111,7 @@ def _tick(onboarding: Onboarding, step: int, user: User, fraction: float = 1.0) 
     items = [
         item
         for item in catalogue.load().for_step(step)
-        if item.completion in ("manual", "check") and state.visible(item)
+        if item.kind.tickable and state.visible(item)
     ]
     for item in items[: round(len(items) * fraction)]:
         services.set_item_done(onboarding, item, True, user)

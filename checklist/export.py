@@ -48,6 +48,7 @@ def record_context(onboarding: Onboarding) -> dict[str, Any]:
             "rows": [
                 {
                     "view": view,
+                    "done_by": view.item.kind.pdf_done_by(view),
                     "role": ROLE_LABELS[view.item.role],
                     "comments": comment_counts.get(view.item.key, 0),
                 }

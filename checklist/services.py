@@ -229,8 +229,8 @@ def set_item_done(
             onboarding.lock()
             return set_item_done(onboarding, item, done, actor, locked=True)
     state = OnboardingState(onboarding, from_summary=True)
-    if item.completion in ("data", "signoff"):
-        raise NotAllowed(_("This item ticks itself from the recorded data."))
+    if item.kind.refusal is not None:
+        raise NotAllowed(str(item.kind.refusal))
     if not state.visible(item):
         raise ItemHidden(item.key)
     if state.status(item.step) == StepStatus.LOCKED:

@@ -197,7 +197,8 @@ class OnboardingState:
             return bool(self.facts["callback"])
         return True
 
-    def _data_done(self, binding: str) -> bool:
+    def data_done(self, binding: str) -> bool:
+        """Whether the recorded data named by a data item's binding is complete."""
         onboarding = self.onboarding
         if binding == "provider":
             return onboarding.provider_decided
@@ -216,11 +217,7 @@ class OnboardingState:
 
     def is_done(self, item: Item) -> bool:
         """Whether the item counts as done (without loading anything for its details)."""
-        if item.completion == "data":
-            return self._data_done(item.binding or "")
-        if item.completion == "signoff":
-            return self.signoff_valid(item.binding or "")
-        return item.key in self.done_keys
+        return item.kind.is_done(self, item)
 
     def item_view(self, item: Item) -> ItemView:
         state = self.states.get(item.key)
@@ -228,9 +225,7 @@ class OnboardingState:
             if self.from_summary:
                 raise LookupError(f"{item.key} was not loaded (the state is from the summary)")
             state = ItemState(onboarding=self.onboarding, key=item.key)
-        if item.completion == "data":
-            return ItemView(item, state, self._data_done(item.binding or ""), automatic=True)
-        if item.completion == "signoff":
+        if item.kind.is_signoff:
             if self.signoff_valid(item.binding or ""):
                 signoff = self.latest_signoffs.get(item.binding or "")
                 return ItemView(
@@ -242,6 +237,8 @@ class OnboardingState:
                     done_at=signoff.decided_at if signoff else None,
                 )
             return ItemView(item, state, False, automatic=True)
+        if item.kind.automatic:
+            return ItemView(item, state, item.kind.is_done(self, item), automatic=True)
         done_by = ""
         if state.done:
             who = state.done_by or state.done_by_token
@@ -293,7 +290,7 @@ class OnboardingState:
         return [
             item
             for item in self._visible_by_step[step]
-            if item.required and item.completion != "signoff" and not self.is_done(item)
+            if item.required and not item.kind.is_signoff and not self.is_done(item)
         ]
 
     def open_required(self, step: int) -> list[ItemView]:
@@ -390,7 +387,7 @@ class OnboardingState:
             views = self.items(step)
         items = {}
         for view in views:
-            if view.item.completion == "signoff":
+            if view.item.kind.is_signoff:
                 continue
             items[view.item.key] = {
                 "done": view.done,

@@ -436,7 +436,7 @@ def finish_run(run: VerificationRun, actor: Actor | None) -> list[str]:
     bound = {
         item.binding: item
         for item in catalogue.load().items
-        if item.completion == "check" and item.binding
+        if item.kind.proven_by_run and item.binding
     }
     changed = []
     onboarding = run.onboarding

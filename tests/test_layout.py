@@ -112,3 +112,23 @@ def test_no_module_imports_another_modules_private_names() -> None:
                     if first_party and private:
                         offenders.append(f"{path.relative_to(ROOT)}: {node.module} {private}")
     assert offenders == []
+
+
+def test_item_kinds_are_asked_never_compared_as_strings() -> None:
+    """How an item becomes done lives in ``checklist.kinds``: code and templates ask the kind
+    (``item.kind.tickable``, ``{% include item.kind.template %}``), they never compare its
+    name (the catalogue's loader reads the JSON's ``completion`` once)."""
+    compared = re.compile(
+        r"""\.completion\b|\bkind\.name\s*(==|!=|\bin\b)|["'](manual|check|data|signoff)["']\s*(==|!=)"""
+    )
+    allowed = {ROOT / "checklist" / "kinds.py"}
+    files = [
+        path for package in PACKAGES for path in _modules(package) if path not in allowed
+    ] + list((ROOT / "templates").rglob("*.html"))
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in files
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if compared.search(line)
+    ]
+    assert offenders == []

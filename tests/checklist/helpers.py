@@ -31,7 +31,7 @@ def record(onboarding: Onboarding, environment: Environment, **values: object) -
 def tick_step(onboarding: Onboarding, step: int, user: User) -> None:
     state = OnboardingState(onboarding)
     for item in catalogue.load().for_step(step):
-        if item.completion in ("manual", "check") and item.required and state.visible(item):
+        if item.kind.tickable and item.required and state.visible(item):
             services.set_item_done(onboarding, item, True, user)
 
 

@@ -42,7 +42,7 @@ def test_catalogue_covers_all_five_steps_with_complete_items() -> None:
     assert cat.by_key()["step2.metadata_versions"].role == "provider"
     assert "metadata_versions" not in step1
     # each environment has its sign-off item
-    assert {(i.step, i.binding) for i in cat.items if i.completion == "signoff"} == {
+    assert {(i.step, i.binding) for i in cat.items if i.kind.is_signoff} == {
         (3, "test"),
         (4, "reference"),
         (5, "production"),

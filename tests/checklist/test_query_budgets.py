@@ -86,7 +86,7 @@ def grow_data(world: World, onboarding: Onboarding) -> None:
     for item in catalogue.load().items[:25]:
         for n in range(3):
             services.add_comment(onboarding, item, f"Kommentar {n}", world.provider_staff)
-        if item.completion == "manual" and item.step == 2 and not item.condition:
+        if item.kind.name == "manual" and item.step == 2 and not item.condition:
             services.set_item_done(onboarding, item, True, world.provider_staff)
 
 

@@ -42,7 +42,7 @@ def _leistung(onboarding: Onboarding, rng: random.Random) -> Leistung:
 
 def _changes(world: World) -> list[Callable[[Onboarding, random.Random], object]]:
     provider, admin, staff = world.provider_staff, world.authority_admin, world.authority_staff
-    items = [i for i in catalogue.load().items if i.completion in ("manual", "check")]
+    items = [i for i in catalogue.load().items if i.kind.tickable]
 
     def tick(o: Onboarding, rng: random.Random) -> object:
         item = rng.choice(items)
@@ -75,7 +75,7 @@ def _changes(world: World) -> list[Callable[[Onboarding, random.Random], object]
                 provider,
             )
         for item in catalogue.load().for_step(step):
-            if item.completion in ("manual", "check"):
+            if item.kind.tickable:
                 with contextlib.suppress(ItemHidden):
                     services.set_item_done(o, item, True, admin if step == 5 else provider)
         return None
