@@ -358,26 +358,20 @@ def revoke_invitation(
 @require_POST
 def remove_member(request: AuthenticatedHttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     own = get_membership_for_user(request.user, pk, admin=True)
-    with transaction.atomic():
-        # Lock the organisation's memberships so two admins cannot remove each other at once.
-        members = list(
-            Membership.objects.select_for_update().filter(organisation_id=pk).select_related("user")
-        )
-        target = next((m for m in members if m.pk == membership_pk), None)
-        if target is None:
-            raise Http404
-        admins = [m for m in members if m.is_admin]
-        if target.is_admin and len(admins) == 1:
-            messages.error(
-                request,
-                _(
-                    "%(name)s is the only administrator. Invite another administrator first, "
-                    "so that somebody can still manage the organisation."
-                )
-                % {"name": target.user},
+    try:
+        target = own.organisation.remove_member(membership_pk)
+    except Membership.DoesNotExist:
+        raise Http404 from None
+    except LastAdministrator as refusal:
+        messages.error(
+            request,
+            _(
+                "%(name)s is the only administrator. Invite another administrator first, "
+                "so that somebody can still manage the organisation."
             )
-            return redirect("organisation_detail", pk=pk)
-        target.delete()
+            % {"name": refusal.membership.user},
+        )
+        return redirect("organisation_detail", pk=pk)
     messages.success(
         request,
         _("%(name)s no longer belongs to %(organisation)s.")
