@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.decorators import decorate_view
 from ninja.responses import Status
@@ -40,7 +38,7 @@ from api.schemas import (
     RunOut,
     RunPage,
 )
-from checklist import catalogue, export, services
+from checklist import catalogue, export, rules, services
 from checklist.access import Participation, get_onboarding_for_token, onboardings_of_organisation
 from checklist.catalogue import Item
 from checklist.environments import all_environments, environment_labels
@@ -80,11 +78,6 @@ def _visible_item(participation: Participation, key: str) -> tuple[Item, Onboard
 def _item_answer(participation: Participation, item: Item) -> dict[str, Any]:
     state = OnboardingState(participation.onboarding)
     return presenters.item_rows(participation, state, [item])[0]
-
-
-def _require_provider_work(participation: Participation) -> None:
-    if not participation.does_provider_work:
-        raise PermissionDenied(_("Only the IT service provider runs the connection checks."))
 
 
 # Onboardings -------------------------------------------------------------------------------
@@ -310,7 +303,7 @@ def start_checks(
     Honours Idempotency-Key. Scope: checks:run.
     """
     participation = _participation(request, slug)
-    _require_provider_work(participation)
+    rules.enforce(rules.may_start_run(participation))
     target = FitConnectEnvironment.objects.filter(key=environment).first()
     if target is None:
         raise Http404

@@ -6,12 +6,13 @@ from typing import Any
 
 from django.db.models import Count
 
+from checklist import rules
 from checklist.access import Participation
 from checklist.catalogue import Item
 from checklist.environments import environment_labels
 from checklist.evidence import shown_result
 from checklist.models import Comment, Environment, FitConnectEnvironment, VerificationRun
-from checklist.state import OnboardingState, Progress, StepStatus
+from checklist.state import OnboardingState, Progress
 from checklist.steps import STEPS
 
 
@@ -91,7 +92,6 @@ def item_rows(
         if not state.visible(item):
             continue
         view = state.item_view(item)
-        may_edit = participation.can_edit_step(item.step)
         rows.append(
             {
                 "key": item.key,
@@ -105,10 +105,8 @@ def item_rows(
                 "done_at": view.done_at,
                 "note": view.state.note,
                 "comments": counts.get(item.key, 0),
-                "may_tick": may_edit
-                and item.kind.tickable
-                and state.status(item.step) != StepStatus.LOCKED,
-                "may_edit_note": may_edit,
+                "may_tick": bool(rules.may_tick(participation, state, item)),
+                "may_edit_note": bool(rules.may_note(participation, item)),
             }
         )
     return rows

@@ -125,6 +125,15 @@ class OnboardingForm(KernFormMixin, forms.ModelForm[Onboarding]):
         return provider
 
 
+# Recorded fields the Leistung form edits through a field of its own (a text to parse, or a
+# choice that may be left to a suggestion), by the field's name in the form.
+LEISTUNG_OWN_FIELDS = {
+    "mime_type": "mime_type",
+    "regions": "regions_text",
+    "process_standards": "process_standards_text",
+}
+
+
 class LeistungForm(KernFormMixin, forms.ModelForm[Leistung]):
     key = forms.CharField(
         label=_("Leistungsschlüssel"),
@@ -186,18 +195,7 @@ class LeistungForm(KernFormMixin, forms.ModelForm[Leistung]):
 
     class Meta:
         model = Leistung
-        fields = [
-            "name",
-            "schema_kind",
-            "schema_uri",
-            "reply_fitconnect",
-            "reply_elster",
-            "reply_fink",
-            "reply_email",
-            "email_pgp",
-            "reply_bundid",
-            "reply_demail",
-        ]
+        fields = [f for f in Leistung.RECORDED_FIELDS if f not in LEISTUNG_OWN_FIELDS]
         labels = {
             "reply_fitconnect": _("FIT-Connect (two-way messages with the online service)"),
             "reply_elster": _("ELSTER"),
@@ -328,14 +326,7 @@ class MetadataVersionsForm(KernFormMixin, forms.Form):
 class EnvironmentRecordForm(KernFormMixin, forms.ModelForm[EnvironmentRecord]):
     class Meta:
         model = EnvironmentRecord
-        fields = [
-            "client_id",
-            "destination_id",
-            "encryption_kid",
-            "signature_kid",
-            "callback_url",
-            "certificate_expiry",
-        ]
+        fields = list(EnvironmentRecord.RECORDED_FIELDS)
         help_texts = {
             "client_id": _(
                 "The client ID of the Subscriber client from the Self-Service-Portal. Never enter "

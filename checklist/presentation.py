@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from checklist import catalogue, people, secret_hosts, verification
+from checklist import catalogue, people, rules, secret_hosts, verification
 from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
 from checklist.catalogue import Item
@@ -90,9 +90,6 @@ def signoff_panel(
     participation: Participation, state: OnboardingState, environment: Environment
 ) -> SignoffPanel:
     signoff = state.signoff(environment)
-    step = environment.step
-    reopenable = signoff is None or signoff.state == SignOff.State.RETURNED
-    reopenable = reopenable or (signoff is not None and signoff.invalidated_at is not None)
     declared = signoff is not None and signoff.state == SignOff.State.DECLARED
     own = (
         declared
@@ -104,13 +101,9 @@ def signoff_panel(
         environment=environment,
         signoff=signoff,
         history=state.history(environment),
-        open_items=state.open_required(step),
-        may_declare=(
-            participation.does_provider_work
-            and state.status(step) != StepStatus.LOCKED
-            and reopenable
-        ),
-        may_decide=declared and participation.can_decide_signoff and not own,
+        open_items=state.open_required(environment.step),
+        may_declare=bool(rules.may_declare(participation, state, environment)),
+        may_decide=bool(rules.may_decide(participation, state, environment)),
         own_declaration=own and participation.can_decide_signoff,
         changes=invalidating_changes(signoff),
         evidence_runs=evidence_runs(state, environment),
@@ -157,11 +150,6 @@ def page_context(participation: Participation, with_comments: bool = False) -> d
     }
 
 
-def may_assign(participation: Participation, item: Item) -> bool:
-    """The side that works on the item's step assigns it; so may the authority's admins."""
-    return participation.can_edit_step(item.step) or participation.is_authority_admin
-
-
 def item_context(
     participation: Participation,
     state: OnboardingState,
@@ -169,10 +157,7 @@ def item_context(
     status: str,
     assignable: dict[str, list[User]] | None = None,
 ) -> dict[str, Any]:
-    step = view.item.step
-    editable = (
-        participation.can_edit_step(step) and not view.automatic and status != StepStatus.LOCKED
-    )
+    editable = bool(rules.may_tick(participation, state, view.item))
     # Comments are prefetched with the item states when the page shows them (with_comments).
     prefetched = "comments" in getattr(view.state, "_prefetched_objects_cache", {})
     return {
@@ -180,7 +165,7 @@ def item_context(
         "editable": editable,
         "comments": list(view.state.comments.all()) if view.state.pk and prefetched else [],
         "assignable": (assignable or {}).get(view.item.role, []),
-        "may_assign": may_assign(participation, view.item),
+        "may_assign": bool(rules.may_assign(participation, view.item)),
     }
 
 
@@ -305,7 +290,7 @@ def item_response_context(
     assignable = None
     if state is None:
         state = OnboardingState(participation.onboarding, with_comments=with_comments, light=True)
-        if may_assign(participation, item):
+        if rules.may_assign(participation, item):
             assignable = assignable_people(participation.onboarding)
     card = step_card(state, item.step)
     return {

@@ -13,13 +13,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue, deadlines, leaving, people, signals, summary
+from checklist import catalogue, deadlines, leaving, people, rules, signals, summary
 from checklist.access import Participation
 from checklist.audit import audit, audit_changes, split_actor
 from checklist.catalogue import Item
@@ -37,7 +36,7 @@ from checklist.models import (
     VerificationRun,
 )
 from checklist.signoff import refresh_signoffs
-from checklist.state import ItemHidden, NotAllowed, OnboardingState, StepStatus
+from checklist.state import ItemHidden, NotAllowed, OnboardingState
 from portal.models import Actor, Organisation, User
 
 
@@ -216,25 +215,35 @@ def _write_done(
 
 
 def set_item_done(
-    onboarding: Onboarding, item: Item, done: bool, actor: Actor, *, locked: bool = False
+    onboarding: Onboarding,
+    item: Item,
+    done: bool,
+    actor: Actor,
+    *,
+    locked: bool = False,
+    participation: Participation | None = None,
 ) -> OnboardingState:
     """Tick or untick a manual or check item; the last write wins and both are audited.
 
     Return the state after it, from the stored summary and the one item state loaded.
-    ``locked``: the caller's transaction loaded the onboarding under its row lock. Raises
-    ``ItemHidden`` for an item not shown, ``NotAllowed`` for a locked step or automatic item.
+    ``locked``: the caller's transaction loaded the onboarding under its row lock. With a
+    ``participation``, ``rules.may_tick`` decides (the side too), else ``rules.tickable``.
+    Raises ``ItemHidden`` for an item not shown, ``NotAllowed`` for a locked step or automatic
+    item, PermissionDenied for another side's item.
     """
     if not locked:
         with transaction.atomic():
             onboarding.lock()
-            return set_item_done(onboarding, item, done, actor, locked=True)
+            return set_item_done(
+                onboarding, item, done, actor, locked=True, participation=participation
+            )
     state = OnboardingState(onboarding, from_summary=True)
-    if item.kind.refusal is not None:
-        raise NotAllowed(str(item.kind.refusal))
     if not state.visible(item):
         raise ItemHidden(item.key)
-    if state.status(item.step) == StepStatus.LOCKED:
-        raise NotAllowed(_("This step is locked until the Test sign-off is valid."))
+    if participation is not None:
+        rules.enforce(rules.may_tick(participation, state, item))
+    else:
+        rules.enforce(rules.tickable(state, item))
     # No row yet: an item the catalogue gained since (ensure_catalogue adds it).
     found = list(onboarding.item_states.filter(key=item.key).select_related("assignee"))
     state.states[item.key] = found[0] if found else onboarding.item_states.create(key=item.key)
@@ -403,11 +412,14 @@ def tick_item(
     Raises PermissionDenied (another side's step), Http404 (an item this onboarding does not
     show) or NotAllowed (a locked step, an item that ticks itself) with a message for people.
     """
-    if not participation.can_edit_step(item.step):
-        raise PermissionDenied
     try:
         return set_item_done(
-            participation.onboarding, item, done, participation.actor, locked=locked
+            participation.onboarding,
+            item,
+            done,
+            participation.actor,
+            locked=locked,
+            participation=participation,
         )
     except ItemHidden:
         raise Http404 from None
@@ -415,8 +427,7 @@ def tick_item(
 
 def note_item(participation: Participation, item: Item, note: str) -> ItemState:
     """Set the item's note as the participant (their side's steps only)."""
-    if not participation.can_edit_step(item.step):
-        raise PermissionDenied
+    rules.enforce(rules.may_note(participation, item))
     return set_item_note(participation.onboarding, item, note, participation.actor)
 
 
@@ -493,22 +504,6 @@ def save_metadata_versions(onboarding: Onboarding, versions: list[str], actor: U
 
 # Services (Leistungen) ----------------------------------------------------------------------
 
-LEISTUNG_FIELDS = (
-    "name",
-    "schema_kind",
-    "schema_uri",
-    "mime_type",
-    "regions",
-    "reply_fitconnect",
-    "process_standards",
-    "reply_elster",
-    "reply_fink",
-    "reply_email",
-    "email_pgp",
-    "reply_demail",
-    "reply_bundid",
-)
-
 
 @transaction.atomic
 def save_leistung(leistung: Leistung, actor: User) -> Leistung:
@@ -533,8 +528,8 @@ def save_leistung(leistung: Leistung, actor: User) -> Leistung:
         audit_changes(
             onboarding,
             actor,
-            _field_values(stored, LEISTUNG_FIELDS),
-            _field_values(leistung, LEISTUNG_FIELDS),
+            _field_values(stored, Leistung.RECORDED_FIELDS),
+            _field_values(leistung, Leistung.RECORDED_FIELDS),
             subject,
             1,
         )
@@ -563,15 +558,6 @@ def remove_leistung(leistung: Leistung, actor: User) -> None:
 
 # Environment records ------------------------------------------------------------------------
 
-RECORD_FIELDS = (
-    "client_id",
-    "destination_id",
-    "encryption_kid",
-    "signature_kid",
-    "callback_url",
-    "certificate_expiry",
-)
-
 
 @transaction.atomic
 def save_environment_record(record: EnvironmentRecord, actor: User) -> EnvironmentRecord:
@@ -583,8 +569,8 @@ def save_environment_record(record: EnvironmentRecord, actor: User) -> Environme
     audit_changes(
         onboarding,
         actor,
-        _field_values(stored, RECORD_FIELDS) if stored else {},
-        _field_values(record, RECORD_FIELDS),
+        _field_values(stored, EnvironmentRecord.RECORDED_FIELDS) if stored else {},
+        _field_values(record, EnvironmentRecord.RECORDED_FIELDS),
         f"environment.{record.environment}",
         environment_step(record.environment),
     )

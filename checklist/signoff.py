@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue, signals, summary
+from checklist import catalogue, rules, signals, summary
+from checklist.access import Participation
 from checklist.audit import audit
 from checklist.models import (
     ENVIRONMENT_STEP,
@@ -150,14 +151,20 @@ def _gate(state: OnboardingState, environment: Environment) -> None:
 
 
 @transaction.atomic
-def declare_ready(onboarding: Onboarding, environment: Environment, actor: User) -> SignOff:
+def declare_ready(
+    onboarding: Onboarding,
+    environment: Environment,
+    actor: User,
+    participation: Participation | None = None,
+) -> SignOff:
+    """Declare the environment ready for sign-off. With a ``participation``,
+    ``rules.may_declare`` decides (the side too), else ``rules.declarable``."""
     onboarding.lock()
     state = OnboardingState(onboarding)
-    current = state.signoff(environment)
-    if current is not None and current.state == SignOff.State.DECLARED:
-        raise NotAllowed(_("This environment is already waiting for sign-off."))
-    if current is not None and current.is_valid:
-        raise NotAllowed(_("This environment is already signed off."))
+    if participation is not None:
+        rules.enforce(rules.may_declare(participation, state, environment))
+    else:
+        rules.enforce(rules.declarable(state.signoff(environment)))
     _gate(state, environment)
     signoff = SignOff.objects.create(
         onboarding=onboarding,
@@ -177,22 +184,34 @@ def declare_ready(onboarding: Onboarding, environment: Environment, actor: User)
     return signoff
 
 
-def _pending(onboarding: Onboarding, environment: Environment, actor: User) -> SignOff:
+def _pending(
+    onboarding: Onboarding,
+    environment: Environment,
+    actor: User,
+    participation: Participation | None,
+) -> tuple[SignOff, OnboardingState]:
+    """Lock the onboarding; return the declared sign-off this person may decide, and the
+    state it was read from."""
     onboarding.lock()
-    signoff = OnboardingState(onboarding).signoff(environment)
-    if signoff is None or signoff.state != SignOff.State.DECLARED:
+    state = OnboardingState(onboarding)
+    if participation is not None:
+        rules.enforce(rules.may_decide(participation, state, environment))
+    else:
+        rules.enforce(rules.decidable(state.signoff(environment), actor))
+    signoff = state.signoff(environment)
+    if signoff is None:  # decidable() answered no already
         raise NotAllowed(_("There is no declaration waiting for a decision."))
-    if signoff.declared_by_id == actor.pk:
-        raise NotAllowed(
-            _("Four eyes: a different person must decide on the sign-off you declared.")
-        )
-    return signoff
+    return signoff, state
 
 
 @transaction.atomic
-def approve(onboarding: Onboarding, environment: Environment, actor: User) -> SignOff:
-    signoff = _pending(onboarding, environment, actor)
-    state = OnboardingState(onboarding)
+def approve(
+    onboarding: Onboarding,
+    environment: Environment,
+    actor: User,
+    participation: Participation | None = None,
+) -> SignOff:
+    signoff, state = _pending(onboarding, environment, actor, participation)
     _gate(state, environment)
     snapshot = state.snapshot(environment)
     signoff.state = SignOff.State.APPROVED
@@ -216,9 +235,13 @@ def approve(onboarding: Onboarding, environment: Environment, actor: User) -> Si
 
 @transaction.atomic
 def send_back(
-    onboarding: Onboarding, environment: Environment, actor: User, reason: str
+    onboarding: Onboarding,
+    environment: Environment,
+    actor: User,
+    reason: str,
+    participation: Participation | None = None,
 ) -> SignOff:
-    signoff = _pending(onboarding, environment, actor)
+    signoff, _state = _pending(onboarding, environment, actor, participation)
     signoff.state = SignOff.State.RETURNED
     signoff.decided_by = actor
     signoff.decided_at = timezone.now()

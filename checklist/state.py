@@ -396,30 +396,9 @@ class OnboardingState:
             }
         return {
             "environment": environment,
-            "leistungen": {
-                leistung.key: {
-                    "name": leistung.name,
-                    "schema_kind": leistung.schema_kind,
-                    "schema_uri": leistung.schema_uri,
-                    "mime_type": leistung.mime_type,
-                    "regions": list(leistung.regions),
-                    "reply_channels": leistung.reply_channels(),
-                }
-                for leistung in self.leistungen
-            },
+            "leistungen": {leistung.key: leistung.frozen_values() for leistung in self.leistungen},
             "metadata_versions": sorted(self.onboarding.metadata_versions),
-            "environment_record": {
-                "client_id": record.client_id if record else "",
-                "destination_id": str(record.destination_id or "") if record else "",
-                "encryption_kid": record.encryption_kid if record else "",
-                "signature_kid": record.signature_kid if record else "",
-                "callback_url": record.callback_url if record else "",
-                "certificate_expiry": (
-                    record.certificate_expiry.isoformat()
-                    if record and record.certificate_expiry
-                    else None
-                ),
-            },
+            "environment_record": EnvironmentRecord.frozen_values_of(record),
             "items": items,
         }
 

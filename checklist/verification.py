@@ -23,6 +23,7 @@ from checklist import catalogue, secrets, signals, summary
 from checklist.audit import audit, split_actor
 from checklist.models import (
     AuditEvent,
+    EnvironmentRecord,
     FitConnectEnvironment,
     Onboarding,
     StoredSecret,
@@ -89,23 +90,29 @@ def target_for(environment: FitConnectEnvironment) -> Target:
 
 
 def expected_for(onboarding: Onboarding, environment: str) -> Expected:
-    record = onboarding.environments.filter(environment=environment).first()
-    return Expected(
-        destination_id=str(record.destination_id or "") if record else "",
-        encryption_kid=record.encryption_kid if record else "",
-        signature_kid=record.signature_kid if record else "",
-        callback_url=record.callback_url if record else "",
-        services=tuple(
+    """What the checks compare with FIT-Connect: the values a sign-off freezes."""
+    record = EnvironmentRecord.frozen_values_of(
+        onboarding.environments.filter(environment=environment).first()
+    )
+    services = []
+    for leistung in onboarding.leistungen.order_by("key"):
+        frozen = leistung.frozen_values()
+        services.append(
             ExpectedService(
                 key=leistung.key,
-                name=leistung.name,
-                schema_uri=leistung.schema_uri,
-                mime_type=leistung.mime_type,
-                regions=tuple(leistung.regions),
-                reply_channels=leistung.reply_channels(),
+                name=frozen["name"],
+                schema_uri=frozen["schema_uri"],
+                mime_type=frozen["mime_type"],
+                regions=tuple(frozen["regions"]),
+                reply_channels=frozen["reply_channels"],
             )
-            for leistung in onboarding.leistungen.order_by("key")
-        ),
+        )
+    return Expected(
+        destination_id=record["destination_id"],
+        encryption_kid=record["encryption_kid"],
+        signature_kid=record["signature_kid"],
+        callback_url=record["callback_url"],
+        services=tuple(services),
         metadata_versions=tuple(onboarding.metadata_versions),
     )
 

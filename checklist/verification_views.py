@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import presentation, secret_hosts, tasks, verification
+from checklist import presentation, rules, secret_hosts, tasks, verification
 from checklist.access import Participation
 from checklist.environments import environment_label, get_environment
 from checklist.models import FitConnectEnvironment, StoredSecret, VerificationRun
@@ -36,11 +35,6 @@ from portal.mfa import require_second_factor
 from portal.types import AuthenticatedHttpRequest
 
 SECRET_FIELDS = ("subscriber_secret", "sender_secret", "callback_secret")
-
-
-def _may_run(participation: Participation) -> None:
-    if not participation.does_provider_work:
-        raise PermissionDenied
 
 
 def _form(
@@ -64,7 +58,7 @@ def _form(
 def verify_start(request: AuthenticatedHttpRequest, slug: str, environment: str) -> HttpResponse:
     env = get_environment(environment)
     participation = participation_for(request, slug)
-    _may_run(participation)
+    rules.enforce(rules.may_start_run(participation))
     storing = request.POST.get("handling") == VerifyForm.STORE or "mfa_resume" in request.POST
     if env.is_production and storing:
         stop = require_second_factor(
@@ -158,7 +152,7 @@ def secret_delete(
 ) -> HttpResponse:
     env = get_environment(environment)
     participation = participation_for(request, slug)
-    _may_run(participation)
+    rules.enforce(rules.may_start_run(participation))
     if kind not in StoredSecret.Kind.values:
         raise Http404
     if env.is_production:
@@ -184,7 +178,7 @@ def hosts_confirm(request: AuthenticatedHttpRequest, slug: str, environment: str
     a person who may store secrets confirms the new hosts (with the second factor)."""
     env = get_environment(environment)
     participation = participation_for(request, slug)
-    _may_run(participation)
+    rules.enforce(rules.may_start_run(participation))
     stop = require_second_factor(
         request,
         _(

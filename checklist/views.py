@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import leika, page_cache, people, presentation, services
+from checklist import leika, page_cache, people, presentation, rules, services
 from checklist import overview as overview_query
 from checklist.audit import describe_actor, describe_subject, describe_value
 from checklist.environments import environment_labels, get_environment
@@ -203,7 +203,7 @@ def item_toggle(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpR
 def item_note(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpResponse:
     participation = participation_for(request, slug)
     item = item_or_404(key)
-    require(participation.can_edit_step(item.step))
+    rules.enforce(rules.may_note(participation, item))
     form = NoteForm(request.POST)
     if not form.is_valid():
         return refuse(request, participation, item, _("A note may have at most 2000 characters."))
@@ -384,16 +384,15 @@ def _signoff_action(
     step = env.step
     try:
         if action == "declare":
-            require(participation.does_provider_work)
-            declare_ready(onboarding, env, request.user)
+            declare_ready(onboarding, env, request.user, participation)
             messages.success(
                 request, _("%(env)s is declared ready for sign-off.") % {"env": env.label}
             )
         elif action == "approve":
-            require(participation.can_decide_signoff)
+            require(participation.can_decide_signoff)  # before the second factor is asked
             if stop := require_second_factor(request, str(SIGNOFF_NEEDS_MFA)):
                 return stop
-            approve(onboarding, env, request.user)
+            approve(onboarding, env, request.user, participation)
             messages.success(
                 request,
                 _(
@@ -411,7 +410,7 @@ def _signoff_action(
                 context = presentation.step_context(participation, step)
                 context["send_back_form"] = form
                 return render(request, "checklist/step.html", context, status=200)
-            send_back(onboarding, env, request.user, form.cleaned_data["reason"])
+            send_back(onboarding, env, request.user, form.cleaned_data["reason"], participation)
             messages.success(request, _("%(env)s has been sent back.") % {"env": env.label})
     except NotAllowed as refusal:
         messages.error(request, str(refusal))

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import presentation, services
+from checklist import presentation, rules, services
 from checklist.access import onboardings_for
 from checklist.deadlines import explicit, proposed_dates
 from checklist.forms import AssignForm, DeadlinesForm
@@ -28,7 +28,7 @@ from portal.types import AuthenticatedHttpRequest
 def item_assign(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpResponse:
     participation = participation_for(request, slug)
     item = item_or_404(key)
-    require(presentation.may_assign(participation, item))
+    rules.enforce(rules.may_assign(participation, item))
     onboarding = participation.onboarding
     candidates = presentation.assignable_people(onboarding)[item.role]
     form = AssignForm(request.POST, people=candidates)
@@ -58,7 +58,7 @@ def deadlines(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     proposed = proposed_dates(onboarding.target_go_live) if onboarding.target_go_live else {}
     form = DeadlinesForm(request.POST or None, stored=stored, proposed=proposed)
     if request.method == "POST":
-        require(participation.can_manage)
+        rules.enforce(rules.may_set_due_dates(participation))
         if form.is_valid():
             services.set_due_dates(onboarding, form.dates(), request.user)
             messages.success(request, _("The due dates are saved."))
@@ -69,7 +69,7 @@ def deadlines(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         {
             "onboarding": onboarding,
             "form": form,
-            "can_manage": participation.can_manage,
+            "can_manage": bool(rules.may_set_due_dates(participation)),
             "steps": STEPS,
         },
     )

@@ -6,7 +6,7 @@ sign-off validity are derived from them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -208,6 +208,28 @@ class Leistung(models.Model):
     reply_demail = models.BooleanField(_("De-Mail (legacy)"), default=False)
     reply_bundid = models.BooleanField(_("BundID mailbox"), default=False)
 
+    # Declared once; tests/checklist/test_field_lists.py holds every use to them.
+    # What a person records: the form edits these, the audit names each change.
+    RECORDED_FIELDS: ClassVar[tuple[str, ...]] = (
+        "name",
+        "schema_kind",
+        "schema_uri",
+        "mime_type",
+        "regions",
+        "reply_fitconnect",
+        "process_standards",
+        "reply_elster",
+        "reply_fink",
+        "reply_email",
+        "email_pgp",
+        "reply_demail",
+        "reply_bundid",
+    )
+    # Recorded but neither frozen by a sign-off nor checked against FIT-Connect, and why.
+    NOT_FROZEN: ClassVar[dict[str, str]] = {
+        "process_standards": "a planning note for step 1; FIT-Connect does not carry it",
+    }
+
     class Meta:
         verbose_name = _("service (Leistung)")
         verbose_name_plural = _("services (Leistungen)")
@@ -247,6 +269,18 @@ class Leistung(models.Model):
         if self.reply_bundid:
             labels.append(str(_("BundID mailbox")))
         return labels
+
+    def frozen_values(self) -> dict[str, Any]:
+        """What a sign-off freezes of it and the checks compare: the recorded fields but
+        ``NOT_FROZEN``, the reply_* fields as FIT-Connect's ``replyChannels``."""
+        values: dict[str, Any] = {}
+        for name in self.RECORDED_FIELDS:
+            if name in self.NOT_FROZEN or name.startswith("reply_") or name == "email_pgp":
+                continue
+            value = getattr(self, name)
+            values[name] = list(value) if name == "regions" else value
+        values["reply_channels"] = self.reply_channels()
+        return values
 
     def reply_channels(self) -> dict[str, dict[str, Any]]:
         """Return the reply channels as FIT-Connect names them in ``replyChannels``."""
@@ -292,6 +326,17 @@ class EnvironmentRecord(models.Model):
     callback_url = models.URLField(_("callback URL"), max_length=500, blank=True)
     certificate_expiry = models.DateField(_("certificate valid until"), null=True, blank=True)
 
+    # Declared once (tests/checklist/test_field_lists.py): what the provider records (the
+    # form edits them, the audit names each change, a sign-off freezes all of them).
+    RECORDED_FIELDS: ClassVar[tuple[str, ...]] = (
+        "client_id",
+        "destination_id",
+        "encryption_kid",
+        "signature_kid",
+        "callback_url",
+        "certificate_expiry",
+    )
+
     class Meta:
         verbose_name = _("environment record")
         verbose_name_plural = _("environment records")
@@ -307,6 +352,19 @@ class EnvironmentRecord(models.Model):
     @property
     def is_configured(self) -> bool:
         return bool(self.client_id and self.destination_id)
+
+    @classmethod
+    def frozen_values_of(cls, record: EnvironmentRecord | None) -> dict[str, Any]:
+        """What a sign-off freezes of a record (all of ``RECORDED_FIELDS``), as text; empty
+        values where nothing is recorded yet."""
+        values: dict[str, Any] = {}
+        for name in cls.RECORDED_FIELDS:
+            value = getattr(record, name) if record is not None else None
+            if name == "certificate_expiry":
+                values[name] = value.isoformat() if value else None
+            else:
+                values[name] = str(value) if value else ""
+        return values
 
 
 class ItemState(models.Model):
