@@ -64,7 +64,8 @@ def test_an_item_that_ticks_itself_is_refused_to_everybody_with_its_reason(world
     data_item = next(i for i in catalogue.load().items if i.step == 1 and not i.kind.tickable)
     participation, state = ask(world, "authority_admin")
     answer = rules.may_tick(participation, state, data_item)
-    assert not answer and not answer.forbidden
+    assert not answer
+    assert not answer.forbidden
     assert answer.reason == "Dieser Punkt wird anhand der erfassten Daten automatisch abgehakt."
 
 
@@ -72,7 +73,8 @@ def test_a_locked_step_is_refused_until_the_test_sign_off(world: World) -> None:
     step4 = _item(4, tickable=True)
     participation, state = ask(world, "provider_staff")
     answer = rules.may_tick(participation, state, step4)
-    assert not answer and not answer.forbidden
+    assert not answer
+    assert not answer.forbidden
     assert "gesperrt" in answer.reason
 
 
@@ -82,17 +84,20 @@ def test_declaring_and_deciding_follow_four_eyes(world: World) -> None:
     assert rules.may_declare(provider, state, Environment.TEST)
     authority, state = ask(world, "authority_staff")
     refused = rules.may_declare(authority, state, Environment.TEST)
-    assert not refused and refused.forbidden
+    assert not refused
+    assert refused.forbidden
     assert not rules.may_decide(authority, state, Environment.TEST)  # nothing declared yet
 
     declare_ready(world.onboarding, Environment.TEST, world.provider_staff)
     provider, state = ask(world, "provider_staff")
     again = rules.may_declare(provider, state, Environment.TEST)
-    assert not again and again.reason == "Diese Umgebung wartet bereits auf die Abnahme."
+    assert not again
+    assert again.reason == "Diese Umgebung wartet bereits auf die Abnahme."
     authority, state = ask(world, "authority_staff")
     assert rules.may_decide(authority, state, Environment.TEST)
     not_the_provider = rules.may_decide(provider, state, Environment.TEST)
-    assert not not_the_provider and not_the_provider.forbidden
+    assert not not_the_provider
+    assert not_the_provider.forbidden
 
 
 def test_the_declarer_may_not_decide_in_house(world: World) -> None:
@@ -104,7 +109,8 @@ def test_the_declarer_may_not_decide_in_house(world: World) -> None:
     declare_ready(onboarding, Environment.TEST, world.authority_staff)
     bernd, state = ask(world, "authority_staff")
     own = rules.may_decide(bernd, state, Environment.TEST)
-    assert not own and not own.forbidden
+    assert not own
+    assert not own.forbidden
     assert "Vier-Augen" in own.reason or "andere Person" in own.reason
     anna, state = ask(world, "authority_admin")
     assert rules.may_decide(anna, state, Environment.TEST)
