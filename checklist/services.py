@@ -22,6 +22,7 @@ from checklist import catalogue, deadlines, leaving, people, rules, signals, sum
 from checklist.access import Participation
 from checklist.audit import audit, audit_changes, split_actor
 from checklist.catalogue import Item
+from checklist.changes import change
 from checklist.environments import environment_step
 from checklist.leaving import link_provider
 from checklist.models import (
@@ -484,32 +485,36 @@ def update_onboarding(
     return locked
 
 
-@transaction.atomic
 def save_metadata_versions(onboarding: Onboarding, versions: list[str], actor: User) -> None:
-    locked = Onboarding.objects.select_for_update().get(pk=onboarding.pk)
-    before = sorted(locked.metadata_versions)
-    locked.metadata_versions = onboarding.metadata_versions = sorted(versions)
-    locked.save(update_fields=["metadata_versions"])
-    audit_changes(
-        locked,
-        actor,
-        {"metadata_versions": before},
-        {"metadata_versions": locked.metadata_versions},
-        "onboarding",
-        2,
-    )
-    refresh_signoffs(locked, actor)
-    summary.store(locked)
+    with change(onboarding, actor):
+        before = sorted(
+            Onboarding.objects.filter(pk=onboarding.pk).values_list("metadata_versions", flat=True)[
+                0
+            ]
+        )
+        onboarding.metadata_versions = sorted(versions)
+        onboarding.save(update_fields=["metadata_versions"])
+        audit_changes(
+            onboarding,
+            actor,
+            {"metadata_versions": before},
+            {"metadata_versions": onboarding.metadata_versions},
+            "onboarding",
+            2,
+        )
 
 
 # Services (Leistungen) ----------------------------------------------------------------------
 
 
-@transaction.atomic
 def save_leistung(leistung: Leistung, actor: User) -> Leistung:
     """Save a new or changed service (with every value already set) and audit each change."""
-    onboarding = leistung.onboarding
-    onboarding.lock()
+    with change(leistung.onboarding, actor) as onboarding:
+        _save_leistung(onboarding, leistung, actor)
+    return leistung
+
+
+def _save_leistung(onboarding: Onboarding, leistung: Leistung, actor: User) -> None:
     stored = Leistung.objects.filter(pk=leistung.pk).first() if leistung.pk else None
     leistung.save()
     if stored is None:
@@ -533,47 +538,36 @@ def save_leistung(leistung: Leistung, actor: User) -> Leistung:
             subject,
             1,
         )
-    refresh_signoffs(onboarding, actor)
-    summary.store(onboarding)
-    return leistung
 
 
-@transaction.atomic
 def remove_leistung(leistung: Leistung, actor: User) -> None:
-    onboarding = leistung.onboarding
-    onboarding.lock()
-    leistung.delete()
-    audit(
-        onboarding,
-        actor,
-        AuditEvent.Action.LEISTUNG_REMOVED,
-        f"leistung.{leistung.key}",
-        f"{leistung.key} {leistung.name}",
-        "",
-        1,
-    )
-    refresh_signoffs(onboarding, actor)
-    summary.store(onboarding)
+    with change(leistung.onboarding, actor) as onboarding:
+        leistung.delete()
+        audit(
+            onboarding,
+            actor,
+            AuditEvent.Action.LEISTUNG_REMOVED,
+            f"leistung.{leistung.key}",
+            f"{leistung.key} {leistung.name}",
+            "",
+            1,
+        )
 
 
 # Environment records ------------------------------------------------------------------------
 
 
-@transaction.atomic
 def save_environment_record(record: EnvironmentRecord, actor: User) -> EnvironmentRecord:
     """Save what the provider set up in one environment (values already set) and audit it."""
-    onboarding = record.onboarding
-    onboarding.lock()
-    stored = EnvironmentRecord.objects.filter(pk=record.pk).first() if record.pk else None
-    record.save()
-    audit_changes(
-        onboarding,
-        actor,
-        _field_values(stored, EnvironmentRecord.RECORDED_FIELDS) if stored else {},
-        _field_values(record, EnvironmentRecord.RECORDED_FIELDS),
-        f"environment.{record.environment}",
-        environment_step(record.environment),
-    )
-    refresh_signoffs(onboarding, actor)
-    summary.store(onboarding)
+    with change(record.onboarding, actor) as onboarding:
+        stored = EnvironmentRecord.objects.filter(pk=record.pk).first() if record.pk else None
+        record.save()
+        audit_changes(
+            onboarding,
+            actor,
+            _field_values(stored, EnvironmentRecord.RECORDED_FIELDS) if stored else {},
+            _field_values(record, EnvironmentRecord.RECORDED_FIELDS),
+            f"environment.{record.environment}",
+            environment_step(record.environment),
+        )
     return record
