@@ -70,8 +70,10 @@ def test_version_3_adds_fitkos_receiver_duties_with_their_fitko_pages() -> None:
     for key, (step, role, url) in expected.items():
         item = items[key]
         assert (item.step, item.role, item.docs_url) == (step, role, url), key
-        assert item.kind.tickable and item.required, key
-        assert item.title_de != item.title_en and item.help_de != item.help_en, key
+        assert item.kind.tickable, key
+        assert item.required, key
+        assert item.title_de != item.title_en, key
+        assert item.help_de != item.help_en, key
     assert items["step2.zbp"].condition == {"reply_channel": "idBundDeMailbox"}
     assert items["step2.replies_fitconnect"].condition == {"reply_channel": "fitConnect"}
     pickup = items["step5.pickup_monitoring"]
@@ -119,9 +121,14 @@ def _v2_onboarding(world: World, monkeypatch: pytest.MonkeyPatch) -> Onboarding:
     by_key = old.by_key()
     services.set_item_done(onboarding, by_key["step2.sender_client"], True, world.provider_staff)
     services.set_item_note(
-        onboarding, by_key["step5.pickup_monitoring"], "Abholung alle 5 Minuten", world.provider_staff
+        onboarding,
+        by_key["step5.pickup_monitoring"],
+        "Abholung alle 5 Minuten",
+        world.provider_staff,
     )
-    services.add_comment(onboarding, by_key["step3.reject"], "Testfall fehlt", world.authority_admin)
+    services.add_comment(
+        onboarding, by_key["step3.reject"], "Testfall fehlt", world.authority_admin
+    )
     services.set_item_done(onboarding, by_key["step1.vpki"], True, world.authority_admin)
     monkeypatch.undo()
     return onboarding
