@@ -31,6 +31,9 @@ ARS = re.compile(r"^(\d{2}|\d{3}|\d{5}|\d{9}|\d{12})$")
 AGS = re.compile(r"^\d{8}$")
 # RFC 8141: "urn:" NID ":" NSS (NSS without spaces).
 URN = re.compile(r"^urn:[a-z0-9][a-z0-9-]{0,31}:[A-Za-z0-9()+,\-.:=@;$_!*'%/?#~&]+$", re.I)
+# A service identifier exactly as Submission API 1.1.3 allows it (``identifier`` of
+# ``Service``): lower case only (docs/fitko-facts.md §12).
+SERVICE_URN = re.compile(r"^urn:[a-z0-9][a-z0-9-]{0,31}:[a-z0-9()+,.:=@;$_!*'%/?#-]+$")
 ABSOLUTE_URL = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(/\S*)?$", re.I)
 # urn:xoev-de:<publisher>:standard:<name>[:<sub-name>…]_<version>[#<message>]
 XOEV_URN = re.compile(
@@ -75,8 +78,17 @@ def normalise_service_key(value: str) -> str:
             code="invalid_leika_key",
         )
     elif compact.lower().startswith("urn:"):
-        if URN.match(raw) and len(raw) <= SERVICE_URN_MAX:
+        if SERVICE_URN.match(raw) and len(raw) <= SERVICE_URN_MAX:
             return raw
+        if SERVICE_URN.match(raw.lower()) and len(raw) <= SERVICE_URN_MAX:
+            raise ValidationError(
+                _(
+                    "%(value)s contains capital letters. FIT-Connect accepts the URN of a "
+                    "service in lower case only; please enter it as %(lower)s."
+                ),
+                code="upper_case_service_urn",
+                params={"value": raw, "lower": raw.lower()},
+            )
         raise ValidationError(
             _(
                 "%(value)s is not a valid URN. A service without a Leistungsschlüssel may be "

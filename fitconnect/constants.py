@@ -21,8 +21,11 @@ CALLBACK_TYPE_NEW_SUBMISSIONS = (
 )
 EVENT_PREFIX = "https://schema.fitko.de/fit-connect/events/"
 SUBMISSION_PROBLEMS = "https://schema.fitko.de/fit-connect/submission-api/problems/"
-# The Routing API's and the events' problem type URIs are not published; these are guesses.
+# The Routing API's problem type URIs are not published; this prefix is a guess.
 ROUTING_PROBLEMS = "https://schema.fitko.de/fit-connect/routing-api/problems/"
+# The problem types of a rejection (reject-submission) are published with this prefix;
+# Subscribers must take over their ``type`` and ``instance`` exactly
+# (https://docs.fitko.de/fit-connect/docs/receiving/verification/, docs/fitko-facts.md §12).
 EVENT_PROBLEMS = "https://schema.fitko.de/fit-connect/events/problems/"
 
 # JSON schemas (``{version}`` is a semantic version such as 1.2.0)

@@ -455,6 +455,18 @@ def _header(token: str) -> dict[str, Any]:
         raise CryptoError(NOT_A_JWS()) from error
 
 
+def unverified_payload(token: str) -> dict[str, Any]:
+    """Return a JWS's payload WITHOUT verifying it: only to learn who claims to have signed it."""
+    try:
+        encoded = token.split(".")[1]
+        payload = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    except (ValueError, IndexError) as error:
+        raise CryptoError(NOT_A_JWS()) from error
+    if not isinstance(payload, dict):
+        raise CryptoError(NOT_AN_OBJECT())
+    return payload
+
+
 def verify_jws(token: str, keys: list[dict[str, Any]], typ: str | None = None) -> dict[str, Any]:
     """Verify a PS512 JWS against the key with its kid; return the payload."""
     header = _header(token)

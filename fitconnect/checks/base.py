@@ -71,6 +71,9 @@ class Target:
     routing_base: str = ""
     routing_prefix: str = "/v1"
     ssp_jwks_url: str = ""
+    # Issuers (``iss``) besides FITKO's own Self-Service-Portals whose signed addressing
+    # information names its JWKS (``<iss>/.well-known/jwks.json``): the sandbox's, in tests.
+    ssp_issuers: tuple[str, ...] = ()
     self_signed_allowed: bool = False
     test_submission_allowed: bool = True
     allow_private_addresses: bool = False

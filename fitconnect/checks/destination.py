@@ -107,6 +107,28 @@ def channel_words(channels: dict[str, Any]) -> list[Text | str]:
     return words or [LETTER()]
 
 
+def offered_channels(channels: dict[str, Any]) -> dict[str, Any]:
+    """Return what a ``replyChannels`` object offers, as FITKO defines it.
+
+    A channel is offered by its key (Submission API 1.1.3 ``ReplyChannel``: ``deMail``,
+    ``elster``, ``eMail``, ``fink``; ``fitConnect`` and the BundID mailbox: docs/fitko-facts.md
+    §4 and §9). Of a channel's fields only those FITKO defines say what is offered: ``usePgp``
+    of ``eMail`` (left out: no PGP is signalled) and the ``processStandards`` of
+    ``fitConnect`` (a list whose order means nothing). Other fields change nothing.
+    """
+    offered: dict[str, Any] = {}
+    for name, value in channels.items():
+        options = value if isinstance(value, dict) else {}
+        if name == "eMail":
+            offered[name] = options.get("usePgp") is True
+        elif name == "fitConnect":
+            standards = options.get("processStandards")
+            offered[name] = frozenset(map(str, standards if isinstance(standards, list) else []))
+        else:
+            offered[name] = True
+    return offered
+
+
 def _services(ctx: RunContext, destination: dict[str, Any], evidence: dict[str, Any]) -> list[Any]:
     wanted = ctx.target.services_field
     services = destination.get(wanted)
@@ -168,12 +190,13 @@ def run(ctx: RunContext) -> Outcome:
             _listed(regions),
             all(any(region_matches(r, ars) for r in regions) for ars in service.regions),
         )
-        channels = configured.get("replyChannels") or {}
+        channels = configured.get("replyChannels")
+        channels = channels if isinstance(channels, dict) else {}
         compare(
             FIELD_REPLY(key=service.key),
             channel_words(service.reply_channels),
-            channel_words(channels if isinstance(channels, dict) else {}),
-            channels == service.reply_channels,
+            channel_words(channels),
+            offered_channels(channels) == offered_channels(service.reply_channels),
         )
     recorded = {service_identifier(s.key) for s in expected.services}
     extra = sorted(set(by_identifier) - recorded)

@@ -4,6 +4,11 @@ FITKO enters routes of the test environment by hand (docs …/sending/get-destin
 the reference stage has no routing of its own but uses the test routing (docs/fitko-facts.md §1,
 3rd-party only). So there a destination that is not found yet is a warning with the way to
 have it entered; in production, where routes come from the editorial systems, a failure.
+
+Each route's ``destinationSignature`` is verified against the SSP's JWKS. Where no JWKS address
+is set up (FITKO publishes none for stage and production, docs/fitko-facts.md §1), the JWKS is
+derived from the signature's ``iss``, the SSP's base URL, but only for an issuer on FITKO's SSP
+hosts (docs/fitko-facts.md §6); otherwise the check says plainly that it was not verified.
 """
 
 from __future__ import annotations
@@ -20,16 +25,22 @@ from fitconnect.checks.base import (
     Failed,
     Outcome,
     RunContext,
+    Target,
     region_matches,
 )
 from fitconnect.checks.fixes import ROUTING, Fix, contact_support, fix
 from fitconnect.constants import LEIKA_KEY_PATTERN, service_identifier
+from fitconnect.http import FitConnectError
 from fitconnect.i18n import gettext_lazy, gettext_noop
 from fitconnect.messages import Text, define
 
 LEIKA_KEY = re.compile(LEIKA_KEY_PATTERN)
 # The stages whose routes FITKO's support enters by hand (the reference stage borrows them).
 HAND_ENTERED = ("test", "reference")
+# FITKO's Self-Service-Portals: the TEST one is https://portal.auth-testing.fit-connect.fitko.dev
+# (docs/fitko-facts.md §1), FITKO's example ``iss`` is https://portal.auth-dev.fit-connect.fitko.dev
+# (§6, docs MR 219). Only such an issuer may name the JWKS its signature is checked with.
+FITKO_SSP_ISSUER = re.compile(r"https://portal\.auth-[a-z0-9-]+\.fit-connect\.fitko\.(?:dev|net)")
 
 OTHER_DESTINATION = define(
     "routing.other_destination", gettext_noop("names a different destination")
@@ -96,7 +107,29 @@ NO_SIGNATURE = define(
 UNVERIFIABLE = define(
     "routing.unverifiable",
     gettext_noop(
-        "Service %(key)s: found, but the signature cannot be checked without an SSP JWKS address."
+        "Service %(key)s: found, but the signature was not verified: no SSP JWKS address is set "
+        "up for this environment and the signed addressing information names no issuer (iss)."
+    ),
+)
+UNTRUSTED_ISSUER = define(
+    "routing.untrusted_issuer",
+    gettext_noop(
+        "Service %(key)s: found, but the signature was not verified: no SSP JWKS address is set "
+        "up for this environment, and the issuer named in the signed addressing information "
+        "(%(iss)s) is not a Self-Service-Portal of FITKO."
+    ),
+)
+ISSUER_KEYS_UNAVAILABLE = define(
+    "routing.issuer_keys_unavailable",
+    gettext_noop(
+        "Service %(key)s: found, but the signature was not verified: the keys of the "
+        "Self-Service-Portal %(iss)s could not be loaded (%(reason)s)."
+    ),
+)
+VERIFIED_BY_ISSUER = define(
+    "routing.verified_by_issuer",
+    gettext_noop(
+        "Service %(key)s: signature verified with the keys of the Self-Service-Portal %(iss)s."
     ),
 )
 SIGNATURE_PROBLEMS = define(
@@ -108,6 +141,10 @@ OK = define(
     gettext_noop("The destination is found for all services; the signatures are valid."),
 )
 INCOMPLETE = define("routing.warning", gettext_noop("The routing is not complete yet."))
+NOT_VERIFIED = define(
+    "routing.not_verified",
+    gettext_noop("The destination is found for all services, but its signature was not verified."),
+)
 FAILED = define(
     "routing.failed",
     gettext_noop("The routing does not find the destination or the signature does not match."),
@@ -134,6 +171,31 @@ def _signature_problems(
     return problems
 
 
+def trusted_issuer(iss: Any, target: Target) -> bool:
+    """Whether an ``iss`` may name the JWKS its own signature is checked with."""
+    return isinstance(iss, str) and (
+        FITKO_SSP_ISSUER.fullmatch(iss) is not None or iss in target.ssp_issuers
+    )
+
+
+def _issuer_keys(
+    ctx: RunContext, signature: str, key: str
+) -> tuple[list[dict[str, Any]], Text | None, Text | None]:
+    """Return the keys of the SSP that claims the signature, a note when verified, or why not."""
+    iss = crypto.unverified_payload(signature).get("iss")
+    if not isinstance(iss, str) or not iss:
+        return [], None, UNVERIFIABLE(key=key)
+    if not trusted_issuer(iss, ctx.target):
+        return [], None, UNTRUSTED_ISSUER(key=key, iss=iss)
+    try:
+        keys, _evidence = ctx.jwks(f"{iss.rstrip('/')}/.well-known/jwks.json", SSP_JWKS())
+    except Failed as failure:
+        return [], None, ISSUER_KEYS_UNAVAILABLE(key=key, iss=iss, reason=failure.message)
+    except FitConnectError as error:
+        return [], None, ISSUER_KEYS_UNAVAILABLE(key=key, iss=iss, reason=error.text)
+    return keys, VERIFIED_BY_ISSUER(key=key, iss=iss), None
+
+
 def _record_routes(stage: str) -> Fix:
     return fix(FIX_SUPPORT() if stage in HAND_ENTERED else FIX_EDITORIAL(), ROUTING)
 
@@ -149,6 +211,7 @@ def run(ctx: RunContext) -> Outcome:
     details: list[Text | str] = []
     worst: CheckStatus = "ok"
     routes_to_record = False
+    unverified = False
     routable = [s for s in ctx.expected.services if LEIKA_KEY.match(s.key)]
     if not routable:
         raise Failed(NO_LEIKA(), status="skipped")
@@ -186,17 +249,27 @@ def run(ctx: RunContext) -> Outcome:
         signature = ours[0].get("destinationSignature")
         if not isinstance(signature, str):
             raise Failed(NO_SIGNATURE(), evidence=entry)
-        if not ssp_keys:
-            worst = "failed" if worst == "failed" else "warning"
-            details.append(UNVERIFIABLE(key=service.key))
-            continue
-        problems = _signature_problems(ctx, signature, ssp_keys, service)
+        keys = ssp_keys
+        if not target.ssp_jwks_url:
+            keys, verified_by, not_verified = _issuer_keys(ctx, signature, service.key)
+            if not_verified is not None:
+                worst = "failed" if worst == "failed" else "warning"
+                unverified = True
+                entry["signature_verified"] = False
+                details.append(not_verified)
+                continue
+            if verified_by is not None:
+                details.append(verified_by)
+        problems = _signature_problems(ctx, signature, keys, service)
+        entry["signature_verified"] = True
         entry["signature_valid"] = not problems
         if problems:
             worst = "failed"
             routes_to_record = True
             details.append(SIGNATURE_PROBLEMS(key=service.key, problems=problems))
     messages = {"ok": OK, "warning": INCOMPLETE, "failed": FAILED}
+    if worst == "warning" and unverified and not routes_to_record:
+        messages["warning"] = NOT_VERIFIED
     found_fixes = [_record_routes(target.stage)] if routes_to_record else []
     return Outcome(worst, messages[worst](), {"routes": results}, details, found_fixes)
 

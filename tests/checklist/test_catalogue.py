@@ -114,7 +114,7 @@ def v1() -> catalogue.Catalogue:
 
 def test_version_2_has_the_items_fitko_asks_for_with_fitko_pages() -> None:
     cat = catalogue.load()
-    assert cat.version == 2
+    assert cat.version >= 2
     items = cat.by_key()
     expected = {
         # "Jeder Zustellpunkt muss einem Subscriber-API-Client zugeordnet werden"
@@ -196,7 +196,7 @@ def test_upgrade_from_version_1_keeps_ticks_and_moves_state_with_the_items(
     services.ensure_catalogue(onboarding, world.authority_staff)
 
     onboarding.refresh_from_db()
-    assert onboarding.catalogue_version == 2
+    assert onboarding.catalogue_version == catalogue.load().version
     states = {s.key: s for s in onboarding.item_states.all()}
     assert states["step2.client"].done  # untouched ticks stay
     vpki = states["step1.vpki"]  # two V-PKI items became one, with all that was written
@@ -207,7 +207,8 @@ def test_upgrade_from_version_1_keeps_ticks_and_moves_state_with_the_items(
     assert not {"step4.vpki", "step5.vpki", "step1.metadata_versions"} & states.keys()
     assert {"step2.client_assignment", "step3.reject", "step1.fim_redaktion"} <= states.keys()
     event = onboarding.audit_events.get(action=AuditEvent.Action.CATALOGUE_UPDATED)
-    assert (event.old_value, event.new_value, event.actor) == ("1", "2", world.authority_staff)
+    current = str(catalogue.load().version)
+    assert (event.old_value, event.new_value, event.actor) == ("1", current, world.authority_staff)
     # the audit trail still names the moved items by their title
     ticked = onboarding.audit_events.filter(subject="item:step5.vpki").first()
     assert ticked is not None

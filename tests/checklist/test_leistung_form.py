@@ -128,6 +128,21 @@ def test_a_service_named_by_another_urn_can_be_recorded(world: World) -> None:
     assert "Leistung urn:de:govos:parent:s16000413" in page
 
 
+def test_a_service_urn_in_upper_case_is_refused_in_german_at_the_field(world: World) -> None:
+    # Submission API 1.1.3 allows a service identifier in lower case only
+    # (pattern ^urn:[a-z0-9][a-z0-9-]{0,31}:[a-z0-9()+,.:=@;$_!*'%/?#-]+$, docs/fitko-facts.md §12).
+    admin = signed_in(world.authority_admin)
+    response = admin.post(
+        reverse("leistung_create", args=[SLUG]),
+        leistung_data(key="urn:de:GovOS:parent:S16000413", name="Antrag auf Beihilfe"),
+    )
+    assert response.status_code == 200
+    (error,) = errors_of(response.content.decode(), "key")
+    assert "Großbuchstaben" in error
+    assert "urn:de:govos:parent:s16000413" in error
+    assert not Leistung.objects.filter(name="Antrag auf Beihilfe").exists()
+
+
 def test_bundid_is_a_reply_channel_from_the_form_to_the_snapshot(world: World) -> None:
     admin = signed_in(world.authority_admin)
     admin.post(reverse("leistung_create", args=[SLUG]), leistung_data(reply_bundid="on"))

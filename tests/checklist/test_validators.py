@@ -77,6 +77,10 @@ def test_another_unique_urn_is_accepted_for_a_service_without_leistungsschluesse
         ("urn:de:fim:leika:leistung:", "invalid_leika_key"),  # prefix only
         ("urn:de:fim:leika:99050012104000", "invalid_leika_key"),  # wrong prefix
         ("urn:de:govos:parent:s1600 0413", "invalid_service_urn"),  # space in a URN
+        # Submission API 1.1.3: lower case only, and none of ~ & (docs/fitko-facts.md §12)
+        ("urn:de:GovOS:parent:S16000413", "upper_case_service_urn"),
+        ("URN:de:govos:parent:s16000413", "upper_case_service_urn"),
+        ("urn:de:govos:parent:s1600~0413", "invalid_service_urn"),
         ("", "invalid_leika_key"),
     ],
 )
