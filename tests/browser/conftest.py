@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
@@ -104,3 +104,23 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"axe-core checked {len(CHECKED_PAGES)} pages: {', '.join(sorted(CHECKED_PAGES))}"
         )
+
+
+def open_enrolment_link(page: Page, accessible_as: str = "") -> None:
+    """On the set-up page of an account without a second factor (``MFA_REQUIRED``): ask for
+    the link, find it in the e-mail and open it in the same browser, as the person does."""
+    import re
+
+    from django.core import mail
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Zwei-Faktor-Anmeldung einrichten")
+    if accessible_as:
+        assert_accessible(page, accessible_as)
+    sent = len(mail.outbox)
+    page.get_by_role("button", name="Link senden").click()
+    expect(page.get_by_text("Wir haben einen Link an")).to_be_visible()
+    assert len(mail.outbox) == sent + 1
+    found = re.search(r"http://\S+/konto/zwei-faktor/bestaetigen/\S+/", mail.outbox[-1].body)
+    assert found is not None, mail.outbox[-1].body
+    page.goto(found.group(0))
+    expect(page.get_by_text("Ihre E-Mail-Adresse ist bestätigt")).to_be_visible()

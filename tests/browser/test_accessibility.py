@@ -10,7 +10,12 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import AccessibilityViolation, assert_accessible, new_page
+from tests.browser.conftest import (
+    AccessibilityViolation,
+    assert_accessible,
+    new_page,
+    open_enrolment_link,
+)
 from tests.conftest import PASSWORD, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -180,7 +185,8 @@ def test_setting_up_two_factor_sign_in_and_the_recovery_codes(
     anna.get_by_label("E-Mail-Adresse").fill("anna@musterstadt.example")
     anna.get_by_label("Passwort").fill(PASSWORD)
     anna.get_by_label("Passwort").press("Enter")
-    # An administrator goes to the set-up first.
+    # An administrator goes to the set-up first: a link by e-mail, then the app.
+    open_enrolment_link(anna, accessible_as="mfa-enrol-mail")
     expect(anna.get_by_role("heading", level=1)).to_have_text("Zwei-Faktor-Anmeldung einrichten")
     expect(anna.get_by_role("img", name=re.compile("QR-Code"))).to_be_visible()
     assert_accessible(anna, "mfa-setup")

@@ -9,7 +9,7 @@ import pytest
 from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import assert_accessible, new_page
+from tests.browser.conftest import assert_accessible, new_page, open_enrolment_link
 from tests.conftest import PASSWORD, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,7 +68,8 @@ def test_an_administrator_adds_a_passkey_and_signs_in_with_it(
     with_authenticator(page)
 
     password_step(page, passkey_site)
-    # Without a second factor an administrator is sent to set one up.
+    # Without a second factor an administrator is sent to set one up (after the e-mail link).
+    open_enrolment_link(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Zwei-Faktor-Anmeldung einrichten")
     section = page.get_by_role("region", name="Passkey / Sicherheitsschlüssel")
     section.get_by_role("button", name="Passkey hinzufügen").click()
@@ -108,6 +109,7 @@ def test_the_passkey_pages_are_accessible_and_read_well_without_javascript(
     page = new_page(browser)
     laptop = with_authenticator(page)
     password_step(page, passkey_site)
+    open_enrolment_link(page)
     expect(page.get_by_role("button", name="Passkey hinzufügen")).to_be_visible()
     assert_accessible(page, "mfa-setup-passkey")
     page.get_by_role("button", name="Passkey hinzufügen").click()
