@@ -12,6 +12,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from ninja import Query, Router
 from ninja.decorators import decorate_view
 from ninja.responses import Status
@@ -376,13 +377,15 @@ def get_run(request: HttpRequest, slug: str, run_id: int) -> dict[str, Any]:
     openapi_extra={
         "responses": {
             200: {
-                "description": "The checklist and go-live record, PDF/UA-1, in German.",
+                "description": gettext_noop(
+                    "The checklist and go-live record, PDF/UA-1, in German."
+                ),
                 "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
             },
             202: {
-                "description": (
-                    "The PDF of the current content is being rendered; ask again after "
-                    "Retry-After seconds."
+                "description": gettext_noop(
+                    "The PDF of the current content is being prepared; the body is empty. Ask "
+                    "again after Retry-After seconds."
                 ),
             },
         }

@@ -10,8 +10,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from django.utils import translation
 from ninja import NinjaAPI, Router
 
+from api.docs_texts import OPERATIONS, example_body
 from api.problems import CONTENT_TYPE as PROBLEM_TYPE
 
 DESCRIPTION = """\
@@ -100,6 +102,14 @@ class PortalApi(NinjaAPI):
 
     def _complete(self, operation: dict[str, Any]) -> None:
         operation_id = operation.get("operationId", "")
+        if operation_id in OPERATIONS:  # whole sentences, not the wrapped docstrings
+            operation["summary"], operation["description"] = OPERATIONS[operation_id]
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is not None:
+            with translation.override("en"):
+                example = example_body(str(body["schema"].get("$ref", "")).rsplit("/", 1)[-1])
+            if example is not None:
+                body["example"] = example
         scope = self.scopes.get(operation_id)
         if scope:
             # OpenAPI 3.1 lets any security scheme name the roles it needs.

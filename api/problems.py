@@ -13,6 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 from ninja import Schema
 from pydantic import Field
 
@@ -95,7 +96,9 @@ PROBLEM_TYPES = {
 
 class FieldError(Schema):
     pointer: str = Field(
-        description="Where the error is: a JSON pointer into the body, or the parameter."
+        description=gettext_noop(
+            "Where the error is: a JSON pointer into the body, or the parameter."
+        )
     )
     detail: str
 
@@ -105,7 +108,9 @@ class Problem(Schema):
 
     type: str
     title: str = Field(
-        description="In the language preferred by Accept-Language (German by default)."
+        description=gettext_noop(
+            "In the language preferred by Accept-Language (German by default)."
+        )
     )
     status: int
     detail: str = ""
@@ -113,9 +118,11 @@ class Problem(Schema):
     title_de: str
     title_en: str
     errors: list[FieldError] | None = Field(
-        default=None, description="For status 422: every invalid field."
+        default=None, description=gettext_noop("For status 422: every invalid field.")
     )
-    request_id: str = Field(default="", description="Quote it when you contact the operator.")
+    request_id: str = Field(
+        default="", description=gettext_noop("Quote it when you contact the operator.")
+    )
 
 
 def preferred_language(request: HttpRequest) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext_noop
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
@@ -16,12 +17,14 @@ CheckStatusName = Literal["ok", "warning", "failed", "skipped"]
 
 
 class PageParams(Schema):
-    page: int = Field(1, ge=1, le=100_000, description="Page number, from 1.")
-    per_page: int = Field(50, ge=1, le=100, description="Entries per page, at most 100.")
+    page: int = Field(1, ge=1, le=100_000, description=gettext_noop("Page number, from 1."))
+    per_page: int = Field(
+        50, ge=1, le=100, description=gettext_noop("Entries per page, at most 100.")
+    )
 
 
 class ItemFilter(Schema):
-    step: int | None = Field(None, ge=1, le=5, description="Only this step's items.")
+    step: int | None = Field(None, ge=1, le=5, description=gettext_noop("Only this step's items."))
 
 
 class OrganisationRef(Schema):
@@ -30,23 +33,31 @@ class OrganisationRef(Schema):
 
 
 class ProgressOut(Schema):
-    done: int = Field(description="Required items done.")
-    total: int = Field(description="Required items in all.")
+    done: int = Field(description=gettext_noop("Required items done."))
+    total: int = Field(description=gettext_noop("Required items in all."))
     percent: int
 
 
 class OnboardingSummary(Schema):
-    slug: str = Field(description="Short name; the onboarding's id in every URL.")
-    name: str = Field(description="The Fachverfahren.")
+    slug: str = Field(description=gettext_noop("Short name; the onboarding's id in every URL."))
+    name: str = Field(description=gettext_noop("The Fachverfahren."))
     authority: OrganisationRef
-    provider: OrganisationRef | None = Field(description="None while not decided or in-house.")
+    provider: OrganisationRef | None = Field(
+        description=gettext_noop("null while not decided or in-house.")
+    )
     in_house: bool
     your_side: Literal["authority", "provider", "both"] = Field(
-        description="The side the token's organisation takes (both: an authority in-house)."
+        description=gettext_noop(
+            "The side the token's organisation takes (both: an authority in-house)."
+        )
     )
-    current_step: int | None = Field(description="The first step not done; None when all are.")
+    current_step: int | None = Field(
+        description=gettext_noop("The first step not done; null when all are.")
+    )
     progress: ProgressOut
-    next_action: str = Field(description="What should happen next and who does it, in words.")
+    next_action: str = Field(
+        description=gettext_noop("What should happen next and who does it, in words.")
+    )
 
 
 class StepOut(Schema):
@@ -54,7 +65,9 @@ class StepOut(Schema):
     title: str
     status: StepStatusName
     progress: ProgressOut
-    your_side_works: bool = Field(description="Whether the token's side ticks this step's items.")
+    your_side_works: bool = Field(
+        description=gettext_noop("Whether the token's side ticks this step's items.")
+    )
 
 
 class SignoffOut(Schema):
@@ -62,7 +75,9 @@ class SignoffOut(Schema):
     state: Literal["none", "declared", "approved", "returned", "invalid"]
     declared_at: datetime | None
     decided_at: datetime | None
-    snapshot_sha256: str = Field(description="Of the approved snapshot; empty otherwise.")
+    snapshot_sha256: str = Field(
+        description=gettext_noop("Of the approved snapshot; empty otherwise.")
+    )
 
 
 class OnboardingDetail(OnboardingSummary):
@@ -72,15 +87,17 @@ class OnboardingDetail(OnboardingSummary):
 
 
 class OnboardingPage(Schema):
-    count: int = Field(description="Entries on all pages.")
+    count: int = Field(description=gettext_noop("Entries on all pages."))
     items: list[OnboardingSummary]
 
 
 class ItemOut(Schema):
-    key: str = Field(description="The item's id, e.g. step2.client.")
+    key: str = Field(description=gettext_noop("The item's id, e.g. step2.client."))
     step: int
     title: str
-    side: Literal["authority", "provider", "both"] = Field(description="Who is responsible.")
+    side: Literal["authority", "provider", "both"] = Field(
+        description=gettext_noop("Who is responsible.")
+    )
     completion: str = Field(
         description="How the item becomes done: "
         + "; ".join(f"{kind.name}: {kind.description}" for kind in KINDS.values())
@@ -89,11 +106,15 @@ class ItemOut(Schema):
     )
     required: bool
     done: bool
-    done_by: str = Field(description="A person, an API token or the connection check.")
+    done_by: str = Field(
+        description=gettext_noop("A person, an API token or the connection check.")
+    )
     done_at: datetime | None
     note: str
-    comments: int = Field(description="Number of comments.")
-    may_tick: bool = Field(description="Whether this token may tick or untick it now.")
+    comments: int = Field(description=gettext_noop("Number of comments."))
+    may_tick: bool = Field(
+        description=gettext_noop("Whether this token may tick or untick it now.")
+    )
     may_edit_note: bool
 
 
@@ -103,7 +124,7 @@ class ItemPage(Schema):
 
 
 class DoneIn(Schema):
-    done: bool = Field(description="true ticks the item, false opens it again.")
+    done: bool = Field(description=gettext_noop("true ticks the item, false opens it again."))
 
 
 NoteText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -113,16 +134,18 @@ CommentText = Annotated[
 
 
 class NoteIn(Schema):
-    note: NoteText = Field(description="At most 2000 characters; empty removes the note.")
+    note: NoteText = Field(
+        description=gettext_noop("At most 2000 characters; empty removes the note.")
+    )
 
 
 class CommentIn(Schema):
-    text: CommentText = Field(description="1 to 2000 characters.")
+    text: CommentText = Field(description=gettext_noop("1 to 2000 characters."))
 
 
 class CommentOut(Schema):
     id: int
-    author: str = Field(description="A person or an API token.")
+    author: str = Field(description=gettext_noop("A person or an API token."))
     created_at: datetime
     text: str
 
@@ -147,7 +170,9 @@ class RunSecrets(Schema):
 class RunIn(Schema):
     secrets: RunSecrets | None = Field(
         default=None,
-        description="Without them the secrets stored for the environment in the portal are used.",
+        description=gettext_noop(
+            "Without them the secrets stored for the environment in the portal are used."
+        ),
     )
 
 
@@ -162,21 +187,27 @@ class CheckOut(Schema):
     status: CheckStatusName
     message: str
     details: list[str]
-    fixes: list[FixOut] = Field(description="What to do, with a link to FITKO's documentation.")
-    evidence: dict[str, Any] = Field(description="What was called and answered; never a secret.")
+    fixes: list[FixOut] = Field(
+        description=gettext_noop("What to do, with a link to FITKO's documentation.")
+    )
+    evidence: dict[str, Any] = Field(
+        description=gettext_noop("What was called and answered; never a secret.")
+    )
 
 
 class RunOut(Schema):
     id: int
     environment: str
     environment_label: str
-    status: RunStatus = Field(description="running until every check has finished.")
+    status: RunStatus = Field(description=gettext_noop("running until every check has finished."))
     started_at: datetime
     finished_at: datetime | None
     started_by: str
-    hosts: list[str] = Field(description="Every host the run called: the evidence of where.")
+    hosts: list[str] = Field(
+        description=gettext_noop("Every host the run called: the evidence of where.")
+    )
     rehearsal: bool = Field(
-        description=(
+        description=gettext_noop(
             "A run against a stand-in such as the sandbox: it ticks no checklist item and "
             "never counts for a sign-off."
         )
@@ -193,7 +224,7 @@ class EnvironmentOut(Schema):
     key: str
     label: str
     stage: Literal["test", "reference", "production"]
-    step: int = Field(description="The step in which it is checked.")
+    step: int = Field(description=gettext_noop("The step in which it is checked."))
 
 
 class EnvironmentPage(Schema):

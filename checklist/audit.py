@@ -2,15 +2,13 @@
 
 The lowest layer of the app: every service writes through ``audit``. Values are stored raw
 (``true``/``false`` for yes/no, lists comma-separated, a sign-off's invalidating changes as
-JSON); ``describe_subject`` and ``describe_value`` turn them into words when a page or the PDF
-shows them.
+JSON); ``checklist.audit_sentences`` turns each event into a sentence for the Protokoll and
+the activity feed, and ``describe_path`` names what changed since a sign-off.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -18,14 +16,11 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from checklist import catalogue
-from checklist.environments import environment_label
 from checklist.models import (
     AuditEvent,
-    Environment,
     EnvironmentRecord,
     Leistung,
     Onboarding,
-    StoredSecret,
     VerificationRun,
 )
 from portal.models import Actor, ApiToken, User
@@ -136,71 +131,9 @@ def _field_label(model: FieldModel, name: str) -> str:
 Labels = dict[str, str] | None  # environment names by key, loaded once per page
 
 
-@dataclass(frozen=True)
-class _Subject:
-    label: str
-    boolean: bool = False
-
-
-def _subject(event: AuditEvent, labels: Labels) -> _Subject:
-    subject = event.subject
-    if subject == ASSIGNMENT_ENDED:
-        label = _("Assignment to %(name)s ended: no longer taking part")
-        return _Subject(label % {"name": event.old_value or _("a former member")})
-    if subject.startswith("item:"):
-        item = catalogue.load().resolve(subject[5:])
-        return _Subject(item.title if item else subject[5:], boolean=True)
-    if subject.startswith("secret:"):
-        _prefix, environment, kind = ([*subject.split(":"), "", ""])[:3]
-        kinds = dict(StoredSecret.Kind.choices)
-        return _Subject(f"{environment_label(environment, labels)}: {kinds.get(kind, kind)}")
-    if subject.startswith("hosts:"):
-        label = _("Addresses of %(env)s") % {"env": environment_label(subject[6:], labels)}
-        return _Subject(label)
-    if subject.startswith("run:"):
-        label = _("Connection check %(env)s") % {"env": environment_label(subject[4:], labels)}
-        return _Subject(label)
-    if subject.startswith("deadline."):
-        return _Subject(_("Due date of step %(step)s") % {"step": subject[9:]})
-    if subject.startswith("signoff:"):
-        return _Subject(_("Sign-off %(env)s") % {"env": Environment(subject[8:]).label})
-    parts = subject.split(".")
-    models_by_prefix: dict[str, FieldModel] = {
-        "onboarding": Onboarding,
-        "leistung": Leistung,
-        "environment": EnvironmentRecord,
-    }
-    model = models_by_prefix.get(parts[0])
-    if model is None or len(parts) < 2:
-        return _Subject(subject)
-    if parts[0] == "leistung":
-        # The key may itself contain dots (a service URN): the field is the last part.
-        has_field = len(parts) >= 3 and _is_leistung_part(parts[-1])
-        key = ".".join(parts[1:-1] if has_field else parts[1:])
-        label = _("Service %(key)s") % {"key": key}
-        if not has_field:
-            return _Subject(label)
-        prefix, name = label, parts[-1]
-    elif parts[0] == "environment" and len(parts) == 3:
-        prefix, name = environment_label(parts[1], labels), parts[2]
-    else:
-        prefix, name = "", parts[1]
-    field = _field(model, name)
-    label = _field_label(model, name)
-    return _Subject(
-        f"{prefix}: {label}" if prefix else label,
-        boolean=isinstance(field, models.BooleanField),
-    )
-
-
 def describe_actor(event: AuditEvent) -> str:
     """Return who made the change: a person, "API token <name> (organisation)", or ""."""
     return str(event.actor or event.api_token or "")
-
-
-def describe_subject(event: AuditEvent, labels: Labels = None) -> str:
-    """Return the audit event's subject in the reader's language."""
-    return _subject(event, labels).label
 
 
 def _yes_no(raw: str) -> str:
@@ -239,30 +172,6 @@ def plain_value(value: Any) -> str:
     return as_text(value)
 
 
-def describe_value(event: AuditEvent, raw: str, labels: Labels = None) -> str:
-    """Return a stored value (``old_value`` or ``new_value``) in the reader's language."""
-    if event.action == AuditEvent.Action.SIGNOFF_INVALIDATED and raw.startswith("{"):
-        try:
-            changes = json.loads(raw)
-        except ValueError:
-            return raw
-        return "; ".join(
-            f"{describe_path(p)}: {plain_value(v)}" for p, v in sorted(changes.items())
-        )
-    if event.action in HOST_ACTIONS and raw.startswith("{"):
-        return _hosts(raw)
-    if event.action == AuditEvent.Action.DUE_DATE_CHANGED:
-        return _date(raw)
-    if event.action == AuditEvent.Action.ITEM_ASSIGNED:
-        return raw or _("nobody (the whole side)")
-    if _subject(event, labels).boolean:
-        return _yes_no(raw)
-    return raw
-
-
-HOST_ACTIONS = (AuditEvent.Action.HOSTS_CHANGED, AuditEvent.Action.HOSTS_CONFIRMED)
-
-
 def host_label(name: str) -> str:
     """Return the name of an environment address a stored secret is bound to."""
     return {
@@ -270,24 +179,3 @@ def host_label(name: str) -> str:
         "submission_base": _("Submission API"),
         "routing_base": _("Routing API"),
     }.get(name, name)
-
-
-def _hosts(raw: str) -> str:
-    """Return hosts stored as JSON by address ({"token_url": …}) as "Token URL: host; …"."""
-    try:
-        hosts = json.loads(raw)
-    except ValueError:
-        return raw
-    if not isinstance(hosts, dict):
-        return raw
-    return "; ".join(f"{host_label(name)}: {host}" for name, host in sorted(hosts.items()))
-
-
-def _date(raw: str) -> str:
-    """Return an ISO date as TT.MM.JJJJ; nothing as "proposed from the go-live date"."""
-    if not raw:
-        return _("proposed from the go-live date")
-    try:
-        return date.fromisoformat(raw).strftime("%d.%m.%Y")
-    except ValueError:
-        return raw

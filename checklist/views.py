@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from checklist import leika, page_cache, people, presentation, rules, services
 from checklist import overview as overview_query
-from checklist.audit import describe_actor, describe_subject, describe_value
+from checklist.audit import describe_actor
+from checklist.audit_sentences import sentence
 from checklist.environments import environment_labels, get_environment
 from checklist.forms import (
     CommentForm,
@@ -444,7 +445,7 @@ def audit_trail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = participation_for(request, slug)
     onboarding = participation.onboarding
     events = onboarding.audit_events.select_related(
-        "actor", "api_token__organisation", "run__started_by"
+        "actor", "api_token__organisation", "run__started_by", "run__started_by_token__organisation"
     )
     step = parse_id(request.GET.get("step", ""))
     person_value = request.GET.get("person", "")
@@ -461,16 +462,7 @@ def audit_trail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     token_ids = onboarding.audit_events.values("api_token_id")
     tokens = ApiToken.objects.filter(pk__in=token_ids).select_related("organisation")
     labels = environment_labels()
-    rows = [
-        (
-            event,
-            describe_actor(event),
-            describe_subject(event, labels),
-            describe_value(event, event.old_value, labels),
-            describe_value(event, event.new_value, labels),
-        )
-        for event in events[:500]
-    ]
+    rows = [(event, describe_actor(event), sentence(event, labels)) for event in events[:500]]
     return render(
         request,
         "checklist/audit.html",

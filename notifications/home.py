@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from checklist import catalogue
 from checklist.access import onboardings_for
-from checklist.audit import describe_subject, describe_value
+from checklist.audit_sentences import sentence
 from checklist.environments import environment_labels
 from checklist.models import AuditEvent, Environment, Onboarding, SignOff, VerificationRun
 from checklist.people import step_side
@@ -201,19 +201,17 @@ def _failed_checks(onboardings: list[Onboarding], today: date) -> list[Task]:
 @dataclass
 class Activity:
     event: AuditEvent
-    subject: str
-    value: str
+    sentence: str
 
 
 def recent_activity(user: User, limit: int = 15) -> list[Activity]:
-    """Return the newest audit events across the user's onboardings."""
+    """Return the newest audit events across the user's onboardings, each as a sentence."""
     events = AuditEvent.objects.filter(onboarding__in=onboardings_for(user)).select_related(
-        "onboarding", "actor"
+        "onboarding",
+        "actor",
+        "api_token__organisation",
+        "run__started_by",
+        "run__started_by_token__organisation",
     )[:limit]
     labels = environment_labels()
-    return [
-        Activity(
-            event, describe_subject(event, labels), describe_value(event, event.new_value, labels)
-        )
-        for event in events
-    ]
+    return [Activity(event, sentence(event, labels, brief=True)) for event in events]

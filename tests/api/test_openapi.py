@@ -7,6 +7,8 @@ declared links; every answer must be no server error and match the document.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -165,3 +167,58 @@ def test_the_declared_links_can_be_followed(bearer: str) -> None:
             database=None,
         ),
     )
+
+
+def _docs(**headers: str) -> str:
+    query = headers.pop("query", "")
+    page = Client().get("/api/v1/docs" + query, headers=headers)
+    assert page.status_code == 200
+    return page.content.decode()
+
+
+def test_the_documentation_is_german_by_default_and_english_on_request() -> None:
+    german = _docs()
+    assert '<html lang="de"' in german
+    assert "Einen Punkt abhaken oder wieder öffnen" in german
+    assert "Bestandene Prüfungen haken ihre Punkte ab" in german
+    english_texts = ("Tick or untick an item", "Needs the permission", "Page number, from 1.")
+    for english in (*english_texts, "Unauthorized", "Not Found"):
+        assert english not in german
+    operations_and_structures = german[german.index('id="operations"') : german.index("</main>")]
+    assert 'lang="en"' not in operations_and_structures  # no English passages left
+    for wanted in ({"query": "?lang=en"}, {"Accept-Language": "en-GB,en;q=0.9,de;q=0.5"}):
+        english_page = _docs(**wanted)
+        assert '<html lang="en"' in english_page
+        assert "Tick or untick an item" in english_page
+        assert "Einen Punkt abhaken" not in english_page
+
+
+def test_each_operation_has_whole_sentences_a_human_body_name_an_example_and_curl() -> None:
+    document = Client().get("/api/v1/openapi.json").json()
+    html = _docs()
+    # Request bodies are named for people, not by their class names.
+    assert re.search(r'href="#schema-DoneIn">Haken</a>', html)
+    for class_name in ("DoneIn", "NoteIn", "CommentIn", "RunIn"):
+        assert f">{class_name}<" not in html
+    for methods in document["paths"].values():
+        for operation in methods.values():
+            op_id = operation["operationId"]
+            assert "\n" not in operation["description"]  # no docstring broken mid-line
+            assert operation["description"].endswith(".")
+            section = html[html.index(f'id="op-{op_id}"') :]
+            section = section[: section.index("</section>")]
+            assert "curl --fail-with-body" in section
+            assert "Authorization: Bearer $FCAP_TOKEN" in section
+            if "requestBody" in operation:
+                body = re.search(r"-d &#x27;(.*?)&#x27;", section, re.S)
+                assert body is not None, op_id
+                json.loads(body.group(1).replace("&quot;", '"'))
+                assert "example" in operation["requestBody"]["content"]["application/json"]
+
+
+def test_the_documentation_names_each_region_once() -> None:
+    html = _docs()
+    assert 'aria-label="Tabelle' not in html
+    names = re.findall(r'role="region" aria-labelledby="([^"]+)"', html)
+    assert names
+    assert len(names) == len(set(names))

@@ -7,7 +7,7 @@ import uuid
 from django.test import Client
 from django.urls import reverse
 
-from checklist import services
+from checklist import catalogue, services
 from checklist.models import AuditEvent, EnvironmentRecord, FitConnectEnvironment
 from tests.conftest import World, make_onboarding
 
@@ -22,12 +22,7 @@ def signed_in(user: object, language: str = "de") -> Client:
     return client
 
 
-def _audit_row(page: str, title: str) -> str:
-    start = page.index(title)
-    return page[start : page.index("</tr>", start)]
-
-
-def test_a_tick_is_stored_raw_and_shown_as_yes_or_no_in_the_readers_language(
+def test_a_tick_is_stored_raw_and_shown_as_a_sentence_in_the_readers_language(
     world: World,
 ) -> None:
     signed_in(world.provider_staff).post(
@@ -35,15 +30,13 @@ def test_a_tick_is_stored_raw_and_shown_as_yes_or_no_in_the_readers_language(
     )
     event = world.onboarding.audit_events.get(action=AuditEvent.Action.ITEM_TICKED)
     assert (event.old_value, event.new_value) == ("false", "true")
+    title = catalogue.load().by_key()["step2.client"]
     german = signed_in(world.authority_staff).get(reverse("audit_trail", args=[SLUG]))
-    row = _audit_row(german.content.decode(), "Punkt abgehakt")
-    assert ">nein<" in row
-    assert ">ja<" in row
-    assert "true" not in row
+    assert f"Clara Code hat „{title.title}“ abgehakt." in german.content.decode()
     english = signed_in(world.authority_staff, "en").get(reverse("audit_trail", args=[SLUG]))
-    row = _audit_row(english.content.decode(), "Item ticked")
-    assert ">no<" in row
-    assert ">yes<" in row
+    assert "Clara Code ticked “" in english.content.decode()
+    for page in (german, english):
+        assert "true" not in page.content.decode().split("<tbody")[1]
 
 
 def test_a_stored_secret_is_audited_without_a_value(world: World) -> None:
@@ -56,7 +49,10 @@ def test_a_stored_secret_is_audited_without_a_value(world: World) -> None:
     assert (event.old_value, event.new_value) == ("", "")
     page = signed_in(world.authority_staff).get(reverse("audit_trail", args=[SLUG]))
     html = page.content.decode()
-    assert "Secret verschlüsselt gespeichert: Test: Client-Secret des Subscriber-Clients" in html
+    assert (
+        "Clara Code hat „Client-Secret des Subscriber-Clients“ für Test verschlüsselt gespeichert."
+        in html
+    )
     assert "geheim" not in html
 
 
@@ -89,7 +85,7 @@ def test_an_operator_defined_stand_in_environment_appears_in_its_stages_step(
     event = world.onboarding.audit_events.get(subject="environment.landes-test.client_id")
     assert event.step == 4  # tested in the reference step
     trail = provider.get(reverse("audit_trail", args=[SLUG])).content.decode()
-    assert "Landesnetz-Test: Subscriber-Client-ID" in trail
+    assert "Clara Code hat „Subscriber-Client-ID“ von Landesnetz-Test eingetragen." in trail
     assert "environment.landes-test" not in trail
     # Its connection-check panel is offered in step 4 (reference), not in step 3.
     verify_url = reverse("verify_start", args=[SLUG, "landes-test"])

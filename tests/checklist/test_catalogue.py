@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from checklist import catalogue, services
-from checklist.audit import describe_subject
+from checklist.audit_sentences import sentence
 from checklist.catalogue import CATALOGUE_FILE, parse
 from checklist.models import AuditEvent, ItemState, Onboarding, SignOff
 from checklist.state import OnboardingState
@@ -212,7 +212,7 @@ def test_upgrade_from_version_1_keeps_ticks_and_moves_state_with_the_items(
     # the audit trail still names the moved items by their title
     ticked = onboarding.audit_events.filter(subject="item:step5.vpki").first()
     assert ticked is not None
-    assert describe_subject(ticked) == catalogue.load().by_key()["step1.vpki"].title
+    assert f"„{catalogue.load().by_key()['step1.vpki'].title}“" in sentence(ticked)
     # a second call (another request) changes nothing
     services.ensure_catalogue(onboarding, world.authority_staff)
     assert onboarding.audit_events.filter(action=AuditEvent.Action.CATALOGUE_UPDATED).count() == 1
