@@ -1,0 +1,42 @@
+"""The first click goes where a new user expects: their onboardings from the home, the
+connection check from the top of step 3, the overview's filters and rows at a glance."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_accessibility import sign_in
+from tests.conftest import World
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SLUG = "musterstadt-gewerbe"
+
+
+def test_the_home_lists_my_onboardings_and_their_names_open_the_onboarding(
+    browser: Browser, live_server: Any, world: World
+) -> None:
+    clara = sign_in(browser, live_server.url, "clara@kommunal-it.example")
+    mine = clara.get_by_role("region", name="Meine Anbindungsvorhaben")
+    expect(mine).to_contain_text("Schritt 1 von 5")
+    # The next action is one click away: the open item on its step page.
+    mine.get_by_role("link", name=re.compile("^Behörde: ")).click()
+    expect(clara).to_have_url(re.compile(rf"/vorhaben/{SLUG}/schritt/1/#item-"))
+    clara.go_back()
+    # In the latest activity the onboarding's name opens the onboarding, not its trail.
+    activity = clara.get_by_role("region", name="Letzte Aktivitäten in Ihren Anbindungsvorhaben")
+    activity.get_by_role("link", name="Gewerbeanmeldung", exact=True).first.click()
+    expect(clara.get_by_role("heading", level=1)).to_have_text("Gewerbeanmeldung")
+    assert clara.url.endswith(f"/vorhaben/{SLUG}/")
+    clara.go_back()
+    activity.get_by_role("link", name="Änderungsprotokoll (Gewerbeanmeldung)").first.click()
+    expect(clara).to_have_url(re.compile(rf"/vorhaben/{SLUG}/protokoll/$"))
+    clara.goto(live_server.url)
+    mine.get_by_role("link", name="Gewerbeanmeldung", exact=True).click()
+    expect(clara.get_by_role("heading", level=1)).to_have_text("Gewerbeanmeldung")
+    clara.goto(live_server.url)
+    assert_accessible(clara, "home with my onboardings")
