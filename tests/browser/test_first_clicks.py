@@ -7,10 +7,13 @@ import re
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
+from checklist.models import Environment, FitConnectEnvironment, VerificationRun
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_accessibility import sign_in
+from tests.checklist.helpers import record
 from tests.conftest import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,3 +43,36 @@ def test_the_home_lists_my_onboardings_and_their_names_open_the_onboarding(
     expect(clara.get_by_role("heading", level=1)).to_have_text("Gewerbeanmeldung")
     clara.goto(live_server.url)
     assert_accessible(clara, "home with my onboardings")
+
+
+def test_step_three_points_to_the_connection_check_from_the_top(
+    browser: Browser, live_server: Any, world: World
+) -> None:
+    # Transactional tests before this one may have flushed the environment rows.
+    FitConnectEnvironment.objects.update_or_create(
+        key="test", defaults={"name": "Test", "stage": "test", "position": 1}
+    )
+    record(world.onboarding, Environment.TEST)
+    run = VerificationRun.objects.create(
+        onboarding=world.onboarding,
+        environment="test",
+        started_by=world.provider_staff,
+        status=VerificationRun.Outcome.FAILED,
+        finished_at=timezone.now(),
+        results=[{"check": "token", "status": "failed", "evidence": {}}],
+    )
+    clara = sign_in(browser, live_server.url, "clara@kommunal-it.example")
+    clara.goto(f"{live_server.url}/vorhaben/{SLUG}/schritt/3/")
+    shortcut = clara.locator("#verify-shortcut")
+    when = timezone.localtime(run.started_at).strftime("%d.%m.%Y, %H:%M")
+    expect(shortcut).to_contain_text(f"Test: letzte Prüfung am {when} Fehlgeschlagen")
+    # It comes before the checklist, in the first screen.
+    top = shortcut.bounding_box()
+    checklist = clara.get_by_role("heading", name="Checkliste", exact=True).bounding_box()
+    assert top is not None
+    assert checklist is not None
+    assert top["y"] < checklist["y"]
+    shortcut.get_by_role("link", name="Zur Verbindungsprüfung").click()
+    expect(clara).to_have_url(re.compile("#verbindung$"))
+    expect(clara.get_by_role("heading", name="Verbindung prüfen", exact=True)).to_be_in_viewport()
+    assert_accessible(clara, "step 3 with the connection check shortcut")
