@@ -76,3 +76,41 @@ def test_step_three_points_to_the_connection_check_from_the_top(
     expect(clara).to_have_url(re.compile("#verbindung$"))
     expect(clara.get_by_role("heading", name="Verbindung prüfen", exact=True)).to_be_in_viewport()
     assert_accessible(clara, "step 3 with the connection check shortcut")
+
+
+def test_the_overviews_filters_fill_their_frames_and_rows_stay_short(
+    browser: Browser, live_server: Any, world: World
+) -> None:
+    anna = sign_in(browser, live_server.url, "anna@musterstadt.example")
+    anna.goto(f"{live_server.url}/vorhaben/")
+    # Each select fills its frame, so the chevron sits at the select's edge.
+    for label in ("Behörde", "IT-Dienstleister", "Aktueller Schritt", "Abnahme"):
+        select = anna.get_by_label(label, exact=True)
+        frame = select.locator("xpath=..")
+        inner, outer = select.bounding_box(), frame.bounding_box()
+        assert inner is not None
+        assert outer is not None
+        assert abs(inner["width"] - outer["width"]) <= 1, label
+    # Search and date look like every other input; the date is a date picker.
+    search = anna.get_by_label("Suche im Namen")
+    expect(search).to_have_class(re.compile("kern-form-input__input"))
+    date = anna.get_by_label("Geplanter Produktivstart vor dem")
+    expect(date).to_have_attribute("type", "date")
+    expect(date).to_have_class(re.compile("kern-form-input__input"))
+    date.fill("2027-12-31")
+    anna.get_by_role("button", name="Anzeigen").click()
+    expect(anna).to_have_url(re.compile("go_live_before=2027-12-31"))
+    expect(anna.get_by_label("Geplanter Produktivstart vor dem")).to_have_value("2027-12-31")
+    # The three sign-offs take three short lines, not three badges; screen readers hear words.
+    anna.goto(f"{live_server.url}/vorhaben/")
+    row = anna.get_by_role("row", name=re.compile("Gewerbeanmeldung"))
+    expect(row.locator(".portal-signoff-line")).to_match_aria_snapshot(
+        "- list:\n"
+        '  - listitem: "Test: Noch nicht erklärt"\n'
+        '  - listitem: "Referenz: Noch nicht erklärt"\n'
+        '  - listitem: "Produktiv: Noch nicht erklärt"'
+    )
+    box = row.bounding_box()
+    assert box is not None
+    assert box["height"] < 150, f"a row is {box['height']} px tall"
+    assert_accessible(anna, "overview with compact sign-offs")
