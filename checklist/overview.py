@@ -17,8 +17,10 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from checklist.forms import DateInput
 from checklist.models import IN_HOUSE, Environment, Onboarding
 from checklist.state import SIGNOFF_INVALID, describe_next_action, next_action_url
+from portal.forms_renderer import KernFormMixin
 from portal.models import Organisation
 
 PER_PAGE = 50
@@ -46,8 +48,9 @@ SIGNOFF_STATES = [
 ]
 
 
-class OverviewFilterForm(forms.Form):
-    """The overview's filters, from the query string (plain GET links and forms)."""
+class OverviewFilterForm(KernFormMixin, forms.Form):
+    """The overview's filters, from the query string (plain GET links and forms), styled like
+    every other form; the date is a date picker as everywhere else."""
 
     q = forms.CharField(label=_("Search by name"), required=False, max_length=200)
     authority = forms.TypedChoiceField(label=_("Authority"), required=False, coerce=int)
@@ -59,7 +62,7 @@ class OverviewFilterForm(forms.Form):
         label=_("Target go-live before"),
         required=False,
         input_formats=["%Y-%m-%d", "%d.%m.%Y"],
-        help_text=_("As DD.MM.YYYY."),
+        widget=DateInput(),
         error_messages={"invalid": _("Please enter a date as DD.MM.YYYY, e.g. 31.12.2027.")},
     )
 

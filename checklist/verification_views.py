@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -112,9 +113,11 @@ def _announce(request: AuthenticatedHttpRequest, run: VerificationRun, changed: 
         VerificationRun.Outcome.FAILED: _("At least one check failed."),
     }[VerificationRun.Outcome(run.status)]
     if changed:
-        text += " " + _("%(count)d checklist item(s) changed by the result.") % {
-            "count": len(changed)
-        }
+        text += " " + ngettext(
+            "%(count)d checklist item changed by the result.",
+            "%(count)d checklist items changed by the result.",
+            len(changed),
+        ) % {"count": len(changed)}
     (messages.success if run.status != VerificationRun.Outcome.FAILED else messages.warning)(
         request, text
     )

@@ -41,6 +41,17 @@ class Task:
 
 
 @dataclass
+class MyOnboarding:
+    """One of the person's onboardings: where it stands and what comes next, one click away."""
+
+    onboarding: Onboarding
+    step: int | None
+    percent: int
+    next_action: str
+    next_url: str
+
+
+@dataclass
 class MyTasks:
     signoffs: list[Task] = field(default_factory=list)
     assigned: list[Task] = field(default_factory=list)
@@ -48,6 +59,7 @@ class MyTasks:
     mentions: list[Task] = field(default_factory=list)
     failed_checks: list[Task] = field(default_factory=list)
     onboarding_count: int = 0
+    onboardings: list[MyOnboarding] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -85,6 +97,15 @@ def my_tasks(user: User) -> MyTasks:
     items = catalogue.load().by_key()
     for onboarding in onboardings:
         state = OnboardingState(onboarding)
+        tasks.onboardings.append(
+            MyOnboarding(
+                onboarding,
+                state.current_step(),
+                state.overall().percent,
+                state.next_action(),
+                state.next_action_url(),
+            )
+        )
         authority_side = onboarding.authority_id in authorities
         provider_side = onboarding.provider_id in roles or (onboarding.in_house and authority_side)
         # Sign-offs declared by somebody else, waiting for an authority member's decision.
@@ -145,6 +166,7 @@ def my_tasks(user: User) -> MyTasks:
                         overdue,
                     )
                 )
+    tasks.onboardings.sort(key=lambda row: row.onboarding.name.casefold())
     tasks.assigned.sort(key=lambda t: (t.due or date.max, t.onboarding.name))
     tasks.due.sort(key=lambda t: t.due or date.max)
     tasks.mentions = _mentions(user)

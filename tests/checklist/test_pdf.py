@@ -255,3 +255,18 @@ def test_a_new_pdf_is_rendered_by_the_worker_while_the_page_polls(
     assert "hx-trigger" not in ready
     download = client.get(reverse("pdf_download", args=[SLUG, pending.pk]))
     assert download.content.startswith(b"%PDF-")
+
+
+def test_every_header_of_the_checklist_table_stays_inside_the_page(
+    signed_off: World, tmp_path: Path
+) -> None:
+    path = tmp_path / "record.pdf"
+    path.write_bytes(export.export_record(signed_off.onboarding))
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    words = re.findall(r'<word xMin="([\d.]+)"[^>]*xMax="([\d.]+)"[^>]*>([^<]+)</word>', html)
+    headers = [(float(right), word) for _left, right, word in words if word == "Kommentare"]
+    assert headers  # the header of every step's table
+    right_edge = (210 - 18) / 25.4 * 72  # A4 minus the right margin of 18 mm, in points
+    assert all(right <= right_edge for right, _word in headers), headers

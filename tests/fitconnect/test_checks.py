@@ -177,7 +177,7 @@ def test_wrong_client_secret_gives_401_message(sandbox: Sandbox) -> None:
         ),
         ("bad-set", ("submission_base",), "submission", "Signatur des Tokens ist ungültig"),
         ("reject", ("submission_base",), "submission", "zurückgewiesen (reject-submission)"),
-        ("inactive", ("submission_base",), "destination", "weicht in 1 Punkt(en)"),
+        ("inactive", ("submission_base",), "destination", "(Abweichungen: 1)"),
         ("no-route", ("routing_base",), "routing", "noch nicht vollständig"),
     ],
 )
