@@ -327,7 +327,7 @@ def test_the_whole_journey_with_accessibility_checks(
     expect(anna.locator("#abnahme")).to_contain_text("ungültig – erneut prüfen")
     journey.step(anna, "invalidated")
     anna.goto(f"{base}/vorhaben/{slug}/protokoll/")
-    expect(anna.locator("table")).to_contain_text("Abnahme ungültig")
+    expect(anna.locator("table")).to_contain_text("Die Abnahme der Testumgebung gilt nicht mehr")
     journey.step(anna, "audit-trail")
 
     # 7. The provider updates the Zustellpunkt, checks again and re-declares; approval again.
