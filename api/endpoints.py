@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -62,8 +63,8 @@ def _token(request: HttpRequest) -> ApiToken:
     return token
 
 
-def _participation(request: HttpRequest, slug: str) -> Participation:
-    participation = get_onboarding_for_token(_token(request), slug)
+def _participation(request: HttpRequest, slug: str, *, lock: bool = False) -> Participation:
+    participation = get_onboarding_for_token(_token(request), slug, lock=lock)
     services.ensure_catalogue(participation.onboarding, participation.actor)
     return participation
 
@@ -74,11 +75,6 @@ def _visible_item(participation: Participation, key: str) -> tuple[Item, Onboard
     if item is None or not state.visible(item):
         raise Http404
     return item, state
-
-
-def _item_answer(participation: Participation, item: Item) -> dict[str, Any]:
-    state = OnboardingState(participation.onboarding)
-    return presenters.item_rows(participation, state, [item])[0]
 
 
 # Onboardings -------------------------------------------------------------------------------
@@ -171,8 +167,8 @@ def list_items(
 def get_item(request: HttpRequest, slug: str, key: str) -> dict[str, Any]:
     """One item with its tick, note and number of comments. Scope: read."""
     participation = _participation(request, slug)
-    item, _state = _visible_item(participation, key)
-    return _item_answer(participation, item)
+    item, state = _visible_item(participation, key)
+    return presenters.item_rows(participation, state, [item])[0]
 
 
 @router.put(
@@ -192,10 +188,14 @@ def set_item_done(request: HttpRequest, slug: str, key: str, body: DoneIn) -> di
     signed-off environment's items makes that sign-off invalid, as in the portal.
     Scope: items:write.
     """
-    participation = _participation(request, slug)
-    item, _state = _visible_item(participation, key)
-    services.tick_item(participation, item, body.done)
-    return _item_answer(participation, item)
+    item = catalogue.load().by_key().get(key)
+    if item is None:
+        raise Http404
+    # The same route as the page's tick: access and the row lock in one query, one state.
+    with transaction.atomic():
+        participation = _participation(request, slug, lock=True)
+        state = services.tick_item(participation, item, body.done, locked=True)
+    return presenters.item_rows(participation, state, [item])[0]
 
 
 @router.put(
@@ -210,9 +210,9 @@ def set_item_done(request: HttpRequest, slug: str, key: str, body: DoneIn) -> di
 def set_item_note(request: HttpRequest, slug: str, key: str, body: NoteIn) -> dict[str, Any]:
     """Replace the note, e.g. with evidence from the pipeline. Scope: items:write."""
     participation = _participation(request, slug)
-    item, _state = _visible_item(participation, key)
-    services.note_item(participation, item, body.note)
-    return _item_answer(participation, item)
+    item, state = _visible_item(participation, key)
+    state.states[item.key] = services.note_item(participation, item, body.note)
+    return presenters.item_rows(participation, state, [item])[0]
 
 
 @router.get(

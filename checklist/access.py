@@ -159,18 +159,18 @@ def onboardings_of_organisation(organisation: Organisation) -> QuerySet[Onboardi
     return Onboarding.objects.filter(Q(authority=organisation) | Q(provider=organisation))
 
 
-def get_onboarding_for_token(token: ApiToken, slug: str) -> Participation:
+def get_onboarding_for_token(token: ApiToken, slug: str, *, lock: bool = False) -> Participation:
     """Return the token's participation in the onboarding, or raise 404.
 
     A token acts for its organisation as a staff member would (never as an administrator).
+    ``lock``: load the onboarding under its row lock (inside a transaction), as the page's
+    tick does: access and the lock in one query.
     """
     organisation = token.organisation
-    onboarding = (
-        onboardings_of_organisation(organisation)
-        .select_related("authority", "provider")
-        .filter(slug=slug)
-        .first()
-    )
+    found = onboardings_of_organisation(organisation).filter(slug=slug)
+    if lock:
+        found = found.select_for_update(of=("self",))
+    onboarding = found.select_related("authority", "provider").first()
     if onboarding is None:
         raise Http404
     return Participation(

@@ -158,4 +158,4 @@ class ApiToken(models.Model):
 
 
 # Who changes an onboarding: a signed-in person or an organisation's API token.
-Actor = User | ApiToken
+type Actor = User | ApiToken
