@@ -20,15 +20,19 @@ help:
 
 $(PY):
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is needed (pyenv install 3.13.0, or apt-get install python3)." >&2; exit 1; fi
+	@echo "Creating the virtual environment in $(VENV) …"
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet --disable-pip-version-check --upgrade pip
 
+# The installs show pip's progress: the first one takes a few minutes.
 $(VENV)/.installed: requirements.txt | $(PY)
-	$(PIP) install --quiet -r requirements.txt
+	@echo "Installing the Python packages of requirements.txt (the first time takes a few minutes) …"
+	$(PIP) install --disable-pip-version-check -r requirements.txt
 	@touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
-	$(PIP) install --quiet -r requirements-dev.txt
+	@echo "Installing the Python packages of requirements-dev.txt (the first time takes a few minutes) …"
+	$(PIP) install --disable-pip-version-check -r requirements-dev.txt
 	@touch $@ $(VENV)/.installed
 
 # Management commands that only build or inspect need no production settings.
@@ -46,18 +50,22 @@ SANDBOX_URL := http://127.0.0.1:$(SANDBOX_PORT)
 
 # The portal, one background worker and the sandbox, all in the background of one shell:
 # Ctrl+C, or SIGTERM to make (kill %1 / kill <pid>), stops all three; so does any of them
-# ending on its own (a port in use, say).
+# ending on its own (a port in use, say). The addresses are printed once all three answer
+# (scripts/wait_until_ready.py, at most READY_TIMEOUT seconds).
+READY_TIMEOUT ?= 120
 run: $(VENV)/.installed
 	$(MANAGE) migrate --verbosity 0
 	FITCONNECT_SANDBOX_URL=$(SANDBOX_URL) $(MANAGE) seed_demo
 	PORTAL_BASE_URL=http://127.0.0.1:$(PORT) $(MANAGE) run_scheduled_jobs
-	@echo "The portal runs on http://127.0.0.1:$(PORT), the FIT-Connect sandbox on $(SANDBOX_URL), a background worker beside them – stop all three with Ctrl+C."
 	@export FITCONNECT_SANDBOX_URL=$(SANDBOX_URL) PORTAL_BASE_URL=http://127.0.0.1:$(PORT); \
 	$(MANAGE) fitconnect_sandbox --port $(SANDBOX_PORT) --state-file var/sandbox-state.json & sandbox=$$!; \
 	$(MANAGE) db_worker & worker=$$!; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT) & portal=$$!; \
 	trap 'exit 0' INT TERM; \
 	trap 'kill $$portal $$worker $$sandbox 2>/dev/null; wait' EXIT; \
+	$(PY) scripts/wait_until_ready.py http://127.0.0.1:$(PORT)/healthz $(SANDBOX_URL)/ \
+	  --timeout $(READY_TIMEOUT) --pid $$portal --pid $$worker --pid $$sandbox || exit 1; \
+	echo "The portal runs on http://127.0.0.1:$(PORT), the FIT-Connect sandbox on $(SANDBOX_URL), a background worker beside them – stop all three with Ctrl+C."; \
 	wait -n
 
 # The production server on this machine: migrate, collect the static files, gunicorn with
@@ -70,10 +78,12 @@ serve: $(VENV)/.installed
 	GUNICORN_BIND=$${GUNICORN_BIND:-127.0.0.1:$(PORT)} $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 # System packages the tests need: Chromium for browser tests, poppler-utils for PDF text,
-# DejaVu Sans for the check-box glyphs in PDFs.
+# DejaVu Sans for the check-box glyphs in PDFs, curl and jq for the README's pipeline example.
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v curl >/dev/null 2>&1 || missing="$$missing curl"; \
+	command -v jq >/dev/null 2>&1 || missing="$$missing jq"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
 	fc-list 2>/dev/null | grep -q "DejaVu Sans" || missing="$$missing fonts-dejavu-core"; \

@@ -109,8 +109,9 @@ OPERATIONS: dict[str, tuple[str, str]] = {
         gettext_noop(
             "Returns the same PDF as “Checkliste als PDF” in the portal. An unchanged "
             "onboarding is answered at once (200); otherwise the PDF is being prepared and "
-            "the answer is 202 with an empty body and Retry-After: ask again until the answer "
-            "is 200. Needs the permission pdf:read."
+            "the answer is 202 with a short JSON body, Retry-After and Location: ask again at "
+            "Location until the answer is 200, and treat anything else as a failure. Needs the "
+            "permission pdf:read."
         ),
     ),
 }

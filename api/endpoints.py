@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Query, Router
 from ninja.decorators import decorate_view
@@ -366,6 +367,9 @@ def get_run(request: HttpRequest, slug: str, run_id: int) -> dict[str, Any]:
 
 # The record --------------------------------------------------------------------------------
 
+# Seconds a client waits before it asks again for a PDF that is being rendered.
+PDF_RETRY_AFTER = 2
+
 
 @router.get(
     "/onboardings/{slug:slug}/record.pdf",
@@ -384,9 +388,29 @@ def get_run(request: HttpRequest, slug: str, run_id: int) -> dict[str, Any]:
             },
             202: {
                 "description": gettext_noop(
-                    "The PDF of the current content is being prepared; the body is empty. Ask "
-                    "again after Retry-After seconds."
+                    "The PDF of the current content is being rendered: not a PDF yet. Ask "
+                    "again at Location after Retry-After seconds, until the answer is 200; "
+                    "treat anything else as a failure."
                 ),
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["status", "detail", "retry_after"],
+                            "properties": {
+                                "status": {"type": "string", "enum": ["rendering"]},
+                                "detail": {"type": "string"},
+                                "retry_after": {"type": "integer"},
+                            },
+                        },
+                        "example": {
+                            "status": "rendering",
+                            "detail": "The PDF is being created. Ask again at Location "
+                            "after Retry-After seconds; it is ready when the answer is 200.",
+                            "retry_after": 2,
+                        },
+                    }
+                },
             },
         }
     },
@@ -396,14 +420,26 @@ def get_record_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """The same PDF as the portal's "Checkliste als PDF". Scope: pdf:read.
 
     An unchanged onboarding is served from the cache at once; otherwise the worker renders it
-    and the answer is 202 with Retry-After until it is ready.
+    and the answer is 202 (a JSON body that says so, Retry-After and Location) until it is
+    ready. Only a 200 carries the PDF: clients wait for it.
     """
     participation = _participation(request, slug)
     onboarding = participation.onboarding
     pdf_export = request_pdf(onboarding)
     if not pdf_export.ready:
-        waiting = HttpResponse(status=202)
-        waiting["Retry-After"] = "2"
+        waiting = JsonResponse(
+            {
+                "status": "rendering",
+                "detail": _(
+                    "The PDF is being created. Ask again at Location after Retry-After "
+                    "seconds; it is ready when the answer is 200."
+                ),
+                "retry_after": PDF_RETRY_AFTER,
+            },
+            status=202,
+        )
+        waiting["Retry-After"] = str(PDF_RETRY_AFTER)
+        waiting["Cache-Control"] = "no-store"
         waiting["Location"] = request.build_absolute_uri(request.path)
         return waiting
     response = HttpResponse(bytes(pdf_export.pdf or b""), content_type="application/pdf")

@@ -125,6 +125,14 @@ class PortalApi(NinjaAPI):
             headers = {}
             if code == 200 and operation_id.startswith("list"):
                 headers = {name: HEADER_DOCS[name] for name in ("Link", "X-Total-Count")}
+            elif code == 202 and operation_id == "getRecordPdf":
+                headers = {
+                    "Location": {
+                        "description": "Where to ask again for the PDF.",
+                        "schema": {"type": "string"},
+                    },
+                    "Retry-After": HEADER_DOCS["Retry-After"],
+                }
             elif code == 202:
                 headers = {"Location": HEADER_DOCS["Location"]}
             elif code == 401:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -20,6 +22,23 @@ DELIVERY_BY_CHANNEL: dict[str, str] = {
     Channel.IMMEDIATE: Notification.Delivery.PENDING,
     Channel.DIGEST: Notification.Delivery.DIGEST,
 }
+
+# Set while notifications are recorded without any e-mail (``without_email``).
+_WITHOUT_EMAIL: ContextVar[bool] = ContextVar("notifications_without_email", default=False)
+
+
+@contextmanager
+def without_email() -> Iterator[None]:
+    """Record notifications for the inboxes only, with no e-mail and no digest entry.
+
+    For the demo data: its events are made up all at once, so their e-mails would arrive
+    together and tell of states that later events of the same run have already changed.
+    """
+    token = _WITHOUT_EMAIL.set(True)
+    try:
+        yield
+    finally:
+        _WITHOUT_EMAIL.reset(token)
 
 
 def channels_for(users: Iterable[User], kind: str) -> dict[int, str]:
@@ -88,6 +107,8 @@ def notify(
     for pk, user in people.items():
         channel = channels[pk]
         state = DELIVERY_BY_CHANNEL.get(channel, Notification.Delivery.NONE)
+        if _WITHOUT_EMAIL.get():
+            state = Notification.Delivery.NONE
         notification = Notification(
             recipient=user,
             kind=kind,

@@ -380,6 +380,10 @@ LOGGING = {
     "filters": {"redact_tokens": {"()": "portal.requestlog.RedactTokens"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's default logging gives "django" a console handler of its own (with DEBUG),
+        # and the record propagates to the root's console as well: every line of the
+        # worker's tasks ("django.tasks") would be printed twice. The root's handler is enough.
+        "django": {"handlers": [], "propagate": True},
         # "Not Found: /einladung/<token>/" would put the token into the log.
         "django.request": {"filters": ["redact_tokens"]},
         "axes": {"level": "WARNING"},

@@ -112,3 +112,13 @@ document.addEventListener("click", (event) => {
   field.value = button.dataset.fillValue;
   field.focus();
 });
+
+// A PDF that was still being rendered: when the polled status says it is ready, start its
+// download once (the server sends it as an attachment, so this page stays). The link in the
+// status stays for a second try; without JavaScript "Check again" leads to the PDF too.
+document.addEventListener("htmx:afterSettle", () => {
+  const status = document.getElementById("pdf-status");
+  if (!status || !status.dataset.startDownload || status.dataset.downloadStarted) return;
+  status.dataset.downloadStarted = "true";
+  window.location.assign(status.dataset.startDownload);
+});

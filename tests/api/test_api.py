@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import time_machine
 from django.test import Client
@@ -301,3 +302,28 @@ def test_an_english_client_does_not_invalidate_a_sign_off_by_its_language(
     response = english.put(f"{BASE}/items/step5.terms_of_use/done", {"done": True})
     assert response.status_code == 200
     assert english.get(BASE).json()["signoffs"][0]["state"] == "approved"
+
+
+def test_a_pdf_still_being_rendered_answers_202_with_a_body_that_says_so(
+    api_for: Callable[..., ApiClient], settings: Any
+) -> None:
+    """Not an empty body a client could store as a PDF: JSON, Retry-After and Location."""
+    from checklist import export
+    from checklist.models import PdfExport
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    api = api_for("provider", ["pdf:read"], **{"Accept-Language": "en"})
+    waiting = api.get(f"{BASE}/record.pdf")
+    assert waiting.status_code == 202
+    assert waiting["Content-Type"] == "application/json"
+    body = waiting.json()
+    assert body["status"] == "rendering"
+    assert "ready when the answer is 200" in body["detail"]
+    assert waiting["Retry-After"] == str(body["retry_after"]) == "2"
+    assert waiting["Location"] == f"http://testserver{BASE}/record.pdf"
+    german = api.get(f"{BASE}/record.pdf", **{"Accept-Language": "de"}).json()
+    assert german["detail"].startswith("Das PDF wird erstellt.")
+    export.render_export(PdfExport.objects.get().pk)  # what the background worker does
+    ready = api.get(f"{BASE}/record.pdf")
+    assert ready.status_code == 200
+    assert ready.content.startswith(b"%PDF-")

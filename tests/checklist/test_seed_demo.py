@@ -169,3 +169,23 @@ def test_the_demo_gives_every_part_of_my_tasks_something_to_show(db: None) -> No
     run()
     call_command("run_scheduled_jobs", stdout=StringIO())
     assert Notification.objects.count() == count
+
+
+def test_the_demo_data_fills_the_inboxes_but_sends_no_e_mail(db: None) -> None:
+    """make run printed 26 e-mails of the seed at start, some about states already changed."""
+    from django.core import mail
+
+    from notifications.models import Notification
+
+    output = run()
+    assert Notification.objects.exists()
+    assert mail.outbox == []  # the tests run tasks at once: a queued e-mail would be here
+    assert set(Notification.objects.values_list("email_state", flat=True)) == {
+        Notification.Delivery.NONE
+    }
+    assert f"The demo inboxes hold {Notification.objects.count()} notifications" in output
+    # The scheduled jobs' reminders are e-mails of now: only those are sent.
+    call_command("run_scheduled_jobs", stdout=StringIO())
+    sent = Notification.objects.filter(email_state=Notification.Delivery.SENT)
+    assert len(mail.outbox) == sent.count() > 0
+    assert set(sent.values_list("kind", flat=True)) <= {"overdue", "due_soon", "key_expiring"}

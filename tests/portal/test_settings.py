@@ -188,3 +188,19 @@ def test_passkey_settings_can_name_a_parent_domain_and_refuse_foreign_origins() 
     assert "WEBAUTHN_ORIGINS: 'https://evil.example' must start with https://" in foreign.stderr
     address = _passkey_settings({"WEBAUTHN_RP_ID": "10.0.0.1"})
     assert "WEBAUTHN_RP_ID must be a host name" in address.stderr
+
+
+def test_each_log_line_is_printed_once_in_development() -> None:
+    """The worker's task lines ("django.tasks") appeared twice on the console of make run."""
+    code = (
+        "import logging; "
+        "logging.getLogger('django.tasks').info('Task id=1 state=SUCCESSFUL'); "
+        "logging.getLogger('django.request').warning('Not Found: /nirgends/'); "
+        "logging.getLogger('checklist.export').warning('PDF export 1 could not be rendered')"
+    )
+    result = run_manage("shell", "--no-imports", "-c", code, env={"DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines.count("Task id=1 state=SUCCESSFUL") == 1, result.stderr
+    assert lines.count("Not Found: /nirgends/") == 1, result.stderr
+    assert lines.count("PDF export 1 could not be rendered") == 1, result.stderr
