@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
+from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -29,7 +30,14 @@ from tests.api.conftest import make_token
 from tests.checklist.test_verification import sandboxed  # noqa: F401
 from tests.conftest import World
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The worker runs in the test's thread while the live server answers requests
+# in its own: on SQLite both share the test database's one in-memory connection ("cannot open
+# savepoint - SQL statements in progress"), so these tests run on PostgreSQL (CI does both).
+WORKER_BESIDE_SERVER = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    reason="a worker beside the live server needs PostgreSQL (DATABASE_URL=postgres://…)",
+)
+pytestmark = [pytest.mark.django_db(transaction=True), WORKER_BESIDE_SERVER]
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

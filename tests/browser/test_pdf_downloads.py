@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 from playwright.sync_api import Browser, Download, Page, expect
@@ -23,7 +24,14 @@ from checklist.models import PdfExport
 from tests.browser.conftest import assert_accessible, new_page
 from tests.conftest import PASSWORD, World
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The worker runs in the test's thread while the live server answers requests
+# in its own: on SQLite both share the test database's one in-memory connection ("cannot open
+# savepoint - SQL statements in progress"), so these tests run on PostgreSQL (CI does both).
+WORKER_BESIDE_SERVER = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    reason="a worker beside the live server needs PostgreSQL (DATABASE_URL=postgres://…)",
+)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), WORKER_BESIDE_SERVER]
 SLUG = "musterstadt-gewerbe"
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -57,7 +57,7 @@ def test_the_audit_trail_ignores_a_person_filter_it_cannot_read(
         reverse("audit_trail", args=["musterstadt-gewerbe"]), {"person": person, "step": person}
     )
     assert response.status_code == 200
-    assert "Anbindungsvorhaben angelegt" in response.content.decode()
+    assert "hat das Anbindungsvorhaben „Gewerbeanmeldung“ angelegt." in response.content.decode()
 
 
 @pytest.mark.parametrize(
