@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from checklist import catalogue
 from checklist.audit import ASSIGNMENT_ENDED, TRUE, Labels, host_label
 from checklist.environments import environment_label
+from checklist.forms import ONBOARDING_LABELS
 from checklist.models import (
     AuditEvent,
     Environment,
@@ -98,28 +99,13 @@ def _model_field(model: FieldModel, name: str) -> models.Field[Any, Any] | None:
     return field if isinstance(field, models.Field) else None
 
 
-def _contact_labels() -> dict[str, str]:
-    return {
-        "name": _("Name of the Fachverfahren"),
-        "responsible_name": _("Responsible person: name"),
-        "responsible_email": _("Responsible person: e-mail address"),
-        "responsible_phone": _("Responsible person: phone"),
-        "technical_name": _("Technical contact: name"),
-        "technical_email": _("Technical contact: e-mail address"),
-        "technical_phone": _("Technical contact: phone"),
-        "organisational_name": _("Organisational contact: name"),
-        "organisational_email": _("Organisational contact: e-mail address"),
-        "organisational_phone": _("Organisational contact: phone"),
-    }
-
-
 def field_label(model: FieldModel, name: str) -> str:
     if name == "reply_channels":
         return _("Reply channels")
     if name == "key":
         return _("Leistungsschlüssel")
-    if model is Onboarding and name in _contact_labels():
-        return _contact_labels()[name]
+    if model is Onboarding and name in ONBOARDING_LABELS:
+        return str(ONBOARDING_LABELS[name])
     field = _model_field(model, name)
     return capfirst(str(field.verbose_name)) if field is not None else name
 

@@ -47,6 +47,21 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+# What people read for the onboarding's basic data: on the form and in the Protokoll.
+ONBOARDING_LABELS = {
+    "name": _("Name of the Fachverfahren"),
+    "responsible_name": _("Responsible person: name"),
+    "responsible_email": _("Responsible person: e-mail address"),
+    "responsible_phone": _("Responsible person: phone"),
+    "technical_name": _("Technical contact: name"),
+    "technical_email": _("Technical contact: e-mail address"),
+    "technical_phone": _("Technical contact: phone"),
+    "organisational_name": _("Organisational contact: name"),
+    "organisational_email": _("Organisational contact: e-mail address"),
+    "organisational_phone": _("Organisational contact: phone"),
+}
+
+
 class OnboardingForm(KernFormMixin, forms.ModelForm[Onboarding]):
     provider_choice = forms.ChoiceField(
         label=_("IT service provider"),
@@ -60,18 +75,7 @@ class OnboardingForm(KernFormMixin, forms.ModelForm[Onboarding]):
     class Meta:
         model = Onboarding
         fields = ["name", "product", *CONTACT_FIELDS, "target_go_live"]
-        labels = {
-            "name": _("Name of the Fachverfahren"),
-            "responsible_name": _("Responsible person: name"),
-            "responsible_email": _("Responsible person: e-mail address"),
-            "responsible_phone": _("Responsible person: phone"),
-            "technical_name": _("Technical contact: name"),
-            "technical_email": _("Technical contact: e-mail address"),
-            "technical_phone": _("Technical contact: phone"),
-            "organisational_name": _("Organisational contact: name"),
-            "organisational_email": _("Organisational contact: e-mail address"),
-            "organisational_phone": _("Organisational contact: phone"),
-        }
+        labels = ONBOARDING_LABELS
         help_texts = {
             "name": _("The software that receives the applications, e.g. “Gewerbe-Fachverfahren”."),
             "product": _("Product name and vendor, if the Fachverfahren is a product."),
