@@ -10,6 +10,7 @@ valid token from that IP still works.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -52,20 +53,32 @@ def token_from_request(request: HttpRequest) -> ApiToken | None:
     return token
 
 
+def _count_in_window(
+    model: type[RateLimitWindow] | type[AuthFailureWindow],
+    start: datetime,
+    key: dict[str, Any],
+    prune: dict[str, Any],
+) -> int:
+    """Count one event of ``key`` in the window that begins at ``start`` and return the
+    window's count. One row per key and window in the database, so every app server agrees;
+    whoever opens a window deletes the older ones matching ``prune``."""
+    windows = model.objects.filter(window_start=start, **key)
+    if not windows.update(count=F("count") + 1):
+        try:
+            with transaction.atomic():
+                model.objects.create(window_start=start, count=1, **key)
+        except IntegrityError:  # another app server opened the window first
+            windows.update(count=F("count") + 1)
+        else:
+            model.objects.filter(window_start__lt=start, **prune).delete()
+    return int(windows.values_list("count", flat=True).first() or 0)
+
+
 def count_request(token: ApiToken) -> None:
     """Count one request of the token in the current minute; raise RateLimited over the limit."""
     now = timezone.now()
     start = now.replace(second=0, microsecond=0)
-    windows = RateLimitWindow.objects.filter(token=token, window_start=start)
-    if not windows.update(count=F("count") + 1):
-        try:
-            with transaction.atomic():
-                RateLimitWindow.objects.create(token=token, window_start=start, count=1)
-        except IntegrityError:  # another app server opened the window first
-            windows.update(count=F("count") + 1)
-        else:
-            RateLimitWindow.objects.filter(token=token, window_start__lt=start).delete()
-    count = windows.values_list("count", flat=True).first() or 0
+    count = _count_in_window(RateLimitWindow, start, {"token": token}, {"token": token})
     if count > settings.API_RATE_LIMIT_PER_MINUTE:
         raise RateLimited((start + WINDOW - now).total_seconds())
 
@@ -84,16 +97,7 @@ def count_failure(request: HttpRequest) -> None:
     ip = client_ip(request)[:100]
     now = timezone.now()
     start = _failure_window_start(now)
-    windows = AuthFailureWindow.objects.filter(ip_address=ip, window_start=start)
-    if not windows.update(count=F("count") + 1):
-        try:
-            with transaction.atomic():
-                AuthFailureWindow.objects.create(ip_address=ip, window_start=start, count=1)
-        except IntegrityError:  # another app server opened the window first
-            windows.update(count=F("count") + 1)
-        else:
-            AuthFailureWindow.objects.filter(window_start__lt=start).delete()
-    count = windows.values_list("count", flat=True).first() or 0
+    count = _count_in_window(AuthFailureWindow, start, {"ip_address": ip}, {})
     if count > settings.API_AUTH_FAILURE_LIMIT_PER_IP:
         raise RateLimited((start + FAILURE_WINDOW - now).total_seconds())
 
