@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from checklist import catalogue, services, summary
-from checklist.models import Environment, EnvironmentRecord, Onboarding
+from checklist.models import Environment, EnvironmentRecord, FitConnectEnvironment, Onboarding
 from checklist.signoff import approve, declare_ready
 from checklist.state import OnboardingState
 from portal.models import User
@@ -56,3 +57,25 @@ def signed_off_test(onboarding: Onboarding, provider_user: User, approver: User)
     ready_for_test(onboarding, provider_user)
     declare_ready(onboarding, Environment.TEST, provider_user)
     approve(onboarding, Environment.TEST, approver)
+
+
+def admin_change(environment: FitConnectEnvironment, **changes: Any) -> dict[str, Any]:
+    """The admin change form of the environment as posted, with some values changed."""
+    names = [
+        "key",
+        "name",
+        "stage",
+        "position",
+        "token_url",
+        "submission_base",
+        "api_version",
+        "routing_base",
+        "routing_prefix",
+        "ssp_jwks_url",
+        "notes",
+    ]
+    data: dict[str, Any] = {name: getattr(environment, name) for name in names}
+    for flag in ("allow_private_addresses", "self_signed_allowed", "test_submission_allowed"):
+        if getattr(environment, flag):
+            data[flag] = "on"
+    return data | changes

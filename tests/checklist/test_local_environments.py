@@ -11,6 +11,7 @@ from django.urls import reverse
 from checklist.demo import ensure_sandbox_environment
 from checklist.models import EnvironmentRecord, FitConnectEnvironment
 from checklist.verification import target_for
+from tests.checklist.helpers import admin_change
 from tests.conftest import World
 
 SLUG = "musterstadt-gewerbe"
@@ -41,23 +42,8 @@ def test_a_production_environment_cannot_be_marked_local(world: World) -> None:
 def test_the_admin_refuses_a_local_production_environment(world: World) -> None:
     production = FitConnectEnvironment.objects.get(key="production")
     url = reverse("admin:checklist_fitconnectenvironment_change", args=[production.pk])
-    data = {
-        field: getattr(production, field)
-        for field in (
-            "key",
-            "name",
-            "stage",
-            "position",
-            "token_url",
-            "submission_base",
-            "api_version",
-            "routing_base",
-            "routing_prefix",
-            "ssp_jwks_url",
-            "notes",
-        )
-    }
-    response = signed_in(world.site_operator).post(url, data | {"allow_private_addresses": "on"})
+    data = admin_change(production, allow_private_addresses="on")
+    response = signed_in(world.site_operator).post(url, data)
     assert response.status_code == 200
     assert "Eine Produktivumgebung kann nicht lokal sein" in response.content.decode()
     production.refresh_from_db()

@@ -28,6 +28,7 @@ from notifications.describe import describe
 from notifications.models import Notification
 from portal.mfa import confirm_enrolment, start_enrolment
 from portal.models import User
+from tests.checklist.helpers import admin_change
 from tests.conftest import World, make_onboarding
 from tests.portal.test_mfa import code
 
@@ -77,28 +78,6 @@ def verified(client: Client, world: World, user: User | None = None) -> TOTPDevi
     confirm_enrolment(device)
     client.post(reverse("mfa_setup"), {"code": code(device)})
     return device
-
-
-def admin_change(environment: FitConnectEnvironment, **changes: Any) -> dict[str, Any]:
-    """The admin change form of the environment as posted, with some values changed."""
-    names = [
-        "key",
-        "name",
-        "stage",
-        "position",
-        "token_url",
-        "submission_base",
-        "api_version",
-        "routing_base",
-        "routing_prefix",
-        "ssp_jwks_url",
-        "notes",
-    ]
-    data: dict[str, Any] = {name: getattr(environment, name) for name in names}
-    for flag in ("allow_private_addresses", "self_signed_allowed", "test_submission_allowed"):
-        if getattr(environment, flag):
-            data[flag] = "on"
-    return data | changes
 
 
 def test_an_operator_moving_the_production_token_url_gets_no_secret_until_confirmed(
