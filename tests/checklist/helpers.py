@@ -109,9 +109,16 @@ def admin_change(environment: FitConnectEnvironment, **changes: Any) -> dict[str
         "routing_prefix",
         "ssp_jwks_url",
         "notes",
+        "evidence_max_age_days",
+        "hand_evidence_reason",
     ]
     data: dict[str, Any] = {name: getattr(environment, name) for name in names}
-    for flag in ("allow_private_addresses", "self_signed_allowed", "test_submission_allowed"):
+    for flag in (
+        "allow_private_addresses",
+        "self_signed_allowed",
+        "test_submission_allowed",
+        "hand_evidence_allowed",
+    ):
         if getattr(environment, flag):
             data[flag] = "on"
     return data | changes

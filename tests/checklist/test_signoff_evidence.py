@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from checklist import catalogue, frozen, services
@@ -22,6 +24,7 @@ from checklist.signoff_evidence import evidence_for
 from checklist.state import NotAllowed, OnboardingState, ReasonRequired
 from checklist.verification import finish_run
 from tests.checklist.helpers import (
+    admin_change,
     complete_step_one,
     passed_run,
     record,
@@ -291,3 +294,28 @@ def test_a_sign_off_frozen_before_snapshots_named_their_evidence_stays_valid(
     services.save_environment_record(row, world.provider_staff)
     signoff.refresh_from_db()
     assert signoff.invalidated_at is not None
+
+
+def test_the_operator_allows_hand_evidence_only_with_a_reason(world: World) -> None:
+    production = FitConnectEnvironment.objects.get(key="production")
+    url = reverse("admin:checklist_fitconnectenvironment_change", args=[production.pk])
+    operator = Client()
+    operator.force_login(world.site_operator)
+    response = operator.post(url, admin_change(production, hand_evidence_allowed="on"))
+    assert response.status_code == 200
+    assert "Bitte geben Sie an, warum das Portal diese Umgebung nicht prüfen kann" in (
+        response.content.decode()
+    )
+    production.refresh_from_db()
+    assert production.hand_evidence_allowed is False
+    reason = "Aus dem Rechenzentrum des Portals nicht erreichbar (Netzwerkregeln)."
+    data = admin_change(
+        production,
+        hand_evidence_allowed="on",
+        hand_evidence_reason=reason,
+        evidence_max_age_days=14,
+    )
+    assert operator.post(url, data).status_code == 302
+    production.refresh_from_db()
+    assert (production.hand_evidence_allowed, production.hand_evidence_reason) == (True, reason)
+    assert production.evidence_max_age_days == 14
