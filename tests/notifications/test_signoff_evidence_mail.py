@@ -80,6 +80,26 @@ def test_the_request_e_mail_names_hand_ticks_with_reasons_and_the_operators_allo
     assert "Begründung: Im Fachverfahren mit dem Testzugang geprüft" in body
 
 
+def test_the_daily_digest_names_the_evidence_summary_of_a_sign_off(world: World) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from notifications import jobs
+    from notifications.models import Channel, Kind, Preference
+
+    Preference.objects.create(
+        user=world.authority_staff, kind=Kind.SIGNOFF_REQUESTED, channel=Channel.DIGEST
+    )
+    ready_for_test(world.onboarding, world.provider_staff)
+    declare_ready(world.onboarding, TEST, world.provider_staff)
+    mail.outbox.clear()
+    assert jobs.send_digests(datetime(2026, 11, 30, 8, 0, tzinfo=ZoneInfo("Europe/Berlin"))) == 1
+    summary = evidence_for(OnboardingState(world.onboarding), TEST).summary
+    digest = mail_to("bernd@musterstadt.example")
+    assert summary in digest.body
+    assert escape(summary) in html_of(digest)
+
+
 def test_other_notifications_carry_no_evidence_block(world: World) -> None:
     item = catalogue.load().by_key()["step2.destination"]
     mail.outbox.clear()
