@@ -18,7 +18,7 @@ from checklist.models import Environment, SignOff
 
 
 def allowance_words(environment: Environment, reason: str) -> str:
-    """The operator's allowance of hand evidence in plain words (as ``Evidence.allowance``)."""
+    """The operator's allowance of hand evidence in plain words (``Evidence.allowance`` too)."""
     return _(
         "The portal cannot check %(env)s itself; the site operator allows a declaration "
         "on items ticked by hand with a reason. Reason given: %(reason)s"
