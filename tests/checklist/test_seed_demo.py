@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
+import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from checklist.management.commands.seed_demo import DEMO_PASSWORD
 from portal.models import Membership, Organisation, User
+
+
+@pytest.fixture(autouse=True)
+def _german() -> Iterator[None]:
+    """Read the evidence in German: a request of an earlier test may leave English active
+    (portal.middleware.german_first_locale activates the cookie's language for the thread)."""
+    with translation.override("de"):
+        yield
 
 
 def run() -> str:
@@ -247,8 +258,6 @@ def test_the_demo_declares_production_on_hand_evidence_the_operator_allowed(db: 
 
 
 def test_the_demo_shows_a_declaration_refused_for_want_of_a_connection_check(db: None) -> None:
-    import pytest
-
     from checklist.models import Environment, Onboarding
     from checklist.signoff import declare_ready
     from checklist.signoff_evidence import Basis, evidence_for

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
+from django.utils import translation
 from django.utils.html import escape
 
 from checklist import catalogue, services
@@ -15,6 +19,14 @@ from tests.checklist.helpers import complete_step_one, ready_for_test, record, t
 from tests.conftest import World
 
 TEST = Environment.TEST
+
+
+@pytest.fixture(autouse=True)
+def _german() -> Iterator[None]:
+    """Read the evidence in German: a request of an earlier test may leave English active
+    (portal.middleware.german_first_locale activates the cookie's language for the thread)."""
+    with translation.override("de"):
+        yield
 
 
 def mail_to(address: str) -> EmailMessage:
