@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.tasks import task_backends
 from django.test import Client
+from django.utils import translation
 
 from checklist import services, summary
 from checklist.models import Leistung, Onboarding
@@ -75,6 +76,13 @@ def _empty_caches() -> None:
     """Every test starts with empty caches: ids and revisions repeat after a rollback."""
     for cache in caches.all():
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _site_language() -> None:
+    """Every test starts in the site's language: a request an earlier test made in English
+    leaves the thread's language switched (the middleware does not switch it back)."""
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
