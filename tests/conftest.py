@@ -14,7 +14,8 @@ from django.test import Client
 from django.utils import translation
 
 from checklist import services, summary
-from checklist.models import Leistung, Onboarding
+from checklist.models import FitConnectEnvironment, Leistung, Onboarding
+from fitconnect.environments import FITKO_ENVIRONMENTS
 from fitconnect.sandbox import Sandbox
 from portal.models import Membership, Organisation, User
 
@@ -85,8 +86,20 @@ def _site_language() -> None:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+def fitko_environments() -> None:
+    """FITKO's three environments as the migrations seed them. A transactional test (the
+    browser tests, the live servers) flushes the database after it, seeded rows included;
+    later tests in the same worker get them back here."""
+    for position, environment in enumerate(FITKO_ENVIRONMENTS, start=1):
+        FitConnectEnvironment.objects.get_or_create(
+            key=environment.key,
+            defaults={"stage": environment.key, "position": position, **environment.values()},
+        )
+
+
 @pytest.fixture
 def world(db: None) -> World:
+    fitko_environments()
     authority = Organisation.objects.create(
         name="Stadt Musterstadt", slug="stadt-musterstadt", kind=Organisation.Kind.AUTHORITY
     )
