@@ -95,15 +95,16 @@ def test_declare_approve_mention_and_digest(
         user=world.authority_admin, kind=Kind.SIGNOFF_REQUESTED, channel=Channel.DIGEST
     )
     mail.outbox.clear()
+    # Two open items (a done one is assigned to nobody).
     services.assign_item(
         world.onboarding,
-        catalogue.load().by_key()["step1.leistungen"],
+        catalogue.load().by_key()["step5.terms_of_use"],
         world.authority_admin,
         world.provider_staff,
     )
     services.assign_item(
         world.onboarding,
-        catalogue.load().by_key()["step1.schemas"],
+        catalogue.load().by_key()["step5.avv"],
         world.authority_admin,
         world.provider_staff,
     )
@@ -112,8 +113,8 @@ def test_declare_approve_mention_and_digest(
     [digest] = mail.outbox
     assert digest.to == ["anna@musterstadt.example"]
     assert "2 Benachrichtigungen" in digest.subject
-    assert "Leistungen mit Leistungsschlüssel erfassen" in digest.body
-    assert "Datenschema und MIME-Typ je Leistung festlegen" in digest.body
+    assert "Nutzungsbedingungen für die Produktivumgebung akzeptieren" in digest.body
+    assert "Auftragsverarbeitungsvertrag (AVV) mit der FITKO abschließen" in digest.body
     assert not Notification.objects.filter(email_state=Notification.Delivery.DIGEST).exists()
 
 
