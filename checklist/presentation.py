@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.urls import reverse
@@ -13,7 +13,7 @@ from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
 from checklist.catalogue import Item
 from checklist.environments import with_records
-from checklist.forms import MetadataVersionsForm, SendBackForm
+from checklist.forms import HandTickForm, MetadataVersionsForm, SendBackForm
 from checklist.frozen import Difference, FrozenGroup
 from checklist.models import (
     Environment,
@@ -224,7 +224,13 @@ def item_context(
         "editable": editable,
         "comments": list(view.state.comments.all()) if view.state.pk and prefetched else [],
         "assignable": (assignable or {}).get(view.item.role, []),
-        "may_assign": bool(rules.may_assign(participation, view.item)),
+        "may_assign": bool(rules.may_assign(participation, view)),
+        # An item a check proves, ticked by hand: only with a reason.
+        "reason_form": (
+            HandTickForm(dom_id=view.item.dom_id)
+            if editable and view.item.kind.proven_by_run and not view.done
+            else None
+        ),
     }
 
 
@@ -347,13 +353,17 @@ def item_response_context(
     """Return what the item's partial and the out-of-band counters need, nothing more.
 
     Without a state (a note, a comment, an assignment) the whole item is rendered again,
-    with its assign form where the person may assign it; a tick renders only its status.
+    with its assign form where the person may assign it; a tick renders its status and, out
+    of band, its assign form (gone once the item is done, back when it is open again; the
+    people are loaded either way where the person may assign it, so both cost the same).
     """
     assignable = None
     if state is None:
         state = OnboardingState(participation.onboarding, with_comments=with_comments, light=True)
-        if rules.may_assign(participation, item):
+        if rules.may_assign(participation, state.item_view(item)):
             assignable = assignable_people(participation.onboarding)
+    elif rules.may_assign(participation, replace(state.item_view(item), done=False)):
+        assignable = assignable_people(participation.onboarding)
     card = step_card(state, item.step)
     return {
         "onboarding": participation.onboarding,
