@@ -11,7 +11,7 @@ from checklist.access import Participation
 from checklist.catalogue import Item
 from checklist.environments import environment_labels
 from checklist.evidence import shown_result
-from checklist.models import Comment, Environment, FitConnectEnvironment, VerificationRun
+from checklist.models import Comment, Environment, FitConnectEnvironment, SignOff, VerificationRun
 from checklist.state import OnboardingState, Progress, describe_next_action
 from checklist.steps import STEPS
 
@@ -68,8 +68,19 @@ def onboarding_summary(participation: Participation) -> dict[str, Any]:
     }
 
 
-def _signoff(state: OnboardingState, environment: Environment) -> dict[str, Any]:
-    signoff = state.signoff(environment)
+# What the API says of a sign-off (no people: no join).
+SIGNOFF_COLUMNS = (
+    "onboarding_id",
+    "environment",
+    "state",
+    "declared_at",
+    "decided_at",
+    "invalidated_at",
+    "snapshot_sha256",
+)
+
+
+def _signoff(signoff: SignOff | None, environment: Environment) -> dict[str, Any]:
     if signoff is None:
         name = "none"
     elif signoff.invalidated_at is not None:
@@ -86,10 +97,14 @@ def _signoff(state: OnboardingState, environment: Environment) -> dict[str, Any]
 
 
 def onboarding_detail(participation: Participation) -> dict[str, Any]:
-    state = OnboardingState(participation.onboarding)
+    # From the stored summary (ticks, recorded data, sign-off states, kept with every change
+    # in the change's transaction): no item rows, Leistungen or records are read.
+    state = OnboardingState(participation.onboarding, from_summary=True)
+    latest: dict[str, SignOff] = {}
+    for signoff in participation.onboarding.signoffs.only(*SIGNOFF_COLUMNS):  # newest first
+        latest.setdefault(signoff.environment, signoff)
     return {
         **onboarding_summary(participation),
-        # The state is built anyway for the steps: the same figures, derived afresh.
         "current_step": state.current_step(),
         "progress": _progress(state.overall()),
         "next_action": state.next_action(),
@@ -104,7 +119,7 @@ def onboarding_detail(participation: Participation) -> dict[str, Any]:
             }
             for step in STEPS
         ],
-        "signoffs": [_signoff(state, environment) for environment in Environment],
+        "signoffs": [_signoff(latest.get(environment), environment) for environment in Environment],
     }
 
 

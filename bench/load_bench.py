@@ -62,7 +62,8 @@ ENV = {
     "SECURE_COOKIES": "false",
     "SECURE_HSTS_SECONDS": "0",
     "DJANGO_SETTINGS_MODULE": "bench.settings",  # the portal plus the two measuring views
-    "DATABASE_CONN_MAX_AGE": "60",
+    # Connections kept: a backend that ends takes its CPU count with it.
+    "DATABASE_CONN_MAX_AGE": "3600",
     "GUNICORN_BIND": f"127.0.0.1:{PORT}",
     # gunicorn.conf.py as it is (gthread, its threads, its logs), on 2 workers like the
     # independent run; no recycling in the middle of a measurement.
@@ -139,6 +140,7 @@ for email in info["emails"].values():  # each has the authenticator app set up
         user=user, name="Bench", defaults={"key": %(key)r, "confirmed": True}
     )
 provider = User.objects.get(email=info["emails"]["provider"]).memberships.get().organisation
+ApiToken.objects.filter(organisation=provider, name="Bench").delete()  # the last run's
 _token, info["api_token"] = ApiToken.create(
     organisation=provider, name="Bench", scopes=["read"], valid_days=1, created_by=None
 )
@@ -220,27 +222,45 @@ def meets(value: float, sense: str, goal: float) -> bool:
     return value >= goal if sense == ">=" else value <= goal
 
 
-def cpu_seconds(server_group: int) -> tuple[float, float]:
-    """Return the CPU seconds used so far by the app server (gunicorn, its workers) and by
-    PostgreSQL (every postgres process): unlike requests per second, CPU time per request
-    hardly changes with what else the shared machine does meanwhile."""
-    app = database = 0
+def cpu_ticks(server_group: int) -> dict[str, dict[int, int]]:
+    """Return the CPU ticks used so far by each process of the app server (gunicorn, its
+    workers) and by each PostgreSQL backend serving the bench's database: unlike requests
+    per second, CPU time per request hardly changes with what else the shared machine does
+    meanwhile. Backends of other databases (other people's work on the same server) do not
+    count."""
+    database = "/" + DATABASE_URL.rsplit("/", 1)[-1]
+    ticks: dict[str, dict[int, int]] = {"app": {}, "database": {}}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             stat = Path(entry.path, "stat").read_text()
-        except OSError:  # ended meanwhile
+            values = stat[stat.rindex(")") + 2 :].split()
+            if int(values[2]) == server_group:
+                part = "app"
+            elif stat[stat.index("(") + 1 : stat.rindex(")")] == "postgres":
+                title = Path(entry.path, "cmdline").read_bytes().decode(errors="replace")
+                if f" {database[1:]} " not in title:
+                    continue
+                part = "database"
+            else:
+                continue
+        except (OSError, ValueError):  # ended meanwhile
             continue
-        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
-        values = fields.split()
-        ticks = int(values[11]) + int(values[12])  # utime + stime
-        if int(values[2]) == server_group:
-            app += ticks
-        elif name == "postgres":
-            database += ticks
+        ticks[part][int(entry.name)] = int(values[11]) + int(values[12])  # utime + stime
+    return ticks
+
+
+def cpu_used(
+    before: dict[str, dict[int, int]], after: dict[str, dict[int, int]]
+) -> dict[str, float]:
+    """CPU seconds per part between two ``cpu_ticks``: what each process used meanwhile (a
+    process that started meanwhile counts from zero)."""
     hertz = os.sysconf("SC_CLK_TCK")
-    return app / hertz, database / hertz
+    return {
+        part: sum(max(0, t - before[part].get(pid, 0)) for pid, t in after[part].items()) / hertz
+        for part in after
+    }
 
 
 def rss_mib(group: int) -> float:
@@ -374,7 +394,7 @@ def run(info: dict[str, Any], server_group: int, worker_group: int) -> None:
     for number in range(1, ROUNDS + 1):
         print(f"round {number} of {ROUNDS} …", flush=True)
         for name, (path, headers, method, _type) in scenarios.items():
-            app, database = cpu_seconds(server_group)
+            before = cpu_ticks(server_group)
             if name == "step_page_first_view":
                 figures[name].append(wrk(path, headers, method, first_views[seen:]))
                 seen += int(figures[name][-1]["requests"])
@@ -382,10 +402,10 @@ def run(info: dict[str, Any], server_group: int, worker_group: int) -> None:
                     raise SystemExit("too few onboardings for first views: raise fresh_slugs")
             else:
                 figures[name].append(wrk(path, headers, method))
-            app_after, database_after = cpu_seconds(server_group)
+            used = cpu_used(before, cpu_ticks(server_group))
             requests = figures[name][-1]["requests"]
-            figures[name][-1]["app_cpu_ms"] = 1000 * (app_after - app) / requests
-            figures[name][-1]["database_cpu_ms"] = 1000 * (database_after - database) / requests
+            for part, seconds in used.items():
+                figures[name][-1][f"{part}_cpu_ms"] = 1000 * seconds / requests
     report(info, figures, pdf_first, pdf_later, worker_rss)
 
 
