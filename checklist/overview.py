@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from checklist.forms import DateInput
 from checklist.models import IN_HOUSE, Environment, Onboarding
 from checklist.state import SIGNOFF_INVALID, describe_next_action, next_action_url
-from portal.forms_renderer import KernFormMixin
+from portal.forms_renderer import KernFormMixin, ListSelect
 from portal.models import Organisation
 
 PER_PAGE = 50
@@ -59,10 +59,14 @@ class OverviewFilterForm(KernFormMixin, forms.Form):
     every other form; the date is a date picker as everywhere else."""
 
     q = forms.CharField(label=_("Search by name"), required=False, max_length=200)
-    authority = forms.TypedChoiceField(label=_("Authority"), required=False, coerce=int)
-    provider = forms.ChoiceField(label=_("IT service provider"), required=False)
-    step = forms.ChoiceField(label=_("Current step"), required=False)
-    signoff = forms.ChoiceField(label=_("Sign-off"), required=False)
+    # Hundreds of organisations at a Land's scale: their options are written without a
+    # template each (ListSelect).
+    authority = forms.TypedChoiceField(
+        label=_("Authority"), required=False, coerce=int, widget=ListSelect
+    )
+    provider = forms.ChoiceField(label=_("IT service provider"), required=False, widget=ListSelect)
+    step = forms.ChoiceField(label=_("Current step"), required=False, widget=ListSelect)
+    signoff = forms.ChoiceField(label=_("Sign-off"), required=False, widget=ListSelect)
     overdue = forms.BooleanField(label=_("Only overdue (target go-live passed)"), required=False)
     go_live_before = forms.DateField(
         label=_("Target go-live before"),
