@@ -42,7 +42,12 @@ from api.schemas import (
     RunPage,
 )
 from checklist import catalogue, export, rules, services
-from checklist.access import Participation, get_onboarding_for_token, onboardings_of_organisation
+from checklist.access import (
+    Participation,
+    get_onboarding_for_token,
+    onboardings_of_organisation,
+    token_participation,
+)
 from checklist.catalogue import Item
 from checklist.environments import all_environments, environment_labels
 from checklist.models import Comment, FitConnectEnvironment
@@ -101,15 +106,13 @@ def list_onboardings(
     onboardings = (
         onboardings_of_organisation(token.organisation)
         .select_related("authority", "provider")
+        .only(*presenters.SUMMARY_COLUMNS)
         .order_by("name", "pk")
     )
     total, page = paginate(request, response, onboardings, params)
-    rows = []
-    for onboarding in page:
-        participation = get_onboarding_for_token(token, onboarding.slug)
-        rows.append(
-            presenters.onboarding_summary(participation, OnboardingState(participation.onboarding))
-        )
+    rows = [
+        presenters.onboarding_summary(token_participation(token, onboarding)) for onboarding in page
+    ]
     return {"count": total, "items": rows}
 
 

@@ -11,9 +11,9 @@ from checklist.access import Participation
 from checklist.catalogue import Item
 from checklist.environments import environment_labels
 from checklist.evidence import shown_result
-from checklist.models import Comment, Environment, FitConnectEnvironment, VerificationRun
+from checklist.models import Comment, Environment, FitConnectEnvironment, SignOff, VerificationRun
 from checklist.signoff_evidence import evidence_for
-from checklist.state import OnboardingState, Progress
+from checklist.state import OnboardingState, Progress, describe_next_action
 from checklist.steps import STEPS
 
 
@@ -27,7 +27,27 @@ def _side(participation: Participation) -> str:
     return "authority" if participation.is_authority_member else "provider"
 
 
-def onboarding_summary(participation: Participation, state: OnboardingState) -> dict[str, Any]:
+# What ``onboarding_summary`` reads (a list loads only these).
+SUMMARY_COLUMNS = (
+    "slug",
+    "name",
+    "in_house",
+    "authority__slug",
+    "authority__name",
+    "provider__slug",
+    "provider__name",
+    "current_step",
+    "progress_done",
+    "progress_total",
+    "progress_percent",
+    "next_action",
+    "next_action_item",
+)
+
+
+def onboarding_summary(participation: Participation) -> dict[str, Any]:
+    """An onboarding as the list shows it, from its stored summary (``checklist.summary``):
+    no state is built, so a page of 100 costs one query and the rows."""
     onboarding = participation.onboarding
     provider = onboarding.provider
     return {
@@ -37,29 +57,52 @@ def onboarding_summary(participation: Participation, state: OnboardingState) -> 
         "provider": {"slug": provider.slug, "name": provider.name} if provider else None,
         "in_house": onboarding.in_house,
         "your_side": _side(participation),
-        "current_step": state.current_step(),
-        "progress": _progress(state.overall()),
-        "next_action": state.next_action(),
+        "current_step": onboarding.current_step,
+        "progress": {
+            "done": onboarding.progress_done,
+            "total": onboarding.progress_total,
+            "percent": onboarding.progress_percent,
+        },
+        "next_action": describe_next_action(
+            onboarding.current_step, onboarding.next_action, onboarding.next_action_item
+        ),
     }
 
 
+# What the API says of a sign-off (no people: no join).
+SIGNOFF_COLUMNS = (
+    "onboarding_id",
+    "environment",
+    "state",
+    "declared_at",
+    "decided_at",
+    "invalidated_at",
+    "snapshot_sha256",
+    "evidence",
+)
+
+
 def _evidence(
-    state: OnboardingState, environment: Environment, current: Environment | None
+    participation: Participation,
+    signoff: SignOff | None,
+    environment: Environment,
+    current: Environment | None,
 ) -> dict[str, Any] | None:
     """The evidence of a valid approval as recorded, of the stage now being signed off as it
-    stands (a few queries: only that one stage), of the later stages none."""
-    signoff = state.signoff(environment)
+    stands (its state is built for that one stage only), of the later stages none."""
     if signoff is not None and signoff.is_valid:
         return signoff.evidence or None  # approved before evidence was recorded: none
     if environment == current:
-        return evidence_for(state, environment).as_data()
+        return evidence_for(OnboardingState(participation.onboarding), environment).as_data()
     return None
 
 
 def _signoff(
-    state: OnboardingState, environment: Environment, current: Environment | None
+    participation: Participation,
+    signoff: SignOff | None,
+    environment: Environment,
+    current: Environment | None,
 ) -> dict[str, Any]:
-    signoff = state.signoff(environment)
     if signoff is None:
         name = "none"
     elif signoff.invalidated_at is not None:
@@ -72,16 +115,27 @@ def _signoff(
         "declared_at": signoff.declared_at if signoff else None,
         "decided_at": signoff.decided_at if signoff else None,
         "snapshot_sha256": signoff.snapshot_sha256 if signoff and signoff.is_valid else "",
-        "evidence": _evidence(state, environment, current),
+        "evidence": _evidence(participation, signoff, environment, current),
     }
 
 
 def onboarding_detail(participation: Participation) -> dict[str, Any]:
-    state = OnboardingState(participation.onboarding)
+    # From the stored summary (ticks, recorded data, sign-off states, kept with every change
+    # in the change's transaction): no item rows, Leistungen or records are read, but for
+    # the evidence of the stage now being signed off.
+    state = OnboardingState(participation.onboarding, from_summary=True)
+    latest: dict[str, SignOff] = {}
+    for signoff in participation.onboarding.signoffs.only(*SIGNOFF_COLUMNS):  # newest first
+        latest.setdefault(signoff.environment, signoff)
     # The stage now being signed off: the first one without a valid approval.
-    current = next((env for env in Environment if not state.signoff_valid(env)), None)
+    current = next(
+        (env for env in Environment if not (env in latest and latest[env].is_valid)), None
+    )
     return {
-        **onboarding_summary(participation, state),
+        **onboarding_summary(participation),
+        "current_step": state.current_step(),
+        "progress": _progress(state.overall()),
+        "next_action": state.next_action(),
         "target_go_live": participation.onboarding.target_go_live,
         "steps": [
             {
@@ -93,7 +147,10 @@ def onboarding_detail(participation: Participation) -> dict[str, Any]:
             }
             for step in STEPS
         ],
-        "signoffs": [_signoff(state, environment, current) for environment in Environment],
+        "signoffs": [
+            _signoff(participation, latest.get(environment), environment, current)
+            for environment in Environment
+        ],
     }
 
 

@@ -56,3 +56,55 @@ def bench_write_floor(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
             [progress_done, onboarding_id],
         )
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+def bench_read_floor(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
+    """The least a step page seen for the first time can cost.
+
+    Behind the same middleware as the page, it reads what the page shows, in raw SQL: the
+    onboarding (only where the person's organisation takes part), the step's item states,
+    their comments with their authors, the people of both sides, the FIT-Connect
+    environments and the sign-offs. Nothing is built from the rows, nothing rendered.
+    """
+    organisations = [m.organisation_id for m in request.memberships]
+    if not organisations:
+        raise Http404
+    marks = ", ".join(["%s"] * len(organisations))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, authority_id, provider_id, * FROM checklist_onboarding WHERE slug = %s"  # noqa: S608
+            f" AND (authority_id IN ({marks}) OR provider_id IN ({marks}))",
+            [slug, *organisations, *organisations],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            raise Http404
+        onboarding_id, authority_id, provider_id = row[0], row[1], row[2]
+        prefix = f"step{number}.%"
+        cursor.execute(
+            "SELECT s.*, u.full_name FROM checklist_itemstate s LEFT JOIN portal_user u"
+            " ON u.id = s.done_by_id WHERE s.onboarding_id = %s AND s.key LIKE %s",
+            [onboarding_id, prefix],
+        )
+        states = [state[0] for state in cursor.fetchall()]
+        cursor.execute(
+            "SELECT c.*, u.full_name FROM checklist_comment c LEFT JOIN portal_user u"
+            " ON u.id = c.author_id WHERE c.item_id = ANY(%s) ORDER BY c.created_at",
+            [states],
+        )
+        cursor.fetchall()
+        cursor.execute(
+            "SELECT m.*, u.full_name, u.email FROM portal_membership m JOIN portal_user u"
+            " ON u.id = m.user_id WHERE m.organisation_id IN (%s, %s) AND u.is_active",
+            [authority_id, provider_id or authority_id],
+        )
+        cursor.fetchall()
+        cursor.execute("SELECT * FROM checklist_fitconnectenvironment ORDER BY position")
+        cursor.fetchall()
+        cursor.execute(
+            "SELECT * FROM checklist_signoff WHERE onboarding_id = %s ORDER BY declared_at DESC",
+            [onboarding_id],
+        )
+        cursor.fetchall()
+    return HttpResponse("ok", content_type="text/plain")

@@ -173,6 +173,13 @@ def get_onboarding_for_token(token: ApiToken, slug: str, *, lock: bool = False) 
     onboarding = found.select_related("authority", "provider").first()
     if onboarding is None:
         raise Http404
+    return token_participation(token, onboarding)
+
+
+def token_participation(token: ApiToken, onboarding: Onboarding) -> Participation:
+    """The token's participation in an onboarding already found among its organisation's
+    (``onboardings_of_organisation``): no further query."""
+    organisation = token.organisation
     return Participation(
         onboarding=onboarding,
         actor=token,

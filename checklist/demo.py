@@ -24,7 +24,7 @@ from checklist.models import (
     StoredSecret,
     VerificationRun,
 )
-from checklist.signoff import approve, declare_ready
+from checklist.signoff import approve, declare_ready, send_back
 from checklist.state import OnboardingState
 from fitconnect import demo as fitconnect_demo
 from portal.models import Organisation, User
@@ -401,6 +401,58 @@ def point_at_sandbox(base: str) -> None:
 # Benchmark data (make bench) ---------------------------------------------------------------
 
 
+RICH = 240  # the benchmark provider's onboardings with the full mix (seed_bench)
+
+
+def _realistic(onboarding: Onboarding, n: int, people: dict[str, User]) -> None:
+    """Give a bench onboarding a realistic state: Leistungen, comments, due dates, and by
+    ``n`` one of eight stages from step 1 to live with every sign-off state on the way."""
+    provider, authority = people["provider"], people["authority"]
+    stage = n % 8
+    onboarding = services.update_onboarding(onboarding, dict(CONTACTS), authority)
+    _step_one(
+        onboarding, [{**GEWERBE[0], "key": f"9905003500{k:04d}"} for k in range(3)], authority
+    )
+    services.set_due_dates(
+        onboarding,
+        {step: date(2026, 3, 1) + timedelta(days=30 * step + n % 90) for step in range(2, 6)},
+        authority,
+    )
+    items = catalogue.load().by_key()
+    for k, key in enumerate(("step1.leistungen", "step2.client", "step2.destination")):
+        if key in items:
+            services.add_comment(onboarding, items[key], f"Rückfrage {k} zu {key}", provider)
+    if stage == 0:
+        return
+    _tick(onboarding, 2, provider, fraction=1.0 if stage > 1 else 0.5)
+    if stage == 1:
+        return
+    _record(onboarding, Environment.TEST, provider)
+    _tick(onboarding, 3, provider)
+    declare_ready(onboarding, Environment.TEST, provider)
+    if stage == 2:
+        return  # waits for the authority's approval
+    if stage == 3:
+        send_back(onboarding, Environment.TEST, authority, "Bitte Zertifikat prüfen.")
+        return
+    approve(onboarding, Environment.TEST, authority)
+    if stage == 4:
+        # Changed after the approval: the sign-off is invalid until checked again.
+        services.save_leistung(
+            Leistung(onboarding=onboarding, regions=[MUSTERSTADT_ARS], **WOHNGELD), authority
+        )
+        return
+    _record(onboarding, Environment.REFERENCE, provider)
+    _tick(onboarding, 4, provider)
+    _sign_off(onboarding, Environment.REFERENCE, provider, authority)
+    if stage == 5:
+        return
+    _record(onboarding, Environment.PRODUCTION, provider)
+    _tick(onboarding, 5, authority, fraction=1.0 if stage == 7 else 0.5)
+    if stage == 7:
+        _sign_off(onboarding, Environment.PRODUCTION, provider, authority)
+
+
 def seed_bench(
     count: int, authorities: int, providers: int, seen: int, password: str
 ) -> dict[str, Any]:
@@ -477,9 +529,15 @@ def seed_bench(
                 )
             )
         services.create_onboardings(batch, people["authority"])
-        # Some variety in progress, through the real services.
-        for onboarding in Onboarding.objects.filter(provider=firms[0]).order_by("slug")[:40]:
-            _tick(onboarding, 2, people["provider"], fraction=(onboarding.pk % 10) / 10)
+        # A realistic mix where the benchmark looks (the provider's first ones by name: the
+        # API's page of 100, the overview's first page, the step pages seen first), and
+        # a hundred others (every tenth of the first thousand), all through the services.
+        served = list(Onboarding.objects.filter(provider=firms[0]).order_by("slug")[:RICH])
+        rest = list(Onboarding.objects.exclude(provider=firms[0]).order_by("slug")[: count // 10])[
+            ::10
+        ]
+        for n, onboarding in enumerate([*served, *rest]):
+            _realistic(onboarding, n, people)
     pdf_onboardings = list(
         Onboarding.objects.filter(provider=firms[0]).exclude(pk=main.pk).order_by("slug")[:6]
     )

@@ -7,6 +7,7 @@ one for the count, one for each list of organisations to filter by.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,13 +15,18 @@ from typing import Any
 from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from checklist.forms import DateInput
 from checklist.models import IN_HOUSE, Environment, Onboarding
 from checklist.state import SIGNOFF_INVALID, describe_next_action, next_action_url
-from portal.forms_renderer import KernFormMixin
+from portal.forms_renderer import KernFormMixin, ListSelect
 from portal.models import Organisation
 
 PER_PAGE = 50
@@ -53,10 +59,14 @@ class OverviewFilterForm(KernFormMixin, forms.Form):
     every other form; the date is a date picker as everywhere else."""
 
     q = forms.CharField(label=_("Search by name"), required=False, max_length=200)
-    authority = forms.TypedChoiceField(label=_("Authority"), required=False, coerce=int)
-    provider = forms.ChoiceField(label=_("IT service provider"), required=False)
-    step = forms.ChoiceField(label=_("Current step"), required=False)
-    signoff = forms.ChoiceField(label=_("Sign-off"), required=False)
+    # Hundreds of organisations at a Land's scale: their options are written without a
+    # template each (ListSelect).
+    authority = forms.TypedChoiceField(
+        label=_("Authority"), required=False, coerce=int, widget=ListSelect
+    )
+    provider = forms.ChoiceField(label=_("IT service provider"), required=False, widget=ListSelect)
+    step = forms.ChoiceField(label=_("Current step"), required=False, widget=ListSelect)
+    signoff = forms.ChoiceField(label=_("Sign-off"), required=False, widget=ListSelect)
     overdue = forms.BooleanField(label=_("Only overdue (target go-live passed)"), required=False)
     go_live_before = forms.DateField(
         label=_("Target go-live before"),
@@ -158,31 +168,74 @@ def sorted_by(onboardings: QuerySet[Onboarding], sort: str) -> tuple[QuerySet[On
 
 @dataclass
 class Row:
-    """One line of the overview, from the onboarding's stored summary."""
+    """One line of the overview, from the onboarding's stored summary, every text and link
+    worked out here once so that the row template only prints them (50 rows a page)."""
 
     onboarding: Onboarding
     overdue: bool
-
-    @property
-    def signoffs(self) -> list[tuple[Environment, str]]:
-        return [
-            (environment, getattr(self.onboarding, f"signoff_{environment.value}"))
-            for environment in Environment
-        ]
-
-    @property
-    def next_action(self) -> str:
-        o = self.onboarding
-        return describe_next_action(o.current_step, o.next_action, o.next_action_item)
-
-    @property
-    def next_action_url(self) -> str:
-        o = self.onboarding
-        return next_action_url(o.slug, o.current_step, o.next_action, o.next_action_item)
+    url: str = ""
+    parties: str = ""
+    step: str = ""
+    go_live: str = ""
+    signoffs: str = ""  # safe HTML (_signoff_line)
+    next_action: str = ""
+    next_action_url: str = ""
 
 
-def page_of(onboardings: QuerySet[Onboarding], number: str | None) -> tuple[Page[Any], list[Row]]:
-    """Return the requested page (50 rows) and its rows."""
+@functools.lru_cache(maxsize=512)
+def _signoff_line(language: str, states: tuple[str, ...]) -> SafeString:
+    """The sign-off line of a row: the same for every row with these states (there are
+    5×5×5 combinations per language), so rendered once for all of them."""
+    signoffs = list(zip(Environment, states, strict=True))
+    return mark_safe(  # noqa: S308 - a template's output
+        render_to_string("checklist/includes/signoff_compact.html", {"signoffs": signoffs})
+    )
+
+
+class _Links:
+    """The row's links, reversed once per page with a stand-in for the slug or the id."""
+
+    def __init__(self, operator: bool) -> None:
+        self.operator = operator
+        self.detail = reverse("onboarding_detail", args=["stand-in"])
+        self.admin = reverse("admin:checklist_onboarding_change", args=[0])
+
+    def of(self, onboarding: Onboarding) -> str:
+        if self.operator:
+            return self.admin.replace("/0/", f"/{onboarding.pk}/", 1)
+        return self.detail.replace("/stand-in/", f"/{onboarding.slug}/", 1)
+
+
+def _row(onboarding: Onboarding, today: date, links: _Links, in_house: str) -> Row:
+    o = onboarding
+    parties = o.authority.name
+    if o.provider_id is not None:
+        parties += f" · {o.provider.name}"  # type: ignore[union-attr]
+    elif o.in_house:
+        parties += f" · {in_house}"
+    states = (o.signoff_test, o.signoff_reference, o.signoff_production)
+    return Row(
+        o,
+        overdue=bool(o.target_go_live and o.target_go_live < today and o.current_step is not None),
+        url=links.of(o),
+        parties=parties,
+        step=(
+            gettext_now("Step %(number)d") % {"number": o.current_step}
+            if o.current_step
+            else gettext_now("Live")
+        ),
+        go_live=o.target_go_live.strftime("%d.%m.%Y") if o.target_go_live else "–",
+        signoffs=_signoff_line(get_language() or "", states),
+        next_action=describe_next_action(o.current_step, o.next_action, o.next_action_item),
+        next_action_url=next_action_url(o.slug, o.current_step, o.next_action, o.next_action_item),
+    )
+
+
+def page_of(
+    onboardings: QuerySet[Onboarding], number: str | None, *, operator: bool = False
+) -> tuple[Page[Any], list[Row]]:
+    """Return the requested page (50 rows) and its rows; an operator's rows link to the
+    onboarding in the Django admin."""
     columns = (
         "name",
         "slug",
@@ -205,15 +258,6 @@ def page_of(onboardings: QuerySet[Onboarding], number: str | None) -> tuple[Page
     )
     page = paginator.get_page(number)
     today = timezone.localdate()
-    rows = [
-        Row(
-            onboarding,
-            overdue=bool(
-                onboarding.target_go_live
-                and onboarding.target_go_live < today
-                and onboarding.current_step is not None
-            ),
-        )
-        for onboarding in page.object_list
-    ]
-    return page, rows
+    links = _Links(operator)
+    in_house = gettext_now("in-house")
+    return page, [_row(onboarding, today, links, in_house) for onboarding in page.object_list]

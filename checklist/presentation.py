@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from checklist import catalogue, frozen, people, rules, secret_hosts, verification
@@ -190,9 +191,14 @@ def evidence_runs(state: OnboardingState, environment: Environment) -> list[Veri
 # Page contexts ------------------------------------------------------------------------------
 
 
-def page_context(participation: Participation, with_comments: bool = False) -> dict[str, Any]:
-    # The stored summary stands in for Leistungen, records and sign-offs until a page shows them.
-    state = OnboardingState(participation.onboarding, with_comments=with_comments, light=True)
+def page_context(
+    participation: Participation, with_comments: bool = False, step: int | None = None
+) -> dict[str, Any]:
+    # The stored summary stands in for Leistungen, records and sign-offs until a page shows them
+    # (and, on a step page, for the ticks of the other steps).
+    state = OnboardingState(
+        participation.onboarding, with_comments=with_comments, light=True, step=step
+    )
     today = timezone.localdate()
     return {
         "onboarding": participation.onboarding,
@@ -209,6 +215,40 @@ def page_context(participation: Participation, with_comments: bool = False) -> d
     }
 
 
+# The forms of an item, by the name its template uses.
+ITEM_ACTIONS = {
+    "toggle": "item_toggle",
+    "note": "item_note",
+    "comment": "item_comment",
+    "assign": "item_assign",
+}
+_KEY_PLACEHOLDER = "key.placeholder"  # no slug has a dot: found only where the key goes
+
+
+@lru_cache(maxsize=1024)
+def _item_url_parts(prefix: str, slug: str) -> dict[str, tuple[str, str]]:
+    """The addresses of an onboarding's item forms, cut where the item's key goes."""
+    parts = {}
+    for name, url_name in ITEM_ACTIONS.items():
+        head, _placeholder, tail = reverse(url_name, args=[slug, _KEY_PLACEHOLDER]).partition(
+            _KEY_PLACEHOLDER
+        )
+        parts[name] = (head, tail)
+    return parts
+
+
+def item_urls(slug: str, key: str) -> dict[str, str]:
+    """The addresses of an item's forms (tick, note, comment, assign).
+
+    A step page has dozens of items with up to four forms each; reversing each address
+    cost more than the rest of the item. They are reversed once per onboarding instead.
+    """
+    return {
+        name: f"{head}{key}{tail}"
+        for name, (head, tail) in _item_url_parts(get_script_prefix(), slug).items()
+    }
+
+
 def item_context(
     participation: Participation,
     state: OnboardingState,
@@ -221,6 +261,7 @@ def item_context(
     prefetched = "comments" in getattr(view.state, "_prefetched_objects_cache", {})
     return {
         "view": view,
+        "urls": item_urls(participation.onboarding.slug, view.item.key),
         "editable": editable,
         "comments": list(view.state.comments.all()) if view.state.pk and prefetched else [],
         "assignable": (assignable or {}).get(view.item.role, []),
@@ -375,7 +416,7 @@ def item_response_context(
 
 
 def step_context(participation: Participation, number: int) -> dict[str, Any]:
-    context = page_context(participation, with_comments=True)
+    context = page_context(participation, with_comments=True, step=number)
     state: OnboardingState = context["state"]
     environment = Environment.of_step(number)
     onboarding = participation.onboarding

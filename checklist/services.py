@@ -293,9 +293,14 @@ def mark_item_by_run(onboarding: Onboarding, item: Item, done: bool, run: Verifi
     item changed. The caller holds the onboarding's lock and refreshes the sign-offs and the
     summary once for all items of the run.
     """
-    state = (
-        ItemState.objects.select_for_update().filter(onboarding=onboarding, key=item.key).first()
-    )
+    if done:  # bulk-created onboardings have no row yet for an item nobody changed
+        state: ItemState | None = _locked_state(onboarding, item.key)
+    else:
+        state = (
+            ItemState.objects.select_for_update()
+            .filter(onboarding=onboarding, key=item.key)
+            .first()
+        )
     if state is None:
         return False
     if done and (not state.done or state.done_by_run_id is None):

@@ -133,6 +133,9 @@ class OnboardingState:
     light: bool = False
     new: bool = False  # an onboarding not saved yet: nothing to load
     from_summary: bool = False
+    # Only this step's item rows (implies ``light``): which items elsewhere are ticked comes
+    # from the summary, as for ``from_summary``. A step page shows one step's items.
+    step: int | None = None
     states: dict[str, ItemState] = field(init=False)
     # The keys of the ticked items; whoever changes a tick here changes this set too.
     done_keys: set[str] = field(init=False)
@@ -149,7 +152,11 @@ class OnboardingState:
         # Rows prefetched with STATE_PREFETCH (lists of many onboardings) are used as they are.
         prefetched = getattr(self.onboarding, "_prefetched_objects_cache", {})
         states: QuerySet[ItemState] = self.onboarding.item_states.all()
-        if "item_states" not in prefetched:
+        if self.step is not None:
+            self.light = True
+            keys = [item.key for item in catalogue.load().for_step(self.step)]
+            states = states.filter(key__in=keys)
+        if "item_states" not in prefetched or self.step is not None:
             states = states.select_related("done_by", "done_by_token__organisation")
         if self.with_comments:
             states = states.prefetch_related(
@@ -160,6 +167,9 @@ class OnboardingState:
             )
         self.states = {s.key: s for s in states}
         self.done_keys = {key for key, state in self.states.items() if state.done}
+        if self.step is not None:
+            shown = {item.key for item in catalogue.load().for_step(self.step)}
+            self.done_keys |= {key for key in self.onboarding.done_items if key not in shown}
 
     @cached_property
     def leistungen(self) -> list[Leistung]:
@@ -232,7 +242,7 @@ class OnboardingState:
     def item_view(self, item: Item) -> ItemView:
         state = self.states.get(item.key)
         if state is None:
-            if self.from_summary:
+            if self.from_summary or (self.step is not None and item.step != self.step):
                 raise LookupError(f"{item.key} was not loaded (the state is from the summary)")
             state = ItemState(onboarding=self.onboarding, key=item.key)
         if item.kind.is_signoff:

@@ -23,7 +23,12 @@ def run_checks(run_id: int) -> None:
     verification.execute_run(run_id)
 
 
-@task()
+# A PDF someone waits for goes before connection checks and e-mails already queued (the
+# worker takes the highest priority first): exports do not wait behind slower work.
+PDF_PRIORITY = 50
+
+
+@task(priority=PDF_PRIORITY)
 def render_pdf(export_id: int) -> None:
     """Render a requested PDF export from its stored HTML."""
     export.render_export(export_id)

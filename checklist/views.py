@@ -64,7 +64,8 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     values = form.cleaned_data if form.is_valid() else {}
     onboardings = overview_query.apply_filters(onboardings, values)
     onboardings, sort = overview_query.sorted_by(onboardings, request.GET.get("sort", "name"))
-    page, rows = overview_query.page_of(onboardings, request.GET.get("page"))
+    operator = request.user.is_staff or request.user.is_superuser
+    page, rows = overview_query.page_of(onboardings, request.GET.get("page"), operator=operator)
     # Links keep the filters; the sort and page links add their own parameter.
     kept = request.GET.copy()
     for name in ("sort", "page"):
@@ -86,7 +87,7 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
             "sort_columns": overview_query.SORT_COLUMNS,
             "can_create": can_create,
             "organisation": organisation,
-            "operator": request.user.is_staff or request.user.is_superuser,
+            "operator": operator,
             "steps": STEPS,
             "guide_url": GUIDE_URL,
         },

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.forms.renderers import TemplatesSetting
+from django.forms.renderers import BaseRenderer, TemplatesSetting
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 
 class KernFormRenderer(TemplatesSetting):
@@ -35,3 +38,32 @@ class KernFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         apply_kern_classes(self)  # type: ignore[arg-type]
+
+
+class ListSelect(forms.Select):
+    """A select whose options are written here, not one template rendering per option: a
+    filter listing hundreds of organisations cost more than the page's table. The markup is
+    Django's ``select.html`` and ``select_option.html`` (no option groups)."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = [option for _group, choices, _index in widget["optgroups"] for option in choices]
+        return format_html(
+            '<select name="{}"{}>\n{}\n</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            format_html_join(
+                "\n",
+                '  <option value="{}"{}>{}</option>',
+                (
+                    (option["value"], flatatt(option["attrs"]), option["label"])
+                    for option in options
+                ),
+            ),
+        )

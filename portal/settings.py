@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "portal.signed_in.SecondFactorMiddleware",
     "portal.middleware.current_organisation",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Organisation administrators set up two-factor sign-in before anything else.
@@ -337,8 +337,9 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", _secure)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Sessions live in the database, so that any app server behind a load balancer serves any
-# request; nothing the portal needs is kept in one server's memory or files.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# request; nothing the portal needs is kept in one server's memory or files. Django's
+# database sessions, the row read without building a queryset (portal.sessions).
+SESSION_ENGINE = "portal.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8, minimum=1)

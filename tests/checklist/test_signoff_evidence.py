@@ -319,3 +319,30 @@ def test_the_operator_allows_hand_evidence_only_with_a_reason(world: World) -> N
     production.refresh_from_db()
     assert (production.hand_evidence_allowed, production.hand_evidence_reason) == (True, reason)
     assert production.evidence_max_age_days == 14
+
+
+def test_a_passed_run_ticks_the_checks_of_an_onboarding_created_in_bulk(world: World) -> None:
+    """Onboardings created many at once have no item rows until something changes: the
+    connection check still ticks its items, and the declaration goes through."""
+    from checklist.models import Onboarding
+
+    (onboarding,) = services.create_onboardings(
+        [
+            Onboarding(
+                authority=world.authority,
+                provider=world.provider,
+                slug="in-bulk",
+                name="Im Paket angelegt",
+            )
+        ],
+        world.authority_admin,
+    )
+    complete_step_one(onboarding)
+    record(onboarding, TEST)
+    tick_step(onboarding, 2, world.provider_staff)
+    tick_step(onboarding, 3, world.provider_staff)
+    passed_run(onboarding, TEST, world.provider_staff)
+    state = OnboardingState(onboarding)
+    assert all(state.is_done(check) for check in check_items(TEST) if state.visible(check))
+    signoff = declare_ready(onboarding, TEST, world.provider_staff)
+    assert signoff.evidence["summary"].startswith("5 von 5 Prüfpunkten")

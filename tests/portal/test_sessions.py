@@ -1,4 +1,5 @@
-"""A signed-in session is written at most once a minute; the timeout warning stays right."""
+"""A signed-in session is written at most once a minute; the timeout warning stays right; a
+signed-in request reads the session and then the user with memberships and device."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.conftest import World
+from portal.mfa import confirm_enrolment, start_enrolment
+from portal.models import Membership, Organisation
+from tests.conftest import PASSWORD, World, make_onboarding
+from tests.portal.test_mfa import code
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -73,5 +78,68 @@ def test_a_signed_in_request_reads_the_session_and_the_user_with_memberships_onl
     with CaptureQueriesContext(connection) as captured:
         page = client.get(reverse("imprint")).content.decode()
     tables = [re.search(r'FROM "(\w+)"', q["sql"]).group(1) for q in captured.captured_queries]  # type: ignore[union-attr]
-    assert tables == ["django_session", "portal_membership"]
+    assert tables == ["django_session", "portal_user"]  # memberships joined to the user
     assert "Stadt Musterstadt" in page  # the current organisation in the header
+
+
+def _verified_admin(world: World) -> tuple[Client, TOTPDevice]:
+    """Anna signed in with her password and confirmed with her authenticator app."""
+    device = start_enrolment(world.authority_admin)
+    confirm_enrolment(device)
+    client = Client()
+    client.post(reverse("login"), {"username": world.authority_admin.email, "password": PASSWORD})
+    client.post(reverse("login_second_factor"), {"code": code(device)})
+    return client, device
+
+
+def _statements(client: Client, url: str) -> tuple[list[str], str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return [q["sql"] for q in captured.captured_queries], response.content.decode()
+
+
+def test_a_request_confirmed_with_a_second_factor_costs_two_statements_however_many_memberships(
+    world: World, settings: object
+) -> None:
+    settings.MFA_REQUIRED = True  # type: ignore[attr-defined]
+    client, _device = _verified_admin(world)
+    client.get(reverse("home"))  # the first request after sign-in records the session's age
+    few, page = _statements(client, reverse("imprint"))
+    assert "Stadt Musterstadt" in page
+    # Anna joins four more organisations, each with onboardings.
+    for number in range(4):
+        organisation = Organisation.objects.create(
+            name=f"Gemeinde {number}", slug=f"gemeinde-{number}", kind=Organisation.Kind.AUTHORITY
+        )
+        Membership.objects.create(user=world.authority_admin, organisation=organisation)
+        for other in range(3):
+            make_onboarding(
+                organisation, world.provider, world.authority_admin, f"g{number}-{other}"
+            )
+    many, page = _statements(client, reverse("imprint"))
+    assert "Gemeinde 3" in page  # the organisation switcher lists them
+    # The session row, then the user with memberships and the confirmed device in one.
+    assert len(few) == len(many) == 2, many
+    assert "otp_totp_totpdevice" in many[1]
+    # Still confirmed: an administrator's pages open without asking for the second factor.
+    assert client.get(reverse("overview")).status_code == 200
+
+
+def test_a_removed_device_or_membership_counts_on_the_very_next_request(
+    world: World, settings: object
+) -> None:
+    settings.MFA_REQUIRED = True  # type: ignore[attr-defined]
+    client, device = _verified_admin(world)
+    assert client.get(reverse("overview")).status_code == 200
+    other = Organisation.objects.create(
+        name="Gemeinde Zwei", slug="gemeinde-zwei", kind=Organisation.Kind.AUTHORITY
+    )
+    membership = Membership.objects.create(user=world.authority_admin, organisation=other)
+    assert "Gemeinde Zwei" in client.get(reverse("imprint")).content.decode()
+    membership.delete()
+    assert "Gemeinde Zwei" not in client.get(reverse("imprint")).content.decode()
+    device.delete()
+    response = client.get(reverse("overview"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_setup")

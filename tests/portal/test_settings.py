@@ -143,13 +143,16 @@ def test_nothing_is_kept_in_one_app_servers_memory() -> None:
     code = (
         "from django.conf import settings as s; "
         "from django.utils.module_loading import import_string; "
+        "from importlib import import_module; "
+        "from django.contrib.sessions.backends.db import SessionStore as DB; "
         "from axes.handlers.database import AxesDatabaseHandler as D; "
-        "print(s.SESSION_ENGINE, issubclass(import_string(s.AXES_HANDLER), D), "
+        "print(issubclass(import_module(s.SESSION_ENGINE).SessionStore, DB), "
+        "issubclass(import_string(s.AXES_HANDLER), D), "
         "s.TASKS['default']['BACKEND'])"
     )
     result = run_manage("shell", "--no-imports", "-c", code, env=PRODUCTION)
     assert result.stdout.split() == [
-        "django.contrib.sessions.backends.db",
+        "True",  # sessions are Django's database sessions (read by portal.sessions)
         "True",  # the lock-out handler keeps its counts in the database
         "django_tasks_db.DatabaseBackend",
     ], result.stderr
