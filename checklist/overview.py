@@ -17,6 +17,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from checklist.coordination import authorities_q
 from checklist.forms import DateInput
 from checklist.models import IN_HOUSE, Environment, Onboarding
 from checklist.state import SIGNOFF_INVALID, describe_next_action, next_action_url
@@ -93,11 +94,14 @@ class OverviewFilterForm(KernFormMixin, forms.Form):
 def scope(
     user: Any, memberships: list[Any], organisation: Organisation | None
 ) -> QuerySet[Onboarding]:
-    """Return the onboardings the overview lists: a site operator's all, else the organisation's."""
+    """Return the onboardings the overview lists: a site operator's all, a coordination
+    office's those of its area, else the organisation's."""
     if user.is_staff or user.is_superuser:
         return Onboarding.objects.all()
     if organisation is None:
         return Onboarding.objects.none()
+    if organisation.is_coordination:
+        return Onboarding.objects.filter(authorities_q(organisation, "authority__"))
     return Onboarding.objects.filter(Q(authority=organisation) | Q(provider=organisation))
 
 
