@@ -58,7 +58,15 @@ class OverviewFilterForm(KernFormMixin, forms.Form):
     provider = forms.ChoiceField(label=_("IT service provider"), required=False)
     step = forms.ChoiceField(label=_("Current step"), required=False)
     signoff = forms.ChoiceField(label=_("Sign-off"), required=False)
+    approved = forms.ChoiceField(label=_("Signed off"), required=False)
     overdue = forms.BooleanField(label=_("Only overdue (target go-live passed)"), required=False)
+    go_live_from = forms.DateField(
+        label=_("Target go-live from"),
+        required=False,
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+        widget=DateInput(),
+        error_messages={"invalid": _("Please enter a date as DD.MM.YYYY, e.g. 31.12.2027.")},
+    )
     go_live_before = forms.DateField(
         label=_("Target go-live before"),
         required=False,
@@ -84,6 +92,7 @@ class OverviewFilterForm(KernFormMixin, forms.Form):
             + [(str(n), _("Step %(number)d") % {"number": n}) for n in range(1, 6)]
             + [(LIVE, _("Live"))],
             "signoff": everyone + SIGNOFF_STATES,
+            "approved": everyone + [(stage.value, stage.label) for stage in Environment],
         }
         for name, options in choices.items():
             field = self.fields[name]
@@ -142,8 +151,13 @@ def apply_filters(
         onboardings = onboardings.filter(
             Q(signoff_test=signoff) | Q(signoff_reference=signoff) | Q(signoff_production=signoff)
         )
+    if values.get("approved") in Environment.values:
+        onboardings = onboardings.filter(**{f"signoff_{values['approved']}": "approved"})
     if values.get("overdue"):
         onboardings = onboardings.filter(target_go_live__lt=today, current_step__isnull=False)
+    since: date | None = values.get("go_live_from")
+    if since is not None:
+        onboardings = onboardings.filter(target_go_live__gte=since)
     before: date | None = values.get("go_live_before")
     if before is not None:
         onboardings = onboardings.filter(target_go_live__lt=before)

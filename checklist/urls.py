@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from checklist import export_views, verification_views, views, work_views
+from checklist import dashboard_views, export_views, verification_views, views, work_views
 
 onboarding_patterns = [
     path("", views.overview, name="overview"),
     path("neu/", views.create, name="onboarding_create"),
+    path("steuerung/", dashboard_views.dashboard_page, name="dashboard"),
     path("leere-checkliste.pdf", export_views.blank_pdf, name="blank_pdf"),
     path(
         "leere-checkliste/<id:export_id>/", export_views.blank_pdf_status, name="blank_pdf_status"

@@ -277,6 +277,12 @@ CASES: dict[str, Case] = {
         "post", lambda w: reverse("set_language"), everyone(302), data=lambda w: {"language": "en"}
     ),
     "overview": Case("get", lambda w: reverse("overview"), everyone(200, anonymous=LOGIN)),
+    # Coordination offices and site operators steer by it; nobody else has one.
+    "dashboard": Case(
+        "get",
+        lambda w: reverse("dashboard"),
+        everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
+    ),
     "onboarding_create": Case(
         "get",
         lambda w: reverse("onboarding_create"),
