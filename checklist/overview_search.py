@@ -4,15 +4,18 @@ thousands of organisations. In the query string like every other filter."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from checklist import overview
 from checklist.models import IN_HOUSE, Onboarding
 from checklist.overview import OverviewFilterForm
-from portal.models import ARS_PATTERN
+from portal.models import ARS_PATTERN, Organisation
+from portal.types import AuthenticatedHttpRequest
 
 
 class SearchFilterForm(OverviewFilterForm):
@@ -48,7 +51,7 @@ class SearchFilterForm(OverviewFilterForm):
         self.order_fields(order)
 
 
-IN_HOUSE_WORDS = {"in-house", "inhouse", "in house", "eigenbetrieb", IN_HOUSE}
+IN_HOUSE_WORDS = {"in-house", "inhouse", "in house", "in eigenregie", "eigenregie", IN_HOUSE}
 
 
 def apply_search(onboardings: QuerySet[Onboarding], values: dict[str, Any]) -> QuerySet[Onboarding]:
@@ -66,3 +69,34 @@ def apply_search(onboardings: QuerySet[Onboarding], values: dict[str, Any]) -> Q
         else:
             onboardings = onboardings.filter(provider__name__icontains=provider)
     return onboardings
+
+
+@dataclass
+class Selection:
+    """The overview's onboardings as the request's filters narrow them."""
+
+    form: OverviewFilterForm
+    values: dict[str, Any]
+    onboardings: QuerySet[Onboarding]
+    organisation: Organisation | None
+
+
+def selection(request: AuthenticatedHttpRequest) -> Selection:
+    """The onboardings the person's overview lists, narrowed by the query string's filters
+    (the page, its exports and the dashboard's links agree on them)."""
+    membership = request.membership
+    organisation = membership.organisation if membership else None
+    onboardings = overview.scope(request.user, request.memberships, organisation)
+    # Who follows many authorities searches them; the others choose from their few.
+    searching = request.user.is_staff or bool(organisation and organisation.is_coordination)
+    form: OverviewFilterForm
+    if searching:
+        form = SearchFilterForm(request.GET)
+    else:
+        authorities, providers = overview.filter_options(onboardings)
+        form = OverviewFilterForm(request.GET, authorities, providers)
+    values = form.cleaned_data if form.is_valid() else {}
+    onboardings = overview.apply_filters(onboardings, values)
+    if searching:
+        onboardings = apply_search(onboardings, values)
+    return Selection(form, values, onboardings, organisation)

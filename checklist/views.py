@@ -33,7 +33,7 @@ from checklist.models import (
     Leistung,
     Onboarding,
 )
-from checklist.overview_search import SearchFilterForm, apply_search
+from checklist.overview_search import selection
 from checklist.signoff import approve, declare_ready, send_back
 from checklist.state import NotAllowed
 from checklist.steps import GUIDE_URL, STEPS
@@ -56,20 +56,9 @@ from portal.types import AuthenticatedHttpRequest
 @require_GET
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = request.membership
-    organisation = membership.organisation if membership else None
-    onboardings = overview_query.scope(request.user, request.memberships, organisation)
-    # Who follows many authorities searches them; the others choose from their few.
-    searching = request.user.is_staff or bool(organisation and organisation.is_coordination)
-    form: overview_query.OverviewFilterForm
-    if searching:
-        form = SearchFilterForm(request.GET)
-    else:
-        authorities, providers = overview_query.filter_options(onboardings)
-        form = overview_query.OverviewFilterForm(request.GET, authorities, providers)
-    values = form.cleaned_data if form.is_valid() else {}
-    onboardings = overview_query.apply_filters(onboardings, values)
-    if searching:
-        onboardings = apply_search(onboardings, values)
+    chosen = selection(request)
+    form, values, onboardings = chosen.form, chosen.values, chosen.onboardings
+    organisation = chosen.organisation
     onboardings, sort = overview_query.sorted_by(onboardings, request.GET.get("sort", "name"))
     page, rows = overview_query.page_of(onboardings, request.GET.get("page"))
     # Links keep the filters; the sort and page links add their own parameter.

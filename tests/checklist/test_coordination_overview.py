@@ -48,7 +48,7 @@ def test_region_authority_and_provider_are_search_fields_not_selects(world: Worl
     by_provider = listed(provider_name="Kommunal")
     assert "Gewerbeanmeldung" in by_provider
     assert "Kfz Darmstadt" not in by_provider
-    in_house = listed(provider_name="in-house")
+    in_house = listed(provider_name="in Eigenregie")
     assert "Kfz Darmstadt" in in_house
     assert "Gewerbeanmeldung" not in in_house
     # The filters stay in the links of the sort columns.

@@ -283,6 +283,11 @@ CASES: dict[str, Case] = {
         lambda w: reverse("dashboard"),
         everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
     ),
+    # The overview's list as a file: everyone their own overview's onboardings.
+    "overview_csv": Case("get", lambda w: reverse("overview_csv"), everyone(200, anonymous=LOGIN)),
+    "overview_xlsx": Case(
+        "get", lambda w: reverse("overview_xlsx"), everyone(200, anonymous=LOGIN)
+    ),
     "onboarding_create": Case(
         "get",
         lambda w: reverse("onboarding_create"),
