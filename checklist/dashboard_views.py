@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from checklist import dashboard
 from checklist import overview as overview_query
+from checklist.bulk_import import importer_scope
 from checklist.coordination import is_operator
 from portal.types import AuthenticatedHttpRequest
 
@@ -29,6 +30,7 @@ def render_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = dashboard.dashboard(onboardings)
     context["organisation"] = organisation
     context["operator"] = is_operator(request.user)
+    context["can_import"] = importer_scope(request.user, request.memberships) is not None
     return render(request, "checklist/dashboard.html", context)
 
 

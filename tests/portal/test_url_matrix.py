@@ -288,6 +288,12 @@ CASES: dict[str, Case] = {
     "overview_xlsx": Case(
         "get", lambda w: reverse("overview_xlsx"), everyone(200, anonymous=LOGIN)
     ),
+    # Administrators of a coordination office (Kora is one) and site operators only.
+    "onboarding_import": Case(
+        "get",
+        lambda w: reverse("onboarding_import"),
+        everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
+    ),
     "onboarding_create": Case(
         "get",
         lambda w: reverse("onboarding_create"),
