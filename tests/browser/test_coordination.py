@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
-from checklist.models import EnvironmentRecord, Onboarding
+from checklist.models import AuditEvent, EnvironmentRecord, Onboarding
 from tests.browser.conftest import assert_accessible, new_page
 from tests.conftest import PASSWORD, World
 
@@ -66,3 +68,57 @@ def test_dashboard_funnel_bar_overview_step_page_and_back(
     page.go_back()
     page.go_back()
     expect(page).to_have_url(f"{live_server.url}/vorhaben/?step=1")
+
+
+def _csv(*rows: str) -> dict[str, Any]:
+    text = "\n".join(["Behörde;Fachverfahren;IT-Dienstleister;Ziel-Go-live", *rows])
+    return {"name": "vorhaben.csv", "mimeType": "text/csv", "buffer": text.encode()}
+
+
+def test_export_xlsx_and_import_with_a_bad_row_then_fixed(
+    browser: Browser, live_server: Any, world: World
+) -> None:
+    page = sign_in_coordinator(browser, live_server.url)
+    page.get_by_role("link", name="Alle Anbindungsvorhaben in der Übersicht").click()
+    page.get_by_label("Region (ARS eines Landes oder Kreises)").fill("06")
+    page.get_by_role("button", name="Anzeigen").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Excel (XLSX)").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Fachverfahren", "Behörde", "Amtlicher Regionalschlüssel (ARS)")
+    assert [row[0] for row in rows[1:]] == ["Gewerbeanmeldung"]
+
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="Anbindungsvorhaben aus einer Datei anlegen").click()
+    before = Onboarding.objects.count()
+    next_year = (timezone.localdate() + timedelta(days=365)).strftime("%d.%m.%Y")
+    page.get_by_label("Datei (CSV oder Excel)").set_input_files(
+        _csv(
+            f"064350014014;Wohngeld;Kommunal-IT GmbH;{next_year}",
+            "Landkreis Beispiel;Hundesteuer;;",
+        )
+    )
+    page.get_by_role("button", name="Datei prüfen").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("1 Zeile ist fehlerhaft: nichts wurde angelegt")
+    expect(alert).to_contain_text(
+        "Zeile 3: Keine Behörde Ihres Bereichs heißt „Landkreis Beispiel“."
+    )
+    assert_accessible(page, "import-preview")
+    assert Onboarding.objects.count() == before
+    page.get_by_label("Datei (CSV oder Excel)").set_input_files(
+        _csv(
+            f"064350014014;Wohngeld;Kommunal-IT GmbH;{next_year}",
+            "Stadt Musterstadt;Hundesteuer;in Eigenregie;",
+        )
+    )
+    page.get_by_role("button", name="Datei prüfen").click()
+    page.get_by_role("button", name="2 Anbindungsvorhaben anlegen").click()
+    expect(page.get_by_text("2 Anbindungsvorhaben wurden angelegt.")).to_be_visible()
+    created = Onboarding.objects.filter(name__in=["Wohngeld", "Hundesteuer"])
+    assert created.count() == 2
+    events = AuditEvent.objects.filter(onboarding__in=created, action=AuditEvent.Action.CREATED)
+    assert sorted(event.actor_id for event in events) == [world.coordinator.pk] * 2
