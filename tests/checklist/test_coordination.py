@@ -149,7 +149,7 @@ def test_the_rules_answer_a_reader_no_but_for_comments_and_reminders(world: Worl
     ]
     assert not any(refusals)
     assert all(answer.forbidden for answer in refusals)
-    assert "coordination office" in refusals[0].reason
+    assert "Koordinierungsstelle" in refusals[0].reason
     assert rules.may_comment(participation, item)
     assert rules.may_remind(participation)
 
@@ -165,3 +165,13 @@ def test_an_authority_sees_which_coordination_office_reads_its_onboardings(
         reverse("organisation_detail", args=[world.other_authority.pk])
     )
     assert "Koordinierungsstelle Hessen" not in other.content.decode()
+
+
+def test_the_office_page_names_its_area(world: World) -> None:
+    page = signed_in(world.coordinator).get(
+        reverse("organisation_detail", args=[world.coordination.pk])
+    )
+    html = page.content.decode()
+    assert "Ihr Gebiet" in html
+    assert "Regionalschlüssel mit 06 beginnt" in html
+    assert "Von Ihnen betreute Behörden" not in html  # not a service provider
