@@ -68,6 +68,7 @@ class Bar:
     width: float
     url: str = ""
     text: str = ""
+    height: int = BAR_HEIGHT
 
     @property
     def label_x(self) -> int:
@@ -75,7 +76,7 @@ class Bar:
 
     @property
     def text_y(self) -> float:
-        return self.y + BAR_HEIGHT * 0.7
+        return self.y + self.height / 2 + 5
 
     @property
     def value_x(self) -> float:
@@ -96,11 +97,24 @@ class Chart:
     bar_height: int = BAR_HEIGHT
 
 
-def bar_chart(id: str, title: str, description: str, figures: list[Figure]) -> Chart:
+def bar_chart(
+    id: str,
+    title: str,
+    description: str,
+    figures: list[Figure],
+    bar_height: int = BAR_HEIGHT,
+    gap: int = BAR_GAP,
+) -> Chart:
     """Horizontal bars, one per figure, scaled to the largest; each links to its overview."""
     largest = max((f.count for f in figures), default=0) or 1
     room = CHART_WIDTH - LABEL_WIDTH - 140
-    chart = Chart(id, title, description, height=len(figures) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP)
+    chart = Chart(
+        id,
+        title,
+        description,
+        height=len(figures) * (bar_height + gap) + gap,
+        bar_height=bar_height,
+    )
     for number, figure in enumerate(figures):
         width = room * figure.count / largest
         chart.bars.append(
@@ -108,10 +122,11 @@ def bar_chart(id: str, title: str, description: str, figures: list[Figure]) -> C
                 label=figure.label,
                 value=figure.count,
                 x=LABEL_WIDTH,
-                y=BAR_GAP + number * (BAR_HEIGHT + BAR_GAP),
+                y=gap + number * (bar_height + gap),
                 width=round(max(width, 2 if figure.count else 0), 1),
                 url=figure.url,
                 text=_("%(count)s of %(total)s") % {"count": figure.count, "total": figure.total},
+                height=bar_height,
             )
         )
     return chart
@@ -330,6 +345,8 @@ def go_live_chart(go_lives: list[dict[str, Any]]) -> Chart:
             "plan their go-live in it, and how many had production signed off in it."
         ),
         figures,
+        bar_height=16,
+        gap=4,
     )
     for bar in chart.bars:
         bar.text = str(bar.value)

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from checklist import overview
+from checklist.coordination import is_operator
 from checklist.models import IN_HOUSE, Onboarding
 from checklist.overview import OverviewFilterForm
 from portal.models import ARS_PATTERN, Organisation
@@ -88,7 +89,7 @@ def selection(request: AuthenticatedHttpRequest) -> Selection:
     organisation = membership.organisation if membership else None
     onboardings = overview.scope(request.user, request.memberships, organisation)
     # Who follows many authorities searches them; the others choose from their few.
-    searching = request.user.is_staff or bool(organisation and organisation.is_coordination)
+    searching = is_operator(request.user) or bool(organisation and organisation.is_coordination)
     form: OverviewFilterForm
     if searching:
         form = SearchFilterForm(request.GET)
