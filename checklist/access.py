@@ -1,7 +1,8 @@
 """Who may see and change an onboarding. The one place views ask.
 
-An authority sees its own onboardings; a service provider only those it is assigned to.
-Anything else answers 404.
+An authority sees its own onboardings; a service provider only those it is assigned to;
+a coordination office those of its region and a site operator all of them, read-only
+(``reader``, see ``checklist.coordination``). Anything else answers 404.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from checklist import coordination
 from checklist.models import Onboarding
 from portal.models import Actor, ApiToken, Membership, Organisation, User
 
@@ -61,6 +63,9 @@ class Participation:
     actor: Actor  # a signed-in person, or an organisation's API token
     authority_role: str | None
     provider_member: bool
+    # Reads along without taking part (a coordination office, a site operator): every
+    # page, no change but comments and reminders (``checklist.rules``).
+    reader: bool = False
 
     @property
     def is_authority_member(self) -> bool:
@@ -105,26 +110,13 @@ def get_onboarding_for_user(
     ``lock``: load the onboarding under its row lock (inside a transaction), so that a
     change needs no second query for it (see ``Onboarding.lock``).
     """
-    if memberships is not None:
-        return _participation_by_memberships(user, slug, memberships, lock)
-    onboardings = onboardings_for(user).select_related("authority", "provider")
-    if lock:
-        onboardings = onboardings.select_for_update(of=("self",))
-    onboarding = onboardings.filter(slug=slug).first()
-    if onboarding is None:
-        raise Http404
-    involved = [pk for pk in (onboarding.authority_id, onboarding.provider_id) if pk is not None]
-    roles = dict(
-        Membership.objects.filter(user=user, organisation_id__in=involved).values_list(
-            "organisation_id", "role"
+    if memberships is None:
+        memberships = list(
+            Membership.objects.filter(user=user, user__is_active=True).select_related(
+                "organisation"
+            )
         )
-    )
-    return Participation(
-        onboarding=onboarding,
-        actor=user,
-        authority_role=roles.get(onboarding.authority_id),
-        provider_member=onboarding.provider_id is not None and onboarding.provider_id in roles,
-    )
+    return _participation_by_memberships(user, slug, memberships, lock)
 
 
 def _participation_by_memberships(
@@ -137,8 +129,18 @@ def _participation_by_memberships(
         onboarding = onboardings.get(slug=slug) if user.is_active else None
     except Onboarding.DoesNotExist:
         onboarding = None
-    if onboarding is None or not (onboarding.authority_id in own or onboarding.provider_id in own):
+    if onboarding is None:
         raise Http404
+    if not (onboarding.authority_id in own or onboarding.provider_id in own):
+        if not coordination.reads(user, memberships, onboarding):
+            raise Http404
+        return Participation(
+            onboarding=onboarding,
+            actor=user,
+            authority_role=None,
+            provider_member=False,
+            reader=True,
+        )
     for side, organisation_id in (
         ("authority", onboarding.authority_id),
         ("provider", onboarding.provider_id),

@@ -23,6 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from checklist.coordination import authorities_q
 from checklist.forms import DateInput
 from checklist.models import IN_HOUSE, Environment, Onboarding
 from checklist.state import SIGNOFF_INVALID, describe_next_action, next_action_url
@@ -67,7 +68,15 @@ class OverviewFilterForm(KernFormMixin, forms.Form):
     provider = forms.ChoiceField(label=_("IT service provider"), required=False, widget=ListSelect)
     step = forms.ChoiceField(label=_("Current step"), required=False, widget=ListSelect)
     signoff = forms.ChoiceField(label=_("Sign-off"), required=False, widget=ListSelect)
+    approved = forms.ChoiceField(label=_("Signed off"), required=False, widget=ListSelect)
     overdue = forms.BooleanField(label=_("Only overdue (target go-live passed)"), required=False)
+    go_live_from = forms.DateField(
+        label=_("Target go-live from"),
+        required=False,
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+        widget=DateInput(),
+        error_messages={"invalid": _("Please enter a date as DD.MM.YYYY, e.g. 31.12.2027.")},
+    )
     go_live_before = forms.DateField(
         label=_("Target go-live before"),
         required=False,
@@ -93,6 +102,7 @@ class OverviewFilterForm(KernFormMixin, forms.Form):
             + [(str(n), _("Step %(number)d") % {"number": n}) for n in range(1, 6)]
             + [(LIVE, _("Live"))],
             "signoff": everyone + SIGNOFF_STATES,
+            "approved": everyone + [(stage.value, stage.label) for stage in Environment],
         }
         for name, options in choices.items():
             field = self.fields[name]
@@ -103,11 +113,14 @@ class OverviewFilterForm(KernFormMixin, forms.Form):
 def scope(
     user: Any, memberships: list[Any], organisation: Organisation | None
 ) -> QuerySet[Onboarding]:
-    """Return the onboardings the overview lists: a site operator's all, else the organisation's."""
+    """Return the onboardings the overview lists: a site operator's all, a coordination
+    office's those of its area, else the organisation's."""
     if user.is_staff or user.is_superuser:
         return Onboarding.objects.all()
     if organisation is None:
         return Onboarding.objects.none()
+    if organisation.is_coordination:
+        return Onboarding.objects.filter(authorities_q(organisation, "authority__"))
     return Onboarding.objects.filter(Q(authority=organisation) | Q(provider=organisation))
 
 
@@ -148,8 +161,13 @@ def apply_filters(
         onboardings = onboardings.filter(
             Q(signoff_test=signoff) | Q(signoff_reference=signoff) | Q(signoff_production=signoff)
         )
+    if values.get("approved") in Environment.values:
+        onboardings = onboardings.filter(**{f"signoff_{values['approved']}": "approved"})
     if values.get("overdue"):
         onboardings = onboardings.filter(target_go_live__lt=today, current_step__isnull=False)
+    since: date | None = values.get("go_live_from")
+    if since is not None:
+        onboardings = onboardings.filter(target_go_live__gte=since)
     before: date | None = values.get("go_live_before")
     if before is not None:
         onboardings = onboardings.filter(target_go_live__lt=before)
@@ -193,16 +211,13 @@ def _signoff_line(language: str, states: tuple[str, ...]) -> SafeString:
 
 
 class _Links:
-    """The row's links, reversed once per page with a stand-in for the slug or the id."""
+    """The row's link to the onboarding's page (for the site operator and coordination
+    offices too, never the admin), reversed once per page with a stand-in for the slug."""
 
-    def __init__(self, operator: bool) -> None:
-        self.operator = operator
+    def __init__(self) -> None:
         self.detail = reverse("onboarding_detail", args=["stand-in"])
-        self.admin = reverse("admin:checklist_onboarding_change", args=[0])
 
     def of(self, onboarding: Onboarding) -> str:
-        if self.operator:
-            return self.admin.replace("/0/", f"/{onboarding.pk}/", 1)
         return self.detail.replace("/stand-in/", f"/{onboarding.slug}/", 1)
 
 
@@ -231,11 +246,8 @@ def _row(onboarding: Onboarding, today: date, links: _Links, in_house: str) -> R
     )
 
 
-def page_of(
-    onboardings: QuerySet[Onboarding], number: str | None, *, operator: bool = False
-) -> tuple[Page[Any], list[Row]]:
-    """Return the requested page (50 rows) and its rows; an operator's rows link to the
-    onboarding in the Django admin."""
+def page_of(onboardings: QuerySet[Onboarding], number: str | None) -> tuple[Page[Any], list[Row]]:
+    """Return the requested page (50 rows) and its rows, each linking to its onboarding."""
     columns = (
         "name",
         "slug",
@@ -258,6 +270,6 @@ def page_of(
     )
     page = paginator.get_page(number)
     today = timezone.localdate()
-    links = _Links(operator)
+    links = _Links()
     in_house = gettext_now("in-house")
     return page, [_row(onboarding, today, links, in_house) for onboarding in page.object_list]

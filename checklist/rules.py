@@ -60,7 +60,21 @@ def enforce(answer: Answer) -> None:
     raise NotAllowed(answer.reason)
 
 
+def _reader(participation: Participation) -> Answer:
+    """Readers (coordination offices, site operators) change nothing but comments."""
+    if participation.reader:
+        return not_yours(
+            _(
+                "You read this onboarding along as coordination office or site operator: you "
+                "may comment and remind; the authority and its IT service provider change it."
+            )
+        )
+    return YES
+
+
 def _side_refusal(participation: Participation, step: int) -> Answer:
+    if not (answer := _reader(participation)):
+        return answer
     if participation.can_edit_step(step):
         return YES
     if step in (1, 5):
@@ -111,7 +125,13 @@ def may_assign(participation: Participation, view: ItemView) -> Answer:
 
 
 def may_comment(participation: Participation, item: Item) -> Answer:
-    """Comment on an item: everybody who takes part, on every item."""
+    """Comment on an item: everybody who takes part or reads along, on every item."""
+    return YES
+
+
+def may_remind(participation: Participation) -> Answer:
+    """Remind the people of an onboarding of what is open: everybody who takes part or
+    reads along (the coordination office's way to steer)."""
     return YES
 
 
@@ -120,6 +140,8 @@ def may_comment(participation: Participation, item: Item) -> Answer:
 
 def may_set_due_dates(participation: Participation) -> Answer:
     """Set the steps' due dates: the authority's administrators."""
+    if not (answer := _reader(participation)):
+        return answer
     if participation.can_manage:
         return YES
     return not_yours(_("Only an administrator of the authority sets the due dates."))
@@ -127,6 +149,8 @@ def may_set_due_dates(participation: Participation) -> Answer:
 
 def may_start_run(participation: Participation) -> Answer:
     """Start "Verbindung prüfen": whoever does the provider's work."""
+    if not (answer := _reader(participation)):
+        return answer
     if participation.does_provider_work:
         return YES
     return not_yours(_("Only the IT service provider runs the connection checks."))
@@ -153,6 +177,8 @@ def may_declare(
     """Declare an environment ready: whoever does the provider's work, on an open step,
     when the sign-off is declarable. (Whether every required item is done is the sign-off's
     own gate: ``checklist.signoff``.)"""
+    if not (answer := _reader(participation)):
+        return answer
     if not participation.does_provider_work:
         return not_yours(_("Only the IT service provider declares an environment ready."))
     if not (answer := _locked(state, environment.step)):
@@ -175,6 +201,8 @@ def may_decide(
 ) -> Answer:
     """Approve or send back a declared sign-off: a member of the authority, not the one who
     declared it."""
+    if not (answer := _reader(participation)):
+        return answer
     if not participation.can_decide_signoff:
         return not_yours(_("Only the authority decides on a sign-off."))
     actor = participation.actor if isinstance(participation.actor, User) else None

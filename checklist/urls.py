@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from checklist import export_views, verification_views, views, work_views
+from checklist import (
+    bulk_import_views,
+    dashboard_views,
+    export_views,
+    overview_export,
+    verification_views,
+    views,
+    work_views,
+)
 
 onboarding_patterns = [
     path("", views.overview, name="overview"),
     path("neu/", views.create, name="onboarding_create"),
+    path("steuerung/", dashboard_views.dashboard_page, name="dashboard"),
+    path("export.csv", overview_export.overview_csv, name="overview_csv"),
+    path("export.xlsx", overview_export.overview_xlsx, name="overview_xlsx"),
+    path("import/", bulk_import_views.bulk_import_page, name="onboarding_import"),
     path("leere-checkliste.pdf", export_views.blank_pdf, name="blank_pdf"),
     path(
         "leere-checkliste/<id:export_id>/", export_views.blank_pdf_status, name="blank_pdf_status"

@@ -34,6 +34,7 @@ from checklist.models import (
     Leistung,
     Onboarding,
 )
+from checklist.overview_search import selection
 from checklist.signoff import approve, declare_ready, send_back
 from checklist.state import NotAllowed, ReasonRequired
 from checklist.steps import GUIDE_URL, STEPS
@@ -57,15 +58,11 @@ from portal.types import AuthenticatedHttpRequest
 @require_GET
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = request.membership
-    organisation = membership.organisation if membership else None
-    onboardings = overview_query.scope(request.user, request.memberships, organisation)
-    authorities, providers = overview_query.filter_options(onboardings)
-    form = overview_query.OverviewFilterForm(request.GET, authorities, providers)
-    values = form.cleaned_data if form.is_valid() else {}
-    onboardings = overview_query.apply_filters(onboardings, values)
+    chosen = selection(request)
+    form, values, onboardings = chosen.form, chosen.values, chosen.onboardings
+    organisation = chosen.organisation
     onboardings, sort = overview_query.sorted_by(onboardings, request.GET.get("sort", "name"))
-    operator = request.user.is_staff or request.user.is_superuser
-    page, rows = overview_query.page_of(onboardings, request.GET.get("page"), operator=operator)
+    page, rows = overview_query.page_of(onboardings, request.GET.get("page"))
     # Links keep the filters; the sort and page links add their own parameter.
     kept = request.GET.copy()
     for name in ("sort", "page"):
@@ -87,7 +84,7 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
             "sort_columns": overview_query.SORT_COLUMNS,
             "can_create": can_create,
             "organisation": organisation,
-            "operator": operator,
+            "operator": request.user.is_staff or request.user.is_superuser,
             "steps": STEPS,
             "guide_url": GUIDE_URL,
         },

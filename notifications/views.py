@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from checklist import dashboard_views
 from checklist.models import Onboarding
 from checklist.steps import GUIDE_URL, STEPS
 from notifications import services
@@ -27,6 +28,9 @@ PAGE_SIZE = 30
 @require_GET
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
+    if dashboard_views.steers(request):
+        # Coordination offices and site operators steer by the dashboard.
+        return dashboard_views.render_dashboard(request)
     if not request.memberships:
         return render(
             request,

@@ -54,3 +54,20 @@ def get_invitation_for_admin(user: User, organisation_id: int, invitation_id: in
     if invitation is None:
         raise Http404
     return invitation
+
+
+def coordination_offices_reading(authority: Organisation) -> list[Organisation]:
+    """The coordination offices that read the authority's onboardings (its page says so):
+    those whose regions hold the authority's ARS and those that list it by name.
+
+    Offices are few (a Land has one, some Kreise one each): their regions are compared here.
+    """
+    ars = authority.ars
+    found = Organisation.objects.filter(kind=Organisation.Kind.COORDINATION).order_by("name")
+    listed = set(found.filter(coordinated_authorities=authority).values_list("pk", flat=True))
+    return [
+        office
+        for office in found
+        if office.pk in listed
+        or (ars and any(ars.startswith(region) for region in office.regions or []))
+    ]

@@ -61,10 +61,12 @@ class UserAdmin(BaseUserAdmin[User]):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin[Organisation]):
-    list_display = ["name", "kind", "slug", "created_at"]
+    list_display = ["name", "kind", "slug", "ars", "created_at"]
     list_filter = ["kind"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name", "slug", "ars"]
     prepopulated_fields = {"slug": ("name",)}
+    # A coordination office's area: its regions, and authorities listed by name.
+    autocomplete_fields = ["coordinated_authorities"]
     inlines = [MembershipInline]
 
 

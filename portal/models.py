@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -127,17 +129,72 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name
 
 
+# An Amtlicher Regionalschlüssel or its prefix: Land (2), Regierungsbezirk (3), Kreis (5),
+# Gemeindeverband (9), Gemeinde (12 digits).
+ARS_PATTERN = r"^(\d{2}|\d{3}|\d{5}|\d{9}|\d{12})$"
+ars_validator = RegexValidator(
+    ARS_PATTERN,
+    _(
+        "An ARS has 2 (Land), 3 (Regierungsbezirk), 5 (Kreis), 9 (Gemeindeverband) or "
+        "12 (Gemeinde) digits."
+    ),
+)
+
+
+def validate_ars_list(value: Any) -> None:
+    """Every entry of a coordination office's region list is an ARS (prefix)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(_('Please enter the regions as a list of ARS, e.g. ["06"].'))
+    for entry in value:
+        ars_validator(entry)
+
+
 class Organisation(models.Model):
-    """An authority (Behörde) or an IT service provider (IT-Dienstleister)."""
+    """An authority (Behörde), an IT service provider (IT-Dienstleister) or a coordination
+    office (Koordinierungsstelle) that follows the onboardings of a region read-only."""
 
     class Kind(models.TextChoices):
         AUTHORITY = "authority", _("Authority")
         PROVIDER = "provider", _("IT service provider")
+        COORDINATION = "coordination", _("Coordination office")
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("short name"), max_length=80, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # An authority's area (Land, Kreis, Gemeinde): which coordination office reads along.
+    ars = models.CharField(
+        _("Amtlicher Regionalschlüssel (ARS)"),
+        max_length=12,
+        blank=True,
+        db_index=True,
+        validators=[ars_validator],
+        help_text=_("Authorities only: the ARS of the area the authority is responsible for."),
+    )
+    # A coordination office's area: the authorities whose ARS starts with one of these, and
+    # those listed in ``coordinated_authorities``.
+    regions = models.JSONField(
+        _("regions (ARS prefixes)"),
+        default=list,
+        blank=True,
+        validators=[validate_ars_list],
+        help_text=_(
+            "Coordination offices only: the ARS of the Länder or Kreise whose authorities' "
+            'onboardings the office reads, e.g. ["06"] for Hessen.'
+        ),
+    )
+    coordinated_authorities = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="coordination_offices",
+        limit_choices_to={"kind": "authority"},
+        verbose_name=_("coordinated authorities"),
+        help_text=_(
+            "Coordination offices only: authorities it reads beyond its regions (e.g. "
+            "authorities without an ARS)."
+        ),
+    )
 
     if TYPE_CHECKING:
         memberships: RelatedManager[Membership]
@@ -155,6 +212,10 @@ class Organisation(models.Model):
     @property
     def is_authority(self) -> bool:
         return self.kind == self.Kind.AUTHORITY
+
+    @property
+    def is_coordination(self) -> bool:
+        return self.kind == self.Kind.COORDINATION
 
     @transaction.atomic
     def invite(self, email: str, role: str, *, invited_by: User) -> tuple[Invitation, str]:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.access import (
     SESSION_KEY,
+    coordination_offices_reading,
     get_invitation_for_admin,
     get_membership_for_user,
 )
@@ -117,7 +118,7 @@ def _organisation_page(
         .filter(provider=organisation)
         .select_related("authority", "invited_by")
         .order_by("-created_at")
-        if membership.is_admin and not organisation.is_authority
+        if membership.is_admin and organisation.kind == Organisation.Kind.PROVIDER
         else []
     )
     # An authority lists its IT service providers; a provider the authorities it serves.
@@ -148,6 +149,9 @@ def _organisation_page(
             "invite_form": invite_form or InvitationForm(organisation=organisation),
             "provider_form": provider_form or ProviderInvitationForm(organisation=organisation),
             "partners": partners,
+            "coordination_offices": (
+                coordination_offices_reading(organisation) if organisation.is_authority else []
+            ),
             "roles": Membership.Role.choices,
             "admin_count": sum(1 for m in members if m.is_admin),
         },

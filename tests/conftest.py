@@ -53,6 +53,10 @@ class World:
     outsider: User
     site_operator: User
     onboarding: Onboarding
+    # Reads the onboardings of Hessen (ARS 06): Stadt Musterstadt's, not Landkreis
+    # Beispiel's (an authority without an ARS).
+    coordination: Organisation
+    coordinator: User
 
     def persona(self, name: str) -> User | None:
         return None if name == "anonymous" else getattr(self, name)
@@ -65,6 +69,7 @@ PERSONAS = [
     "outsider",
     "anonymous",
     "site_operator",
+    "coordinator",
 ]
 
 
@@ -101,7 +106,10 @@ def fitko_environments() -> None:
 def world(db: None) -> World:
     fitko_environments()
     authority = Organisation.objects.create(
-        name="Stadt Musterstadt", slug="stadt-musterstadt", kind=Organisation.Kind.AUTHORITY
+        name="Stadt Musterstadt",
+        slug="stadt-musterstadt",
+        kind=Organisation.Kind.AUTHORITY,
+        ars="064350014014",
     )
     provider = Organisation.objects.create(
         name="Kommunal-IT GmbH", slug="kommunal-it", kind=Organisation.Kind.PROVIDER
@@ -125,6 +133,14 @@ def world(db: None) -> World:
     }
     for user, organisation, role in people.values():
         Membership.objects.create(user=user, organisation=organisation, role=role)
+    coordination = Organisation.objects.create(
+        name="Koordinierungsstelle Hessen",
+        slug="koordinierung-hessen",
+        kind=Organisation.Kind.COORDINATION,
+        regions=["06"],
+    )
+    coordinator = make_user("kora@koordinierung.example", "Kora Koordina")
+    Membership.objects.create(user=coordinator, organisation=coordination, role="admin")
     operator = make_user(
         "betrieb@portal.example", "Petra Plattform", is_staff=True, is_superuser=True
     )
@@ -139,6 +155,8 @@ def world(db: None) -> World:
         outsider=people["outsider"][0],
         site_operator=operator,
         onboarding=onboarding,
+        coordination=coordination,
+        coordinator=coordinator,
     )
 
 

@@ -78,6 +78,7 @@ def _too_wide(page: Page, base: str, paths: list[str]) -> list[str]:
         "bernd@musterstadt.example",
         "dieter@landkreis.example",
         "betrieb@portal.example",
+        "kora@koordinierung.example",
     ],
 )
 def test_every_personas_home_fits_a_320_pixel_screen(

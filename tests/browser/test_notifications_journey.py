@@ -6,6 +6,7 @@ authorities a provider serves and the operator's home.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +26,9 @@ from tests.conftest import PASSWORD, World
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SLUG = "musterstadt-gewerbe"
 
+# Home: "Willkommen, …", or the dashboard of coordination offices and site operators.
+HOME_HEADING = re.compile("Willkommen|Steuerung")
+
 
 def sign_in(browser: Browser, base: str, email: str) -> Page:
     page = new_page(browser)
@@ -32,7 +36,7 @@ def sign_in(browser: Browser, base: str, email: str) -> Page:
     page.get_by_label("E-Mail-Adresse").fill(email)
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Willkommen")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(HOME_HEADING)
     return page
 
 
@@ -130,6 +134,7 @@ def test_declare_approve_mention_and_digest(
         ("anna@musterstadt.example", "/organisationen/{org}/", "organisation-with-providers"),
         ("clara@kommunal-it.example", "/behoerden/", "served-authorities"),
         ("betrieb@portal.example", "/", "operator-home"),
+        ("kora@koordinierung.example", "/", "coordinator-home"),
         ("clara@kommunal-it.example", f"/vorhaben/{SLUG}/schritt/2/", "step-with-assignees"),
     ],
 )

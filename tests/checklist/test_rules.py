@@ -38,6 +38,9 @@ EXPECTED = {
     "authority_admin": (True, False, False, True, True, False),
     "authority_staff": (True, False, False, False, False, False),
     "provider_staff": (False, True, True, True, False, True),
+    # Read along (checklist.coordination): comments and reminders only.
+    "coordinator": (False, False, False, False, False, False),
+    "site_operator": (False, False, False, False, False, False),
 }
 
 
@@ -58,6 +61,7 @@ def test_each_persona_gets_its_answers(world: World, persona: str) -> None:
         # A refusal is a sentence for people; another side's business is a 403.
         assert answer or (answer.reason.endswith(".") and answer.forbidden)
     assert rules.may_comment(participation, step2)
+    assert rules.may_remind(participation)
 
 
 @pytest.mark.parametrize("persona", sorted(EXPECTED))

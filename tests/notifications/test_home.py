@@ -90,12 +90,14 @@ def test_the_home_needs_the_same_queries_for_one_or_many_onboardings(world: Worl
     assert one <= 12
 
 
-def test_the_site_operator_gets_the_administration_and_all_onboardings(
+def test_the_site_operator_gets_the_administration_and_the_dashboard(
     world: World, client_for: Any
 ) -> None:
+    """The operator's home is the dashboard of all onboardings, not a list of every one."""
     html = client_for("site_operator").get(reverse("home")).content.decode()
     assert reverse("admin:index") in html
-    assert "Gewerbeanmeldung" in html
+    assert "1 von 1 Vorhaben" in html
+    assert reverse("overview") + "?step=1" in html
     assert "zu keiner Organisation" not in html
 
 

@@ -39,6 +39,7 @@ def members_only(ok: int) -> dict[str, int | str]:
         "provider_staff": 404,
         "outsider": 404,
         "site_operator": 404,
+        "coordinator": 404,
         "anonymous": LOGIN,
     }
 
@@ -47,9 +48,16 @@ def admins_only(ok: int) -> dict[str, int | str]:
     return {**members_only(ok), "authority_staff": 404}
 
 
-def participants(authority: int, provider: int) -> dict[str, int | str]:
-    """Members of the onboarding's authority and of its assigned provider take part."""
-    return {**members_only(authority), "provider_staff": provider}
+def participants(authority: int, provider: int, readers: int = 403) -> dict[str, int | str]:
+    """Members of the onboarding's authority and of its assigned provider take part; the
+    coordination office of its region and the site operator read along (``readers``: pages
+    200, comments 302, every other change 403)."""
+    return {
+        **members_only(authority),
+        "provider_staff": provider,
+        "site_operator": readers,
+        "coordinator": readers,
+    }
 
 
 SLUG = "musterstadt-gewerbe"
@@ -269,6 +277,23 @@ CASES: dict[str, Case] = {
         "post", lambda w: reverse("set_language"), everyone(302), data=lambda w: {"language": "en"}
     ),
     "overview": Case("get", lambda w: reverse("overview"), everyone(200, anonymous=LOGIN)),
+    # Coordination offices and site operators steer by it; nobody else has one.
+    "dashboard": Case(
+        "get",
+        lambda w: reverse("dashboard"),
+        everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
+    ),
+    # The overview's list as a file: everyone their own overview's onboardings.
+    "overview_csv": Case("get", lambda w: reverse("overview_csv"), everyone(200, anonymous=LOGIN)),
+    "overview_xlsx": Case(
+        "get", lambda w: reverse("overview_xlsx"), everyone(200, anonymous=LOGIN)
+    ),
+    # Administrators of a coordination office (Kora is one) and site operators only.
+    "onboarding_import": Case(
+        "get",
+        lambda w: reverse("onboarding_import"),
+        everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
+    ),
     "onboarding_create": Case(
         "get",
         lambda w: reverse("onboarding_create"),
@@ -276,12 +301,16 @@ CASES: dict[str, Case] = {
         {**admins_only(200), "outsider": 200},
     ),
     "onboarding_detail": Case(
-        "get", lambda w: reverse("onboarding_detail", args=[SLUG]), participants(200, 200)
+        "get",
+        lambda w: reverse("onboarding_detail", args=[SLUG]),
+        participants(200, 200, readers=200),
     ),
     "onboarding_edit": Case(
         "get", lambda w: reverse("onboarding_edit", args=[SLUG]), participants(200, 403)
     ),
-    "step": Case("get", lambda w: reverse("step", args=[SLUG, 2]), participants(200, 200)),
+    "step": Case(
+        "get", lambda w: reverse("step", args=[SLUG, 2]), participants(200, 200, readers=200)
+    ),
     "leistung_create": Case(
         "get", lambda w: reverse("leistung_create", args=[SLUG]), participants(200, 403)
     ),
@@ -331,7 +360,7 @@ CASES: dict[str, Case] = {
     "item_comment": Case(
         "post",
         lambda w: reverse("item_comment", args=[SLUG, STEP2_ITEM]),
-        participants(302, 302),
+        participants(302, 302, readers=302),
         data=lambda w: {"text": "Wer übernimmt das?"},
     ),
     "item_assign": Case(
@@ -372,7 +401,7 @@ CASES: dict[str, Case] = {
         data=lambda w: {"reason": "Schlüssel fehlen"},
     ),
     "onboarding_pdf": Case(
-        "get", lambda w: reverse("onboarding_pdf", args=[SLUG]), participants(200, 200)
+        "get", lambda w: reverse("onboarding_pdf", args=[SLUG]), participants(200, 200, readers=200)
     ),
     "blank_pdf": Case("get", lambda w: reverse("blank_pdf"), everyone(200, anonymous=LOGIN)),
     "verify_start": Case(
@@ -383,17 +412,19 @@ CASES: dict[str, Case] = {
     "verify_progress": Case(
         "get",
         lambda w: reverse("verify_progress", args=[SLUG, _run(w, finished=False)]),
-        participants(302, 302),  # without htmx: to the step page, which shows the progress
+        participants(
+            302, 302, readers=302
+        ),  # without htmx: to the step page, which shows the progress
     ),
     "pdf_status": Case(
         "get",
         lambda w: reverse("pdf_status", args=[SLUG, _export(w, w.onboarding, ready=False)]),
-        participants(200, 200),  # "the PDF is being created"
+        participants(200, 200, readers=200),  # "the PDF is being created"
     ),
     "pdf_download": Case(
         "get",
         lambda w: reverse("pdf_download", args=[SLUG, _export(w, w.onboarding, ready=True)]),
-        participants(200, 200),
+        participants(200, 200, readers=200),
     ),
     "blank_pdf_status": Case(
         "get",
@@ -408,7 +439,7 @@ CASES: dict[str, Case] = {
     "verify_run": Case(
         "get",
         lambda w: reverse("verify_run", args=[SLUG, _run(w, finished=True)]),
-        participants(200, 200),
+        participants(200, 200, readers=200),
     ),
     "secret_delete": Case(
         "post",
@@ -425,7 +456,7 @@ CASES: dict[str, Case] = {
         "post", lambda w: reverse("jwk_validator"), everyone(200, anonymous=LOGIN)
     ),
     "audit_trail": Case(
-        "get", lambda w: reverse("audit_trail", args=[SLUG]), participants(200, 200)
+        "get", lambda w: reverse("audit_trail", args=[SLUG]), participants(200, 200, readers=200)
     ),
     "api_tokens": Case(
         "get", lambda w: reverse("api_tokens", args=[w.authority.pk]), admins_only(200)

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from checklist.demo import point_at_sandbox, seed_onboardings, seed_work
+from checklist.demo_land import OFFICE_NAME, OFFICE_SLUG, seed_land
 from notifications.models import Notification
 from notifications.services import without_email
 from portal.models import Membership, Organisation, User
@@ -29,6 +30,7 @@ ORGANISATIONS = [
     ("Stadt Musterstadt", "stadt-musterstadt", Organisation.Kind.AUTHORITY),
     ("Kommunal-IT GmbH", "kommunal-it", Organisation.Kind.PROVIDER),
     ("Landkreis Beispiel", "landkreis-beispiel", Organisation.Kind.AUTHORITY),
+    (OFFICE_NAME, OFFICE_SLUG, Organisation.Kind.COORDINATION),
 ]
 
 PEOPLE = [
@@ -39,6 +41,7 @@ PEOPLE = [
     DemoPerson("entwicklung@kommunal-it.example", "Clara Code", "kommunal-it", "staff"),
     DemoPerson("leitung@kommunal-it.example", "Karl Kommunal", "kommunal-it", "admin"),
     DemoPerson("admin@landkreis-beispiel.example", "Dieter Dritter", "landkreis-beispiel", "admin"),
+    DemoPerson("koordinierung@land-hessen.example", "Lena Land", OFFICE_SLUG, "admin"),
 ]
 
 OPERATOR = DemoPerson("betrieb@portal.example", "Petra Plattform", "", "")
@@ -68,6 +71,8 @@ class Command(BaseCommand):
         with without_email():
             seed_onboardings(organisations, people)
             seed_work(people)
+            # A Land's coordination office with a few hundred onboardings of its Kreise.
+            seed_land(people, organisations["kommunal-it"])
         point_at_sandbox(settings.FITCONNECT_SANDBOX_URL)
         operator = self._user(OPERATOR)
         if not operator.is_superuser:

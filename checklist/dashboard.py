@@ -1,0 +1,353 @@
+"""The dashboard a coordination office and the site operators steer by.
+
+Every figure is counted in SQL on the onboardings' stored summary (``checklist.summary``)
+and a few indexed tables: a fixed number of statements, whatever the number of onboardings.
+Each figure carries its denominator and the overview filters that list its onboardings;
+the charts are SVG drawn here (bars as numbers) with the same figures as tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from checklist import catalogue
+from checklist.environments import environment_label, environment_labels
+from checklist.models import (
+    Environment,
+    EnvironmentRecord,
+    Onboarding,
+    SignOff,
+    VerificationRun,
+)
+from checklist.models.onboarding import AuditEvent
+from checklist.state import NEXT_APPROVE, NEXT_ITEM, SIGNOFF_INVALID
+
+LIST_LIMIT = 20
+EXPIRY_DAYS = 30
+FAILED_DAYS = 7
+MONTHS_BACK, MONTHS_AHEAD = 5, 6
+# The chart's drawing: bar rows of BAR_HEIGHT with labels left of LABEL_WIDTH.
+CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, BAR_GAP = 640, 170, 26, 10
+
+
+def overview_url(**filters: Any) -> str:
+    """The overview listing the onboardings a figure counts."""
+    query = urlencode({name: value for name, value in filters.items() if value != ""})
+    return f"{reverse('overview')}?{query}" if query else reverse("overview")
+
+
+@dataclass
+class Figure:
+    """A count with its denominator and the overview that lists it."""
+
+    label: str
+    count: int
+    total: int
+    url: str
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.count / self.total) if self.total else 0
+
+
+@dataclass
+class Bar:
+    label: str
+    value: int
+    x: float
+    y: float
+    width: float
+    url: str = ""
+    text: str = ""
+    height: int = BAR_HEIGHT
+
+    @property
+    def label_x(self) -> int:
+        return LABEL_WIDTH - 8
+
+    @property
+    def text_y(self) -> float:
+        return self.y + self.height / 2 + 5
+
+    @property
+    def value_x(self) -> float:
+        return self.x + self.width + 6
+
+
+@dataclass
+class Chart:
+    """A bar chart as SVG geometry, with the title and description a screen reader reads."""
+
+    id: str
+    title: str
+    description: str
+    height: int
+    bars: list[Bar] = field(default_factory=list)
+    width: int = CHART_WIDTH
+    label_width: int = LABEL_WIDTH
+    bar_height: int = BAR_HEIGHT
+
+
+def bar_chart(
+    id: str,
+    title: str,
+    description: str,
+    figures: list[Figure],
+    bar_height: int = BAR_HEIGHT,
+    gap: int = BAR_GAP,
+) -> Chart:
+    """Horizontal bars, one per figure, scaled to the largest; each links to its overview."""
+    largest = max((f.count for f in figures), default=0) or 1
+    room = CHART_WIDTH - LABEL_WIDTH - 140
+    chart = Chart(
+        id,
+        title,
+        description,
+        height=len(figures) * (bar_height + gap) + gap,
+        bar_height=bar_height,
+    )
+    for number, figure in enumerate(figures):
+        width = room * figure.count / largest
+        chart.bars.append(
+            Bar(
+                label=figure.label,
+                value=figure.count,
+                x=LABEL_WIDTH,
+                y=gap + number * (bar_height + gap),
+                width=round(max(width, 2 if figure.count else 0), 1),
+                url=figure.url,
+                text=_("%(count)s of %(total)s") % {"count": figure.count, "total": figure.total},
+                height=bar_height,
+            )
+        )
+    return chart
+
+
+def _months(today: date) -> list[date]:
+    first = today.replace(day=1)
+    months = []
+    for offset in range(-MONTHS_BACK, MONTHS_AHEAD + 1):
+        index = first.year * 12 + first.month - 1 + offset
+        months.append(date(index // 12, index % 12 + 1, 1))
+    return months
+
+
+def _month_after(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _holder(onboarding: Onboarding) -> str:
+    """Who holds the onboarding now: the authority, the provider, or both (in words)."""
+    authority = onboarding.authority.name
+    provider = onboarding.provider.name if onboarding.provider else authority
+    if onboarding.current_step is None:
+        return "–"
+    if onboarding.next_action == NEXT_APPROVE:
+        return authority
+    if onboarding.next_action == NEXT_ITEM:
+        item = catalogue.load().by_key().get(onboarding.next_action_item)
+        role = item.role if item else ""
+        if role == "authority":
+            return authority
+        if role == "both" and provider != authority:
+            return f"{authority}, {provider}"
+        return provider
+    if onboarding.current_step in (1,):
+        return authority
+    return provider
+
+
+def dashboard(onboardings: QuerySet[Onboarding]) -> dict[str, Any]:
+    """Every figure of the dashboard for these onboardings (a coordinator's area, or all)."""
+    today = timezone.localdate()
+    now = timezone.now()
+    ids = onboardings.values("pk")
+    returned = Q(signoff_test="returned") | Q(signoff_reference="returned")
+    returned |= Q(signoff_production="returned")
+    invalid = Q(signoff_test=SIGNOFF_INVALID) | Q(signoff_reference=SIGNOFF_INVALID)
+    invalid |= Q(signoff_production=SIGNOFF_INVALID)
+    overdue = Q(target_go_live__lt=today, current_step__isnull=False)
+    stuck_filter = overdue | returned | invalid
+    approved = {
+        f"approved_{stage.value}": Count("pk", filter=Q(**{f"signoff_{stage.value}": "approved"}))
+        for stage in Environment
+    }
+    totals = onboardings.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=overdue),
+        returned=Count("pk", filter=returned),
+        invalid=Count("pk", filter=invalid),
+        stuck=Count("pk", filter=stuck_filter),
+        **approved,
+    )
+    total = totals["total"]
+    by_step = dict(
+        onboardings.order_by()
+        .values_list("current_step")
+        .annotate(count=Count("pk"))
+        .values_list("current_step", "count")
+    )
+    steps = [
+        Figure(_("Step %(number)d") % {"number": n}, by_step.get(n, 0), total, overview_url(step=n))
+        for n in range(1, 6)
+    ]
+    steps.append(Figure(_("Live"), by_step.get(None, 0), total, overview_url(step="live")))
+    approvals = [
+        Figure(
+            _("%(stage)s signed off") % {"stage": stage.label},
+            totals[f"approved_{stage.value}"],
+            total,
+            overview_url(approved=stage.value),
+        )
+        for stage in Environment
+    ]
+    attention = [
+        Figure(
+            _("Overdue (target go-live passed)"),
+            totals["overdue"],
+            total,
+            overview_url(overdue="on"),
+        ),
+        Figure(_("Sent back"), totals["returned"], total, overview_url(signoff="returned")),
+        Figure(
+            _("Sign-off invalid"), totals["invalid"], total, overview_url(signoff=SIGNOFF_INVALID)
+        ),
+    ]
+    last_activity = (
+        AuditEvent.objects.filter(onboarding=OuterRef("pk"))
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    stuck = list(
+        onboardings.filter(stuck_filter)
+        .select_related("authority", "provider")
+        .annotate(last_activity=Subquery(last_activity))
+        .order_by("target_go_live", "name")[:LIST_LIMIT]
+    )
+    stuck_rows = [
+        {
+            "onboarding": o,
+            "holder": _holder(o),
+            "overdue": bool(o.target_go_live and o.target_go_live < today and o.current_step),
+            "idle_days": (now - o.last_activity).days if o.last_activity else None,
+        }
+        for o in stuck
+    ]
+    expiring = (
+        EnvironmentRecord.objects.filter(
+            onboarding__in=ids,
+            certificate_expiry__gte=today,
+            certificate_expiry__lte=today + timedelta(days=EXPIRY_DAYS),
+        )
+        .select_related("onboarding")
+        .order_by("certificate_expiry")
+    )
+    failed = (
+        VerificationRun.objects.filter(
+            onboarding__in=ids,
+            status=VerificationRun.Outcome.FAILED,
+            finished_at__gte=now - timedelta(days=FAILED_DAYS),
+            rehearsal=False,
+        )
+        .select_related("onboarding")
+        .order_by("-finished_at")
+    )
+    labels = environment_labels()
+    months = _months(today)
+    window = (months[0], _month_after(months[-1]))
+    planned = dict(
+        onboardings.filter(target_go_live__gte=window[0], target_go_live__lt=window[1])
+        .annotate(month=TruncMonth("target_go_live"))
+        .order_by()
+        .values_list("month")
+        .annotate(count=Count("pk"))
+        .values_list("month", "count")
+    )
+    done = dict(
+        SignOff.objects.filter(
+            onboarding__in=ids,
+            environment=Environment.PRODUCTION,
+            state=SignOff.State.APPROVED,
+            invalidated_at__isnull=True,
+            decided_at__date__gte=window[0],
+            decided_at__date__lt=window[1],
+        )
+        .annotate(month=TruncMonth("decided_at"))
+        .order_by()
+        .values_list("month")
+        .annotate(count=Count("onboarding", distinct=True))
+        .values_list("month", "count")
+    )
+    done = {(key.date() if hasattr(key, "date") else key): value for key, value in done.items()}
+    go_lives = [
+        {
+            "month": month,
+            "planned": planned.get(month, 0),
+            "done": done.get(month, 0),
+            "url": overview_url(
+                go_live_from=month.isoformat(), go_live_before=_month_after(month).isoformat()
+            ),
+        }
+        for month in months
+    ]
+    return {
+        "total": total,
+        "steps": steps,
+        "approvals": approvals,
+        "attention": attention,
+        "stuck": stuck_rows,
+        "stuck_count": totals["stuck"],
+        "expiring": [(r, environment_label(r.environment, labels)) for r in expiring[:LIST_LIMIT]],
+        "expiring_count": expiring.count(),
+        "failed": [(r, environment_label(r.environment, labels)) for r in failed[:LIST_LIMIT]],
+        "failed_count": failed.count(),
+        "go_lives": go_lives,
+        "step_chart": bar_chart(
+            "chart-steps",
+            _("Onboardings by current step"),
+            _("How many of %(total)s onboardings are in each step, and how many are live.")
+            % {"total": total},
+            steps,
+        ),
+        "approval_chart": bar_chart(
+            "chart-approvals",
+            _("Sign-offs per stage"),
+            _("How many of %(total)s onboardings have each stage signed off.") % {"total": total},
+            approvals,
+        ),
+        "go_live_chart": go_live_chart(go_lives),
+    }
+
+
+def go_live_chart(go_lives: list[dict[str, Any]]) -> Chart:
+    """Two bars per month, planned and done (production signed off)."""
+    figures: list[Figure] = []
+    for entry in go_lives:
+        label = entry["month"].strftime("%m/%Y")
+        figures.append(
+            Figure(_("%(month)s planned") % {"month": label}, entry["planned"], 0, entry["url"])
+        )
+        figures.append(Figure(_("%(month)s done") % {"month": label}, entry["done"], 0, ""))
+    chart = bar_chart(
+        "chart-go-lives",
+        _("Go-lives per month"),
+        _(
+            "For each month from five months ago to six months ahead: how many onboardings "
+            "plan their go-live in it, and how many had production signed off in it."
+        ),
+        figures,
+        bar_height=16,
+        gap=4,
+    )
+    for bar in chart.bars:
+        bar.text = str(bar.value)
+    return chart

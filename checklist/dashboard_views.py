@@ -1,0 +1,42 @@
+"""The dashboard page: the home of coordination offices and site operators."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from checklist import dashboard
+from checklist import overview as overview_query
+from checklist.bulk_import import importer_scope
+from checklist.coordination import is_operator
+from portal.types import AuthenticatedHttpRequest
+
+
+def steers(request: AuthenticatedHttpRequest) -> bool:
+    """Whether the person's home is the dashboard: a site operator, or a member of a
+    coordination office (the organisation chosen in the session)."""
+    membership = request.membership
+    if membership is not None and membership.organisation.is_coordination:
+        return True
+    return is_operator(request.user) and membership is None
+
+
+def render_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    membership = request.membership
+    organisation = membership.organisation if membership else None
+    onboardings = overview_query.scope(request.user, request.memberships, organisation)
+    context = dashboard.dashboard(onboardings)
+    context["organisation"] = organisation
+    context["operator"] = is_operator(request.user)
+    context["can_import"] = importer_scope(request.user, request.memberships) is not None
+    return render(request, "checklist/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def dashboard_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not steers(request):
+        raise Http404
+    return render_dashboard(request)
