@@ -146,6 +146,7 @@ class Submission:
     encrypted_data: str | None = None
     status: str = "created"
     reject: bool = False
+    fault: str | None = None  # a fault mode of the simulated Fachverfahren
 
     def ids(self) -> dict[str, str]:
         return {

@@ -25,6 +25,7 @@ from .events import (
     record_subscriber_event,
     resign_weakly,
 )
+from .faults import FACHVERFAHREN_FAULTS
 from .keys import public_key
 from .oauth import ClientHandler, authorized
 from .state import SUBMITTED, Case, Client, Destination, Role, State, Submission
@@ -160,6 +161,7 @@ class SubmissionApi:
             service_type={"name": data[self.service_field]["name"], "identifier": identifier},
             announced=list(data["announcedAttachments"]),
             reject=call.fault == "reject",
+            fault=call.fault if call.fault in FACHVERFAHREN_FAULTS else None,
         )
         with self.state.lock:
             case = self.state.cases.get(submission.case_id)
@@ -242,6 +244,8 @@ class SubmissionApi:
             submission.encrypted_metadata, submission.encrypted_data = metadata, content
             submission.status = SUBMITTED
             submission.reject = submission.reject or call.fault == "reject"
+            if call.fault in FACHVERFAHREN_FAULTS:
+                submission.fault = call.fault
             tags: dict[str, Any] = {"metadata": last_segment(metadata)}
             if content is not None:
                 tags["data"] = last_segment(content)
