@@ -7,9 +7,11 @@ never "failed".
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from fitconnect import demo
 from fitconnect.conformance import CASE_ORDER, Conformance
@@ -30,6 +32,13 @@ FACHVERFAHREN_CASES = (
 )
 REJECT_CASES = FACHVERFAHREN_CASES[1:]
 ZUSTELLDIENST_CASES = ("unuploaded_attachment", "unknown_destination")
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The messages are read in English, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 def conformance(sandbox: Sandbox, fault: str | None = None) -> Conformance:
