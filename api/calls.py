@@ -18,7 +18,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from api.auth import MissingScope, RateLimited
 from api.idempotency import idempotent
 from api.problems import preferred_language, problem
-from checklist.state import NotAllowed
+from checklist.state import NotAllowed, ReasonRequired
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +99,9 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(NotAllowed)
     def refused(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
+        if isinstance(exc, ReasonRequired):  # a missing value of the body: at its field
+            errors = [{"pointer": "/reason", "detail": str(exc)}]
+            return problem(request, "validation", str(exc), errors=errors)
         return problem(request, "refused", str(exc))
 
     @api.exception_handler(ValidationError)

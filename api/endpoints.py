@@ -195,7 +195,7 @@ def set_item_done(request: HttpRequest, slug: str, key: str, body: DoneIn) -> di
     # The same route as the page's tick: access and the row lock in one query, one state.
     with transaction.atomic():
         participation = _participation(request, slug, lock=True)
-        state = services.tick_item(participation, item, body.done, locked=True)
+        state = services.tick_item(participation, item, body.done, locked=True, reason=body.reason)
     return presenters.item_rows(participation, state, [item])[0]
 
 

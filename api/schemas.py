@@ -125,6 +125,13 @@ class ItemPage(Schema):
 
 class DoneIn(Schema):
     done: bool = Field(description=gettext_noop("true ticks the item, false opens it again."))
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = Field(
+        default="",
+        description=gettext_noop(
+            "Required when ticking an item a connection check proves (completion: check) by "
+            "hand: why it is not proven by a check. Shown to the approver and in the PDF."
+        ),
+    )
 
 
 NoteText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]

@@ -39,6 +39,8 @@ class FitConnectEnvironmentAdmin(admin.ModelAdmin[FitConnectEnvironment]):
         "submission_base",
         "api_version",
         "routing_base",
+        "evidence_max_age_days",
+        "hand_evidence_allowed",
     ]
     fields = [
         "key",
@@ -54,6 +56,9 @@ class FitConnectEnvironmentAdmin(admin.ModelAdmin[FitConnectEnvironment]):
         "ssp_jwks_url",
         "self_signed_allowed",
         "test_submission_allowed",
+        "evidence_max_age_days",
+        "hand_evidence_allowed",
+        "hand_evidence_reason",
         "sources",
         "notes",
     ]

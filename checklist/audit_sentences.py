@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from checklist import catalogue
 from checklist.audit import ASSIGNMENT_ENDED, TRUE, Labels, host_label
 from checklist.environments import environment_label
+from checklist.evidence_counts import summary_of
 from checklist.forms import ONBOARDING_LABELS
 from checklist.models import (
     AuditEvent,
@@ -236,11 +237,35 @@ def _invalidated(event: AuditEvent, brief: bool) -> str:
     ) % {**values, "changes": listed}
 
 
+def _evidence_summary(raw: str, environment: str) -> str:
+    """The evidence summary of a declaration or approval (counts stored as JSON), or ""."""
+    try:
+        counts = json.loads(raw) if raw.startswith("{") else None
+        stage = Environment(environment)
+    except ValueError:
+        return ""
+    return summary_of(counts, stage) if isinstance(counts, dict) else ""
+
+
 def _signoff(event: AuditEvent, brief: bool) -> str:
     values = {"actor": actor_phrase(event), "of_env": _of_environment(event.subject[8:])}
+    evidence = _evidence_summary(
+        event.new_value if event.action == Action.SIGNOFF_DECLARED else event.old_value,
+        event.subject[8:],
+    )
     if event.action == Action.SIGNOFF_DECLARED:
+        if evidence:
+            return _("%(actor)s asked for the sign-off %(of_env)s. Evidence: %(evidence)s") % {
+                **values,
+                "evidence": evidence,
+            }
         return _("%(actor)s asked for the sign-off %(of_env)s.") % values
     if event.action == Action.SIGNOFF_APPROVED:  # its hash belongs to the PDF, not here
+        if evidence:
+            return _("%(actor)s approved the sign-off %(of_env)s. Evidence: %(evidence)s") % {
+                **values,
+                "evidence": evidence,
+            }
         return _("%(actor)s approved the sign-off %(of_env)s.") % values
     if event.action == Action.SIGNOFF_RETURNED:
         if not event.new_value:
@@ -301,6 +326,11 @@ def _item_event(event: AuditEvent, brief: bool) -> str:
     action = event.action
     if action == Action.ITEM_TICKED:
         return _("%(actor)s ticked %(item)s.") % values
+    if action == Action.ITEM_TICKED_WITH_REASON:
+        return _("%(actor)s ticked %(item)s by hand. Reason: %(text)s") % {
+            **values,
+            "text": _text(event.new_value, brief),
+        }
     if action == Action.ITEM_UNTICKED:
         return _("%(actor)s removed the tick from %(item)s.") % values
     if action == Action.NOTE_CHANGED:

@@ -9,7 +9,6 @@ render.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -20,24 +19,25 @@ from django.utils.translation import gettext as _
 
 from checklist import catalogue, deadlines, leaving, people, rules, signals, summary
 from checklist.access import Participation
-from checklist.audit import audit, audit_changes, split_actor
+from checklist.audit import as_text, audit, audit_changes, split_actor
 from checklist.catalogue import Item
 from checklist.changes import change
-from checklist.environments import environment_step
 from checklist.leaving import link_provider
 from checklist.models import (
     IN_HOUSE,
     AuditEvent,
     Comment,
-    EnvironmentRecord,
     ItemState,
-    Leistung,
     Onboarding,
     StepDeadline,
     VerificationRun,
 )
+from checklist.recorded_data import field_values
+from checklist.recorded_data import remove_leistung as remove_leistung  # this module's too
+from checklist.recorded_data import save_environment_record as save_environment_record
+from checklist.recorded_data import save_leistung as save_leistung
 from checklist.signoff import refresh_signoffs
-from checklist.state import ItemHidden, NotAllowed, OnboardingState
+from checklist.state import ItemHidden, NotAllowed, OnboardingState, ReasonRequired
 from portal.models import Actor, Organisation, User
 
 
@@ -198,6 +198,7 @@ def _write_done(
     done: bool,
     actor: Actor | None,
     run: VerificationRun | None = None,
+    reason: str = "",
 ) -> None:
     """Set the item's tick (by a person, a token or a check run) and record it in the audit.
 
@@ -209,10 +210,18 @@ def _write_done(
     state.done_by_token = token
     state.done_at = timezone.now() if done else None
     state.done_by_run = run if done else None
-    state.save(update_fields=["done", "done_by", "done_by_token", "done_at", "done_by_run"])
-    action = AuditEvent.Action.ITEM_TICKED if done else AuditEvent.Action.ITEM_UNTICKED
+    # Only a hand tick carries a reason; a run's tick or a reopening ends it.
+    by_hand = done and run is None and item.kind.proven_by_run
+    state.hand_reason = reason.strip() if by_hand else ""
+    state.save(
+        update_fields=["done", "done_by", "done_by_token", "done_at", "done_by_run", "hand_reason"]
+    )
     who = None if run is not None else actor
-    audit(state.onboarding, who, action, f"item:{item.key}", not done, done, item.step, run=run)
+    action = AuditEvent.Action.ITEM_TICKED if done else AuditEvent.Action.ITEM_UNTICKED
+    old, new = as_text(not done), as_text(done)
+    if state.hand_reason:
+        action, old, new = AuditEvent.Action.ITEM_TICKED_WITH_REASON, "", state.hand_reason
+    audit(state.onboarding, who, action, f"item:{item.key}", old, new, item.step, run=run)
 
 
 def set_item_done(
@@ -223,8 +232,12 @@ def set_item_done(
     *,
     locked: bool = False,
     participation: Participation | None = None,
+    reason: str = "",
 ) -> OnboardingState:
     """Tick or untick a manual or check item; the last write wins and both are audited.
+
+    A check item ticked by hand needs a ``reason`` (why not by a connection check): it is
+    shown to the approver and in the PDF; without one, ``ReasonRequired``.
 
     Return the state after it, from the stored summary and the one item state loaded.
     ``locked``: the caller's transaction loaded the onboarding under its row lock. With a
@@ -236,7 +249,13 @@ def set_item_done(
         with transaction.atomic():
             onboarding.lock()
             return set_item_done(
-                onboarding, item, done, actor, locked=True, participation=participation
+                onboarding,
+                item,
+                done,
+                actor,
+                locked=True,
+                participation=participation,
+                reason=reason,
             )
     state = OnboardingState(onboarding, from_summary=True)
     if not state.visible(item):
@@ -250,7 +269,14 @@ def set_item_done(
     state.states[item.key] = found[0] if found else onboarding.item_states.create(key=item.key)
     if state.states[item.key].done == done:
         return state
-    _write_done(state.states[item.key], item, done, actor)
+    if done and item.kind.proven_by_run and not reason.strip():
+        raise ReasonRequired(
+            _(
+                "Please give a reason: why is this item ticked by hand instead of by a "
+                "connection check? The approver and the PDF show it."
+            )
+        )
+    _write_done(state.states[item.key], item, done, actor, reason=reason)
     state.set_done(item.key, done)
     if refresh_signoffs(onboarding, actor, state):
         state = OnboardingState(onboarding)
@@ -404,7 +430,12 @@ def set_due_dates(onboarding: Onboarding, dates: dict[int, date | None], actor: 
 
 
 def tick_item(
-    participation: Participation, item: Item, done: bool, *, locked: bool = False
+    participation: Participation,
+    item: Item,
+    done: bool,
+    *,
+    locked: bool = False,
+    reason: str = "",
 ) -> OnboardingState:
     """Tick or untick as the participant: their side's steps only, visible items only, and
     nothing in a locked step. Return the onboarding's state after the change. ``locked``:
@@ -421,6 +452,7 @@ def tick_item(
             participation.actor,
             locked=locked,
             participation=participation,
+            reason=reason,
         )
     except ItemHidden:
         raise Http404 from None
@@ -440,10 +472,6 @@ def comment_item(participation: Participation, item: Item, text: str) -> Comment
 # Onboarding data ---------------------------------------------------------------------------
 
 
-def _field_values(instance: Any, names: Iterable[str]) -> dict[str, Any]:
-    return {name: getattr(instance, name) for name in names}
-
-
 def apply_provider(onboarding: Onboarding, choice: Organisation | str | None) -> None:
     """Set the provider from a choice: an organisation, ``IN_HOUSE`` or None (not decided)."""
     onboarding.in_house = choice == IN_HOUSE
@@ -460,7 +488,7 @@ def update_onboarding(
 ) -> Onboarding:
     """Change the onboarding's basic data (and its provider, when given)."""
     locked = Onboarding.objects.select_for_update().get(pk=onboarding.pk)
-    before = _field_values(locked, values)
+    before = field_values(locked, values)
     before_provider = provider_label(locked)
     for name, value in values.items():
         setattr(locked, name, value)
@@ -502,72 +530,3 @@ def save_metadata_versions(onboarding: Onboarding, versions: list[str], actor: U
             "onboarding",
             2,
         )
-
-
-# Services (Leistungen) ----------------------------------------------------------------------
-
-
-def save_leistung(leistung: Leistung, actor: User) -> Leistung:
-    """Save a new or changed service (with every value already set) and audit each change."""
-    with change(leistung.onboarding, actor) as onboarding:
-        _save_leistung(onboarding, leistung, actor)
-    return leistung
-
-
-def _save_leistung(onboarding: Onboarding, leistung: Leistung, actor: User) -> None:
-    stored = Leistung.objects.filter(pk=leistung.pk).first() if leistung.pk else None
-    leistung.save()
-    if stored is None:
-        audit(
-            onboarding,
-            actor,
-            AuditEvent.Action.LEISTUNG_ADDED,
-            f"leistung.{leistung.key}",
-            "",
-            f"{leistung.key} {leistung.name}",
-            1,
-        )
-    else:
-        subject = f"leistung.{leistung.key}"
-        audit_changes(onboarding, actor, {"key": stored.key}, {"key": leistung.key}, subject, 1)
-        audit_changes(
-            onboarding,
-            actor,
-            _field_values(stored, Leistung.RECORDED_FIELDS),
-            _field_values(leistung, Leistung.RECORDED_FIELDS),
-            subject,
-            1,
-        )
-
-
-def remove_leistung(leistung: Leistung, actor: User) -> None:
-    with change(leistung.onboarding, actor) as onboarding:
-        leistung.delete()
-        audit(
-            onboarding,
-            actor,
-            AuditEvent.Action.LEISTUNG_REMOVED,
-            f"leistung.{leistung.key}",
-            f"{leistung.key} {leistung.name}",
-            "",
-            1,
-        )
-
-
-# Environment records ------------------------------------------------------------------------
-
-
-def save_environment_record(record: EnvironmentRecord, actor: User) -> EnvironmentRecord:
-    """Save what the provider set up in one environment (values already set) and audit it."""
-    with change(record.onboarding, actor) as onboarding:
-        stored = EnvironmentRecord.objects.filter(pk=record.pk).first() if record.pk else None
-        record.save()
-        audit_changes(
-            onboarding,
-            actor,
-            _field_values(stored, EnvironmentRecord.RECORDED_FIELDS) if stored else {},
-            _field_values(record, EnvironmentRecord.RECORDED_FIELDS),
-            f"environment.{record.environment}",
-            environment_step(record.environment),
-        )
-    return record

@@ -11,8 +11,9 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from checklist import catalogue, rules, signals, summary
@@ -26,6 +27,7 @@ from checklist.models import (
     SignOff,
     VerificationRun,
 )
+from checklist.signoff_evidence import Evidence, evidence_for
 from checklist.state import NotAllowed, OnboardingState
 from portal.models import Actor, User
 
@@ -68,11 +70,20 @@ def _items_in_common(
 
     A newer catalogue adds, moves or drops items; that alone does not make a sign-off wrong.
     A moved item is compared under its new key.
+    A snapshot of an older format is compared only on what it froze: the values a newer
+    format adds (``SNAPSHOT_FORMAT``) are left out of the current one.
     """
     successors = catalogue.load().successors()
     signed_items = {successors.get(k, k): v for k, v in signed.get("items", {}).items()}
     current_items = current.get("items", {})
     common = signed_items.keys() & current_items.keys()
+    if signed.get("format") != current.get("format"):
+        current = {key: value for key, value in current.items() if key in signed}
+        current_items = {
+            key: {name: value for name, value in entry.items() if name in signed_items[key]}
+            for key, entry in current_items.items()
+            if key in common
+        }
     return (
         {**signed, "items": {key: signed_items[key] for key in common}},
         {**current, "items": {key: current_items[key] for key in common}},
@@ -134,6 +145,20 @@ def refresh_signoffs(
     return invalidated
 
 
+def _evidence(state: OnboardingState, environment: Environment) -> Evidence:
+    """Refuse a declaration or approval the evidence does not carry; return the evidence."""
+    evidence = evidence_for(state, environment)
+    if evidence.refusal:
+        raise NotAllowed(evidence.refusal)
+    return evidence
+
+
+def _recorded(evidence: Evidence) -> dict[str, Any]:
+    """The evidence as the record keeps it: in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return evidence.as_data()
+
+
 def _gate(state: OnboardingState, environment: Environment) -> None:
     previous = PREVIOUS_ENVIRONMENT.get(environment)
     if previous is not None and not state.signoff_valid(previous):
@@ -166,17 +191,20 @@ def declare_ready(
     else:
         rules.enforce(rules.declarable(state.signoff(environment)))
     _gate(state, environment)
+    evidence = _evidence(state, environment)
     signoff = SignOff.objects.create(
         onboarding=onboarding,
         environment=environment,
         declared_by=actor,
         declared_at=timezone.now(),
+        evidence=_recorded(evidence),
     )
     audit(
         onboarding,
         actor,
         AuditEvent.Action.SIGNOFF_DECLARED,
         f"signoff:{environment}",
+        new=json.dumps(evidence.counts(), sort_keys=True),
         step=ENVIRONMENT_STEP[environment],
     )
     summary.store(onboarding)
@@ -213,7 +241,9 @@ def approve(
 ) -> SignOff:
     signoff, state = _pending(onboarding, environment, actor, participation)
     _gate(state, environment)
+    evidence = _evidence(state, environment)
     snapshot = state.snapshot(environment)
+    signoff.evidence = _recorded(evidence)
     signoff.state = SignOff.State.APPROVED
     signoff.decided_by = actor
     signoff.decided_at = timezone.now()
@@ -225,6 +255,7 @@ def approve(
         actor,
         AuditEvent.Action.SIGNOFF_APPROVED,
         f"signoff:{environment}",
+        old=json.dumps(evidence.counts(), sort_keys=True),
         new=f"SHA-256 {signoff.snapshot_sha256}",
         step=ENVIRONMENT_STEP[environment],
     )

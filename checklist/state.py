@@ -26,11 +26,17 @@ from checklist.models import (
     Comment,
     Environment,
     EnvironmentRecord,
+    FitConnectEnvironment,
     ItemState,
     Leistung,
     Onboarding,
     SignOff,
 )
+
+# Snapshots name their format: a sign-off frozen in an older one is compared only on what it
+# froze (``checklist.signoff.snapshot_changes``). 2: the API version, each item's run and
+# reason for a hand tick.
+SNAPSHOT_FORMAT = 2
 
 # Related rows OnboardingState reads; prefetch these to build many states with fixed queries.
 STATE_PREFETCH = ("leistungen", "environments", "item_states__done_by", "signoffs")
@@ -38,6 +44,10 @@ STATE_PREFETCH = ("leistungen", "environments", "item_states__done_by", "signoff
 
 class NotAllowed(Exception):
     """A change the rules forbid; the message is for the person who tried it."""
+
+
+class ReasonRequired(NotAllowed):
+    """A check item ticked by hand without a reason: the message belongs at the reason field."""
 
 
 class ItemHidden(LookupError):
@@ -393,8 +403,16 @@ class OnboardingState:
                 "done": view.done,
                 "by": view.done_by,
                 "at": view.done_at.isoformat() if view.done_at else None,
+                # The evidence: the run that proved it, or why it was ticked by hand.
+                "run": view.state.done_by_run_id if view.by_check else None,
+                "reason": view.state.hand_reason if view.done else "",
             }
+        api_version = FitConnectEnvironment.objects.filter(key=environment).values_list(
+            "api_version", flat=True
+        )
         return {
+            "format": SNAPSHOT_FORMAT,
+            "api_version": next(iter(api_version), ""),
             "environment": environment,
             "leistungen": {leistung.key: leistung.frozen_values() for leistung in self.leistungen},
             "metadata_versions": sorted(self.onboarding.metadata_versions),

@@ -119,6 +119,30 @@ class FitConnectEnvironment(models.Model):
     self_signed_allowed = models.BooleanField(_("self-signed certificates allowed"), default=False)
     test_submission_allowed = models.BooleanField(_("test submissions allowed"), default=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The sign-off's evidence rules (``checklist.signoff_evidence``).
+    evidence_max_age_days = models.PositiveSmallIntegerField(
+        _("connection check valid for (days)"),
+        default=30,
+        help_text=_(
+            "A declaration of readiness needs a passed connection check against this "
+            "environment that is at most this old."
+        ),
+    )
+    hand_evidence_allowed = models.BooleanField(
+        _("hand evidence allowed"),
+        default=False,
+        help_text=_(
+            "Only where the portal cannot reach this environment (e.g. network rules): "
+            "readiness may then be declared on items ticked by hand with a reason. The "
+            "sign-off and the PDF say so."
+        ),
+    )
+    hand_evidence_reason = models.CharField(
+        _("why hand evidence is allowed"),
+        max_length=500,
+        blank=True,
+        help_text=_("Shown with every sign-off that relies on it."),
+    )
 
     class Meta:
         verbose_name = _("FIT-Connect environment")
@@ -145,6 +169,17 @@ class FitConnectEnvironment(models.Model):
                     )
                 }
             )
+        if self.hand_evidence_allowed and not self.hand_evidence_reason.strip():
+            raise ValidationError(
+                {
+                    "hand_evidence_reason": _(
+                        "Please say why the portal cannot check this environment: every "
+                        "sign-off that relies on hand evidence shows it."
+                    )
+                }
+            )
+        if self.evidence_max_age_days < 1:
+            raise ValidationError({"evidence_max_age_days": _("Please enter at least one day.")})
         known = known_api_version(self.submission_base)
         if known is not None and known != self.api_version:
             raise ValidationError(
@@ -266,6 +301,13 @@ class VerificationRun(models.Model):
         _("rehearsal"),
         default=False,
         help_text=_("Run against a stand-in (e.g. the sandbox): it ticks no checklist item."),
+    )
+    # Demo material (``manage.py seed_demo``): stands for a check the demo cannot make
+    # offline against FITKO's stages; every page, e-mail and PDF that shows it says so.
+    demo = models.BooleanField(
+        _("demo material"),
+        default=False,
+        help_text=_("Made by the demo data, not by a real check."),
     )
     # Secrets typed for this run only, Fernet-encrypted, for the background worker; emptied
     # when the run finishes and unreadable after RUN_SECRETS_TTL (verification.py).

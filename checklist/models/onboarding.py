@@ -385,6 +385,9 @@ class ItemState(models.Model):
         "VerificationRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     note = models.TextField(_("note"), blank=True, max_length=2000)
+    # Why a check item was ticked by hand instead of by a connection check: shown to the
+    # approver and in the PDF (``checklist.signoff_evidence``). Emptied when a run ticks it.
+    hand_reason = models.TextField(_("reason for ticking by hand"), blank=True, max_length=2000)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -473,6 +476,9 @@ class SignOff(models.Model):
     snapshot_sha256 = models.CharField(max_length=64, blank=True)
     invalidated_at = models.DateTimeField(null=True, blank=True)
     invalidated_changes = models.JSONField(default=list, blank=True)
+    # The evidence as it stood when declared, replaced when approved (in the site's
+    # language, as the record keeps it): ``checklist.signoff_evidence.Evidence.as_data``.
+    evidence = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-declared_at", "-pk"]
@@ -501,6 +507,7 @@ class AuditEvent(models.Model):
         LEISTUNG_ADDED = "leistung_added", _("Service added")
         LEISTUNG_REMOVED = "leistung_removed", _("Service removed")
         ITEM_TICKED = "item_ticked", _("Item ticked")
+        ITEM_TICKED_WITH_REASON = "item_ticked_reason", _("Check item ticked by hand with a reason")
         ITEM_UNTICKED = "item_unticked", _("Item unticked")
         NOTE_CHANGED = "note_changed", _("Note changed")
         COMMENT_ADDED = "comment_added", _("Comment added")

@@ -11,7 +11,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from checklist.models import AuditEvent, Comment, Environment, ItemState, SignOff
+from checklist.models import (
+    AuditEvent,
+    Comment,
+    Environment,
+    FitConnectEnvironment,
+    ItemState,
+    SignOff,
+)
 from checklist.signoff import approve, declare_ready
 from portal.models import ApiToken
 from tests.api.conftest import ApiClient, make_token
@@ -293,8 +300,13 @@ def test_an_english_client_does_not_invalidate_a_sign_off_by_its_language(
     complete_step_one(world.onboarding)
     record(world.onboarding, Environment.TEST)
     tick_step(world.onboarding, 2, world.provider_staff)
+    # The portal cannot reach this Test environment: the operator allows hand evidence.
+    FitConnectEnvironment.objects.filter(key="test").update(
+        hand_evidence_allowed=True, hand_evidence_reason="Netzwerkregeln"
+    )
     for key in ("step3.token", "step3.destination", "step3.keys", "step3.submission"):
-        assert provider.put(f"{BASE}/items/{key}/done", {"done": True}).status_code == 200
+        body = {"done": True, "reason": "Im Fachverfahren geprüft"}
+        assert provider.put(f"{BASE}/items/{key}/done", body).status_code == 200
     declare_ready(world.onboarding, Environment.TEST, world.provider_staff)
     approve(world.onboarding, Environment.TEST, world.authority_staff)
     english = api_for("authority", **{"Accept-Language": "en"})

@@ -70,6 +70,11 @@ def drive_every_audited_change(world: World) -> Onboarding:
     ready_for_test(onboarding, clara)
     services.set_item_done(onboarding, item("step2.client"), False, clara)
     services.set_item_done(onboarding, item("step2.client"), True, clara)
+    services.set_item_done(onboarding, item("step3.reject"), True, clara)
+    services.set_item_done(onboarding, item("step3.token"), False, clara)
+    services.set_item_done(
+        onboarding, item("step3.token"), True, clara, reason="Im Fachverfahren geprüft"
+    )
     token, _plain = ApiToken.create(
         organisation=world.provider,
         name="Pipeline",
@@ -184,7 +189,7 @@ def test_the_protokoll_and_the_feed_speak_in_sentences(world: World, language: s
     if language == "de":
         title = item("step2.client").title
         assert f"Clara Code hat „{title}“ abgehakt." in trail
-        assert "Anna Amtmann hat die Abnahme der Testumgebung erteilt." in trail
+        assert "Anna Amtmann hat die Abnahme der Testumgebung erteilt. Nachweis: " in trail
         assert "Leistung 99102013104000 hinzugefügt" in trail
         assert (
             "Anna Amtmann hat „MIME-Typ“ der Leistung 99050012104000 von „application/json“ "
