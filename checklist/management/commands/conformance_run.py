@@ -3,7 +3,9 @@
 The portal acts as the Sender (the Sender client stored for the environment, or
 FITCONNECT_SENDER_ID / FITCONNECT_SENDER_SECRET) and prints one line per case; it exits 1 if
 a case failed, as ``verify_onboarding`` does. A case without an answer within ``--timeout``
-seconds is "no answer", not a failure. Nothing is stored yet: the results are printed only.
+seconds (default: the environment's ``conformance_timeout_s``) is "no answer", not a failure.
+The run is stored like one started in the portal (``checklist.conformance``): it is shown on
+the step page and, against a FITKO stage, ticks or reopens the rejection item.
 """
 
 from __future__ import annotations
@@ -15,10 +17,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from checklist import verification
+from checklist import conformance, verification
 from checklist.models import FitConnectEnvironment, Onboarding
-from fitconnect import demo
-from fitconnect.conformance import Conformance
+from fitconnect.conformance import CASE_ORDER
 from fitconnect.messages import render
 from portal.converters import parse_id
 
@@ -45,9 +46,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--timeout",
-            type=float,
-            default=300.0,
-            help="seconds to wait for the Fachverfahren's answers (default 300)",
+            type=int,
+            default=None,
+            help="seconds to wait for the Fachverfahren's answers (default: the environment's)",
         )
         parser.add_argument("--json", action="store_true", help="print the results as JSON")
 
@@ -75,18 +76,16 @@ class Command(BaseCommand):
                 "No Sender client: store it in the portal or set FITCONNECT_SENDER_ID and "
                 "FITCONNECT_SENDER_SECRET."
             )
-        run = Conformance(
-            verification.target_for(environment),
-            verification.expected_for(onboarding, key),
-            credentials,
-            schemas=demo.SCHEMAS,
-        )
-        results = []
-        for state in run.run(answer_timeout=options["timeout"]):
-            results.append(state)
+        run = conformance.start(onboarding, environment, None)
+
+        def show(state: dict[str, Any]) -> None:
             if not options["json"]:
                 line = f"{SYMBOLS[state['verdict']]} {render(state['sent'])}: "
                 self.stdout.write(line + render(state["message"]))
+
+        conformance.execute(run.pk, provided=provided, on_case=show, timeout=options["timeout"])
+        run.refresh_from_db()
+        results = [run.cases[case] for case in CASE_ORDER if case in run.cases]
         if options["json"]:
             shown = [
                 {
@@ -102,7 +101,13 @@ class Command(BaseCommand):
             ]
             self.stdout.write(
                 json.dumps(
-                    {"onboarding": onboarding.slug, "environment": key, "results": shown},
+                    {
+                        "onboarding": onboarding.slug,
+                        "environment": key,
+                        "run": run.pk,
+                        "status": run.status,
+                        "results": shown,
+                    },
                     ensure_ascii=False,
                     indent=2,
                 )
