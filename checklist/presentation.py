@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from checklist import catalogue, people, rules, secret_hosts, verification
+from checklist import catalogue, conformance_views, people, rules, secret_hosts, verification
 from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
 from checklist.catalogue import Item
@@ -332,6 +332,10 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
     )
     if number in (3, 4, 5):
         context["verify_panels"] = verify_panels(participation, number)
+        context["conformance_panels"] = conformance_views.panels(
+            participation,
+            [(panel["environment"], panel["record"]) for panel in context["verify_panels"]],
+        )
     if number == 1:
         context["leistungen"] = state.leistungen
     if number == 2:

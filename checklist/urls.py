@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from checklist import export_views, verification_views, views, work_views
+from checklist import conformance_views, export_views, verification_views, views, work_views
 
 onboarding_patterns = [
     path("", views.overview, name="overview"),
@@ -73,6 +73,21 @@ onboarding_patterns = [
         "<slug:slug>/pruefungen/<id:run_id>/",
         verification_views.verify_run,
         name="verify_run",
+    ),
+    path(
+        "<slug:slug>/konformitaet/<key:environment>/",
+        conformance_views.conformance_start,
+        name="conformance_start",
+    ),
+    path(
+        "<slug:slug>/konformitaetspruefungen/<id:run_id>/fortschritt/",
+        conformance_views.conformance_progress,
+        name="conformance_progress",
+    ),
+    path(
+        "<slug:slug>/konformitaetspruefungen/<id:run_id>/",
+        conformance_views.conformance_run,
+        name="conformance_run",
     ),
     path(
         "<slug:slug>/pruefung/<key:environment>/geheimnis/<key:kind>/loeschen/",

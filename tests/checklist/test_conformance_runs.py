@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 
 from checklist import conformance, tasks
@@ -15,7 +17,7 @@ from checklist.models import AuditEvent, ConformanceRun, FitConnectEnvironment, 
 from fitconnect.conformance import CASE_ORDER
 from fitconnect.sandbox import Sandbox
 from tests.checklist.test_conformance_command import store_sender
-from tests.checklist.test_verification import point_sandbox_at, sandboxed
+from tests.checklist.test_verification import SLUG, point_sandbox_at, sandboxed
 from tests.conftest import World
 
 __all__ = ["sandboxed"]  # the fixture, used by name
@@ -140,3 +142,29 @@ def test_no_answer_against_a_fitko_stage_leaves_the_item_as_it_is(world: World) 
     assert run.status == ConformanceRun.Outcome.NO_ANSWER
     assert ItemState.objects.get(onboarding=world.onboarding, key="step3.reject").done
     assert run.changed_items == []
+
+
+def test_the_step_page_starts_a_run_and_shows_its_table_in_the_readers_language(
+    sandboxed: World, sandbox: Sandbox, quick: None
+) -> None:
+    store_sender(sandboxed)
+    client = Client()
+    client.force_login(sandboxed.provider_staff)
+    step = client.get(reverse("step", args=[SLUG, 3])).content.decode()
+    assert "Konformität prüfen" in step
+    assert reverse("conformance_start", args=[SLUG, "sandbox"]) in step
+    response = client.post(reverse("conformance_start", args=[SLUG, "sandbox"]), follow=True)
+    page = response.content.decode()
+    assert "Konformitätsprüfung vom" in page
+    assert "Probelauf" in page
+    assert "falscher Hashwert der Fachdaten" in page
+    assert page.count('class="kern-table__row portal-case portal-case--passed"') == len(CASE_ORDER)
+    run = ConformanceRun.objects.get()
+    detail = client.get(reverse("conformance_run", args=[SLUG, run.pk])).content.decode()
+    assert "Alle Fälle bestanden" in detail
+    assert "reject-submission" in detail
+    authority = Client()
+    authority.force_login(sandboxed.authority_staff)
+    refused = authority.post(reverse("conformance_start", args=[SLUG, "sandbox"]))
+    assert refused.status_code == 403
+    assert ConformanceRun.objects.count() == 1

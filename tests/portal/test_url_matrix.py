@@ -70,6 +70,19 @@ def _run(world: World, finished: bool) -> int:
     return run.pk
 
 
+def _conformance_run(world: World, finished: bool) -> int:
+    from django.utils import timezone
+
+    from checklist.models import ConformanceRun
+
+    run = ConformanceRun.objects.create(
+        onboarding=world.onboarding,
+        environment="test",
+        finished_at=timezone.now() if finished else None,
+    )
+    return run.pk
+
+
 def _export(world: World, onboarding: object, ready: bool) -> int:
     from django.utils import timezone
 
@@ -408,6 +421,22 @@ CASES: dict[str, Case] = {
     "verify_run": Case(
         "get",
         lambda w: reverse("verify_run", args=[SLUG, _run(w, finished=True)]),
+        participants(200, 200),
+    ),
+    # No Zustellpunkt recorded in the world: the start says so on the step page (302).
+    "conformance_start": Case(
+        "post",
+        lambda w: reverse("conformance_start", args=[SLUG, "test"]),
+        participants(403, 302),
+    ),
+    "conformance_progress": Case(
+        "get",
+        lambda w: reverse("conformance_progress", args=[SLUG, _conformance_run(w, False)]),
+        participants(302, 302),  # without htmx: to the step page, which shows the progress
+    ),
+    "conformance_run": Case(
+        "get",
+        lambda w: reverse("conformance_run", args=[SLUG, _conformance_run(w, True)]),
         participants(200, 200),
     ),
     "secret_delete": Case(
