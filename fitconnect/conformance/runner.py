@@ -74,6 +74,8 @@ class Conformance:
     connect_timeout: float = 5.0
     check_timeout: float = 15.0
     clock: Callable[[], datetime] = _now
+    # A callback ({"url", "secret"}) the Zustelldienst tells of new events (NEW_EVENTS).
+    sender_callback: dict[str, str] | None = None
     _verification: Verification = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -147,6 +149,8 @@ class Conformance:
                 "identifier": declared.service_identifier,
             },
         }
+        if self.sender_callback:
+            body["callback"] = dict(self.sender_callback)
         created = self.ctx.http.request(
             "POST", api("/submissions"), headers=auth, json_body=body, expect=(200, 201)
         ).json_object(WHAT_CREATED())
