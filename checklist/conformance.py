@@ -165,6 +165,31 @@ def execute(
     return run
 
 
+@transaction.atomic
+def reopen(run: ConformanceRun) -> bool:
+    """Let a finished run look again for the answers it gave up on ("no answer"): those cases
+    wait again and the run is running; ``execute`` then only polls them. Returns whether
+    there was anything to look for."""
+    run = ConformanceRun.objects.select_for_update().get(pk=run.pk)
+    waiting = {
+        case: {
+            key: value
+            for key, value in state.items()
+            if key not in ("verdict", "received", "message", "problems", "type_compared")
+        }
+        | {"status": "sent"}
+        for case, state in run.cases.items()
+        if state.get("verdict") == "no_answer" and state.get("submission_id")
+    }
+    if run.finished_at is None or not waiting:
+        return False
+    run.cases = {**run.cases, **waiting}
+    run.finished_at = None
+    run.status = Outcome.RUNNING
+    run.save(update_fields=["cases", "finished_at", "status"])
+    return True
+
+
 def outcome_of(cases: dict[str, dict[str, Any]]) -> str:
     verdicts = [s.get("verdict") for s in cases.values()]
     if "failed" in verdicts:

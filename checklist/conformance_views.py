@@ -36,6 +36,7 @@ def run_context(participation: Participation, run: ConformanceRun) -> dict[str, 
     """What the progress box and the run's page show."""
     return {
         "onboarding": participation.onboarding,
+        "participation": participation,
         "run": run,
         "rows": conformance.rows(run),
         "progress": conformance.progress(run),
@@ -129,3 +130,18 @@ def conformance_run(request: AuthenticatedHttpRequest, slug: str, run_id: int) -
     run = _run(participation, run_id)
     context = run_context(participation, run) | {"summary": conformance.summary_line(run)}
     return render(request, "checklist/conformance_run_detail.html", context)
+
+
+@login_required
+@require_POST
+def conformance_look_again(
+    request: AuthenticatedHttpRequest, slug: str, run_id: int
+) -> HttpResponse:
+    """Look again for answers that came after the waiting time (the provider side)."""
+    participation = participation_for(request, slug)
+    rules.enforce(rules.may_start_run(participation))
+    run = _run(participation, run_id)
+    if tasks.look_again(run):
+        messages.info(request, _("The portal looks again for the Fachverfahren's answers."))
+    env = FitConnectEnvironment.objects.filter(key=run.environment).first()
+    return redirect(reverse("step", args=[slug, env.step if env is not None else 3]) + ANCHOR)

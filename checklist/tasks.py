@@ -71,6 +71,14 @@ def begin_conformance(
     return run
 
 
+def look_again(run: ConformanceRun) -> bool:
+    """Have the worker look again for the answers a finished conformance run gave up on."""
+    if not conformance.reopen(run):
+        return False
+    run_conformance.enqueue(run.pk)
+    return True
+
+
 def request_pdf(onboarding: Onboarding | None) -> PdfExport:
     """Return the PDF export of the onboarding's current content (or of the blank checklist).
 

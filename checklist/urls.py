@@ -85,6 +85,11 @@ onboarding_patterns = [
         name="conformance_progress",
     ),
     path(
+        "<slug:slug>/konformitaetspruefungen/<id:run_id>/erneut/",
+        conformance_views.conformance_look_again,
+        name="conformance_look_again",
+    ),
+    path(
         "<slug:slug>/konformitaetspruefungen/<id:run_id>/",
         conformance_views.conformance_run,
         name="conformance_run",

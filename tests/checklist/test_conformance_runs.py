@@ -168,3 +168,26 @@ def test_the_step_page_starts_a_run_and_shows_its_table_in_the_readers_language(
     refused = authority.post(reverse("conformance_start", args=[SLUG, "sandbox"]))
     assert refused.status_code == 403
     assert ConformanceRun.objects.count() == 1
+
+
+def test_looking_again_picks_up_an_answer_that_came_after_the_waiting_time(
+    sandboxed: World, sandbox: Sandbox, quick: None
+) -> None:
+    store_sender(sandboxed)
+    run = tasks.begin_conformance(sandboxed.onboarding, sandbox_env(), sandboxed.provider_staff)
+    # As if the Fachverfahren had answered the valid case only after the waiting time.
+    runner = conformance.runner_for(sandboxed.onboarding, sandbox_env())
+    given_up = runner.give_up({**run.cases["valid"], "status": "sent"}, 1)
+    run.cases = {**run.cases, "valid": given_up}
+    run.save()
+    conformance.finish(run)
+    assert run.status == ConformanceRun.Outcome.NO_ANSWER
+    client = Client()
+    client.force_login(sandboxed.provider_staff)
+    page = client.get(reverse("step", args=[SLUG, 3])).content.decode()
+    assert "Erneut nach Antworten sehen" in page
+    client.post(reverse("conformance_look_again", args=[SLUG, run.pk]))
+    run.refresh_from_db()
+    assert run.status == ConformanceRun.Outcome.PASSED
+    assert run.cases["valid"]["verdict"] == "passed"
+    assert run.cases["valid"]["submission_id"] == given_up["submission_id"]  # not sent again

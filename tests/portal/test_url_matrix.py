@@ -434,6 +434,11 @@ CASES: dict[str, Case] = {
         lambda w: reverse("conformance_progress", args=[SLUG, _conformance_run(w, False)]),
         participants(302, 302),  # without htmx: to the step page, which shows the progress
     ),
+    "conformance_look_again": Case(
+        "post",
+        lambda w: reverse("conformance_look_again", args=[SLUG, _conformance_run(w, True)]),
+        participants(403, 302),  # nothing without an answer: back to the step page
+    ),
     "conformance_run": Case(
         "get",
         lambda w: reverse("conformance_run", args=[SLUG, _conformance_run(w, True)]),
