@@ -506,6 +506,16 @@ CASES: dict[str, Case] = {
             ("start_checks", "post", lambda w: reverse("api:start_checks", args=[SLUG, "test"])),
             ("list_runs", "get", lambda w: reverse("api:list_runs", args=[SLUG])),
             ("getRun", "get", lambda w: reverse("api:getRun", args=[SLUG, _run(w, True)])),
+            (
+                "start_conformance",
+                "post",
+                lambda w: reverse("api:start_conformance", args=[SLUG, "test"]),
+            ),
+            (
+                "getConformanceRun",
+                "get",
+                lambda w: reverse("api:getConformanceRun", args=[SLUG, _conformance_run(w, True)]),
+            ),
             ("get_record_pdf", "get", lambda w: reverse("api:get_record_pdf", args=[SLUG])),
         )
     },
