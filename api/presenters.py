@@ -18,6 +18,7 @@ from checklist.models import (
     FitConnectEnvironment,
     VerificationRun,
 )
+from checklist.signoff_evidence import evidence_for
 from checklist.state import OnboardingState, Progress
 from checklist.steps import STEPS
 
@@ -48,7 +49,22 @@ def onboarding_summary(participation: Participation, state: OnboardingState) -> 
     }
 
 
-def _signoff(state: OnboardingState, environment: Environment) -> dict[str, Any]:
+def _evidence(
+    state: OnboardingState, environment: Environment, current: Environment | None
+) -> dict[str, Any] | None:
+    """The evidence of a valid approval as recorded, of the stage now being signed off as it
+    stands (a few queries: only that one stage), of the later stages none."""
+    signoff = state.signoff(environment)
+    if signoff is not None and signoff.is_valid:
+        return signoff.evidence or None  # approved before evidence was recorded: none
+    if environment == current:
+        return evidence_for(state, environment).as_data()
+    return None
+
+
+def _signoff(
+    state: OnboardingState, environment: Environment, current: Environment | None
+) -> dict[str, Any]:
     signoff = state.signoff(environment)
     if signoff is None:
         name = "none"
@@ -62,11 +78,14 @@ def _signoff(state: OnboardingState, environment: Environment) -> dict[str, Any]
         "declared_at": signoff.declared_at if signoff else None,
         "decided_at": signoff.decided_at if signoff else None,
         "snapshot_sha256": signoff.snapshot_sha256 if signoff and signoff.is_valid else "",
+        "evidence": _evidence(state, environment, current),
     }
 
 
 def onboarding_detail(participation: Participation) -> dict[str, Any]:
     state = OnboardingState(participation.onboarding)
+    # The stage now being signed off: the first one without a valid approval.
+    current = next((env for env in Environment if not state.signoff_valid(env)), None)
     return {
         **onboarding_summary(participation, state),
         "target_go_live": participation.onboarding.target_go_live,
@@ -80,7 +99,7 @@ def onboarding_detail(participation: Participation) -> dict[str, Any]:
             }
             for step in STEPS
         ],
-        "signoffs": [_signoff(state, environment) for environment in Environment],
+        "signoffs": [_signoff(state, environment, current) for environment in Environment],
     }
 
 

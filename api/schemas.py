@@ -70,6 +70,66 @@ class StepOut(Schema):
     )
 
 
+class EvidenceRunOut(Schema):
+    id: int = Field(description=gettext_noop("The run's id (the runs endpoint answers it)."))
+    started_at: datetime
+    status: RunStatus
+    hosts: list[str] = Field(description=gettext_noop("Every host the run called."))
+    api_version: str = Field(
+        description=gettext_noop("The Submission API version it spoke, e.g. v1; empty if unknown.")
+    )
+    demo: bool = Field(
+        description=gettext_noop("Demo material of the demo data: no real check was made.")
+    )
+
+
+class EvidenceItemOut(Schema):
+    key: str = Field(description=gettext_noop("The item's key, as in the items endpoint."))
+    title: str
+    basis: Literal["run", "hand", "hand_unexplained", "manual", "data", "open"] = Field(
+        description=gettext_noop(
+            "What the item stands on: run (proven by a connection check), hand (a check item "
+            "ticked by hand with a reason), hand_unexplained (ticked by hand without one), "
+            "manual (an item people tick), data (follows from the recorded data), open."
+        )
+    )
+    run: int | None = Field(description=gettext_noop("The run that proved it (basis run)."))
+    by: str = Field(description=gettext_noop("Who ticked it; empty while open."))
+    at: datetime | None = Field(description=gettext_noop("When it was ticked."))
+    reason: str = Field(description=gettext_noop("Why it was ticked by hand (basis hand)."))
+    text: str = Field(description=gettext_noop("The evidence in one sentence, for people."))
+
+
+class EvidenceOut(Schema):
+    summary: str = Field(
+        description=gettext_noop(
+            "One line: how many check items a connection check proves, how many were ticked "
+            "by hand, how many are open."
+        )
+    )
+    declarable: bool = Field(
+        description=gettext_noop("Whether this evidence carries a declaration of readiness.")
+    )
+    refusal: str = Field(description=gettext_noop("Why it does not, in words; empty when it does."))
+    hand_evidence_allowed: bool = Field(
+        description=gettext_noop(
+            "The site operator allows hand evidence for this environment (the portal cannot "
+            "reach it)."
+        )
+    )
+    hand_evidence_reason: str = Field(
+        description=gettext_noop("The operator's reason for allowing it; empty otherwise.")
+    )
+    newest_run: EvidenceRunOut | None = Field(
+        description=gettext_noop(
+            "The newest finished connection check against the environment; null if none ran."
+        )
+    )
+    items: list[EvidenceItemOut] = Field(
+        description=gettext_noop("Every item of the environment's step, with its evidence.")
+    )
+
+
 class SignoffOut(Schema):
     environment: Literal["test", "reference", "production"]
     state: Literal["none", "declared", "approved", "returned", "invalid"]
@@ -77,6 +137,15 @@ class SignoffOut(Schema):
     decided_at: datetime | None
     snapshot_sha256: str = Field(
         description=gettext_noop("Of the approved snapshot; empty otherwise.")
+    )
+    evidence: EvidenceOut | None = Field(
+        default=None,
+        description=gettext_noop(
+            "What the sign-off rests on. For a valid approval: the evidence recorded when it "
+            "was approved (in the portal's language). For the stage now being signed off (the "
+            "first one not approved): the evidence as it stands, as a declaration or approval "
+            "would rest on it. null for the stages after it."
+        ),
     )
 
 

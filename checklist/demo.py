@@ -144,6 +144,34 @@ def _tick(onboarding: Onboarding, step: int, user: User, fraction: float = 1.0) 
         _demo_run(onboarding, environment, user)
 
 
+def _tick_by_hand(
+    onboarding: Onboarding, step: int, people: dict[str, User], reason: str, checks_only: bool
+) -> None:
+    """Tick a step's visible items as its sides do, the check items by hand with ``reason``
+    (no connection check ran); ``people`` by role: authority, provider, both."""
+    state = OnboardingState(onboarding)
+    for item in catalogue.load().for_step(step):
+        if not (item.kind.tickable and state.visible(item)):
+            continue
+        if item.kind.proven_by_run:
+            services.set_item_done(onboarding, item, True, people[item.role], reason=reason)
+        elif not checks_only:
+            services.set_item_done(onboarding, item, True, people[item.role])
+
+
+# The demo cannot reach FITKO's production environment: the site operator allows hand
+# evidence for it, as a portal without a network path to it would (shown with every sign-off).
+PRODUCTION_HAND_EVIDENCE = (
+    "Die Produktivumgebung ist aus dem Rechenzentrum des Portals nicht erreichbar (Netzwerkregeln)."
+)
+
+
+def allow_hand_evidence_for_production() -> None:
+    FitConnectEnvironment.objects.filter(key=Environment.PRODUCTION).update(
+        hand_evidence_allowed=True, hand_evidence_reason=PRODUCTION_HAND_EVIDENCE
+    )
+
+
 def _sign_off(
     onboarding: Onboarding, environment: Environment, provider: User, approver: User
 ) -> None:
@@ -232,6 +260,7 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
     anna = people["admin@musterstadt.example"]
     bernd = people["sachbearbeitung@musterstadt.example"]
     clara = people["entwicklung@kommunal-it.example"]
+    allow_hand_evidence_for_production()
 
     # The main demo: step 1 complete, Test configured, step 2 half done.
     if onboarding := _create(
@@ -246,6 +275,16 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
         _record(onboarding, Environment.TEST, clara)
         _sandbox(onboarding, clara)
         _tick(onboarding, 2, clara, fraction=0.5)
+        # The refused declaration: Test's check items ticked by hand with a reason, but no
+        # connection check ran against Test (only the sandbox rehearsal can run offline).
+        _tick_by_hand(
+            onboarding,
+            3,
+            {"provider": clara, "authority": anna, "both": clara},
+            "Im Fachverfahren GewerbePro gegen die Testumgebung geprüft; die "
+            "Verbindungsprüfung des Portals steht noch aus.",
+            checks_only=True,
+        )
 
     # Just started: one service recorded.
     if onboarding := _create(musterstadt, provider, "musterstadt-hundesteuer", "Hundesteuer", anna):
@@ -270,7 +309,8 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
         _sign_off(onboarding, Environment.TEST, clara, bernd)
         _record(onboarding, Environment.REFERENCE, clara)
 
-    # Reference signed off, going to production; an XÖV schema.
+    # Reference signed off, Production declared on hand evidence (the operator allows it for
+    # Production) and waiting for approval; an XÖV schema.
     if onboarding := _create(
         musterstadt, provider, "musterstadt-grundsicherung", "Grundsicherung", anna
     ):
@@ -280,7 +320,17 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
             _tick(onboarding, 2, clara)
             _tick(onboarding, step, clara)
             _sign_off(onboarding, environment, clara, bernd)
-        _tick(onboarding, 5, anna, fraction=0.5)
+        # Production declared on hand evidence: the operator allows it (see above).
+        _record(onboarding, Environment.PRODUCTION, clara)
+        _tick_by_hand(
+            onboarding,
+            5,
+            {"provider": clara, "authority": anna, "both": clara},
+            "Im Fachverfahren mit dem Produktivzugang geprüft; das Portal erreicht die "
+            "Produktivumgebung nicht.",
+            checks_only=False,
+        )
+        declare_ready(onboarding, Environment.PRODUCTION, clara)
 
     # Another authority, in-house, for isolation checks.
     landkreis = organisations["landkreis-beispiel"]
@@ -292,8 +342,9 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
 def seed_work(people: dict[str, User]) -> None:
     """Give every part of "Meine Aufgaben" something to show; safe to run again.
 
-    A Reference sign-off waits for Bernd, two items are assigned to Clara (step 2 overdue),
-    Clara mentions Anna in a comment, and the Test certificate expires in 20 days.
+    A Reference sign-off waits for Bernd (as does Grundsicherung's Production sign-off), two
+    items are assigned to Clara (step 2 overdue), Clara mentions Anna in a comment, and the
+    Test certificate expires in 20 days.
     """
     anna = people["admin@musterstadt.example"]
     bernd = people["sachbearbeitung@musterstadt.example"]

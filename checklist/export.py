@@ -12,8 +12,9 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from checklist import catalogue, verification
+from checklist import catalogue, frozen, verification
 from checklist.environments import environment_label, environment_labels
+from checklist.evidence_record import recorded
 from checklist.models import Comment, Environment, Onboarding, PdfExport
 from checklist.pdf import render_html_to_pdf
 from checklist.presentation import evidence_runs, invalidating_changes, step_cards
@@ -64,6 +65,9 @@ def record_context(onboarding: Onboarding) -> dict[str, Any]:
             "signoff": state.signoff(environment),
             "changes": invalidating_changes(state.signoff(environment)),
             "evidence_runs": evidence_runs(state, environment),
+            # What the sign-off rests on and what it froze, in words (the hash stays below).
+            "evidence": recorded(state.signoff(environment)),
+            "frozen": frozen.groups(getattr(state.signoff(environment), "snapshot", None)),
             "history": list(
                 onboarding.signoffs.filter(environment=environment).select_related(
                     "declared_by", "decided_by"

@@ -440,6 +440,33 @@ class CommentForm(KernFormMixin, forms.Form):
     mention = forms.CharField(required=False, max_length=254)
 
 
+class HandTickForm(KernFormMixin, forms.Form):
+    """Why an item a connection check proves is ticked by hand (``services.tick_item``)."""
+
+    # The German message at the field, not the browser's bubble, also for an empty reason.
+    use_required_attribute = False
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Why does no connection check prove this item? The approver and the PDF show "
+            "your reason; for the sign-off it does not replace the connection check."
+        ),
+        error_messages={
+            "required": _(
+                "Please give a reason: why is this item ticked by hand instead of by a "
+                "connection check? The approver and the PDF show it."
+            )
+        },
+    )
+
+    def __init__(self, *args: Any, dom_id: str, **kwargs: Any) -> None:
+        # One form per item on the step page: the ids name the item.
+        super().__init__(*args, auto_id=f"%s-{dom_id}", **kwargs)
+
+
 class AssignForm(forms.Form):
     assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
 

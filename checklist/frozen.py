@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from checklist.models import Leistung
 from fitconnect.constants import BUNDID_REPLY_CHANNEL
 
 DASH = "–"
@@ -86,8 +87,11 @@ def reply_channel_words(channels: Any) -> str:
 
 
 def _schema(values: dict[str, Any]) -> str:
-    kind = {"json": "JSON Schema", "xml": "XML Schema (XSD)"}.get(
-        str(values.get("schema_kind", "")), _text(values.get("schema_kind"))
+    raw = str(values.get("schema_kind", ""))
+    kind = (
+        str(Leistung.SchemaKind(raw).label)
+        if raw in Leistung.SchemaKind.values
+        else _text(values.get("schema_kind"))
     )
     return f"{kind}: {_text(values.get('schema_uri'))} ({_text(values.get('mime_type'))})"
 

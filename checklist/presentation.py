@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 
-from checklist import catalogue, conformance_views, people, rules, secret_hosts, verification
+from checklist import (
+    catalogue,
+    conformance_views,
+    frozen,
+    people,
+    rules,
+    secret_hosts,
+    verification,
+)
 from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
 from checklist.catalogue import Item
 from checklist.environments import with_records
-from checklist.forms import MetadataVersionsForm, SendBackForm
+from checklist.forms import HandTickForm, MetadataVersionsForm, SendBackForm
+from checklist.frozen import Difference, FrozenGroup
 from checklist.models import (
     Environment,
     FitConnectEnvironment,
@@ -20,6 +30,8 @@ from checklist.models import (
     SignOff,
     VerificationRun,
 )
+from checklist.signoff import PREVIOUS_ENVIRONMENT
+from checklist.signoff_evidence import Evidence, evidence_for
 from checklist.state import (
     STATUS_LABELS,
     ItemView,
@@ -78,17 +90,40 @@ class SignoffPanel:
     may_decide: bool  # approve and send back are offered
     own_declaration: bool  # the person declared it and may not decide
     changes: list[tuple[str, str, str]]  # what invalidated it: described path, old, new
-    # The runs whose ticks the step's items carry now: the evidence names their hosts.
-    evidence_runs: list[VerificationRun]
+    # The evidence item by item, its summary, the operator's allowance and any refusal.
+    evidence: Evidence
+    frozen: list[FrozenGroup]  # the values an approval freezes now, or froze
+    frozen_now: bool  # True: what an approval would freeze now; False: what it froze
+    previous_label: str  # the previous stage whose approved values are compared, or ""
+    previous_differences: list[Difference]
+    since_approval: list[Difference] | None  # vs. this stage's last approval (None: none)
+    in_house: bool
+    alone: bool  # fewer than two people could ever make the decision
+    invite_url: str  # where the authority's administrators invite a colleague
+    may_invite: bool  # the person is one of them
 
     @property
     def label(self) -> str:
         return str(self.environment.label)
 
 
+def decision_impossible(authority: list[User], provider: list[User]) -> bool:
+    """Whether nobody could ever approve: there are people on both sides, but no pair of a
+    person who may declare and a different one who may decide (a lone in-house member)."""
+    if not authority or not provider:
+        return False  # no provider's people yet: another notice's business
+    return not any(declarer.pk != decider.pk for declarer in provider for decider in authority)
+
+
 def signoff_panel(
-    participation: Participation, state: OnboardingState, environment: Environment
+    participation: Participation,
+    state: OnboardingState,
+    environment: Environment,
+    sides: tuple[list[User], list[User]] | None = None,
 ) -> SignoffPanel:
+    """``sides``: the authority's people and those who do the provider's work, when the
+    caller has loaded them already (``people.sides``)."""
+    onboarding = participation.onboarding
     signoff = state.signoff(environment)
     declared = signoff is not None and signoff.state == SignOff.State.DECLARED
     own = (
@@ -97,16 +132,48 @@ def signoff_panel(
         and isinstance(participation.actor, User)
         and signoff.declared_by_id == participation.actor.pk
     )
+    history = state.history(environment)
+    approved = signoff is not None and signoff.is_valid and signoff.snapshot is not None
+    shown = signoff.snapshot if approved and signoff is not None else None
+    if shown is None:
+        shown = state.snapshot(environment)
+    previous = PREVIOUS_ENVIRONMENT.get(environment)
+    previous_signoff = state.signoff(previous) if previous else None
+    compare = (
+        previous_signoff.snapshot
+        if previous_signoff is not None and previous_signoff.is_valid
+        else None
+    )
+    last_approval = next(
+        (s for s in history if s.state == SignOff.State.APPROVED and s.snapshot), None
+    )
+    authority, provider = sides if sides is not None else people.sides(onboarding)
     return SignoffPanel(
         environment=environment,
         signoff=signoff,
-        history=state.history(environment),
+        history=history,
         open_items=state.open_required(environment.step),
         may_declare=bool(rules.may_declare(participation, state, environment)),
         may_decide=bool(rules.may_decide(participation, state, environment)),
         own_declaration=own and participation.can_decide_signoff,
         changes=invalidating_changes(signoff),
-        evidence_runs=evidence_runs(state, environment),
+        evidence=evidence_for(state, environment),
+        frozen=frozen.groups(shown),
+        frozen_now=not approved,
+        previous_label=(
+            str(Environment(previous).label) if previous and compare is not None else ""
+        ),
+        previous_differences=frozen.differences(compare, shown) if compare is not None else [],
+        since_approval=(
+            frozen.differences(last_approval.snapshot, shown)
+            if last_approval is not None and not approved
+            else None
+        ),
+        in_house=onboarding.in_house,
+        alone=decision_impossible(authority, provider),
+        invite_url=reverse("organisation_detail", args=[onboarding.authority_id])
+        + "#invite-heading",
+        may_invite=participation.is_authority_admin,
     )
 
 
@@ -165,13 +232,22 @@ def item_context(
         "editable": editable,
         "comments": list(view.state.comments.all()) if view.state.pk and prefetched else [],
         "assignable": (assignable or {}).get(view.item.role, []),
-        "may_assign": bool(rules.may_assign(participation, view.item)),
+        "may_assign": bool(rules.may_assign(participation, view)),
+        # An item a check proves, ticked by hand: only with a reason.
+        "reason_form": (
+            HandTickForm(dom_id=view.item.dom_id)
+            if editable and view.item.kind.proven_by_run and not view.done
+            else None
+        ),
     }
 
 
-def assignable_people(onboarding: Onboarding) -> dict[str, list[User]]:
-    """Return who can be assigned an item, by the item's responsible side (one query)."""
-    authority, provider = people.sides(onboarding)
+def assignable_people(
+    onboarding: Onboarding, sides: tuple[list[User], list[User]] | None = None
+) -> dict[str, list[User]]:
+    """Return who can be assigned an item, by the item's responsible side (one query, none
+    with the ``sides`` of ``people.sides``)."""
+    authority, provider = sides if sides is not None else people.sides(onboarding)
     both = sorted({p.pk: p for p in [*authority, *provider]}.values(), key=str)
     return {"authority": authority, "provider": provider, "both": both}
 
@@ -285,13 +361,17 @@ def item_response_context(
     """Return what the item's partial and the out-of-band counters need, nothing more.
 
     Without a state (a note, a comment, an assignment) the whole item is rendered again,
-    with its assign form where the person may assign it; a tick renders only its status.
+    with its assign form where the person may assign it; a tick renders its status and, out
+    of band, its assign form (gone once the item is done, back when it is open again; the
+    people are loaded either way where the person may assign it, so both cost the same).
     """
     assignable = None
     if state is None:
         state = OnboardingState(participation.onboarding, with_comments=with_comments, light=True)
-        if rules.may_assign(participation, item):
+        if rules.may_assign(participation, state.item_view(item)):
             assignable = assignable_people(participation.onboarding)
+    elif rules.may_assign(participation, replace(state.item_view(item), done=False)):
+        assignable = assignable_people(participation.onboarding)
     card = step_card(state, item.step)
     return {
         "onboarding": participation.onboarding,
@@ -307,7 +387,8 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
     state: OnboardingState = context["state"]
     environment = Environment.of_step(number)
     onboarding = participation.onboarding
-    assignable = assignable_people(onboarding)
+    sides = people.sides(onboarding)
+    assignable = assignable_people(onboarding, sides)
     status = context["cards"][number - 1].status
     context.update(
         {
@@ -323,7 +404,7 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
             "locked": status == StepStatus.LOCKED,
             "environment": environment,
             "signoff_panel": (
-                signoff_panel(participation, state, environment) if environment else None
+                signoff_panel(participation, state, environment, sides) if environment else None
             ),
             "send_back_form": SendBackForm(),
             "previous_step": number - 1 if number > 1 else None,
@@ -331,10 +412,13 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
         }
     )
     if number in (3, 4, 5):
-        context["verify_panels"] = verify_panels(participation, number)
+        panels = verify_panels(participation, number)
+        context["verify_panels"] = panels
+        # A stand-in's check (the sandbox) is a rehearsal: shown apart from the stage's own.
+        context["rehearsals"] = [p for p in panels if p["environment"].stands_in]
+        context["stage_panels"] = [p for p in panels if not p["environment"].stands_in]
         context["conformance_panels"] = conformance_views.panels(
-            participation,
-            [(panel["environment"], panel["record"]) for panel in context["verify_panels"]],
+            participation, [(panel["environment"], panel["record"]) for panel in panels]
         )
     if number == 1:
         context["leistungen"] = state.leistungen

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from checklist.access import Participation
 from checklist.catalogue import Item
 from checklist.models import Environment, SignOff
-from checklist.state import NotAllowed, OnboardingState, StepStatus
+from checklist.state import ItemView, NotAllowed, OnboardingState, StepStatus
 from portal.models import User
 
 
@@ -96,12 +96,18 @@ def may_note(participation: Participation, item: Item) -> Answer:
     return _side_refusal(participation, item.step)
 
 
-def may_assign(participation: Participation, item: Item) -> Answer:
+def assignable(view: ItemView) -> Answer:
+    """Whether anybody may assign the item to a person now: only open work is assigned."""
+    if view.done:
+        return no(_("This item is done: only open items are assigned to a person."))
+    return YES
+
+
+def may_assign(participation: Participation, view: ItemView) -> Answer:
     """Assign an item to a person: the side that works on the step, and the authority's
-    administrators (they steer the whole onboarding)."""
-    if participation.is_authority_admin:
-        return YES
-    return _side_refusal(participation, item.step)
+    administrators (they steer the whole onboarding); an open item only."""
+    side = YES if participation.is_authority_admin else _side_refusal(participation, view.item.step)
+    return assignable(view) if side else side
 
 
 def may_comment(participation: Participation, item: Item) -> Answer:

@@ -368,10 +368,18 @@ def add_comment(
 def assign_item(
     onboarding: Onboarding, item: Item, assignee: User | None, actor: User
 ) -> ItemState:
-    """Assign the item to a person of the responsible side, or to nobody (the whole side)."""
+    """Assign the item to a person of the responsible side, or to nobody (the whole side).
+
+    Only open work is assigned (``rules.assignable``); taking a done item's assignee away
+    stays possible, and reopening an item keeps its assignee.
+    """
     if assignee is not None and not people.may_be_assigned(onboarding, item, assignee):
         raise NotAllowed(_("Only a person of the responsible side can be assigned this item."))
     state = _locked_state(onboarding, item.key)
+    if assignee is not None:
+        current = OnboardingState(onboarding, from_summary=True)
+        current.states[item.key] = state
+        rules.enforce(rules.assignable(current.item_view(item)))
     if state.assignee_id == (assignee.pk if assignee else None):
         return state
     old = str(state.assignee) if state.assignee_id else ""

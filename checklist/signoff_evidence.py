@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from checklist.audit_sentences import sentence
 from checklist.evidence_counts import Basis, summary_of
+from checklist.evidence_record import allowance_words
 from checklist.models import (
     AuditEvent,
     Environment,
@@ -167,10 +168,7 @@ class Evidence:
         """The operator's allowance of hand evidence in plain words, "" without one."""
         if not self.hand_allowed:
             return ""
-        return _(
-            "The portal cannot check %(env)s itself; the site operator allows a declaration "
-            "on items ticked by hand with a reason. Reason given: %(reason)s"
-        ) % {"env": self.label, "reason": self.hand_reason}
+        return allowance_words(self.environment, self.hand_reason)
 
     @property
     def unexplained(self) -> list[ItemEvidence]:

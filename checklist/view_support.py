@@ -13,6 +13,7 @@ from django.urls import reverse
 from checklist import catalogue, presentation, services
 from checklist.access import Participation, get_onboarding_for_user
 from checklist.catalogue import Item
+from checklist.forms import HandTickForm
 from checklist.state import OnboardingState
 from portal.types import AuthenticatedHttpRequest
 
@@ -71,3 +72,22 @@ def refuse(
     return HttpResponse(
         render_to_string("checklist/step.html#announce_oob", context, request=request)
     )
+
+
+def reason_refused(
+    request: AuthenticatedHttpRequest, participation: Participation, item: Item, form: HandTickForm
+) -> HttpResponse:
+    """A hand tick without a (valid) reason: the item again with the message at the field and
+    what was typed, nothing saved; htmx gets the item's status, a plain post the step page."""
+    message = " ".join(str(error) for error in form.errors["reason"])
+    if request.htmx:
+        context = presentation.item_response_context(participation, item, with_comments=False)
+        context["entry"]["reason_form"] = form
+        context.update({"announcement": message, "error": True})
+        return render(request, "checklist/step.html#tick_refused", context)
+    context = presentation.step_context(participation, item.step)
+    for entry in context["items"]:
+        if entry["view"].item.key == item.key:
+            entry["reason_form"] = form
+    context["tick_form"] = form
+    return render(request, "checklist/step.html", context)

@@ -21,6 +21,7 @@ from checklist.environments import environment_labels, get_environment
 from checklist.forms import (
     CommentForm,
     EnvironmentRecordForm,
+    HandTickForm,
     LeistungForm,
     MetadataVersionsForm,
     NoteForm,
@@ -34,12 +35,13 @@ from checklist.models import (
     Onboarding,
 )
 from checklist.signoff import approve, declare_ready, send_back
-from checklist.state import NotAllowed
+from checklist.state import NotAllowed, ReasonRequired
 from checklist.steps import GUIDE_URL, STEPS
 from checklist.view_support import (
     item_or_404,
     item_response,
     participation_for,
+    reason_refused,
     refuse,
     require,
 )
@@ -185,14 +187,22 @@ def step_page(request: AuthenticatedHttpRequest, slug: str, number: int) -> Http
 def item_toggle(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpResponse:
     item = item_or_404(key)
     done = request.POST.get("done") == "1"
-    refused = ""
+    refused, reason_missing = "", False
+    # An item a connection check proves is ticked by hand only with a reason (the service
+    # refuses without one, after the rules); an invalid one (too long) counts as none.
+    form = HandTickForm(request.POST, dom_id=item.dom_id)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
     # The onboarding is read under its row lock: access and the tick's lock in one query.
     with transaction.atomic():
         participation = participation_for(request, slug, lock=True)
         try:
-            state = services.tick_item(participation, item, done, locked=True)
+            state = services.tick_item(participation, item, done, locked=True, reason=reason)
         except NotAllowed as refusal:
-            refused = str(refusal)
+            refused, reason_missing = str(refusal), isinstance(refusal, ReasonRequired)
+    if reason_missing:
+        if "reason" not in form.errors:
+            form.add_error("reason", refused)
+        return reason_refused(request, participation, item, form)
     if refused:
         return refuse(request, participation, item, refused)
     text = _("“%(title)s” is marked as done.") if done else _("“%(title)s” is open again.")

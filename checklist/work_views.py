@@ -16,7 +16,7 @@ from checklist.access import onboardings_for
 from checklist.deadlines import explicit, proposed_dates
 from checklist.forms import AssignForm, DeadlinesForm
 from checklist.models import Onboarding
-from checklist.state import NotAllowed
+from checklist.state import NotAllowed, OnboardingState
 from checklist.steps import STEPS
 from checklist.view_support import item_or_404, item_response, participation_for, refuse, require
 from portal.models import Organisation, Partnership
@@ -28,8 +28,13 @@ from portal.types import AuthenticatedHttpRequest
 def item_assign(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpResponse:
     participation = participation_for(request, slug)
     item = item_or_404(key)
-    rules.enforce(rules.may_assign(participation, item))
     onboarding = participation.onboarding
+    answer = rules.may_assign(
+        participation, OnboardingState(onboarding, light=True).item_view(item)
+    )
+    if not answer and not answer.forbidden:  # a done item: said on the page
+        return refuse(request, participation, item, answer.reason)
+    rules.enforce(answer)
     candidates = presentation.assignable_people(onboarding)[item.role]
     form = AssignForm(request.POST, people=candidates)
     if not form.is_valid():

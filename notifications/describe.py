@@ -13,11 +13,17 @@ from checklist.environments import environment_label
 from checklist.models import Environment
 from notifications.models import Kind, Notification
 
+# The notifications of a declaration or decision: they carry the evidence it rests on.
+EVIDENCE_KINDS = {Kind.SIGNOFF_REQUESTED, Kind.SIGNOFF_APPROVED, Kind.SIGNOFF_RETURNED}
+
 
 @dataclass(frozen=True)
 class Text:
     title: str  # one line: the subject of the e-mail, the headline in the inbox
     body: str  # one or two sentences: what happened and what to do
+    # A sign-off's evidence (``checklist.evidence_record``): the summary line, the operator's
+    # allowance where used, one line per item. Empty for other notifications.
+    evidence: tuple[str, ...] = ()
 
 
 def _env(value: object) -> str:
@@ -162,4 +168,6 @@ def describe(notification: Notification) -> Text:
         ) % {**values, "changes": host_changes(p.get("changes"))}
     else:
         title, body = onboarding, ""
-    return Text(title, body)
+    evidence = p.get("evidence") if kind in EVIDENCE_KINDS else None
+    lines = tuple(str(line) for line in evidence) if isinstance(evidence, list) else ()
+    return Text(title, body, lines)

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import translation
 
 from checklist import people, signals
 from checklist.catalogue import Item
+from checklist.evidence_record import recorded
 from checklist.models import (
     Comment,
     Environment,
@@ -33,6 +36,13 @@ def _signoff_url(onboarding: Onboarding, signoff: SignOff) -> str:
     return f"{reverse('step', args=[onboarding.slug, step])}#abnahme"
 
 
+def _evidence(signoff: SignOff) -> list[str]:
+    """The evidence lines the sign-off recorded, in the record's language (as the PDF)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        evidence = recorded(signoff)
+        return evidence.lines if evidence is not None else []
+
+
 def _item_url(onboarding: Onboarding, item: Item) -> str:
     return f"{reverse('step', args=[onboarding.slug, item.step])}#item-{item.dom_id}"
 
@@ -48,7 +58,7 @@ def signoff_declared(
         onboarding=onboarding,
         actor=actor,
         url=_signoff_url(onboarding, signoff),
-        params={"env": signoff.environment},
+        params={"env": signoff.environment, "evidence": _evidence(signoff)},
     )
 
 
@@ -63,7 +73,11 @@ def signoff_decided(
         onboarding=onboarding,
         actor=actor,
         url=_signoff_url(onboarding, signoff),
-        params={"env": signoff.environment, "reason": "" if approved else signoff.reason},
+        params={
+            "env": signoff.environment,
+            "reason": "" if approved else signoff.reason,
+            "evidence": _evidence(signoff),
+        },
     )
 
 

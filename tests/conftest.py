@@ -11,9 +11,11 @@ from django.conf import settings
 from django.core.cache import caches
 from django.tasks import task_backends
 from django.test import Client
+from django.utils import translation
 
 from checklist import services, summary
-from checklist.models import Leistung, Onboarding
+from checklist.models import FitConnectEnvironment, Leistung, Onboarding
+from fitconnect.environments import FITKO_ENVIRONMENTS
 from fitconnect.sandbox import Sandbox
 from portal.models import Membership, Organisation, User
 
@@ -77,8 +79,27 @@ def _empty_caches() -> None:
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _site_language() -> None:
+    """Every test starts in the site's language: a request an earlier test made in English
+    leaves the thread's language switched (the middleware does not switch it back)."""
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def fitko_environments() -> None:
+    """FITKO's three environments as the migrations seed them. A transactional test (the
+    browser tests, the live servers) flushes the database after it, seeded rows included;
+    later tests in the same worker get them back here."""
+    for position, environment in enumerate(FITKO_ENVIRONMENTS, start=1):
+        FitConnectEnvironment.objects.get_or_create(
+            key=environment.key,
+            defaults={"stage": environment.key, "position": position, **environment.values()},
+        )
+
+
 @pytest.fixture
 def world(db: None) -> World:
+    fitko_environments()
     authority = Organisation.objects.create(
         name="Stadt Musterstadt", slug="stadt-musterstadt", kind=Organisation.Kind.AUTHORITY
     )

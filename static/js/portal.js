@@ -9,7 +9,9 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 // htmx disables the button while a request runs, which drops the focus to <body>. Put it
-// back on the control with the same id after the swap, so keyboard users stay in place.
+// back on the control with the same id after the swap, so keyboard users stay in place; a
+// form that came back with an error at a field (a hand tick without a reason) focuses that
+// field, whose description reads the message.
 function keepFocusAcrossSwaps() {
   let focusedId = null;
   document.addEventListener(
@@ -23,7 +25,9 @@ function keepFocusAcrossSwaps() {
     if (!focusedId) return;
     const element = document.getElementById(focusedId);
     focusedId = null;
-    if (element && document.activeElement !== element) element.focus();
+    const invalid = element && element.form ? element.form.querySelector("[aria-invalid='true']") : null;
+    const target = invalid || element;
+    if (target && document.activeElement !== target) target.focus();
   });
 }
 

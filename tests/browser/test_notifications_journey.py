@@ -15,7 +15,7 @@ from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
 from checklist import catalogue, services
-from checklist.models import SignOff
+from checklist.models import FitConnectEnvironment, SignOff
 from notifications import jobs
 from notifications.models import Channel, Kind, Notification, Preference
 from tests.browser.conftest import assert_accessible, new_page
@@ -40,6 +40,11 @@ def test_declare_approve_mention_and_digest(
     browser: Browser, live_server: Any, world: World
 ) -> None:
     base = live_server.url
+    # Transactional tests before this one may have flushed the environment rows; declaring
+    # needs the passed run against Test's own row.
+    FitConnectEnvironment.objects.update_or_create(
+        key="test", defaults={"name": "Test", "stage": "test", "position": 1}
+    )
     ready_for_test(world.onboarding, world.provider_staff)
     mail.outbox.clear()
 
@@ -95,15 +100,16 @@ def test_declare_approve_mention_and_digest(
         user=world.authority_admin, kind=Kind.SIGNOFF_REQUESTED, channel=Channel.DIGEST
     )
     mail.outbox.clear()
+    # Two open items (a done one is assigned to nobody).
     services.assign_item(
         world.onboarding,
-        catalogue.load().by_key()["step1.leistungen"],
+        catalogue.load().by_key()["step5.terms_of_use"],
         world.authority_admin,
         world.provider_staff,
     )
     services.assign_item(
         world.onboarding,
-        catalogue.load().by_key()["step1.schemas"],
+        catalogue.load().by_key()["step5.avv"],
         world.authority_admin,
         world.provider_staff,
     )
@@ -112,8 +118,8 @@ def test_declare_approve_mention_and_digest(
     [digest] = mail.outbox
     assert digest.to == ["anna@musterstadt.example"]
     assert "2 Benachrichtigungen" in digest.subject
-    assert "Leistungen mit Leistungsschlüssel erfassen" in digest.body
-    assert "Datenschema und MIME-Typ je Leistung festlegen" in digest.body
+    assert "Nutzungsbedingungen für die Produktivumgebung akzeptieren" in digest.body
+    assert "Auftragsverarbeitungsvertrag (AVV) mit der FITKO abschließen" in digest.body
     assert not Notification.objects.filter(email_state=Notification.Delivery.DIGEST).exists()
 
 

@@ -29,7 +29,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
-from checklist.models import FitConnectEnvironment, Onboarding, SignOff
+from checklist.models import EnvironmentRecord, FitConnectEnvironment, Onboarding, SignOff
 from fitconnect import demo
 from fitconnect.sandbox import Sandbox, urls
 from tests.browser.conftest import ARTIFACTS, assert_accessible, new_page
@@ -38,6 +38,9 @@ from tests.conftest import PASSWORD, World
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FIM_URI = "https://schema.fitko.de/fim/s00000092_1.0.schema.json"
+# Every check item of step 3 proven by a run (how many depends on the callback being set).
+ALL_PROVEN = re.compile(r"(\d) von \1 Prüfpunkten durch eine Verbindungsprüfung gegen Test belegt")
+HAND_REASON = "Mit dem Testwerkzeug des Herstellers im Fachverfahren geprüft."
 FIM_URI_NEW = "https://schema.fitko.de/fim/s00000096_1.0.schema.json"
 # Real pairs (checklist/data/leika.csv); XSozial-basis is declared for Grundsicherung by a
 # production Zustellpunkt (see checklist/demo.py).
@@ -294,9 +297,36 @@ def test_the_whole_journey_with_accessibility_checks(
     expect(clara.locator("#messages")).to_contain_text("als erledigt markiert")
     journey.step(clara, "step-2-ticked")
 
+    # 4a. Ticking the check items by hand needs a reason, refused at the field without one;
+    # even with reasons, hand ticks alone do not carry a declaration: the sign-off section
+    # says why and links "Verbindung prüfen".
+    clara.goto(f"{base}/vorhaben/{slug}/schritt/3/")
+    token = clara.locator("#item-step3-token")
+    token.get_by_text("Von Hand abhaken, mit Begründung").click()
+    clara.locator("#toggle-step3-token").click()
+    expect(clara.locator("#reason-step3-token_error")).to_contain_text(
+        "Bitte geben Sie eine Begründung an"
+    )
+    expect(token).to_contain_text("Offen")
+    for key in ("token", "destination", "keys", "submission"):
+        item = clara.locator(f"#item-step3-{key}")
+        if key != "token":
+            item.get_by_text("Von Hand abhaken, mit Begründung").click()
+        clara.locator(f"#reason-step3-{key}").fill(HAND_REASON)
+        clara.locator(f"#toggle-step3-{key}").click()
+        expect(item).to_contain_text(f"Begründung: {HAND_REASON}")
+    clara.reload()
+    refusal = clara.locator("#abnahme .portal-signoff-refusal")
+    expect(refusal).to_contain_text("noch keine Verbindungsprüfung")
+    expect(clara.get_by_role("button", name="Test als bereit zur Abnahme erklären")).to_have_count(
+        0
+    )
+    refusal.get_by_role("link", name="Zu „Verbindung prüfen“").click()
+    expect(clara).to_have_url(re.compile("#verbindung$"))
+    journey.step(clara, "declaration-refused")
+
     # 4. "Verbindung prüfen" on Test: all seven checks, bound items tick; the page says the
     # environment points at a host that is not FITKO's, and which hosts the evidence called.
-    clara.goto(f"{base}/vorhaben/{slug}/schritt/3/")
     expect(clara.locator("#verify-test")).to_contain_text(
         f"Hosts gerichtet, die nicht der FITKO gehören: {sandbox_host}"
     )
@@ -311,8 +341,18 @@ def test_the_whole_journey_with_accessibility_checks(
     expect(clara.locator("#abnahme")).to_contain_text("Bereit zur Abnahme")
     journey.step(clara, "declared")
 
-    # 5. The colleague approves.
+    # 5. The colleague approves, having read what is proven, by what, and what he freezes.
     nora.goto(f"{base}/vorhaben/{slug}/schritt/3/")
+    section = nora.locator("#abnahme")
+    expect(section).to_contain_text(ALL_PROVEN)
+    expect(section).to_contain_text("Belegt durch Verbindungsprüfung Nr. ")
+    expect(section).to_contain_text(f"gegen {sandbox_host}")
+    expect(section).to_contain_text("Die Werte, die eine Freigabe festschreibt")
+    expect(section).to_contain_text(
+        str(EnvironmentRecord.objects.get(environment="test").destination_id)
+    )
+    expect(section).to_contain_text("99107023037000")
+    expect(section.locator("details", has_text="SHA-256")).to_have_count(0)  # not yet approved
     journey.step(nora, "approval-dialog")
     nora.get_by_role("button", name="Test freigeben").click()
     expect(nora.locator("#abnahme")).to_contain_text("Abgenommen")
@@ -338,15 +378,32 @@ def test_the_whole_journey_with_accessibility_checks(
     clara.get_by_role("button", name="Test als bereit zur Abnahme erklären").click()
     expect(clara.locator("#abnahme")).to_contain_text("Bereit zur Abnahme")
     nora.goto(f"{base}/vorhaben/{slug}/schritt/3/")
+    changed = nora.locator("#abnahme")
+    expect(changed).to_contain_text("Seit der letzten Freigabe geändert")
+    expect(changed).to_contain_text(FIM_URI_NEW)
+    journey.step(nora, "re-approval-with-changes")
+    mail.outbox.clear()
     nora.get_by_role("button", name="Test freigeben").click()
     expect(nora.locator("#abnahme")).to_contain_text("Abgenommen")
     assert SignOff.objects.filter(state="approved", invalidated_at=None).count() == 1
+    approved = SignOff.objects.get(state="approved", invalidated_at=None)
+    summary_line = approved.evidence["summary"]
+    assert ALL_PROVEN.match(summary_line), summary_line
+    evidence_lines = [summary_line] + [
+        f"{entry['title']}: {entry['text']}" for entry in approved.evidence["items"]
+    ]
+    # The approval e-mail carries the same evidence lines (sent by the background tasks).
+    approval_mails = [m for m in mail.outbox if "ist abgenommen" in m.subject]
+    assert approval_mails, [m.subject for m in mail.outbox]
+    for line in evidence_lines:
+        assert line in approval_mails[0].body, line
 
     # 8. The admin downloads the PDF: both services and the approver are in it.
     anna.goto(f"{base}/vorhaben/{slug}/")
     journey.step(anna, "onboarding-signed-off")
-    with anna.expect_download() as download_info:
-        anna.get_by_role("link", name="Checkliste als PDF herunterladen").click()
+    # Rendering the record takes a while on a busy machine: wait for it like a person would.
+    with anna.expect_download(timeout=90_000) as download_info:
+        anna.get_by_role("link", name="Checkliste als PDF herunterladen").click(timeout=90_000)
     pdf = Path(download_info.value.path())
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
@@ -354,6 +411,9 @@ def test_the_whole_journey_with_accessibility_checks(
     assert "99107023037000" in text
     assert "99107009017000" in text
     assert "Nora Neu" in text
+    flat = re.sub(r"\s+", " ", text)
+    for line in evidence_lines:  # the PDF carries the same evidence lines
+        assert re.sub(r"\s+", " ", line) in flat, line
     letters = re.sub(r"[\s\-\u2010\u00ad]", "", text)  # names may be hyphenated across lines
     assert "WohngeldMietzuschussbeantragen" in letters
     assert "GrundsicherungimAlter" in letters

@@ -68,6 +68,10 @@ def drive_every_audited_change(world: World) -> Onboarding:
     )
     services.update_onboarding(onboarding, {"product": ""}, anna)
     services.save_metadata_versions(onboarding, ["1.2.0", "1.3.0"], clara)
+    # Assigned while open (a done item is assigned to nobody), then ticked.
+    services.assign_item(onboarding, item("step2.keys"), clara, anna)
+    services.assign_item(onboarding, item("step2.keys"), None, anna)
+    services.assign_item(onboarding, item("step2.keys"), clara, anna)
     ready_for_test(onboarding, clara)
     services.set_item_done(onboarding, item("step2.client"), False, clara)
     services.set_item_done(onboarding, item("step2.client"), True, clara)
@@ -86,9 +90,6 @@ def drive_every_audited_change(world: World) -> Onboarding:
     services.set_item_note(onboarding, item("step2.client"), "Im SSP angelegt", token)
     services.set_item_note(onboarding, item("step2.client"), "", clara)
     services.add_comment(onboarding, item("step2.client"), "Bitte prüfen @Anna", clara)
-    services.assign_item(onboarding, item("step2.keys"), clara, anna)
-    services.assign_item(onboarding, item("step2.keys"), None, anna)
-    services.assign_item(onboarding, item("step2.keys"), clara, anna)
     services.set_due_dates(onboarding, {3: timezone.localdate() + timedelta(days=30)}, anna)
     services.set_due_dates(onboarding, {3: None}, anna)
     # Sign-off: declared, sent back, declared again, approved.

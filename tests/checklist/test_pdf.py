@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from checklist import catalogue, export
+from checklist import catalogue, export, services
 from checklist.models import Leistung
 from checklist.pdf import RefusedURL, static_path
 from checklist.signoff import refresh_signoffs
@@ -270,3 +270,87 @@ def test_every_header_of_the_checklist_table_stays_inside_the_page(
     assert headers  # the header of every step's table
     right_edge = (210 - 18) / 25.4 * 72  # A4 minus the right margin of 18 mm, in points
     assert all(right <= right_edge for right, _word in headers), headers
+
+
+def flat(text: str) -> str:
+    """The text without spaces, line breaks and hyphens: pdftotext breaks long lines anywhere
+    and joins a hyphen at a line break (fit-connect: fitconnect)."""
+    return "".join(text.split()).replace("-", "")
+
+
+def test_the_pdf_carries_the_same_evidence_lines_as_the_approval_e_mail_and_what_it_froze(
+    signed_off: World, tmp_path: Path
+) -> None:
+    from notifications.models import Kind, Notification
+
+    told = Notification.objects.filter(kind=Kind.SIGNOFF_APPROVED).first()
+    assert told is not None
+    lines = told.params["evidence"]
+    assert lines[0].startswith("5 von 5 Prüfpunkten durch eine Verbindungsprüfung gegen Test")
+    text = pdf_text(export.export_record(signed_off.onboarding), tmp_path)
+    assert "Worauf die Abnahme von Test beruht" in text
+    for line in lines:
+        assert flat(line) in flat(text)
+    # What the approval froze, in words, grouped; the hash stays for the record.
+    assert "Mit der Abnahme von Test festgeschriebene Werte" in text
+    record = signed_off.onboarding.environments.get(environment="test")
+    for words in (
+        "Leistung 99050012104000: Gewerbe anmelden",
+        "Datenschema FIM: https://schema.fitko.de/fim/s00000092_1.0.schema.json",
+        "Zustellpunkt und Client",
+        f"Zustellpunkt-ID {record.destination_id}",
+        "Version 1",
+    ):
+        assert flat(words) in flat(text), words
+    signoff = signed_off.onboarding.signoffs.get()
+    assert signoff.snapshot_sha256 in flat(text)
+    assert "destination_id" not in text
+
+
+def test_hand_evidence_the_operator_allowed_and_demo_runs_are_named_in_plain_words(
+    world: World, tmp_path: Path
+) -> None:
+    from checklist.models import Environment, FitConnectEnvironment
+    from checklist.signoff import declare_ready
+    from checklist.state import OnboardingState
+    from tests.checklist.helpers import complete_step_one, record, tick_step
+
+    onboarding = world.onboarding
+    complete_step_one(onboarding)
+    record(onboarding, Environment.TEST)
+    tick_step(onboarding, 2, world.provider_staff)
+    FitConnectEnvironment.objects.filter(key="test").update(
+        hand_evidence_allowed=True, hand_evidence_reason="Netzwerkregeln des Rechenzentrums"
+    )
+    state = OnboardingState(onboarding)
+    for item in catalogue.load().for_step(3):
+        if item.kind.proven_by_run and state.visible(item):
+            services.set_item_done(
+                onboarding, item, True, world.provider_staff, reason="Im Fachverfahren geprüft"
+            )
+        elif item.kind.tickable and item.required and state.visible(item):
+            services.set_item_done(onboarding, item, True, world.provider_staff)
+    declare_ready(onboarding, Environment.TEST, world.provider_staff)
+    text = flat(pdf_text(export.export_record(onboarding), tmp_path))
+    assert flat("0 von 5 Prüfpunkten durch eine Verbindungsprüfung gegen Test belegt") in text
+    assert flat("Das Portal kann Test nicht selbst prüfen") in text
+    assert flat("Angegebener Grund: Netzwerkregeln des Rechenzentrums") in text
+    assert flat("von Clara Code am") in text
+    assert flat("Begründung: Im Fachverfahren geprüft") in text
+    # Declared, not approved: nothing frozen yet.
+    assert flat("festgeschriebene Werte") not in text
+
+
+def test_a_run_of_demo_material_is_marked_as_such_in_the_evidence(
+    world: World, tmp_path: Path
+) -> None:
+    from checklist.models import Environment, VerificationRun
+    from checklist.signoff import declare_ready
+    from tests.checklist.helpers import ready_for_test
+
+    ready_for_test(world.onboarding, world.provider_staff)
+    VerificationRun.objects.filter(onboarding=world.onboarding).update(demo=True)
+    declare_ready(world.onboarding, Environment.TEST, world.provider_staff)
+    text = flat(pdf_text(export.export_record(world.onboarding), tmp_path))
+    assert flat("(Demo-Material: Es wurde nicht wirklich geprüft)") in text
+    assert flat("Submission API Version 1") in text

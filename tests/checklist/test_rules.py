@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from checklist import catalogue, rules
+from checklist import catalogue, rules, services
 from checklist.access import get_onboarding_for_user
 from checklist.models import Environment
 from checklist.signoff import declare_ready
@@ -49,7 +49,7 @@ def test_each_persona_gets_its_answers(world: World, persona: str) -> None:
         rules.may_tick(participation, state, step1),
         rules.may_tick(participation, state, step2),
         rules.may_note(participation, step2),
-        rules.may_assign(participation, step2),
+        rules.may_assign(participation, state.item_view(step2)),
         rules.may_set_due_dates(participation),
         rules.may_start_run(participation),
     )
@@ -58,6 +58,20 @@ def test_each_persona_gets_its_answers(world: World, persona: str) -> None:
         # A refusal is a sentence for people; another side's business is a 403.
         assert answer or (answer.reason.endswith(".") and answer.forbidden)
     assert rules.may_comment(participation, step2)
+
+
+@pytest.mark.parametrize("persona", sorted(EXPECTED))
+def test_a_done_item_is_assigned_to_nobody(world: World, persona: str) -> None:
+    """Only open work is assigned: a done item is refused to everybody, with the reason,
+    as the onboarding's state (not the person's side) forbids it."""
+    step2 = _item(2, tickable=True)
+    services.set_item_done(world.onboarding, step2, True, world.provider_staff)
+    participation, state = ask(world, persona)
+    answer = rules.may_assign(participation, state.item_view(step2))
+    assert not answer
+    if EXPECTED[persona][3]:  # the side that may assign the open item
+        assert not answer.forbidden
+        assert answer.reason == ("Dieser Punkt ist erledigt: Zugewiesen werden nur offene Punkte.")
 
 
 def test_an_item_that_ticks_itself_is_refused_to_everybody_with_its_reason(world: World) -> None:

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
+import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from checklist.management.commands.seed_demo import DEMO_PASSWORD
 from portal.models import Membership, Organisation, User
+
+
+@pytest.fixture(autouse=True)
+def _german() -> Iterator[None]:
+    """Read the evidence in German: a request of an earlier test may leave English active
+    (portal.middleware.german_first_locale activates the cookie's language for the thread)."""
+    with translation.override("de"):
+        yield
 
 
 def run() -> str:
@@ -156,7 +167,10 @@ def test_the_demo_gives_every_part_of_my_tasks_something_to_show(db: None) -> No
     call_command("run_scheduled_jobs", stdout=StringIO())
     people = {u.email: u for u in User.objects.all()}
     bernd = my_tasks(people["sachbearbeitung@musterstadt.example"])
-    assert [t.onboarding.slug for t in bernd.signoffs] == ["musterstadt-wohngeld"]
+    assert sorted(t.onboarding.slug for t in bernd.signoffs) == [
+        "musterstadt-grundsicherung",  # Production, declared on hand evidence
+        "musterstadt-wohngeld",
+    ]
     clara = my_tasks(people["entwicklung@kommunal-it.example"])
     assert len(clara.assigned) == 2
     assert all(t.overdue for t in clara.assigned)
@@ -189,3 +203,75 @@ def test_the_demo_data_fills_the_inboxes_but_sends_no_e_mail(db: None) -> None:
     sent = Notification.objects.filter(email_state=Notification.Delivery.SENT)
     assert len(mail.outbox) == sent.count() > 0
     assert set(sent.values_list("kind", flat=True)) <= {"overdue", "due_soon", "key_expiring"}
+
+
+def test_the_demo_shows_a_stage_declared_on_a_fresh_passed_run_marked_as_demo_material(
+    db: None,
+) -> None:
+    from checklist.models import Environment, Onboarding
+    from checklist.signoff_evidence import evidence_for
+    from checklist.state import OnboardingState
+
+    run()
+    wohngeld = Onboarding.objects.get(slug="musterstadt-wohngeld")
+    evidence = evidence_for(OnboardingState(wohngeld), Environment.REFERENCE)
+    assert evidence.refusal == ""
+    assert evidence.newest_run is not None
+    assert evidence.newest_run.passed
+    assert evidence.newest_run.demo  # no fake run: marked as demo material
+    assert evidence.summary.startswith("4 von 4 Prüfpunkten durch eine Verbindungsprüfung")
+    assert all(
+        "(Demo-Material: Es wurde nicht wirklich geprüft)" in line
+        for line in [e.line for e in evidence.items if e.run is not None]
+    )
+    signoff = wohngeld.signoffs.get(environment=Environment.REFERENCE)
+    assert signoff.state == "declared"
+    assert signoff.evidence["newest_run"]["demo"] is True
+
+
+def test_the_demo_declares_production_on_hand_evidence_the_operator_allowed(db: None) -> None:
+    from checklist.evidence_record import recorded
+    from checklist.models import Environment, FitConnectEnvironment, Onboarding
+
+    run()
+    production = FitConnectEnvironment.objects.get(key="production")
+    assert production.hand_evidence_allowed
+    assert "nicht erreichbar" in production.hand_evidence_reason
+    grundsicherung = Onboarding.objects.get(slug="musterstadt-grundsicherung")
+    signoff = grundsicherung.signoffs.get(environment=Environment.PRODUCTION)
+    assert signoff.state == "declared"
+    assert signoff.declared_by is not None
+    assert signoff.declared_by.email == "entwicklung@kommunal-it.example"
+    lines = recorded(signoff)
+    assert lines is not None
+    assert lines.summary.startswith(
+        "0 von 3 Prüfpunkten durch eine Verbindungsprüfung gegen Produktiv belegt, "
+        "3 von Hand mit Begründung"
+    )
+    assert "Das Portal kann Produktiv nicht selbst prüfen" in lines.allowance
+    assert "Netzwerkregeln" in lines.allowance
+    hand = [line for line in lines.items if "Von Hand abgehakt" in line]
+    assert len(hand) == 3
+    assert all(
+        "Begründung: Im Fachverfahren mit dem Produktivzugang geprüft" in line for line in hand
+    )
+
+
+def test_the_demo_shows_a_declaration_refused_for_want_of_a_connection_check(db: None) -> None:
+    from checklist.models import Environment, Onboarding
+    from checklist.signoff import declare_ready
+    from checklist.signoff_evidence import Basis, evidence_for
+    from checklist.state import NotAllowed, OnboardingState
+
+    run()
+    gewerbe = Onboarding.objects.get(slug="musterstadt-gewerbe")
+    evidence = evidence_for(OnboardingState(gewerbe), Environment.TEST)
+    hand = [e for e in evidence.items if e.basis == Basis.HAND]
+    assert {e.key for e in hand} >= {"step3.token", "step3.destination", "step3.keys"}
+    assert all(e.reason.startswith("Im Fachverfahren GewerbePro") for e in hand)
+    assert evidence.newest_run is None  # the sandbox rehearsal never counts
+    assert "Verbindung prüfen" in evidence.refusal
+    clara = User.objects.get(email="entwicklung@kommunal-it.example")
+    with pytest.raises(NotAllowed, match="Verbindung prüfen"):
+        declare_ready(gewerbe, Environment.TEST, clara)
+    assert not gewerbe.signoffs.exists()

@@ -23,6 +23,8 @@ def german_texts() -> set[str]:
     """German translations long enough to be unambiguous and different from their msgid."""
     texts = set()
     for entry in polib.pofile(str(CATALOGUE)):
+        if entry.obsolete or entry.msgstr == entry.msgid:
+            continue  # no UI text any more, or the same in both languages (a name)
         for text in [entry.msgstr, *entry.msgstr_plural.values()]:
             plain = re.sub(r"%\(\w+\)[sd]|\{\{[^}]+\}\}|<[^>]+>", "|", text)
             for part in plain.split("|"):
