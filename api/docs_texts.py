@@ -104,6 +104,30 @@ OPERATIONS: dict[str, tuple[str, str]] = {
             "or failed, with every result. Needs the permission read."
         ),
     ),
+    "startConformanceRun": (
+        gettext_noop("Start a conformance run"),
+        gettext_noop(
+            "Sends the Zustellpunkt a valid submission and submissions with one defect each, "
+            "like “Konformität prüfen” in the portal, and judges the Fachverfahren's answers in "
+            "the event log against FITKO's verification rules, in the background. The answer "
+            "202 comes at once, with the run and its address in the Location header; ask for "
+            "the run until its status is no longer running. It uses the Sender client stored "
+            "for the environment in the portal and never runs in production. Every case passed "
+            "against FITKO's test environment ticks the item on testing rejections; a wrong "
+            "answer opens it again. Only the IT service provider (or an authority that works "
+            "in-house) starts it. A repeated request with the same Idempotency-Key starts no "
+            "second run. Needs the permission checks:run."
+        ),
+    ),
+    "getConformanceRun": (
+        gettext_noop("Read a conformance run"),
+        gettext_noop(
+            "Returns a conformance run: its status is running while cases wait for answers, "
+            "then passed, failed, no_answer (a case got no answer in the environment's waiting "
+            "time, which is no failure) or incomplete, with every case: what was sent, what "
+            "FITKO requires, what came back and the verdict. Needs the permission read."
+        ),
+    ),
     "getRecordPdf": (
         gettext_noop("Download the checklist record (PDF)"),
         gettext_noop(
@@ -140,6 +164,8 @@ SCHEMA_TITLES: dict[str, str] = {
     "CheckOut": gettext_noop("Check result"),
     "RunOut": gettext_noop("Connection check run"),
     "RunPage": gettext_noop("Page of connection check runs"),
+    "ConformanceCaseOut": gettext_noop("Conformance case"),
+    "ConformanceRunOut": gettext_noop("Conformance run"),
     "EnvironmentOut": gettext_noop("Environment"),
     "EnvironmentPage": gettext_noop("Page of environments"),
     "Problem": gettext_noop("Problem"),

@@ -28,6 +28,7 @@ from api.schemas import (
     CommentIn,
     CommentOut,
     CommentPage,
+    ConformanceRunOut,
     DoneIn,
     EnvironmentPage,
     ItemFilter,
@@ -51,8 +52,8 @@ from checklist.access import (
 from checklist.catalogue import Item
 from checklist.environments import all_environments, environment_labels
 from checklist.models import Comment, FitConnectEnvironment
-from checklist.state import OnboardingState
-from checklist.tasks import begin_run, request_pdf
+from checklist.state import NotAllowed, OnboardingState
+from checklist.tasks import begin_conformance, begin_run, request_pdf
 from portal.models import ApiToken
 
 router = Router()
@@ -366,6 +367,74 @@ def get_run(request: HttpRequest, slug: str, run_id: int) -> dict[str, Any]:
     if run is None:
         raise Http404
     return presenters.run_row(run)
+
+
+# Conformance runs --------------------------------------------------------------------------
+
+
+def _conformance_url(slug: str, run_id: int) -> str:
+    return reverse("api:getConformanceRun", kwargs={"slug": slug, "run_id": run_id})
+
+
+@router.post(
+    "/onboardings/{slug:slug}/environments/{key:environment}/conformance-runs",
+    auth=TokenAuth(CHECKS_RUN),
+    response={202: ConformanceRunOut, **WRITE_ERRORS},
+    operation_id="startConformanceRun",
+    summary="Start a conformance run",
+    tags=["Connection checks"],
+)
+@decorate_view(api_call)
+def start_conformance(
+    request: HttpRequest, response: HttpResponse, slug: str, environment: str
+) -> Status[Any]:
+    """Send the Zustellpunkt the conformance battery ("Konformität prüfen") in the background:
+    a valid submission and one with each defect FITKO's verification rules name, judged by
+    the Fachverfahren's answers in the event log.
+
+    Answers 202 at once with the run and its address in Location; poll it until status is
+    no longer running. Uses the Sender client stored for the environment in the portal.
+    Never in production. Only the IT service provider (or an authority that works in-house)
+    starts it. Honours Idempotency-Key. Scope: checks:run.
+    """
+    participation = _participation(request, slug)
+    rules.enforce(rules.may_start_run(participation))
+    target = FitConnectEnvironment.objects.filter(key=environment).first()
+    if target is None:
+        raise Http404
+    if target.is_production or not target.test_submission_allowed:
+        raise NotAllowed(_("In this environment the portal sends no test submissions."))
+    record = participation.onboarding.environments.filter(environment=target.key).first()
+    if record is None or not record.destination_id:
+        raise NotAllowed(_("Please record the Zustellpunkt ID of this environment first."))
+    run = begin_conformance(participation.onboarding, target, participation.actor)
+    response["Location"] = request.build_absolute_uri(_conformance_url(slug, run.pk))
+    return Status(202, presenters.conformance_run_row(run))
+
+
+@router.get(
+    "/onboardings/{slug:slug}/conformance-runs/{id:run_id}",
+    auth=TokenAuth(READ),
+    response={200: ConformanceRunOut, **ERRORS},
+    operation_id="getConformanceRun",
+    url_name="getConformanceRun",
+    summary="Read a conformance run",
+    tags=["Connection checks"],
+)
+@decorate_view(api_call)
+def get_conformance_run(request: HttpRequest, slug: str, run_id: int) -> dict[str, Any]:
+    """Status running while cases wait for answers; then passed, failed, no_answer or
+    incomplete, with every case. Scope: read.
+    """
+    participation = _participation(request, slug)
+    run = (
+        participation.onboarding.conformance_runs.filter(pk=run_id)
+        .select_related("started_by", "started_by_token__organisation")
+        .first()
+    )
+    if run is None:
+        raise Http404
+    return presenters.conformance_run_row(run)
 
 
 # The record --------------------------------------------------------------------------------

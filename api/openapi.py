@@ -53,6 +53,15 @@ LINKS: dict[str, dict[str, dict[str, Any]]] = {
             }
         }
     },
+    "startConformanceRun": {
+        "202": {
+            "GetConformanceRun": {
+                "operationId": "getConformanceRun",
+                "parameters": {"slug": "$request.path.slug", "run_id": "$response.body#/id"},
+                "description": "Poll the run until its status is no longer running.",
+            }
+        }
+    },
     "addComment": {
         "201": {
             "ListComments": {

@@ -6,12 +6,19 @@ from typing import Any
 
 from django.db.models import Count
 
-from checklist import rules
+from checklist import conformance, rules
 from checklist.access import Participation
 from checklist.catalogue import Item
 from checklist.environments import environment_labels
 from checklist.evidence import shown_result
-from checklist.models import Comment, Environment, FitConnectEnvironment, SignOff, VerificationRun
+from checklist.models import (
+    Comment,
+    ConformanceRun,
+    Environment,
+    FitConnectEnvironment,
+    SignOff,
+    VerificationRun,
+)
 from checklist.signoff_evidence import evidence_for
 from checklist.state import OnboardingState, Progress, describe_next_action
 from checklist.steps import STEPS
@@ -233,4 +240,34 @@ def environment_row(environment: FitConnectEnvironment) -> dict[str, Any]:
         "label": environment.label,
         "stage": environment.stage,
         "step": environment.step,
+    }
+
+
+def conformance_run_row(run: ConformanceRun) -> dict[str, Any]:
+    """A conformance run with each case in the reader's language."""
+    return {
+        "id": run.pk,
+        "environment": run.environment,
+        "environment_label": environment_labels().get(run.environment, run.environment),
+        "status": run.status,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "started_by": str(run.started_by or run.started_by_token or ""),
+        "hosts": [str(host) for host in run.hosts or []],
+        "api_version": run.api_version,
+        "rehearsal": run.rehearsal,
+        "changed_items": list(run.changed_items or []),
+        "cases": [
+            {
+                "case": row["case"],
+                "judged": row["party"],
+                "sent": row["sent"],
+                "expected": row["expected"],
+                "received": row["received"],
+                "verdict": row["verdict"],
+                "message": row["message"],
+                "type_compared": row["type_compared"],
+            }
+            for row in conformance.rows(run)
+        ],
     }

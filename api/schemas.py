@@ -306,3 +306,54 @@ class EnvironmentOut(Schema):
 class EnvironmentPage(Schema):
     count: int
     items: list[EnvironmentOut]
+
+
+ConformanceStatus = Literal["running", "passed", "failed", "no_answer", "incomplete"]
+ConformanceVerdict = Literal[
+    "passed", "failed", "no_answer", "skipped", "error", "waiting", "pending"
+]
+
+
+class ConformanceCaseOut(Schema):
+    case: str = Field(description=gettext_noop("The case's name in the battery, e.g. data_hash."))
+    judged: str = Field(
+        description=gettext_noop(
+            "Whose behaviour the case judges: Fachverfahren or delivery service."
+        )
+    )
+    sent: str
+    expected: str
+    received: str
+    verdict: ConformanceVerdict = Field(
+        description=gettext_noop(
+            "no_answer: no answer within the environment's waiting time, not a failure."
+        )
+    )
+    message: str
+    type_compared: bool = Field(
+        description=gettext_noop(
+            "Whether FITKO's exact problem type was compared; where it could not be confirmed, "
+            "acceptance or rejection and the instance were."
+        )
+    )
+
+
+class ConformanceRunOut(Schema):
+    id: int
+    environment: str
+    environment_label: str
+    status: ConformanceStatus = Field(
+        description=gettext_noop("running until every case is answered or given up.")
+    )
+    started_at: datetime
+    finished_at: datetime | None
+    started_by: str
+    hosts: list[str]
+    api_version: str
+    rehearsal: bool = Field(
+        description=gettext_noop(
+            "A run against a stand-in such as the sandbox: it ticks no checklist item."
+        )
+    )
+    changed_items: list[str]
+    cases: list[ConformanceCaseOut]

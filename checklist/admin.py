@@ -59,6 +59,7 @@ class FitConnectEnvironmentAdmin(admin.ModelAdmin[FitConnectEnvironment]):
         "evidence_max_age_days",
         "hand_evidence_allowed",
         "hand_evidence_reason",
+        "conformance_timeout_s",
         "sources",
         "notes",
     ]

@@ -27,12 +27,16 @@ from checklist.evidence_counts import summary_of
 from checklist.forms import ONBOARDING_LABELS
 from checklist.models import (
     AuditEvent,
+    ConformanceRun,
     Environment,
     EnvironmentRecord,
     Leistung,
     Onboarding,
     StoredSecret,
 )
+from fitconnect.conformance import CASES
+from fitconnect.conformance.judge import sent_text
+from fitconnect.messages import render
 
 Action = AuditEvent.Action
 # Free text (notes, comments, reasons) in the feed is cut after this many characters.
@@ -352,6 +356,38 @@ def _item_event(event: AuditEvent, brief: bool) -> str:
     return _("%(actor)s assigned %(item)s to %(name)s.") % {**values, "name": event.new_value}
 
 
+def _conformance_item(event: AuditEvent) -> str:
+    """A conformance run ticked or reopened an item; the run and the failed cases by name."""
+    try:
+        detail = json.loads(event.new_value)
+    except ValueError:
+        detail = {}
+    detail = detail if isinstance(detail, dict) else {}
+    run_id = detail.get("run")
+    run = (
+        ConformanceRun.objects.filter(pk=run_id).select_related("started_by").first()
+        if isinstance(run_id, int)
+        else None
+    )
+    if run is not None:
+        who = run.started_by or run.started_by_token or _("the command line")
+        when = timezone.localtime(run.started_at).strftime("%d.%m.%Y, %H:%M")
+        actor = _("the conformance run of %(when)s (started by %(who)s)") % {
+            "when": when,
+            "who": who,
+        }
+    else:
+        actor = _("a conformance run")
+    values = {"actor": capfirst(actor), "item": _item(event.subject[5:])}
+    if event.action == Action.CONFORMANCE_TICKED:
+        return _("%(actor)s ticked %(item)s: every case was answered as FITKO requires.") % values
+    cases = [str(c) for c in detail.get("cases") or [] if c in CASES]
+    names = ", ".join(quoted(render(sent_text(case))) for case in cases) or "–"
+    return _(
+        "%(actor)s removed the tick from %(item)s: not answered as FITKO requires: %(cases)s."
+    ) % {**values, "cases": names}
+
+
 def _secret(event: AuditEvent, labels: Labels) -> str:
     _prefix, environment, kind = ([*event.subject.split(":"), "", ""])[:3]
     values = {
@@ -400,6 +436,11 @@ def _other(event: AuditEvent, labels: Labels, brief: bool) -> str:
             "old": event.old_value,
             "new": event.new_value,
         }
+    if action == Action.CONFORMANCE_RUN:
+        return _("%(actor)s started the conformance run for %(env)s.") % {
+            "actor": actor,
+            "env": environment_label(event.subject.removeprefix("conformance:"), labels),
+        }
     if action == Action.VERIFICATION_RUN:
         return _("%(actor)s started the connection check for %(env)s.") % {
             "actor": actor,
@@ -426,6 +467,8 @@ def sentence(event: AuditEvent, labels: Labels = None, *, brief: bool = False) -
         Action.SECRET_DELETED: lambda: _secret(event, labels),
         Action.HOSTS_CHANGED: lambda: _hosts_changed(event, labels, brief),
         Action.HOSTS_CONFIRMED: lambda: _hosts_changed(event, labels, brief),
+        Action.CONFORMANCE_TICKED: lambda: _conformance_item(event),
+        Action.CONFORMANCE_REOPENED: lambda: _conformance_item(event),
     }
     if action in handlers:
         return handlers[action]()

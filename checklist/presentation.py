@@ -9,7 +9,15 @@ from typing import Any
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
-from checklist import catalogue, frozen, people, rules, secret_hosts, verification
+from checklist import (
+    catalogue,
+    conformance_views,
+    frozen,
+    people,
+    rules,
+    secret_hosts,
+    verification,
+)
 from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
 from checklist.catalogue import Item
@@ -450,6 +458,9 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
         # A stand-in's check (the sandbox) is a rehearsal: shown apart from the stage's own.
         context["rehearsals"] = [p for p in panels if p["environment"].stands_in]
         context["stage_panels"] = [p for p in panels if not p["environment"].stands_in]
+        context["conformance_panels"] = conformance_views.panels(
+            participation, [(panel["environment"], panel["record"]) for panel in panels]
+        )
     if number == 1:
         context["leistungen"] = state.leistungen
     if number == 2:

@@ -42,6 +42,7 @@ WATCHED: dict[str, tuple[tuple[str, ...], str]] = {
             "checklist_signoff",
             "checklist_storedsecret",
             "checklist_verificationrun",
+            "checklist_conformancerun",
         )
     },
     "checklist_comment": (

@@ -1,4 +1,4 @@
-"""Work that must not hold up a request: connection checks and PDF renders.
+"""Work that must not hold up a request: connection checks, conformance runs, PDF renders.
 
 Each runs as a task of Django's tasks framework in the background worker
 (``manage.py db_worker``); the page polls for progress. The services here start them.
@@ -10,8 +10,14 @@ import logging
 
 from django.tasks import task
 
-from checklist import export, verification
-from checklist.models import FitConnectEnvironment, Onboarding, PdfExport, VerificationRun
+from checklist import conformance, export, verification
+from checklist.models import (
+    ConformanceRun,
+    FitConnectEnvironment,
+    Onboarding,
+    PdfExport,
+    VerificationRun,
+)
 from portal.models import Actor
 
 logger = logging.getLogger(__name__)
@@ -21,6 +27,12 @@ logger = logging.getLogger(__name__)
 def run_checks(run_id: int) -> None:
     """Run a verification run's checks (its typed secrets are stored encrypted on the run)."""
     verification.execute_run(run_id)
+
+
+@task()
+def run_conformance(run_id: int) -> None:
+    """Send a conformance run's cases and wait for the answers; calling it again resumes."""
+    conformance.execute(run_id)
 
 
 # A PDF someone waits for goes before connection checks and e-mails already queued (the
@@ -52,6 +64,24 @@ def begin_run(
     run_checks.enqueue(run.pk)
     run.refresh_from_db()  # with the immediate backend (tests) it has finished already
     return run
+
+
+def begin_conformance(
+    onboarding: Onboarding, environment: FitConnectEnvironment, actor: Actor
+) -> ConformanceRun:
+    """Open a conformance run and hand it to the worker (a person or an API token)."""
+    run = conformance.start(onboarding, environment, actor)
+    run_conformance.enqueue(run.pk)
+    run.refresh_from_db()  # with the immediate backend (tests) it has finished already
+    return run
+
+
+def look_again(run: ConformanceRun) -> bool:
+    """Have the worker look again for the answers a finished conformance run gave up on."""
+    if not conformance.reopen(run):
+        return False
+    run_conformance.enqueue(run.pk)
+    return True
 
 
 def request_pdf(onboarding: Onboarding | None) -> PdfExport:

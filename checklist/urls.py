@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from checklist import (
     bulk_import_views,
+    conformance_views,
     dashboard_views,
     export_views,
     overview_export,
@@ -85,6 +86,26 @@ onboarding_patterns = [
         "<slug:slug>/pruefungen/<id:run_id>/",
         verification_views.verify_run,
         name="verify_run",
+    ),
+    path(
+        "<slug:slug>/konformitaet/<key:environment>/",
+        conformance_views.conformance_start,
+        name="conformance_start",
+    ),
+    path(
+        "<slug:slug>/konformitaetspruefungen/<id:run_id>/fortschritt/",
+        conformance_views.conformance_progress,
+        name="conformance_progress",
+    ),
+    path(
+        "<slug:slug>/konformitaetspruefungen/<id:run_id>/erneut/",
+        conformance_views.conformance_look_again,
+        name="conformance_look_again",
+    ),
+    path(
+        "<slug:slug>/konformitaetspruefungen/<id:run_id>/",
+        conformance_views.conformance_run,
+        name="conformance_run",
     ),
     path(
         "<slug:slug>/pruefung/<key:environment>/geheimnis/<key:kind>/loeschen/",

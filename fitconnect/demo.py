@@ -38,6 +38,25 @@ SERVICES: list[dict[str, Any]] = [
 ]
 
 
+# The JSON Schema the sandbox's simulated Fachverfahren validates the demo's Fachdaten against,
+# and from which the conformance run generates its documents. A small stand-in: FITKO's FIM
+# schema s00000092 itself is not bundled. Nothing at the top is required, so that the test
+# submission of "Verbindung prüfen" (fitconnect/checks/submission.py) stays valid.
+SCHEMAS: dict[str, dict[str, Any]] = {
+    SERVICES[0]["schema_uri"]: {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Gewerbeanmeldung (Sandbox)",
+        "type": "object",
+        "properties": {
+            "betrieb": {"type": "string", "minLength": 1},
+            "taetigkeit": {"type": "string", "minLength": 1},
+            "beginn": {"type": "string", "format": "date"},
+            "testeinreichung": {"type": "boolean"},
+        },
+    }
+}
+
+
 def sandbox_urls(base: str) -> dict[str, str]:
     """Return the environment URLs of a sandbox running at ``base``."""
     base = base.rstrip("/")

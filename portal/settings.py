@@ -326,6 +326,8 @@ SECRET_ENCRYPTION_KEY = env_str("SECRET_ENCRYPTION_KEY", "")
 FITCONNECT_CONNECT_TIMEOUT = env_int("FITCONNECT_CONNECT_TIMEOUT", 5, minimum=1)
 FITCONNECT_CHECK_TIMEOUT = env_int("FITCONNECT_CHECK_TIMEOUT", 15, minimum=1)
 FITCONNECT_SUBMISSION_TIMEOUT = env_int("FITCONNECT_SUBMISSION_TIMEOUT", 60, minimum=1)
+# Seconds between two looks at a conformance case's event log (checklist.conformance).
+FITCONNECT_CONFORMANCE_POLL = env_int("FITCONNECT_CONFORMANCE_POLL", 5, minimum=1)
 # Internal addresses (and plain http) are called only for environment rows marked local
 # in the admin (the sandbox), never for production; no setting widens that.
 FITCONNECT_SANDBOX_URL = env_str("FITCONNECT_SANDBOX_URL", "http://127.0.0.1:8765")

@@ -3,6 +3,7 @@ FIT-Connect connection checks need and keep (``fitconnect``).
 """
 
 from checklist.models.fitconnect import (
+    ConformanceRun,
     FitConnectEnvironment,
     PdfExport,
     StoredSecret,
@@ -30,6 +31,7 @@ __all__ = [
     "SUMMARY_FIELDS",
     "AuditEvent",
     "Comment",
+    "ConformanceRun",
     "Environment",
     "EnvironmentRecord",
     "FitConnectEnvironment",

@@ -143,6 +143,16 @@ class FitConnectEnvironment(models.Model):
         blank=True,
         help_text=_("Shown with every sign-off that relies on it."),
     )
+    # How long a conformance run waits for the Fachverfahren's answer to each case: a real
+    # Fachverfahren may fetch new submissions only every few minutes.
+    conformance_timeout_s = models.PositiveIntegerField(
+        _("conformance run: wait for answers (seconds)"),
+        default=600,
+        help_text=_(
+            "How long a conformance run waits for the Fachverfahren's answer to each case "
+            "before it reports the case as without answer."
+        ),
+    )
 
     class Meta:
         verbose_name = _("FIT-Connect environment")
@@ -312,6 +322,49 @@ class VerificationRun(models.Model):
     # Secrets typed for this run only, Fernet-encrypted, for the background worker; emptied
     # when the run finishes and unreadable after RUN_SECRETS_TTL (verification.py).
     secrets_ciphertext = models.TextField(blank=True, editable=False)
+    changed_items = models.JSONField(default=list, editable=False)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.onboarding} – {self.environment} – {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ConformanceRun(models.Model):
+    """One conformance run against one environment (``checklist.conformance``), kept as
+    evidence: each case's state (``fitconnect.conformance``, messages as codes), stored after
+    every step so that the page shows progress and the worker can resume it."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("Running")
+        PASSED = "passed", _("All cases passed")
+        FAILED = "failed", _("Failed")
+        NO_ANSWER = "no_answer", _("Not every case answered yet")
+        INCOMPLETE = "incomplete", _("Not every case could be run")
+
+    onboarding = models.ForeignKey(
+        Onboarding, on_delete=models.CASCADE, related_name="conformance_runs"
+    )
+    environment = models.CharField(max_length=20)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    started_by_token = models.ForeignKey(
+        ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RUNNING)
+    # case name -> its state (``fitconnect.conformance.runner``), in the battery's order.
+    cases = models.JSONField(default=dict)
+    hosts = models.JSONField(_("hosts"), default=list, blank=True)
+    api_version = models.CharField(_("Submission API version"), max_length=2, blank=True)
+    rehearsal = models.BooleanField(
+        _("rehearsal"),
+        default=False,
+        help_text=_("Run against a stand-in (e.g. the sandbox): it ticks no checklist item."),
+    )
     changed_items = models.JSONField(default=list, editable=False)
 
     class Meta:

@@ -523,6 +523,9 @@ class AuditEvent(models.Model):
         VERIFICATION_RUN = "verification_run", _("Connection checked")
         HOSTS_CHANGED = "hosts_changed", _("Addresses of an environment changed")
         HOSTS_CONFIRMED = "hosts_confirmed", _("New addresses confirmed for the stored secrets")
+        CONFORMANCE_RUN = "conformance_run", _("Conformance checked")
+        CONFORMANCE_TICKED = "conformance_ticked", _("Item ticked by a conformance run")
+        CONFORMANCE_REOPENED = "conformance_reopened", _("Item reopened by a conformance run")
 
     onboarding = models.ForeignKey(
         Onboarding, on_delete=models.CASCADE, related_name="audit_events"

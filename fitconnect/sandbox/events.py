@@ -15,6 +15,7 @@ from typing import Any
 
 from fitconnect import crypto
 
+from . import callbacks
 from .keys import sign
 from .state import SUBMITTED, Case, Event, State, Submission
 from .web import urls
@@ -78,6 +79,7 @@ def record_subscriber_event(state: State, submission: Submission, token: str) ->
             return Refusal(409, detail)
         case.events.append(Event(token, payload))
         submission.status = "accepted" if event == "accept-submission" else "rejected"
+    callbacks.new_events(submission)
     return None
 
 

@@ -2,8 +2,15 @@
 
 For each submission to a destination whose private keys the sandbox holds, a background
 thread waits ``process_delay`` seconds, decrypts metadata, data and attachments, checks
-them as a Fachverfahren would and writes ``accept-submission`` or ``reject-submission``
-(with problems) into the event log. ``POST /fachverfahren/callback`` is its callback
+them as FITKO requires of a Fachverfahren (hashes, the offered schema and metadata version,
+the media type and JSON Schema of the data, attachments against the metadata) and writes
+``accept-submission`` or ``reject-submission`` (with problems) into the event log.
+
+Fachverfahren fault modes (``FACHVERFAHREN_FAULTS``), set per submission by the fault of the
+request that created or submitted it, make it misbehave as a faulty receiver would:
+``lax-hash`` ignores wrong hashes, ``lax-schema`` ignores the schema and media type of the
+data, ``wrong-problem-type`` names its own problem types instead of FITKO's, ``silent``
+never answers. ``POST /fachverfahren/callback`` is its callback
 receiver: it checks the HMAC signature and keeps the bodies of valid callbacks.
 """
 
@@ -19,6 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import jsonschema
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -33,6 +41,8 @@ from .web import Call, body_json, json_response, nested, problem, route
 logger = logging.getLogger(__name__)
 
 Problem = Callable[[str, str, str, str], None]
+# The type prefix a misbehaving Fachverfahren uses instead of FITKO's (wrong-problem-type).
+OWN_PROBLEMS = "https://fachverfahren.example/probleme/"
 
 
 def run(state: State, stopping: threading.Event) -> None:
@@ -62,6 +72,8 @@ def process(state: State, submission: Submission) -> None:
         destination = state.destinations.get(submission.destination_id)
         if destination is None or not destination.simulated or submission.status != SUBMITTED:
             return
+    if submission.fault == "silent":
+        return  # a Fachverfahren that never answers
     problems, tags = review(submission, destination)
     details: dict[str, Any]
     if problems:
@@ -89,11 +101,13 @@ def review(
     assert destination.encryption_private is not None  # noqa: S101 - simulated
     private = destination.encryption_private
     problems: list[dict[str, str]] = []
+    prefix = OWN_PROBLEMS if submission.fault == "wrong-problem-type" else EVENT_PROBLEMS
+    lax_hash = submission.fault == "lax-hash"
 
     def problem(name: str, title: str, detail: str, instance: str) -> None:
         problems.append(
             {
-                "type": EVENT_PROBLEMS + name,
+                "type": prefix + name,
                 "title": title,
                 "detail": detail,
                 "instance": instance,
@@ -103,9 +117,14 @@ def review(
     metadata_token = submission.encrypted_metadata or ""
     tags: dict[str, Any] = {"metadata": last_segment(metadata_token), "attachments": {}}
     try:
-        metadata = json.loads(decrypt(metadata_token, private))
-    except (crypto.CryptoError, ValueError):
+        plain = decrypt(metadata_token, private)
+    except crypto.CryptoError:
         problem("encryption-issue", "Entschlüsselungsfehler", "Metadaten unlesbar.", "metadata")
+        return problems, tags
+    try:
+        metadata = json.loads(plain)
+    except ValueError:
+        problem("syntax-violation", "Syntaxfehler", "Metadaten sind kein JSON.", "metadata")
         return problems, tags
     if not isinstance(metadata, dict):
         problem("syntax-violation", "Syntaxfehler", "Metadaten sind kein Objekt.", "metadata")
@@ -140,8 +159,18 @@ def review(
         except crypto.CryptoError:
             problem("encryption-issue", "Entschlüsselungsfehler", "Anlage unlesbar.", instance)
             continue
-        if not _hash_matches(nested(item, "hash"), content):
+        if not lax_hash and not _hash_matches(nested(item, "hash"), content):
             problem("hash-mismatch", "Prüfsumme falsch", "Hash der Anlage falsch.", instance)
+    named = (
+        {str(nested(item, "attachmentId")) for item in described or []}
+        if isinstance(described, list)
+        else set()
+    )
+    for attachment_id in submission.attachments:
+        if attachment_id not in named:
+            detail = "Die Anlage ist in den Metadaten nicht beschrieben."
+            instance = f"attachment:{attachment_id}"
+            problem("attachments-mismatch", "Anlage unbekannt", detail, instance)
     if submission.reject:
         detail = "Fehlermodus reject: der Fachverfahren-Simulator lehnt ab."
         problem("technical-error", "Abgelehnt (Sandbox)", detail, "submission")
@@ -155,22 +184,56 @@ def _review_data(
     data_info: Any,
     problem: Problem,
 ) -> None:
-    if not _hash_matches(nested(data_info, "hash"), data):
+    if submission.fault != "lax-hash" and not _hash_matches(nested(data_info, "hash"), data):
         detail = "contentStructure.data.hash passt nicht zu den Fachdaten (sha512)."
         problem("hash-mismatch", "Prüfsumme falsch", detail, "data")
-    schema_uri = nested(data_info, "submissionSchema", "schemaUri")
-    service = destination.service(str(submission.service_type.get("identifier")))
-    offered = [s["schemaUri"] for s in service.schemas] if service else []
-    if schema_uri not in offered:
-        detail = f"Das Schema {schema_uri!r} bietet der Zustellpunkt für die Leistung nicht an."
-        problem("unsupported-schema", "Schema nicht unterstützt", detail, "data")
-    try:
-        parsed = json.loads(data)
-    except ValueError:
-        parsed = None
+    parsed = _parsed(data)
+    if submission.fault != "lax-schema":
+        _review_schema(submission, destination, data_info, parsed, problem)
     if isinstance(parsed, dict) and parsed.get("sandbox") == "reject":
         detail = 'Die Fachdaten enthalten {"sandbox": "reject"}.'
         problem("technical-error", "Abgelehnt (Sandbox)", detail, "data")
+
+
+_UNPARSED = object()
+
+
+def _parsed(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return _UNPARSED
+
+
+def _review_schema(
+    submission: Submission,
+    destination: Destination,
+    data_info: Any,
+    parsed: Any,
+    problem: Problem,
+) -> None:
+    """Check the data against the offered schema, its media type and its JSON Schema."""
+    schema_uri = nested(data_info, "submissionSchema", "schemaUri")
+    service = destination.service(str(submission.service_type.get("identifier")))
+    offered = {s["schemaUri"]: s["mimeType"] for s in service.schemas} if service else {}
+    if schema_uri not in offered:
+        detail = f"Das Schema {schema_uri!r} bietet der Zustellpunkt für die Leistung nicht an."
+        problem("unsupported-schema", "Schema nicht unterstützt", detail, "data")
+        return
+    if "json" not in offered[schema_uri]:
+        return  # XML: the sandbox offers only JSON schemas
+    if parsed is _UNPARSED:
+        problem("syntax-violation", "Syntaxfehler", "Die Fachdaten sind kein JSON.", "data")
+        return
+    schema = demo.SCHEMAS.get(str(schema_uri))
+    if schema is None:
+        return
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(parsed)
+    )
+    if error is not None:
+        detail = f"Die Fachdaten entsprechen nicht dem Schema: {error.message}"
+        problem("schema-violation", "Schemafehler", detail, "data")
 
 
 def _hash_matches(declared: Any, content: bytes) -> bool:

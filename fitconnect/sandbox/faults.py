@@ -30,8 +30,18 @@ HTTP_FAULTS = (
     "huge",
     "close",
 )
+FACHVERFAHREN_FAULTS = ("lax-hash", "lax-schema", "wrong-problem-type", "silent")
 # Faults of one function each; every other answer stays correct.
-FUNCTION_FAULTS = ("wrong-key", "wrong-key-x5c", "bad-set", "reject", "inactive", "no-route")
+FUNCTION_FAULTS = (
+    "wrong-key",
+    "wrong-key-x5c",
+    "bad-set",
+    "reject",
+    "inactive",
+    "no-route",
+    # The simulated Fachverfahren's misbehaviour, per submission (see fachverfahren.py).
+    *FACHVERFAHREN_FAULTS,
+)
 FAULT_MODES = ("slow", "slow-<seconds>", *HTTP_FAULTS, *FUNCTION_FAULTS)
 SLOW_SECONDS = 20.0
 HUGE_BYTES = 1_600_000

@@ -119,8 +119,12 @@ class Sandbox:
         name: str = "Sandbox-Zustellpunkt",
         status: str = "active",
         metadata_versions: list[str] | None = None,
+        callback: dict[str, str] | None = None,
     ) -> Destination:
         """Register a destination; services as in ``demo.SERVICES``, regions as ARS.
+
+        ``callback`` ({"url", "secret"}) receives a signed NEW_SUBMISSIONS callback for each
+        submitted submission (``fitconnect.sandbox.callbacks``).
 
         The simulated Fachverfahren processes its submissions only when both private keys
         are given; without them a test can play the subscriber itself.
@@ -136,6 +140,7 @@ class Sandbox:
             name=name,
             status=status,
             metadata_versions=metadata_versions,
+            callback=callback,
         )
 
     def add_client(

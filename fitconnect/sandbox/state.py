@@ -55,6 +55,8 @@ class Destination:
     signature_private: dict[str, Any] | None = None
     status: str = "active"
     metadata_versions: list[str] = field(default_factory=lambda: list(demo.METADATA_VERSIONS))
+    # Where the Zustelldienst sends NEW_SUBMISSIONS ({"url", "secret"}), if anywhere.
+    callback: dict[str, str] | None = None
 
     @property
     def simulated(self) -> bool:
@@ -146,6 +148,9 @@ class Submission:
     encrypted_data: str | None = None
     status: str = "created"
     reject: bool = False
+    fault: str | None = None  # a fault mode of the simulated Fachverfahren
+    # The Sender's callback for NEW_EVENTS ({"url", "secret"}), given at creation.
+    callback: dict[str, str] | None = None
 
     def ids(self) -> dict[str, str]:
         return {
@@ -257,6 +262,7 @@ class State:
         name: str = "Sandbox-Zustellpunkt",
         status: str = "active",
         metadata_versions: list[str] | None = None,
+        callback: dict[str, str] | None = None,
     ) -> Destination:
         destination = Destination(
             destination_id=destination_id,
@@ -277,6 +283,7 @@ class State:
             signature_private=signature_private_key,
             status=status,
             metadata_versions=list(metadata_versions or demo.METADATA_VERSIONS),
+            callback=callback,
         )
         with self.lock:
             self.destinations[destination_id] = destination

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from fitconnect.constants import SEND_SCOPE_GERMANY
 
+from . import callbacks
 from .events import (
     jwe_header,
     jws_payload,
@@ -25,6 +26,7 @@ from .events import (
     record_subscriber_event,
     resign_weakly,
 )
+from .faults import FACHVERFAHREN_FAULTS
 from .keys import public_key
 from .oauth import ClientHandler, authorized
 from .state import SUBMITTED, Case, Client, Destination, Role, State, Submission
@@ -111,6 +113,7 @@ class SubmissionApi:
         announced = data.get("announcedAttachments")
         identifier = nested(service, "identifier")
         case_id = data.get("caseId")
+        callback = data.get("callback")
         valid = (
             _is_uuid(data.get("destinationId"))
             and isinstance(identifier, str)
@@ -120,12 +123,19 @@ class SubmissionApi:
             and isinstance(announced, list)
             and all(_is_uuid(a) for a in announced)
             and (case_id is None or _is_uuid(case_id))
+            and (
+                callback is None
+                or (
+                    isinstance(nested(callback, "url"), str)
+                    and isinstance(nested(callback, "secret"), str)
+                )
+            )
         )
         if not valid:
             detail = (
                 f"Erwartet: destinationId (UUID), {self.service_field} mit name und identifier "
                 "(eine URN wie urn:de:fim:leika:leistung:99050012104000), announcedAttachments "
-                "als Liste von UUIDs und optional caseId (UUID)."
+                "als Liste von UUIDs und optional caseId (UUID) und callback mit url und secret."
             )
             return problem(400, "invalid-request", "Ungültige Anfrage", detail, call=call)
         return data
@@ -160,6 +170,8 @@ class SubmissionApi:
             service_type={"name": data[self.service_field]["name"], "identifier": identifier},
             announced=list(data["announcedAttachments"]),
             reject=call.fault == "reject",
+            fault=call.fault if call.fault in FACHVERFAHREN_FAULTS else None,
+            callback=dict(data["callback"]) if data.get("callback") else None,
         )
         with self.state.lock:
             case = self.state.cases.get(submission.case_id)
@@ -242,6 +254,8 @@ class SubmissionApi:
             submission.encrypted_metadata, submission.encrypted_data = metadata, content
             submission.status = SUBMITTED
             submission.reject = submission.reject or call.fault == "reject"
+            if call.fault in FACHVERFAHREN_FAULTS:
+                submission.fault = call.fault
             tags: dict[str, Any] = {"metadata": last_segment(metadata)}
             if content is not None:
                 tags["data"] = last_segment(content)
@@ -252,6 +266,8 @@ class SubmissionApi:
             destination = state.destinations.get(submission.destination_id)
             if destination is not None and destination.simulated:
                 state.schedule(submission.submission_id)
+        if destination is not None:
+            callbacks.new_submission(destination.callback, submission)
         return json_response(202, submission.reduced(self.version))
 
     # --- receiving ---

@@ -17,7 +17,7 @@ import time_machine
 from django.utils import timezone
 
 from api.urls import api
-from checklist.models import VerificationRun
+from checklist.models import ConformanceRun, EnvironmentRecord, VerificationRun
 from portal.models import ApiToken
 from tests.api.conftest import ApiClient, make_token
 from tests.conftest import World
@@ -41,6 +41,21 @@ def _run(world: World) -> int:
     return VerificationRun.objects.create(
         onboarding=world.onboarding, environment="test", finished_at=timezone.now()
     ).pk
+
+
+def _conformance_run(world: World) -> int:
+    return ConformanceRun.objects.create(
+        onboarding=world.onboarding, environment="test", finished_at=timezone.now()
+    ).pk
+
+
+def _with_destination(world: World) -> str:
+    EnvironmentRecord.objects.get_or_create(
+        onboarding=world.onboarding,
+        environment="test",
+        defaults={"destination_id": "7d5b4a4e-2b8c-4f7e-9d1a-5c3e8f6a1b20"},
+    )
+    return f"{BASE}/environments/test/conformance-runs"
 
 
 OPERATIONS: dict[str, Operation] = {
@@ -82,6 +97,13 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "listRuns": Operation("get", lambda w: f"{BASE}/runs", "read", (200, 200, 404)),
     "getRun": Operation("get", lambda w: f"{BASE}/runs/{_run(w)}", "read", (200, 200, 404)),
+    "startConformanceRun": Operation("post", _with_destination, "checks:run", (403, 202, 404), {}),
+    "getConformanceRun": Operation(
+        "get",
+        lambda w: f"{BASE}/conformance-runs/{_conformance_run(w)}",
+        "read",
+        (200, 200, 404),
+    ),
     "getRecordPdf": Operation("get", lambda w: f"{BASE}/record.pdf", "pdf:read", (200, 200, 404)),
 }
 
@@ -96,6 +118,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
             return None
 
     monkeypatch.setattr("checklist.tasks.run_checks", Queue)
+    monkeypatch.setattr("checklist.tasks.run_conformance", Queue)
 
 
 def test_every_operation_is_in_the_matrix() -> None:

@@ -84,6 +84,7 @@ def bearer(
             return None
 
     monkeypatch.setattr("checklist.tasks.run_checks", Queue)
+    monkeypatch.setattr("checklist.tasks.run_conformance", Queue)
     _token, plain = make_token(world.provider)
     return plain
 
@@ -105,7 +106,7 @@ def _schema() -> Any:
 def test_every_operation_keeps_to_the_document(bearer: str, mode: GenerationMode) -> None:
     headers = {"Authorization": f"Bearer {bearer}"}
     operations = [result.ok() for result in _schema().get_all_operations()]
-    assert len(operations) == 13
+    assert len(operations) == 15
     for operation in operations:
 
         @BOUNDED
@@ -142,7 +143,7 @@ def test_control_characters_in_every_path_parameter_answer_not_found(
                 )
                 assert response.status_code == 404, (operation.label, parameters)
                 tried += 1
-    assert tried == 18 * len(CONTROL)  # 18 path parameters in 11 operations
+    assert tried == 22 * len(CONTROL)  # 22 path parameters in 13 operations
 
 
 def test_the_declared_links_can_be_followed(bearer: str) -> None:

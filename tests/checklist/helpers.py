@@ -111,6 +111,7 @@ def admin_change(environment: FitConnectEnvironment, **changes: Any) -> dict[str
         "notes",
         "evidence_max_age_days",
         "hand_evidence_reason",
+        "conformance_timeout_s",
     ]
     data: dict[str, Any] = {name: getattr(environment, name) for name in names}
     for flag in (

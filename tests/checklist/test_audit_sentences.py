@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from checklist import catalogue, services, verification
+from checklist import catalogue, conformance, services, verification
 from checklist.models import (
     AuditEvent,
     Environment,
@@ -27,6 +27,7 @@ from checklist.models import (
 from checklist.secret_hosts import confirm_hosts, record_host_change
 from checklist.services import IN_HOUSE
 from checklist.signoff import approve, declare_ready, send_back
+from fitconnect.conformance import CASE_ORDER
 from notifications.home import recent_activity
 from portal.models import ApiToken
 from tests.checklist.helpers import ready_for_test
@@ -130,6 +131,13 @@ def drive_every_audited_change(world: World) -> Onboarding:
     )
     services.mark_item_by_run(onboarding, item("step3.token"), False, run)
     services.mark_item_by_run(onboarding, item("step3.token"), True, run)
+    # Conformance runs against the test stage reopen and tick the rejection item.
+    for verdict in ("failed", "passed"):
+        conformance_run = conformance.start(onboarding, test, clara)
+        conformance_run.cases = {
+            case: {"case": case, "status": "done", "verdict": verdict} for case in CASE_ORDER
+        }
+        conformance.finish(conformance_run)
     # Secrets and the addresses they are bound to.
     verification.store_secret(onboarding, "test", "subscriber", "geheim", clara)
     old_hosts = test.secret_hosts
@@ -199,5 +207,10 @@ def test_the_protokoll_and_the_feed_speak_in_sentences(world: World, language: s
         assert "„Datenschema“ der Leistung 99050012104000 von „FIM“ in „XÖV“" in trail
         assert "hat „BundID-Postfach“ der Leistung 99050012104000 ausgewählt." in trail
         assert "API-Token Pipeline (Kommunal-IT GmbH) hat eine Notiz zu" in trail
+        assert "Clara Code hat die Konformitätsprüfung für Test gestartet." in trail
+        assert "(gestartet von Clara Code) hat „" in trail
+        assert (
+            "Nicht so beantwortet, wie die FITKO es verlangt: „eine gültige Einreichung“" in trail
+        )
         run_actor = r"Die Verbindungsprüfung vom [\d.]+, [\d:]+ \(gestartet von Clara Code\) hat"
         assert re.search(run_actor, trail)

@@ -78,6 +78,19 @@ def _run(world: World, finished: bool) -> int:
     return run.pk
 
 
+def _conformance_run(world: World, finished: bool) -> int:
+    from django.utils import timezone
+
+    from checklist.models import ConformanceRun
+
+    run = ConformanceRun.objects.create(
+        onboarding=world.onboarding,
+        environment="test",
+        finished_at=timezone.now() if finished else None,
+    )
+    return run.pk
+
+
 def _export(world: World, onboarding: object, ready: bool) -> int:
     from django.utils import timezone
 
@@ -441,6 +454,27 @@ CASES: dict[str, Case] = {
         lambda w: reverse("verify_run", args=[SLUG, _run(w, finished=True)]),
         participants(200, 200, readers=200),
     ),
+    # No Zustellpunkt recorded in the world: the start says so on the step page (302).
+    "conformance_start": Case(
+        "post",
+        lambda w: reverse("conformance_start", args=[SLUG, "test"]),
+        participants(403, 302),
+    ),
+    "conformance_progress": Case(
+        "get",
+        lambda w: reverse("conformance_progress", args=[SLUG, _conformance_run(w, False)]),
+        participants(302, 302),  # without htmx: to the step page, which shows the progress
+    ),
+    "conformance_look_again": Case(
+        "post",
+        lambda w: reverse("conformance_look_again", args=[SLUG, _conformance_run(w, True)]),
+        participants(403, 302),  # nothing without an answer: back to the step page
+    ),
+    "conformance_run": Case(
+        "get",
+        lambda w: reverse("conformance_run", args=[SLUG, _conformance_run(w, True)]),
+        participants(200, 200),
+    ),
     "secret_delete": Case(
         "post",
         lambda w: reverse("secret_delete", args=[SLUG, "test", "subscriber"]),
@@ -503,6 +537,16 @@ CASES: dict[str, Case] = {
             ("start_checks", "post", lambda w: reverse("api:start_checks", args=[SLUG, "test"])),
             ("list_runs", "get", lambda w: reverse("api:list_runs", args=[SLUG])),
             ("getRun", "get", lambda w: reverse("api:getRun", args=[SLUG, _run(w, True)])),
+            (
+                "start_conformance",
+                "post",
+                lambda w: reverse("api:start_conformance", args=[SLUG, "test"]),
+            ),
+            (
+                "getConformanceRun",
+                "get",
+                lambda w: reverse("api:getConformanceRun", args=[SLUG, _conformance_run(w, True)]),
+            ),
             ("get_record_pdf", "get", lambda w: reverse("api:get_record_pdf", args=[SLUG])),
         )
     },

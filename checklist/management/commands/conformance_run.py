@@ -1,0 +1,116 @@
+"""Run the conformance battery of an onboarding from the shell (fitconnect.conformance).
+
+The portal acts as the Sender (the Sender client stored for the environment, or
+FITCONNECT_SENDER_ID / FITCONNECT_SENDER_SECRET) and prints one line per case; it exits 1 if
+a case failed, as ``verify_onboarding`` does. A case without an answer within ``--timeout``
+seconds (default: the environment's ``conformance_timeout_s``) is "no answer", not a failure.
+The run is stored like one started in the portal (``checklist.conformance``): it is shown on
+the step page and, against a FITKO stage, ticks or reopens the rejection item.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from checklist import conformance, verification
+from checklist.models import FitConnectEnvironment, Onboarding
+from fitconnect.conformance import CASE_ORDER
+from fitconnect.messages import render
+from portal.converters import parse_id
+
+SYMBOLS = {
+    "passed": "✔ ok      ",
+    "failed": "✘ Fehler  ",
+    "no_answer": "… keine Antwort",
+    "skipped": "– übersprungen",
+    "error": "! Störung ",
+}
+ENVIRONMENT_VARIABLES = {
+    "sender_id": "FITCONNECT_SENDER_ID",
+    "sender_secret": "FITCONNECT_SENDER_SECRET",
+}
+
+
+class Command(BaseCommand):
+    help = "Run the conformance battery against an onboarding's Zustellpunkt; exits 1 on a failure."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("onboarding", help="slug or numeric id")
+        parser.add_argument(
+            "--environment", required=True, help="key of the environment, e.g. test or sandbox"
+        )
+        parser.add_argument(
+            "--timeout",
+            type=int,
+            default=None,
+            help="seconds to wait for the Fachverfahren's answers (default: the environment's)",
+        )
+        parser.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        reference: str = options["onboarding"]
+        pk = parse_id(reference)
+        lookup = {"pk": pk} if pk is not None else {"slug": reference}
+        onboarding = Onboarding.objects.filter(**lookup).first()
+        if onboarding is None:
+            raise CommandError(f"There is no onboarding {reference!r}.")
+        key = options["environment"]
+        environment = FitConnectEnvironment.objects.filter(key=key).first()
+        if environment is None:
+            keys = ", ".join(FitConnectEnvironment.objects.values_list("key", flat=True))
+            raise CommandError(f"There is no environment {key!r} (known: {keys}).")
+        record = onboarding.environments.filter(environment=key).first()
+        if record is None or not record.destination_id:
+            raise CommandError(
+                f"The {key} environment of {onboarding.slug} has no Zustellpunkt ID recorded."
+            )
+        provided = {k: os.environ[v] for k, v in ENVIRONMENT_VARIABLES.items() if os.environ.get(v)}
+        credentials = verification.credentials_for(onboarding, key, provided)
+        if not credentials.sender_id or not credentials.sender_secret:
+            raise CommandError(
+                "No Sender client: store it in the portal or set FITCONNECT_SENDER_ID and "
+                "FITCONNECT_SENDER_SECRET."
+            )
+        run = conformance.start(onboarding, environment, None)
+
+        def show(state: dict[str, Any]) -> None:
+            if not options["json"]:
+                line = f"{SYMBOLS[state['verdict']]} {render(state['sent'])}: "
+                self.stdout.write(line + render(state["message"]))
+
+        conformance.execute(run.pk, provided=provided, on_case=show, timeout=options["timeout"])
+        run.refresh_from_db()
+        results = [run.cases[case] for case in CASE_ORDER if case in run.cases]
+        if options["json"]:
+            shown = [
+                {
+                    "case": r["case"],
+                    "party": r["party"],
+                    "verdict": r["verdict"],
+                    "sent": render(r["sent"]),
+                    "expected": render(r["expected"]),
+                    "received": render(r["received"]),
+                    "message": render(r["message"]),
+                }
+                for r in results
+            ]
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "onboarding": onboarding.slug,
+                        "environment": key,
+                        "run": run.pk,
+                        "status": run.status,
+                        "results": shown,
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+        if any(r["verdict"] == "failed" for r in results):
+            raise CommandError("At least one case failed.", returncode=1)

@@ -1,0 +1,336 @@
+"""The conformance run over HTTP: the portal as a Sender, case by case, resumable.
+
+``Conformance.send`` creates, uploads and submits one case's submission with the Sender
+client and returns its state as JSON (submission and case ID, the tags sent, when). A case
+the Zustelldienst must stop is judged at once by the HTTP status it answered.
+``Conformance.poll`` looks at the case's event log once (``GET …/cases/{caseId}/events``,
+every SET verified) and judges the Fachverfahren's answer, or leaves the case waiting. The
+portal's worker stores each state between polls, so a run can be left and resumed;
+``Conformance.run`` does both in one loop (the command line and tests).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from fitconnect import crypto
+from fitconnect.checks import Credentials, Expected, Failed, RunContext, Target, Verification
+from fitconnect.checks.base import SENDER_CLIENT, ExpectedService
+from fitconnect.constants import service_identifier
+from fitconnect.http import FitConnectError
+from fitconnect.i18n import gettext_noop
+from fitconnect.messages import Text, define, encode_tree
+
+from . import judge
+from .battery import CASE_ORDER, CASES, Built, CannotBuild, Declared, build
+
+CANNOT_BUILD = define(
+    "conformance.cannot_build",
+    gettext_noop(
+        "Not run: the portal cannot generate this case from the recorded schema. Upload a "
+        "valid sample document (template) for the Leistung."
+    ),
+)
+NOT_SENT = define(
+    "conformance.not_sent",
+    gettext_noop("The submission could not be sent: %(reason)s"),
+)
+NO_SERVICE = define(
+    "conformance.no_service",
+    gettext_noop("No Leistung with a schema is recorded for which a submission could be made."),
+)
+NOT_IN_PRODUCTION = define(
+    "conformance.production",
+    gettext_noop("In the production environment the portal sends no test submissions."),
+)
+WHAT_CREATED = define("what.conformance_created", gettext_noop("The created submission"))
+WHAT_EVENTS = define("what.conformance_events", gettext_noop("The event log"))
+WHAT_KEY = define("what.conformance_key", gettext_noop("The destination's key"))
+WHAT_DESTINATION = define("what.conformance_destination", gettext_noop("The destination"))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Conformance:
+    """One conformance run against one environment (see the module docstring)."""
+
+    target: Target
+    expected: Expected
+    credentials: Credentials
+    schemas: dict[str, dict[str, Any]] = field(default_factory=dict)  # schema URI -> content
+    templates: dict[str, bytes] = field(default_factory=dict)  # schema URI -> document
+    transport: httpx.BaseTransport | None = None
+    connect_timeout: float = 5.0
+    check_timeout: float = 15.0
+    clock: Callable[[], datetime] = _now
+    # A callback ({"url", "secret"}) the Zustelldienst tells of new events (NEW_EVENTS).
+    sender_callback: dict[str, str] | None = None
+    _verification: Verification = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._verification = Verification(
+            target=self.target,
+            expected=self.expected,
+            credentials=self.credentials,
+            connect_timeout=self.connect_timeout,
+            check_timeout=self.check_timeout,
+            transport=self.transport,
+            clock=self.clock,
+        )
+
+    @property
+    def ctx(self) -> RunContext:
+        return self._verification.context
+
+    # --- what the Zustellpunkt declares ---
+
+    def _auth(self) -> dict[str, str]:
+        own = self.credentials
+        token, _evidence = self.ctx.token(own.sender_id, own.sender_secret, SENDER_CLIENT())
+        return {"Authorization": f"Bearer {token}"}
+
+    def _service(self) -> ExpectedService:
+        if not self.target.test_submission_allowed:
+            raise Failed(NOT_IN_PRODUCTION(), status="skipped")
+        services = [s for s in self.expected.services if s.schema_uri]
+        if not services:
+            raise Failed(NO_SERVICE(), status="skipped")
+        return services[0]
+
+    def declared(self) -> Declared:
+        """Fetch the destination and its encryption key with the Sender client."""
+        service = self._service()
+        if "declared" not in self.ctx.cache:
+            api, auth = self.target.api, self._auth()
+            base = f"/destinations/{self.expected.destination_id}"
+            destination = self.ctx.http.request("GET", api(base), headers=auth).json_object(
+                WHAT_DESTINATION()
+            )
+            kid = str(destination.get("encryptionKid") or self.expected.encryption_kid)
+            key = self.ctx.http.request("GET", api(f"{base}/keys/{kid}"), headers=auth)
+            versions = destination.get("metadataVersions")
+            self.ctx.cache["declared"] = Declared(
+                destination_id=self.expected.destination_id,
+                encryption_key=key.json_object(WHAT_KEY()),
+                service_name=service.name,
+                service_identifier=service_identifier(service.key),
+                schema_uri=service.schema_uri,
+                mime_type=service.mime_type,
+                metadata_versions=tuple(
+                    str(v) for v in (versions if isinstance(versions, list) else [])
+                )
+                or self.expected.metadata_versions,
+                schema=self.schemas.get(service.schema_uri),
+                template=self.templates.get(service.schema_uri),
+            )
+        return self.ctx.cache["declared"]  # type: ignore[no-any-return]
+
+    # --- sending ---
+
+    def _upload(self, built: Built, auth: dict[str, str]) -> dict[str, Any]:
+        """Create, upload and submit one built case; return its IDs."""
+        api, declared = self.target.api, self.declared()
+        body = {
+            "destinationId": built.destination_id,
+            "announcedAttachments": built.announced,
+            self.target.service_field: {
+                "name": declared.service_name,
+                "identifier": declared.service_identifier,
+            },
+        }
+        if self.sender_callback:
+            body["callback"] = dict(self.sender_callback)
+        created = self.ctx.http.request(
+            "POST", api("/submissions"), headers=auth, json_body=body, expect=(200, 201)
+        ).json_object(WHAT_CREATED())
+        submission_id, case_id = str(created.get("submissionId")), str(created.get("caseId"))
+        for attachment_id, token in built.attachments.items():
+            self.ctx.http.request(
+                "PUT",
+                api(f"/submissions/{submission_id}/attachments/{attachment_id}"),
+                headers=auth | {"Content-Type": "application/jose"},
+                content=token.encode(),
+                expect=(200, 204),
+            )
+        self.ctx.http.request(
+            "PUT",
+            api(f"/submissions/{submission_id}"),
+            headers=auth,
+            json_body={
+                "encryptedMetadata": built.encrypted_metadata,
+                "encryptedData": built.encrypted_data,
+            },
+            expect=(200, 202, 204),
+        )
+        return {"submission_id": submission_id, "case_id": case_id}
+
+    def send(self, case: str) -> dict[str, Any]:
+        """Send one case; return its state (``status`` "sent", or "done" with a result)."""
+        expectation = CASES[case]
+        state: dict[str, Any] = {"case": case, "party": expectation.party, "status": "done"}
+        try:
+            with self.ctx.session():
+                built = build(case, self.declared())
+                state |= {"sent_at": self.clock().isoformat(), "tags": built.authentication_tags()}
+                state["expectation"] = {
+                    "outcome": built.expectation.outcome,
+                    "instance": built.expectation.instance,
+                    "problem": built.expectation.problem,
+                    "status": built.expectation.status,
+                }
+                try:
+                    state |= self._upload(built, self._auth())
+                except FitConnectError as error:
+                    status = error.evidence.get("status")
+                    if expectation.outcome != "refused" or not isinstance(status, int):
+                        raise
+                    return finish(state, judge.judge_refusal(case, expectation, status))
+        except CannotBuild:
+            return finish(state, judge.Judgement("skipped", CANNOT_BUILD(), judge.GOT_NOTHING()))
+        except Failed as failure:
+            verdict: judge.Verdict = "skipped" if failure.status == "skipped" else "error"
+            return finish(
+                state, judge.Judgement(verdict, _text(failure.message), judge.GOT_NOTHING())
+            )
+        except (FitConnectError, crypto.CryptoError) as error:
+            message = NOT_SENT(reason=error.text)
+            return finish(state, judge.Judgement("error", message, judge.GOT_NOTHING()))
+        if expectation.outcome == "refused":
+            return finish(state, judge.judge_refusal(case, expectation, None))
+        state["status"] = "sent"
+        return state
+
+    # --- reading the answer ---
+
+    def events(self, submission_id: str, case_id: str) -> list[dict[str, Any]]:
+        """Return this submission's events from the case's event log, every SET verified."""
+        api = self.target.api
+        log = self.ctx.http.request(
+            "GET", api(f"/cases/{case_id}/events"), headers=self._auth()
+        ).json_object(WHAT_EVENTS())
+        entries = log.get("eventLog") if isinstance(log.get("eventLog"), list) else []
+        service_keys, _evidence = self.ctx.delivery_service_jwks()
+        found = []
+        for token in entries or []:
+            if not isinstance(token, str) or _claim(token, "sub") != f"submission:{submission_id}":
+                continue
+            keys = service_keys
+            if _claim(token, "iss") == self.expected.destination_id:
+                keys = [self._destination_key(_header(token).get("kid"))]
+            payload = crypto.verify_set(token, keys, submission_id=submission_id, case_id=case_id)
+            (details,) = payload["events"].values()
+            found.append({"event": crypto.event_name(payload), "details": details})
+        return found
+
+    def _destination_key(self, kid: Any) -> dict[str, Any]:
+        cache_key = f"conformance-key:{kid}"
+        if cache_key not in self.ctx.cache:
+            path = f"/destinations/{self.expected.destination_id}/keys/{kid}"
+            response = self.ctx.http.request("GET", self.target.api(path), headers=self._auth())
+            self.ctx.cache[cache_key] = response.json_object(WHAT_KEY())
+        return self.ctx.cache[cache_key]  # type: ignore[no-any-return]
+
+    def poll(self, state: dict[str, Any]) -> dict[str, Any]:
+        """Look once for the answer to a sent case; return the state, judged if answered."""
+        if state.get("status") != "sent":
+            return state
+        try:
+            with self.ctx.session():
+                events = self.events(state["submission_id"], state["case_id"])
+        except (FitConnectError, crypto.CryptoError, Failed):
+            return state  # no verdict from a fault: look again later
+        event = judge.answer(events)
+        if event is None:
+            return state
+        expectation = replace(CASES[state["case"]], **_stored_expectation(state))
+        judgement = judge.judge_answer(state["case"], expectation, event, state.get("tags", {}))
+        return finish(state, judgement, answered_at=self.clock().isoformat())
+
+    def give_up(self, state: dict[str, Any], minutes: float) -> dict[str, Any]:
+        """Mark a case that got no answer in time: "no answer", not failed."""
+        return finish(state, judge.no_answer(minutes), status="no_answer")
+
+    def run(
+        self,
+        cases: tuple[str, ...] = CASE_ORDER,
+        answer_timeout: float = 60.0,
+        poll_interval: float = 1.0,
+    ) -> Iterator[dict[str, Any]]:
+        """Send every case, then wait for the answers; yield each case's state when final."""
+        started = time.monotonic()
+        waiting = []
+        for case in cases:
+            state = self.send(case)
+            if state["status"] == "sent":
+                waiting.append(state)
+            else:
+                yield state
+        while waiting:
+            waiting = [self.poll(s) for s in waiting]
+            yield from (s for s in waiting if s["status"] != "sent")
+            waiting = [s for s in waiting if s["status"] == "sent"]
+            if waiting and time.monotonic() + poll_interval > started + answer_timeout:
+                yield from (self.give_up(s, answer_timeout / 60) for s in waiting)
+                return
+            if waiting:
+                time.sleep(poll_interval)
+
+
+def _stored_expectation(state: dict[str, Any]) -> dict[str, Any]:
+    stored = state.get("expectation") or {}
+    return {k: stored[k] for k in ("instance", "problem") if k in stored}
+
+
+def _text(message: Any) -> Text:
+    return message if isinstance(message, Text) else judge.GOT_NOTHING()
+
+
+def _part(token: str, index: int) -> dict[str, Any]:
+    try:
+        encoded = token.split(".")[index]
+        value = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    except (ValueError, IndexError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _header(token: str) -> dict[str, Any]:
+    return _part(token, 0)
+
+
+def _claim(token: str, name: str) -> Any:
+    return _part(token, 1).get(name)
+
+
+def finish(
+    state: dict[str, Any], judgement: judge.Judgement, *, status: str = "done", **extra: Any
+) -> dict[str, Any]:
+    """Return the state with the judgement stored (messages as codes with parameters)."""
+    expectation = CASES[state["case"]]
+    if "expectation" in state:
+        expectation = replace(expectation, **_stored_expectation(state))
+    return (
+        state
+        | extra
+        | {
+            "status": status,
+            "verdict": judgement.verdict,
+            "sent": encode_tree(judge.sent_text(state["case"])),
+            "expected": encode_tree(judge.expected_text(expectation)),
+            "received": encode_tree(judgement.received),
+            "message": encode_tree(judgement.message),
+            "type_compared": judgement.type_compared,
+            "problems": judgement.problems,
+        }
+    )
