@@ -141,7 +141,7 @@ def test_the_rules_answer_a_reader_no_but_for_comments_and_reminders(world: Worl
     refusals = [
         rules.may_tick(participation, state, item),
         rules.may_note(participation, item),
-        rules.may_assign(participation, item),
+        rules.may_assign(participation, state.item_view(item)),
         rules.may_set_due_dates(participation),
         rules.may_start_run(participation),
         rules.may_declare(participation, state, Environment.TEST),

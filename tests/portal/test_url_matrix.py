@@ -463,7 +463,8 @@ CASES: dict[str, Case] = {
     "conformance_progress": Case(
         "get",
         lambda w: reverse("conformance_progress", args=[SLUG, _conformance_run(w, False)]),
-        participants(302, 302),  # without htmx: to the step page, which shows the progress
+        # Without htmx: to the step page, which shows the progress (readers see it too).
+        participants(302, 302, readers=302),
     ),
     "conformance_look_again": Case(
         "post",
@@ -473,7 +474,7 @@ CASES: dict[str, Case] = {
     "conformance_run": Case(
         "get",
         lambda w: reverse("conformance_run", args=[SLUG, _conformance_run(w, True)]),
-        participants(200, 200),
+        participants(200, 200, readers=200),
     ),
     "secret_delete": Case(
         "post",
