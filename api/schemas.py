@@ -100,6 +100,15 @@ class EvidenceItemOut(Schema):
     text: str = Field(description=gettext_noop("The evidence in one sentence, for people."))
 
 
+class EvidenceConformanceOut(Schema):
+    id: int = Field(description=gettext_noop("The conformance run (…/conformance-runs/{id})."))
+    passed: bool = Field(description=gettext_noop("Whether every case passed."))
+    summary: str = Field(description=gettext_noop("The run in one sentence, for people."))
+    cases: list[str] = Field(
+        description=gettext_noop("One line per case: what was sent, the verdict, why.")
+    )
+
+
 class EvidenceOut(Schema):
     summary: str = Field(
         description=gettext_noop(
@@ -127,6 +136,13 @@ class EvidenceOut(Schema):
     )
     items: list[EvidenceItemOut] = Field(
         description=gettext_noop("Every item of the environment's step, with its evidence.")
+    )
+    conformance: EvidenceConformanceOut | None = Field(
+        default=None,
+        description=gettext_noop(
+            "The newest finished conformance run against the environment: whether the "
+            "Fachverfahren accepts and rejects what it must; null if none ran."
+        ),
     )
 
 

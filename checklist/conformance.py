@@ -21,11 +21,18 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from checklist import catalogue, summary, verification
 from checklist.audit import audit, split_actor
-from checklist.environments import environment_label
+from checklist.conformance_words import REJECT_ITEMS
+from checklist.conformance_words import latest_for as latest_for  # this module's too
+from checklist.conformance_words import party_label as party_label
+from checklist.conformance_words import progress as progress
+from checklist.conformance_words import rows as rows
+from checklist.conformance_words import running_for as running_for
+from checklist.conformance_words import summary_line as summary_line
+from checklist.conformance_words import verdict_label as verdict_label
+from checklist.conformance_words import verdict_lines as verdict_lines
 from checklist.models import (
     AuditEvent,
     ConformanceRun,
@@ -35,33 +42,11 @@ from checklist.models import (
 )
 from checklist.signoff import refresh_signoffs
 from fitconnect import demo
-from fitconnect.conformance import CASE_ORDER, Conformance, judge
+from fitconnect.conformance import CASE_ORDER, Conformance
 from fitconnect.environments import host_of
-from fitconnect.messages import render
 from portal.models import Actor
 
-# The item a passed conformance run ticks, per FITKO stage. Step 4 has no counterpart item in
-# the catalogue (yet): a reference run is stored and shown, and ticks nothing.
-REJECT_ITEMS = {"test": "step3.reject"}
 Outcome = ConformanceRun.Outcome
-
-
-def verdict_label(verdict: str) -> str:
-    """A case's verdict in the reader's language."""
-    labels = {
-        "passed": _("passed"),
-        "failed": _("failed"),
-        "no_answer": _("no answer yet"),
-        "skipped": _("not run"),
-        "error": _("could not be sent"),
-        "waiting": _("waiting for the answer"),
-        "pending": _("not sent yet"),
-    }
-    return labels.get(verdict, verdict)
-
-
-def party_label(party: str) -> str:
-    return _("delivery service") if party == "zustelldienst" else _("Fachverfahren")
 
 
 def runner_for(
@@ -250,87 +235,3 @@ def _mark(
     detail = json.dumps({"run": run.pk, "cases": failed})
     audit(onboarding, None, action, f"item:{key}", "", detail, item.step)
     return True
-
-
-# Reading ------------------------------------------------------------------------------------
-
-
-def latest_for(onboarding: Onboarding, environment_key: str) -> ConformanceRun | None:
-    """The newest finished conformance run of the onboarding in the environment, or None."""
-    return (
-        onboarding.conformance_runs.filter(environment=environment_key)
-        .exclude(finished_at=None)
-        .select_related("started_by", "started_by_token__organisation")
-        .first()
-    )
-
-
-def running_for(onboarding: Onboarding, environment_key: str) -> ConformanceRun | None:
-    """The newest conformance run that has not finished, if it is newer than the last one."""
-    newest = (
-        onboarding.conformance_runs.filter(environment=environment_key)
-        .select_related("started_by", "started_by_token__organisation")
-        .first()
-    )
-    return newest if newest is not None and newest.finished_at is None else None
-
-
-def rows(run: ConformanceRun) -> list[dict[str, Any]]:
-    """One row per case in the battery's order, in the reader's language."""
-    found = []
-    for case in CASE_ORDER:
-        state = run.cases.get(case)
-        if state is None:
-            verdict = "pending"
-        elif state.get("status") == "sent":
-            verdict = "waiting"
-        else:
-            verdict = str(state.get("verdict", ""))
-        state = state or {}
-        found.append(
-            {
-                "case": case,
-                "party": party_label(str(state.get("party", ""))) if state else "",
-                "sent": render(state.get("sent")) if "sent" in state else _sent_words(case),
-                "expected": render(state.get("expected")),
-                "received": render(state.get("received")),
-                "message": render(state.get("message")),
-                "verdict": verdict,
-                "verdict_label": verdict_label(verdict),
-                "type_compared": bool(state.get("type_compared")),
-            }
-        )
-    return found
-
-
-def _sent_words(case: str) -> str:
-    return render(judge.sent_text(case))
-
-
-def progress(run: ConformanceRun) -> dict[str, int]:
-    """How many cases are done (answered, refused, given up) of how many."""
-    done = sum(1 for s in run.cases.values() if s.get("status") not in (None, "sent"))
-    return {"done": done, "total": len(CASE_ORDER), "percent": 100 * done // len(CASE_ORDER)}
-
-
-def summary_line(run: ConformanceRun) -> str:
-    """The run in one sentence, in the reader's language."""
-    when = timezone.localtime(run.started_at).strftime("%d.%m.%Y, %H:%M")
-    line = _("Conformance run of %(when)s against %(env)s: %(outcome)s") % {
-        "when": when,
-        "env": environment_label(run.environment),
-        "outcome": run.get_status_display(),
-    }
-    if run.rehearsal:
-        line += " " + _("(rehearsal against a stand-in: it ticks no item)")
-    return line
-
-
-def verdict_lines(run: ConformanceRun) -> list[str]:
-    """One line per case (what was sent, the verdict, why), for the sign-off and the PDF."""
-    return [
-        f"{row['sent']}: {row['verdict_label']} – {row['message']}"
-        if row["message"]
-        else f"{row['sent']}: {row['verdict_label']}"
-        for row in rows(run)
-    ]

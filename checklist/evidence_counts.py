@@ -18,6 +18,7 @@ class Basis(StrEnum):
     RUN = "run"  # ticked by a passed connection check
     HAND = "hand"  # a check item ticked by hand, with its reason
     HAND_UNEXPLAINED = "hand_unexplained"  # a check item ticked by hand before reasons
+    CONFORMANCE = "conformance"  # the rejection item, ticked by a passed conformance run
     MANUAL = "manual"  # an item people tick, ticked
     DATA = "data"  # follows from the recorded data
     OPEN = "open"
@@ -45,6 +46,7 @@ def summary_of(counts: dict[str, int], environment: Environment) -> str:
     others = [
         text % {"n": counts[f"other_{name}"]}
         for name, text in (
+            (Basis.CONFORMANCE, _("%(n)d proven by a conformance run")),
             (Basis.MANUAL, _("%(n)d confirmed by hand")),
             (Basis.DATA, _("%(n)d from the recorded data")),
             (Basis.OPEN, _("%(n)d open")),

@@ -30,11 +30,14 @@ class RecordedEvidence:
     summary: str
     allowance: str  # "" when the operator's allowance did not apply
     items: tuple[str, ...]  # one line per item: "title: how it is proven"
+    conformance: tuple[str, ...] = ()  # the newest conformance run: its summary, its cases
 
     @property
     def lines(self) -> list[str]:
-        """All lines, as ``Evidence.lines``: summary, allowance, the items."""
-        return [self.summary, *([self.allowance] if self.allowance else []), *self.items]
+        """All lines, as ``Evidence.lines``: summary, allowance, the items, the conformance
+        run."""
+        allowance = [self.allowance] if self.allowance else []
+        return [self.summary, *allowance, *self.items, *self.conformance]
 
 
 def recorded(signoff: SignOff | None) -> RecordedEvidence | None:
@@ -55,4 +58,11 @@ def recorded(signoff: SignOff | None) -> RecordedEvidence | None:
             for entry in data.get("items") or []
             if isinstance(entry, dict)
         ),
+        conformance=_conformance_lines(data.get("conformance")),
     )
+
+
+def _conformance_lines(data: Any) -> tuple[str, ...]:
+    if not isinstance(data, dict) or not data.get("summary"):
+        return ()
+    return (str(data["summary"]), *(str(line) for line in data.get("cases") or []))

@@ -25,10 +25,12 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from checklist.audit_sentences import sentence
+from checklist.conformance_words import REJECT_ITEMS, latest_for, summary_line, verdict_lines
 from checklist.evidence_counts import Basis, summary_of
 from checklist.evidence_record import allowance_words
 from checklist.models import (
     AuditEvent,
+    ConformanceRun,
     Environment,
     FitConnectEnvironment,
     Onboarding,
@@ -102,6 +104,28 @@ class RunFacts:
 
 
 @dataclass(frozen=True)
+class ConformanceFacts:
+    """The newest conformance run against the stage: whether the Fachverfahren accepts what
+    it must and rejects what it must, case by case."""
+
+    pk: int
+    started_at: datetime
+    passed: bool
+    summary: str
+    lines: tuple[str, ...]
+
+    @classmethod
+    def of(cls, run: ConformanceRun) -> ConformanceFacts:
+        return cls(
+            pk=run.pk,
+            started_at=run.started_at,
+            passed=run.status == ConformanceRun.Outcome.PASSED,
+            summary=summary_line(run),
+            lines=tuple(verdict_lines(run)),
+        )
+
+
+@dataclass(frozen=True)
 class ItemEvidence:
     key: str
     title: str
@@ -111,12 +135,17 @@ class ItemEvidence:
     at: datetime | None = None
     reason: str = ""
     run: RunFacts | None = None
+    conformance: ConformanceFacts | None = None
 
     @property
     def sentence(self) -> str:
         values = {"who": self.who or _("a former member"), "when": when(self.at)}
         if self.basis == Basis.RUN and self.run is not None:
             return _("Proven by %(run)s.") % {"run": self.run.description}
+        if self.basis == Basis.CONFORMANCE and self.conformance is not None:
+            return _(
+                "Proven by the conformance run of %(when)s, started by %(who)s: every case passed."
+            ) % {"when": when(self.conformance.started_at), "who": values["who"]}
         if self.basis == Basis.HAND:
             return _("Ticked by hand by %(who)s on %(when)s. Reason: %(reason)s") % {
                 **values,
@@ -145,6 +174,7 @@ class Evidence:
     hand_allowed: bool
     hand_reason: str
     max_age_days: int
+    conformance: ConformanceFacts | None = None
 
     @property
     def label(self) -> str:
@@ -192,7 +222,10 @@ class Evidence:
         found = [self.summary]
         if self.allowance:
             found.append(self.allowance)
-        return found + [e.line for e in self.items]
+        found += [e.line for e in self.items]
+        if self.conformance is not None:
+            found += [self.conformance.summary, *self.conformance.lines]
+        return found
 
     def as_data(self) -> dict[str, Any]:
         """The evidence for the API: codes for machines, sentences for people."""
@@ -212,6 +245,16 @@ class Evidence:
                     "demo": self.newest_run.demo,
                 }
                 if self.newest_run
+                else None
+            ),
+            "conformance": (
+                {
+                    "id": self.conformance.pk,
+                    "passed": self.conformance.passed,
+                    "summary": self.conformance.summary,
+                    "cases": list(self.conformance.lines),
+                }
+                if self.conformance
                 else None
             ),
             "items": [
@@ -335,6 +378,8 @@ def evidence_for(
         if run_ids
         else {}
     )
+    conformance_run = latest_for(onboarding, environment)
+    conformance = ConformanceFacts.of(conformance_run) if conformance_run else None
     items = []
     for view in views:
         kind = view.item.kind
@@ -342,6 +387,14 @@ def evidence_for(
             basis = Basis.OPEN
         elif view.by_check and view.state.done_by_run_id in runs:
             basis = Basis.RUN
+        elif (
+            view.item.key == REJECT_ITEMS.get(environment)
+            and conformance is not None
+            and conformance.passed
+            and view.done_at is not None
+            and view.done_at >= conformance.started_at
+        ):
+            basis = Basis.CONFORMANCE
         elif kind.automatic:
             basis = Basis.DATA
         elif kind.proven_by_run:
@@ -358,6 +411,7 @@ def evidence_for(
                 at=view.done_at if view.done else None,
                 reason=view.state.hand_reason if basis == Basis.HAND else "",
                 run=runs.get(view.state.done_by_run_id or 0) if basis == Basis.RUN else None,
+                conformance=conformance if basis == Basis.CONFORMANCE else None,
             )
         )
     return Evidence(
@@ -369,4 +423,5 @@ def evidence_for(
         hand_allowed=bool(row and row.hand_evidence_allowed),
         hand_reason=row.hand_evidence_reason if row else "",
         max_age_days=row.evidence_max_age_days if row else 30,
+        conformance=conformance,
     )

@@ -13,9 +13,21 @@ from django.utils import translation
 
 from checklist import conformance, tasks
 from checklist.audit_sentences import sentence
-from checklist.models import AuditEvent, ConformanceRun, FitConnectEnvironment, ItemState
+from checklist.evidence_record import recorded
+from checklist.models import (
+    AuditEvent,
+    ConformanceRun,
+    Environment,
+    FitConnectEnvironment,
+    ItemState,
+    SignOff,
+)
+from checklist.signoff import declare_ready
+from checklist.signoff_evidence import evidence_for
+from checklist.state import OnboardingState
 from fitconnect.conformance import CASE_ORDER
 from fitconnect.sandbox import Sandbox
+from tests.checklist.helpers import ready_for_test
 from tests.checklist.test_conformance_command import store_sender
 from tests.checklist.test_verification import SLUG, point_sandbox_at, sandboxed
 from tests.conftest import World
@@ -191,3 +203,30 @@ def test_looking_again_picks_up_an_answer_that_came_after_the_waiting_time(
     assert run.status == ConformanceRun.Outcome.PASSED
     assert run.cases["valid"]["verdict"] == "passed"
     assert run.cases["valid"]["submission_id"] == given_up["submission_id"]  # not sent again
+
+
+def test_a_passed_conformance_run_is_the_evidence_of_the_rejection_item_in_the_sign_off(
+    world: World,
+) -> None:
+    """The sign-off names the run that proved the rejection path, and its cases; the
+    approval keeps them for the e-mail and the PDF."""
+    ready_for_test(world.onboarding, world.provider_staff)
+    run = _finished_run(world, {})
+    with translation.override("de"):
+        evidence = evidence_for(OnboardingState(world.onboarding), Environment.TEST)
+        reject = next(e for e in evidence.items if e.key == "step3.reject")
+        assert reject.sentence.startswith("Belegt durch die Konformitätsprüfung vom ")
+        assert "Weitere Punkte: 1 durch eine Konformitätsprüfung belegt" in evidence.summary
+        assert evidence.conformance is not None
+        assert evidence.conformance.pk == run.pk
+        assert any("falscher Hashwert der Fachdaten" in line for line in evidence.lines)
+    declare_ready(world.onboarding, Environment.TEST, world.provider_staff)
+    kept = recorded(SignOff.objects.get())
+    assert kept is not None
+    assert kept.conformance[0].startswith("Konformitätsprüfung vom ")
+    assert any("falscher Hashwert der Fachdaten" in line for line in kept.lines)
+    client = Client()
+    client.force_login(world.authority_staff)
+    page = client.get(reverse("step", args=[SLUG, 3])).content.decode()
+    assert "Belegt durch die Konformitätsprüfung vom " in page
+    assert reverse("conformance_run", args=[SLUG, run.pk]) in page
