@@ -27,7 +27,9 @@ function keepFocusAcrossSwaps() {
     focusedId = null;
     const invalid = element && element.form ? element.form.querySelector("[aria-invalid='true']") : null;
     const target = invalid || element;
-    if (target && document.activeElement !== target) target.focus();
+    // Only where the swap dropped the focus: a person who moved on keeps their place.
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (target && (invalid || lost) && document.activeElement !== target) target.focus();
   });
 }
 
