@@ -11,17 +11,19 @@ the step page and, against a FITKO stage, ticks or reopens the rejection item.
 from __future__ import annotations
 
 import json
-import os
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from checklist import conformance, verification
-from checklist.models import FitConnectEnvironment, Onboarding
+from checklist.management.lookup import (
+    environment_named,
+    onboarding_named,
+    secrets_from_environment,
+)
 from fitconnect.conformance import CASE_ORDER
 from fitconnect.messages import render
-from portal.converters import parse_id
 
 SYMBOLS = {
     "passed": "✔ ok      ",
@@ -53,23 +55,15 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the results as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        reference: str = options["onboarding"]
-        pk = parse_id(reference)
-        lookup = {"pk": pk} if pk is not None else {"slug": reference}
-        onboarding = Onboarding.objects.filter(**lookup).first()
-        if onboarding is None:
-            raise CommandError(f"There is no onboarding {reference!r}.")
+        onboarding = onboarding_named(options["onboarding"])
         key = options["environment"]
-        environment = FitConnectEnvironment.objects.filter(key=key).first()
-        if environment is None:
-            keys = ", ".join(FitConnectEnvironment.objects.values_list("key", flat=True))
-            raise CommandError(f"There is no environment {key!r} (known: {keys}).")
+        environment = environment_named(key)
         record = onboarding.environments.filter(environment=key).first()
         if record is None or not record.destination_id:
             raise CommandError(
                 f"The {key} environment of {onboarding.slug} has no Zustellpunkt ID recorded."
             )
-        provided = {k: os.environ[v] for k, v in ENVIRONMENT_VARIABLES.items() if os.environ.get(v)}
+        provided = secrets_from_environment(ENVIRONMENT_VARIABLES)
         credentials = verification.credentials_for(onboarding, key, provided)
         if not credentials.sender_id or not credentials.sender_secret:
             raise CommandError(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import sys
 from argparse import ArgumentParser
 from typing import Any
@@ -17,9 +16,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from checklist import verification
-from checklist.models import FitConnectEnvironment, Onboarding
+from checklist.management.lookup import (
+    environment_named,
+    onboarding_named,
+    secrets_from_environment,
+)
 from fitconnect.checks import CheckResult
-from portal.converters import parse_id
 
 SYMBOLS = {
     "ok": "✔ ok      ",
@@ -46,24 +48,16 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the results as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        reference: str = options["onboarding"]
-        pk = parse_id(reference)
-        lookup = {"pk": pk} if pk is not None else {"slug": reference}
-        onboarding = Onboarding.objects.filter(**lookup).first()
-        if onboarding is None:
-            raise CommandError(f"There is no onboarding {reference!r}.")
+        onboarding = onboarding_named(options["onboarding"])
         environment = options["environment"]
-        target = FitConnectEnvironment.objects.filter(key=environment).first()
-        if target is None:
-            keys = ", ".join(FitConnectEnvironment.objects.values_list("key", flat=True))
-            raise CommandError(f"There is no environment {environment!r} (known: {keys}).")
+        target = environment_named(environment)
         record = onboarding.environments.filter(environment=environment).first()
         if record is None or not record.client_id or not record.destination_id:
             raise CommandError(
                 f"The {environment} environment of {onboarding.slug} has no client ID or "
                 "Zustellpunkt ID recorded."
             )
-        provided = {k: os.environ[v] for k, v in ENVIRONMENT_VARIABLES.items() if os.environ.get(v)}
+        provided = secrets_from_environment(ENVIRONMENT_VARIABLES)
         credentials = verification.credentials_for(onboarding, environment, provided)
         _usable, withheld = verification.usable_secrets(onboarding, environment)
         if withheld:
