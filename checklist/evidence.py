@@ -90,7 +90,7 @@ def _facts(evidence: dict[str, Any]) -> list[tuple[str, str]]:
             facts.append(
                 (
                     _("Key %(kid)s: certificate valid until") % {"kid": key.get("kid")},
-                    _format_date(str(key["expires"])),
+                    format_date(str(key["expires"])),
                 )
             )
     for route in evidence.get("routes") or []:
@@ -122,7 +122,8 @@ def _facts(evidence: dict[str, Any]) -> list[tuple[str, str]]:
     return facts
 
 
-def _format_date(iso: str) -> str:
+def format_date(iso: str) -> str:
+    """An ISO date (2028-01-31) as people read it (31.01.2028)."""
     parts = iso.split("-")
     return f"{parts[2]}.{parts[1]}.{parts[0]}" if len(parts) == 3 else iso
 

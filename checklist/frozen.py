@@ -14,10 +14,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from checklist.evidence import DASH, format_date, words
 from checklist.models import Leistung
 from fitconnect.constants import BUNDID_REPLY_CHANNEL
-
-DASH = "–"
 
 
 @dataclass(frozen=True)
@@ -43,18 +42,7 @@ class Difference:
 
 
 def _date(iso: Any) -> str:
-    if not iso:
-        return DASH
-    parts = str(iso).split("-")
-    return f"{parts[2]}.{parts[1]}.{parts[0]}" if len(parts) == 3 else str(iso)
-
-
-def _text(value: Any) -> str:
-    if value is None or value == "" or value == []:
-        return DASH
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value) or DASH
-    return str(value)
+    return format_date(str(iso)) if iso else DASH
 
 
 def reply_channel_words(channels: Any) -> str:
@@ -91,9 +79,9 @@ def _schema(values: dict[str, Any]) -> str:
     kind = (
         str(Leistung.SchemaKind(raw).label)
         if raw in Leistung.SchemaKind.values
-        else _text(values.get("schema_kind"))
+        else words(values.get("schema_kind"))
     )
-    return f"{kind}: {_text(values.get('schema_uri'))} ({_text(values.get('mime_type'))})"
+    return f"{kind}: {words(values.get('schema_uri'))} ({words(values.get('mime_type'))})"
 
 
 def groups(snapshot: dict[str, Any] | None) -> list[FrozenGroup]:
@@ -105,10 +93,10 @@ def groups(snapshot: dict[str, Any] | None) -> list[FrozenGroup]:
         values = values if isinstance(values, dict) else {}
         found.append(
             FrozenGroup(
-                _("Service %(key)s: %(name)s") % {"key": key, "name": _text(values.get("name"))},
+                _("Service %(key)s: %(name)s") % {"key": key, "name": words(values.get("name"))},
                 (
                     FrozenRow(_("Data schema"), _schema(values)),
-                    FrozenRow(_("Regions (ARS)"), _text(values.get("regions"))),
+                    FrozenRow(_("Regions (ARS)"), words(values.get("regions"))),
                     FrozenRow(
                         _("Reply channels"), reply_channel_words(values.get("reply_channels"))
                     ),
@@ -120,9 +108,9 @@ def groups(snapshot: dict[str, Any] | None) -> list[FrozenGroup]:
         FrozenGroup(
             _("Zustellpunkt and client"),
             (
-                FrozenRow(_("Zustellpunkt ID"), _text(record.get("destination_id"))),
-                FrozenRow(_("Subscriber client ID"), _text(record.get("client_id"))),
-                FrozenRow(_("Metadata versions"), _text(snapshot.get("metadata_versions"))),
+                FrozenRow(_("Zustellpunkt ID"), words(record.get("destination_id"))),
+                FrozenRow(_("Subscriber client ID"), words(record.get("client_id"))),
+                FrozenRow(_("Metadata versions"), words(snapshot.get("metadata_versions"))),
             ),
         )
     )
@@ -130,13 +118,13 @@ def groups(snapshot: dict[str, Any] | None) -> list[FrozenGroup]:
         FrozenGroup(
             _("Keys"),
             (
-                FrozenRow(_("Encryption key ID (kid)"), _text(record.get("encryption_kid"))),
-                FrozenRow(_("Signature key ID (kid)"), _text(record.get("signature_kid"))),
+                FrozenRow(_("Encryption key ID (kid)"), words(record.get("encryption_kid"))),
+                FrozenRow(_("Signature key ID (kid)"), words(record.get("signature_kid"))),
                 FrozenRow(_("Certificate valid until"), _date(record.get("certificate_expiry"))),
             ),
         )
     )
-    interface = [FrozenRow(_("Callback URL"), _text(record.get("callback_url")))]
+    interface = [FrozenRow(_("Callback URL"), words(record.get("callback_url")))]
     if "api_version" in snapshot:
         version = str(snapshot.get("api_version") or "")
         interface.append(
