@@ -110,11 +110,7 @@ def _demo_run(onboarding: Onboarding, environment: Environment, user: User) -> N
     """A passed connection check against a FITKO stage, as demo material: the demo cannot
     reach FITKO's stages offline. It is marked (``VerificationRun.demo``) and every page,
     e-mail and PDF that shows it says so. ``finish_run`` ticks the step's check items."""
-    checks = [
-        (item.binding or "").split(".", 1)[1]
-        for item in catalogue.load().for_step(environment.step)
-        if item.kind.proven_by_run and item.binding
-    ]
+    checks = verification.stage_checks(environment)
     run = VerificationRun.objects.create(
         onboarding=onboarding,
         environment=environment,

@@ -23,6 +23,7 @@ from checklist import catalogue, secrets, signals, summary
 from checklist.audit import audit, split_actor
 from checklist.models import (
     AuditEvent,
+    Environment,
     EnvironmentRecord,
     FitConnectEnvironment,
     Onboarding,
@@ -384,6 +385,15 @@ def _hosts(run: VerificationRun, environment: FitConnectEnvironment | None) -> l
     if not found and environment is not None:
         found = {host_of(url) for url in environment.endpoints}
     return sorted(found)
+
+
+def stage_checks(stage: Environment) -> list[str]:
+    """The checks whose passing ticks an item of the stage's step (``test.token`` → token)."""
+    return [
+        (item.binding or "").split(".", 1)[1]
+        for item in catalogue.load().for_step(stage.step)
+        if item.kind.proven_by_run and item.binding
+    ]
 
 
 def _item_change(result: dict[str, Any]) -> bool | None:

@@ -16,7 +16,7 @@ from checklist.models import (
 )
 from checklist.signoff import approve, declare_ready
 from checklist.state import OnboardingState
-from checklist.verification import finish_run
+from checklist.verification import finish_run, stage_checks
 from portal.models import User
 
 
@@ -42,12 +42,7 @@ def passed_run(
     """A connection check against the stage's own environment whose checks all passed,
     finished by the portal's own ``finish_run`` (it ticks the step's check items). The
     checks' network side is tested in tests/fitconnect and test_verification."""
-    step = Environment(environment).step
-    checks = [
-        (item.binding or "").split(".", 1)[1]
-        for item in catalogue.load().for_step(step)
-        if item.kind.proven_by_run and item.binding
-    ]
+    checks = stage_checks(Environment(environment))
     run = VerificationRun.objects.create(
         onboarding=onboarding,
         environment=environment,
