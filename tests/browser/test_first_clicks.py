@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
-from checklist.models import Environment, FitConnectEnvironment, VerificationRun
+from checklist.models import Environment, VerificationRun
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_accessibility import sign_in
 from tests.checklist.helpers import record
@@ -48,10 +48,6 @@ def test_the_home_lists_my_onboardings_and_their_names_open_the_onboarding(
 def test_step_three_points_to_the_connection_check_from_the_top(
     browser: Browser, live_server: Any, world: World
 ) -> None:
-    # Transactional tests before this one may have flushed the environment rows.
-    FitConnectEnvironment.objects.update_or_create(
-        key="test", defaults={"name": "Test", "stage": "test", "position": 1}
-    )
     record(world.onboarding, Environment.TEST)
     run = VerificationRun.objects.create(
         onboarding=world.onboarding,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page
 
 from checklist import catalogue, services
-from checklist.models import FitConnectEnvironment, VerificationRun
+from checklist.models import VerificationRun
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_accessibility import sign_in
 from tests.checklist.helpers import signed_off_test
@@ -27,10 +27,6 @@ LONG_WORD = "547866e1c0a9f3b2d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b"  
 
 def _busy_onboarding(world: World) -> int:
     """Bring the onboarding to a state with long words on every page; return a run's id."""
-    # Transactional tests before this one may have flushed the environment rows.
-    FitConnectEnvironment.objects.update_or_create(
-        key="test", defaults={"name": "Test", "stage": "test", "position": 1}
-    )
     signed_off_test(world.onboarding, world.provider_staff, world.authority_admin)
     item = catalogue.load().by_key()["step3.destination"]
     note = f"Fingerabdruck {LONG_WORD}"

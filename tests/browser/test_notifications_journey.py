@@ -16,7 +16,7 @@ from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
 from checklist import catalogue, services
-from checklist.models import FitConnectEnvironment, SignOff
+from checklist.models import SignOff
 from notifications import jobs
 from notifications.models import Channel, Kind, Notification, Preference
 from tests.browser.conftest import assert_accessible, new_page
@@ -44,11 +44,6 @@ def test_declare_approve_mention_and_digest(
     browser: Browser, live_server: Any, world: World
 ) -> None:
     base = live_server.url
-    # Transactional tests before this one may have flushed the environment rows; declaring
-    # needs the passed run against Test's own row.
-    FitConnectEnvironment.objects.update_or_create(
-        key="test", defaults={"name": "Test", "stage": "test", "position": 1}
-    )
     ready_for_test(world.onboarding, world.provider_staff)
     mail.outbox.clear()
 

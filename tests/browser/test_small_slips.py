@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
-from checklist.models import Environment, FitConnectEnvironment, VerificationRun
+from checklist.models import Environment, VerificationRun
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_accessibility import sign_in
 from tests.checklist.helpers import record
@@ -18,14 +18,6 @@ from tests.conftest import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SLUG = "musterstadt-gewerbe"
-
-
-def _test_environment(world: World) -> None:
-    # Transactional tests before this one may have flushed the environment rows.
-    FitConnectEnvironment.objects.update_or_create(
-        key="test", defaults={"name": "Test", "stage": "test", "position": 1}
-    )
-    record(world.onboarding, Environment.TEST)
 
 
 def test_a_tick_announces_the_new_count_of_the_step(
@@ -42,7 +34,7 @@ def test_a_tick_announces_the_new_count_of_the_step(
 def test_a_running_check_is_announced_once_per_step_not_as_a_whole_box(
     browser: Browser, live_server: Any, world: World
 ) -> None:
-    _test_environment(world)
+    record(world.onboarding, Environment.TEST)
     run = VerificationRun.objects.create(
         onboarding=world.onboarding, environment="test", started_by=world.provider_staff
     )
@@ -69,7 +61,7 @@ def test_a_running_check_is_announced_once_per_step_not_as_a_whole_box(
 def test_the_run_page_speaks_german_and_no_item_says_optional_twice(
     browser: Browser, live_server: Any, world: World
 ) -> None:
-    _test_environment(world)
+    record(world.onboarding, Environment.TEST)
     run = VerificationRun.objects.create(
         onboarding=world.onboarding,
         environment="test",
