@@ -1,4 +1,4 @@
-""""Mit FIT-Connect abgleichen": the Routing API (the test sandbox) asked per expected Leistung
+""" "Mit FIT-Connect abgleichen": the Routing API (the test sandbox) asked per expected Leistung
 × region; known, unknown and no destinations, network faults in words, the bound."""
 
 from __future__ import annotations
