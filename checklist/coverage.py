@@ -75,7 +75,7 @@ def _unnest(alias: str) -> str:
 
 def _covered_sql(onboardings: QuerySet[Onboarding]) -> tuple[str, list[Any]]:
     """SQL of the distinct (key, ars) pairs with a signed-off production connection."""
-    scope_sql, scope_params = onboardings.values("pk").query.sql_with_params()
+    scope_sql, scope_params = onboardings.order_by().values("pk").query.sql_with_params()
     leistung = Leistung._meta.db_table
     onboarding = Onboarding._meta.db_table
     sql = (
@@ -99,7 +99,7 @@ def expected_keys_sql(
     if office is not None and ExpectedLeistung.objects.filter(office=office).exists():
         table = ExpectedLeistung._meta.db_table
         return f"SELECT key FROM {table} WHERE office_id = %s", [office.pk]
-    scope_sql, scope_params = onboardings.values("pk").query.sql_with_params()
+    scope_sql, scope_params = onboardings.order_by().values("pk").query.sql_with_params()
     table = Leistung._meta.db_table
     return f"SELECT DISTINCT key FROM {table} WHERE onboarding_id IN ({scope_sql})", list(
         scope_params
