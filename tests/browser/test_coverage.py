@@ -1,8 +1,9 @@
 """The coordination office's coverage page in Chromium: open it from the dashboard, upload the
 expected regions, read the gaps, compare with FIT-Connect (the test sandbox), read the answers.
 
-The comparison runs with the tests' immediate task backend (in the request); its polling
-panel is tested in tests/checklist/test_routing_comparison.py.
+The first test runs the comparison with the tests' immediate task backend (in the request);
+the second queues it in the database, as in production, and runs the worker itself while the
+page polls (that needs PostgreSQL, see tests/browser/test_pdf_downloads.py).
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import override_settings
 from playwright.sync_api import Browser, expect
 
+from checklist.models import ExpectedRegion, RoutingComparison
 from fitconnect.sandbox import Sandbox
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_coordination import sign_in_coordinator
+from tests.browser.test_pdf_downloads import DATABASE_TASKS, WORKER_BESIDE_SERVER, run_worker
 from tests.checklist.test_verification import point_sandbox_at
 from tests.conftest import World
 
@@ -67,3 +71,29 @@ def test_coordinator_uploads_regions_sees_gaps_and_compares_with_fit_connect(
     )
     expect(page.get_by_text("Abgleich vom")).to_be_visible()
     assert_accessible(page, "coverage-compared")
+
+
+@WORKER_BESIDE_SERVER
+def test_the_comparison_shows_its_progress_and_then_its_answers_without_a_reload(
+    browser: Browser, live_server: Any, world: World, sandbox: Sandbox, settings: Any
+) -> None:
+    settings.COVERAGE_ROUTING_ENVIRONMENT = "sandbox"
+    point_sandbox_at(sandbox.base)
+    ExpectedRegion.objects.create(office=world.coordination, ars="06435", name="Main-Kinzig-Kreis")
+    ExpectedRegion.objects.create(office=world.coordination, ars="06411", name="Stadt Darmstadt")
+    with override_settings(TASKS=DATABASE_TASKS):
+        page = sign_in_coordinator(browser, live_server.url)
+        page.goto(f"{live_server.url}/abdeckung/")
+        page.get_by_role("button", name="Mit FIT-Connect abgleichen").click()
+        panel = page.locator("#comparison")
+        expect(panel).to_contain_text("Abgleich läuft: 0 von 2 Paaren abgefragt.")
+        expect(page.get_by_role("button", name="Mit FIT-Connect abgleichen")).to_be_disabled()
+        assert_accessible(page, "coverage-comparing")
+        run_worker()
+        assert RoutingComparison.objects.get().finished_at is not None
+        # The panel polls and shows the answers in place.
+        expect(panel).to_contain_text("Abgleich vom", timeout=10_000)
+        expect(panel.get_by_role("row", name="Stadt Darmstadt")).to_contain_text(
+            "leitet nirgendwohin"
+        )
+        assert_accessible(page, "coverage-compared-polled")
