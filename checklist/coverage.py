@@ -206,3 +206,33 @@ def iter_gaps(
         while chunk := cursor.fetchmany(2000):
             for key, ars, region in chunk:
                 yield Gap(key, names.get(key, ""), ars, region)
+
+
+@dataclass
+class ConnectedRegion:
+    ars: str
+    onboardings: int  # onboardings with production signed off recording it
+    name: str = ""
+
+
+def connected_regions(
+    onboardings: QuerySet[Onboarding], key: str, *, offset: int = 0, limit: int = GAPS_PER_PAGE
+) -> tuple[list[ConnectedRegion], int]:
+    """The regions (ARS) with a signed-off production connection for one Leistung: one page
+    of them in ARS order, with how many onboardings connect each, and how many there are."""
+    scope_sql, scope_params = onboardings.order_by().values("pk").query.sql_with_params()
+    leistung = Leistung._meta.db_table
+    onboarding = Onboarding._meta.db_table
+    base = (
+        f"FROM {leistung} l JOIN {onboarding} o ON o.id = l.onboarding_id "
+        f"CROSS JOIN {_unnest('l')} WHERE l.key = %s AND o.signoff_production = %s "
+        f"AND l.onboarding_id IN ({scope_sql})"
+    )
+    params = [key, APPROVED, *scope_params]
+    total = int(_fetch(f"SELECT COUNT(DISTINCT r.value) {base}", params)[0][0])
+    rows = _fetch(
+        f"SELECT r.value, COUNT(DISTINCT o.id) {base} GROUP BY r.value ORDER BY r.value "
+        "LIMIT %s OFFSET %s",
+        [*params, limit, offset],
+    )
+    return [ConnectedRegion(str(ars), count) for ars, count in rows], total

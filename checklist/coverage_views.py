@@ -142,6 +142,9 @@ def render_coverage(
         "leistungen_form": leistungen_form or LeistungenForm(),
         "errors": errors or [],
     }
+    chosen = request.GET.get("leistung", "")
+    if chosen in names:
+        context |= _connected_context(request, reader, chosen, names[chosen])
     if office is not None:
         expected_regions = ExpectedRegion.objects.filter(office=office).count()
         expected_leistungen = ExpectedLeistung.objects.filter(office=office).count()
@@ -159,6 +162,47 @@ def render_coverage(
         }
         context |= _comparison_context(office)
     return render(request, "checklist/coverage.html", context, status=status)
+
+
+def _connected_context(
+    request: AuthenticatedHttpRequest, reader: Reader, key: str, name: str
+) -> dict[str, Any]:
+    """One Leistung's regions with a signed-off production connection, one page of them,
+    named by the office's expected region or an authority of the area with that ARS."""
+    number = request.GET.get("regionen", "1")
+    page_number = int(number) if number.isdigit() and int(number) > 0 else 1
+    per_page = coverage.GAPS_PER_PAGE
+    regions, total = coverage.connected_regions(
+        reader.onboardings, key, offset=(page_number - 1) * per_page, limit=per_page
+    )
+    pages = Paginator(range(total), per_page)
+    page = pages.get_page(page_number)
+    if page.number != page_number and total:
+        regions, total = coverage.connected_regions(
+            reader.onboardings, key, offset=page.start_index() - 1, limit=per_page
+        )
+    wanted = {region.ars for region in regions}
+    named = dict(
+        Organisation.objects.filter(
+            kind=Organisation.Kind.AUTHORITY,
+            ars__in=wanted,
+            pk__in=reader.onboardings.values("authority_id"),
+        ).values_list("ars", "name")
+    )
+    if reader.office is not None:
+        named |= dict(
+            ExpectedRegion.objects.filter(office=reader.office, ars__in=wanted).values_list(
+                "ars", "name"
+            )
+        )
+    for region in regions:
+        region.name = named.get(region.ars, "")
+    return {
+        "chosen": {"key": key, "name": name},
+        "connected": regions,
+        "connected_total": total,
+        "connected_page": page,
+    }
 
 
 @login_required

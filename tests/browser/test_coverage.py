@@ -14,7 +14,7 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import Browser, expect
 
-from checklist.models import ExpectedRegion, RoutingComparison
+from checklist.models import ExpectedRegion, Onboarding, RoutingComparison
 from fitconnect.sandbox import Sandbox
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_coordination import sign_in_coordinator
@@ -35,6 +35,8 @@ def test_coordinator_uploads_regions_sees_gaps_and_compares_with_fit_connect(
 ) -> None:
     settings.COVERAGE_ROUTING_ENVIRONMENT = "sandbox"
     point_sandbox_at(sandbox.base)
+    # Musterstadt's Gewerbeanmeldung is live (production signed off, the stored summary).
+    Onboarding.objects.filter(pk=world.onboarding.pk).update(signoff_production="approved")
     page = sign_in_coordinator(browser, live_server.url)
     page.get_by_role("link", name="Abdeckung je Leistung und Region").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Abdeckung je Leistung")
@@ -53,11 +55,16 @@ def test_coordinator_uploads_regions_sees_gaps_and_compares_with_fit_connect(
     page.get_by_role("button", name="Regionen hochladen").click()
     expect(page.get_by_text("2 erwartete Regionen wurden gespeichert.")).to_be_visible()
     services = page.get_by_role("table", name="1 Leistung")
+    # Musterstadt's connection covers Musterstadt, not the whole Main-Kinzig-Kreis.
     expect(services).to_contain_text("0 von 2 Regionen")
     gaps = page.get_by_role("table", name="2 Regionen ohne freigegebene Produktivanbindung")
     expect(gaps).to_contain_text("Main-Kinzig-Kreis")
     expect(gaps).to_contain_text("Stadt Darmstadt")
     assert_accessible(page, "coverage-gaps")
+    services.get_by_role("link", name="1 Region").click()
+    connected = page.get_by_role("table", name="1 Region mit freigegebener Produktivanbindung")
+    expect(connected.get_by_role("row", name="Stadt Musterstadt")).to_contain_text("064350014014")
+    assert_accessible(page, "coverage-regions")
 
     page.get_by_role("button", name="Mit FIT-Connect abgleichen").click()
     answers = page.get_by_role("table", name="Was die Routing API von FIT-Connect geantwortet hat")

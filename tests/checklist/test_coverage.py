@@ -3,6 +3,8 @@ the office's expected regions, the upload of those, the CSV of the gaps, the que
 
 from __future__ import annotations
 
+import re
+
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -81,6 +83,26 @@ def test_a_kreis_connection_covers_its_gemeinden_but_a_gemeinde_not_its_kreis(
     gaps = html.split('id="gaps-caption"')[1].split("</table>")[0]
     assert "Frankfurt" in gaps
     assert "Ort in Darmstadt" not in gaps
+
+
+def test_each_service_lists_the_regions_it_is_connected_for(world: World) -> None:
+    client = signed_in(world.coordinator)
+    upload(client, REGIONS_CSV)
+    live(world.onboarding)  # Musterstadt, by its authority's ARS
+    live(_darmstadt(world, 1, ["06411"]))  # named by the expected region
+    live(_darmstadt(world, 2, ["06411"]))
+    _darmstadt(world, 3, ["06412"])  # production not signed off: not listed
+    html = client.get(reverse("coverage")).content.decode()
+    assert f'href="?leistung={GEWERBE}#regionen">2 Regionen</a>' in html
+    html = client.get(reverse("coverage"), {"leistung": GEWERBE}).content.decode()
+    regions = html.split('id="connected-caption"')[1].split("</table>")[0]
+    assert "2 Regionen mit freigegebener Produktivanbindung" in regions
+    rows = re.findall(r"<tr.*?</tr>", regions, re.S)[1:]
+    cells = [re.sub(r"<[^>]+>", "|", row).split("|") for row in rows]
+    assert [[c.strip() for c in row if c.strip()] for row in cells] == [
+        ["Stadt Darmstadt", "06411", "2"],
+        ["Musterstadt", "064350014014", "1"],
+    ]
 
 
 def test_a_file_with_bad_rows_saves_nothing_and_names_each_row(world: World) -> None:
@@ -166,8 +188,9 @@ def test_an_office_sees_only_its_own_area(world: World) -> None:
 
 def _statements(client: Client) -> int:
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(reverse("coverage"))
+        response = client.get(reverse("coverage"), {"leistung": GEWERBE})
     assert response.status_code == 200
+    assert "mit freigegebener Produktivanbindung</caption>" in response.content.decode()
     return len([q for q in captured.captured_queries if not q["sql"].startswith(NOT_COUNTED)])
 
 
