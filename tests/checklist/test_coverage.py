@@ -206,3 +206,34 @@ def test_the_page_costs_the_same_statements_for_ten_times_the_onboardings(world:
         if number % 2:
             live(onboarding)
     assert _statements(client) == few
+
+
+def test_office_staff_read_but_only_administrators_upload(world: World) -> None:
+    sam = make_user("sam@koordinierung.example", "Sam Sachbearbeitung")
+    Membership.objects.create(user=sam, organisation=world.coordination, role="staff")
+    client = signed_in(sam)
+    html = client.get(reverse("coverage")).content.decode()
+    assert "Gewerbe anmelden" in html
+    assert "Regionen hochladen" not in html
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    refused = client.post(
+        reverse("coverage_regions"),
+        {"regions_file": SimpleUploadedFile("r.csv", REGIONS_CSV.encode(), "text/csv")},
+    )
+    assert refused.status_code == 403
+    assert not ExpectedRegion.objects.exists()
+
+
+def test_the_operator_sees_every_area_without_an_office_list(world: World) -> None:
+    bayern = Organisation.objects.create(
+        name="Stadt München", slug="muenchen", kind="authority", ars="091620000000"
+    )
+    munich = make_onboarding(bayern, None, world.authority_admin, "muenchen-kfz", "Kfz München")
+    Leistung.objects.filter(onboarding=munich).update(key="99108001001000", name="Parkausweis")
+    live(munich)
+    html = signed_in(world.site_operator).get(reverse("coverage")).content.decode()
+    assert "Abdeckung je Leistung und Region – alle Behörden" in html
+    assert "Gewerbe anmelden" in html
+    assert "Parkausweis" in html
+    assert 'id="luecken"' not in html  # gaps belong to an office's expected regions
