@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +30,7 @@ from checklist.coverage_tasks import begin_comparison
 from checklist.models import (
     ExpectedLeistung,
     ExpectedRegion,
+    Leistung,
     Onboarding,
     RoutingAnswer,
     RoutingComparison,
@@ -93,7 +94,9 @@ def office_of(request: AuthenticatedHttpRequest) -> Organisation:
 
 def _comparison_context(office: Organisation | None) -> dict[str, Any]:
     comparison = (
-        RoutingComparison.objects.filter(office=office).first() if office is not None else None
+        RoutingComparison.objects.filter(office=office).select_related("office").first()
+        if office is not None
+        else None
     )
     context: dict[str, Any] = {
         "comparison": comparison,
@@ -107,7 +110,24 @@ def _comparison_context(office: Organisation | None) -> dict[str, Any]:
                 office=office, ars__in={a.ars for a in answers}
             ).values_list("ars", "name")
         )
-        context["answers"] = [(answer, names.get(answer.ars, "")) for answer in answers]
+        keys = {a.key for a in answers}
+        services = dict(
+            ExpectedLeistung.objects.filter(office=office, key__in=keys)
+            .exclude(name="")
+            .values_list("key", "name")
+        )
+        for key, name in (
+            Leistung.objects.filter(
+                onboarding__in=coverage.office_scope(comparison.office), key__in=keys
+            )
+            .values("key")
+            .annotate(first=Min("name"))
+            .values_list("key", "first")
+        ):
+            services.setdefault(key, name)
+        context["answers"] = [
+            (answer, names.get(answer.ars, ""), services.get(answer.key, "")) for answer in answers
+        ]
         context["asked"] = len(answers)
         context["counts"] = {
             outcome: sum(1 for a in answers if a.outcome == outcome)

@@ -63,6 +63,7 @@ def test_routes_to_an_unknown_destination_then_to_a_known_one_and_nowhere(
     answers = html.split('id="answers-caption"')[1].split("</table>")[0]
     assert "leitet an einen Zustellpunkt, den das Portal nicht kennt" in answers
     assert demo.DESTINATION_ID in answers
+    assert "Gewerbe anmelden" in answers  # the service by its name, not only its key
     assert "leitet nirgendwohin" in answers
     assert "Abgleich vom" in html
     # Once an onboarding records the destination for the sandbox, the portal knows it.
