@@ -179,21 +179,29 @@ def gap_count(onboardings: QuerySet[Onboarding], office: Organisation) -> int:
     return int(_fetch(sql, params)[0][0])
 
 
-def gaps(
+def gap_page(
     onboardings: QuerySet[Onboarding],
     office: Organisation,
     names: dict[str, str],
-    *,
-    offset: int = 0,
-    limit: int | None = GAPS_PER_PAGE,
-) -> list[Gap]:
-    """The gaps in the order key, ARS: one page of them (``limit``), or all (None)."""
-    sql, params = _gaps_sql(onboardings, office, "k.key, e.ars, e.name")
-    sql += " ORDER BY k.key, e.ars"
-    if limit is not None:
-        sql += " LIMIT %s OFFSET %s"
-        params = [*params, limit, offset]
-    return [Gap(key, names.get(key, ""), ars, region) for key, ars, region in _fetch(sql, params)]
+    number: int,
+    per_page: int = GAPS_PER_PAGE,
+) -> tuple[list[Gap], int, int]:
+    """One page of the gaps in the order key, ARS, how many there are, and the page number
+    shown (the last one for a number beyond it). One statement (the count is a window over
+    the same rows); a page beyond the last costs a count and a second page."""
+    number = max(number, 1)
+    sql, params = _gaps_sql(onboardings, office, "k.key, e.ars, e.name, COUNT(*) OVER ()")
+    rows = _fetch(
+        sql + " ORDER BY k.key, e.ars LIMIT %s OFFSET %s",
+        [*params, per_page, (number - 1) * per_page],
+    )
+    if not rows and number > 1:
+        total = gap_count(onboardings, office)
+        last = max(1, -(-total // per_page))
+        return gap_page(onboardings, office, names, last, per_page) if total else ([], 0, 1)
+    total = int(rows[0][3]) if rows else 0
+    page = [Gap(key, names.get(key, ""), ars, region) for key, ars, region, _total in rows]
+    return page, total, number
 
 
 def iter_gaps(

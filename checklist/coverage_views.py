@@ -168,17 +168,21 @@ def render_coverage(
     if office is not None:
         expected_regions = ExpectedRegion.objects.filter(office=office).count()
         expected_leistungen = ExpectedLeistung.objects.filter(office=office).count()
-        gap_total = coverage.gap_count(reader.onboardings, office) if expected_regions else 0
-        pages = Paginator(range(gap_total), coverage.GAPS_PER_PAGE)
-        page = pages.get_page(request.GET.get("seite"))
+        number = request.GET.get("seite", "1")
+        gaps, gap_total, shown = (
+            coverage.gap_page(
+                reader.onboardings, office, names, int(number) if number.isdigit() else 1
+            )
+            if expected_regions
+            else ([], 0, 1)
+        )
+        page = Paginator(range(gap_total), coverage.GAPS_PER_PAGE).get_page(shown)
         context |= {
             "expected_regions": expected_regions,
             "expected_leistungen": expected_leistungen,
             "gap_total": gap_total,
             "gap_page": page,
-            "gaps": coverage.gaps(reader.onboardings, office, names, offset=page.start_index() - 1)
-            if gap_total
-            else [],
+            "gaps": gaps,
         }
         context |= _comparison_context(office)
     return render(request, "checklist/coverage.html", context, status=status)

@@ -237,3 +237,23 @@ def test_the_operator_sees_every_area_without_an_office_list(world: World) -> No
     assert "Gewerbe anmelden" in html
     assert "Parkausweis" in html
     assert 'id="luecken"' not in html  # gaps belong to an office's expected regions
+
+
+def test_the_gaps_are_paged_and_a_page_beyond_shows_the_last(world: World) -> None:
+    ExpectedRegion.objects.bulk_create(
+        [
+            ExpectedRegion(office=world.coordination, ars=f"0641100000{n:02d}", name=f"Ort {n:02d}")
+            for n in range(60)
+        ]
+    )
+    client = signed_in(world.coordinator)
+    first = client.get(reverse("coverage")).content.decode()
+    assert "60 Regionen ohne freigegebene Produktivanbindung, angezeigt: 1 bis 50" in first
+    assert "Ort 49" in first
+    assert "Ort 50" not in first
+    for number in ("2", "9"):
+        page = client.get(reverse("coverage"), {"seite": number}).content.decode()
+        assert "angezeigt: 51 bis 60" in page
+        assert "Ort 50" in page
+        assert "Ort 49" not in page
+        assert "Seite 2 von 2" in page
