@@ -2,7 +2,8 @@
 
 Created once through the services (``services.create_onboardings``, ticks through
 ``services.set_item_done``), so that the dashboard, its charts, the overview's filters and
-paging show at once on ``make run``. Run again, it changes nothing.
+paging and the coverage gaps (the office expects each Kreis) show at once on ``make run``.
+Run again, it changes nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from checklist import catalogue, services
+from checklist import catalogue, coverage_import, services
 from checklist.demo import GEWERBE, MUSTERSTADT_ARS
 from checklist.models import Leistung, Onboarding
 from checklist.state import OnboardingState
@@ -76,7 +77,7 @@ ADVANCED = 36
 
 def seed_land(people: dict[str, User], kommunal_it: Organisation) -> int:
     """Create the office, its authorities and onboardings once; return how many were made."""
-    Organisation.objects.update_or_create(
+    office, _created = Organisation.objects.update_or_create(
         slug=OFFICE_SLUG,
         defaults={
             "name": OFFICE_NAME,
@@ -84,6 +85,9 @@ def seed_land(people: dict[str, User], kommunal_it: Organisation) -> int:
             "regions": [LAND_ARS],
         },
     )
+    # The office expects every Kreis connected: the coverage page shows its gaps at once.
+    if not office.expected_regions.exists():
+        coverage_import.replace_regions(office, KREISE)
     # Stadt Musterstadt (the demo's main authority) lies in Hessen: the office reads along.
     Organisation.objects.filter(slug="stadt-musterstadt", ars="").update(ars=MUSTERSTADT_ARS)
     if Onboarding.objects.filter(slug__startswith=SLUG_PREFIX).exists():

@@ -122,4 +122,5 @@ onboarding_patterns = [
 urlpatterns = [
     path("vorhaben/", include(onboarding_patterns)),
     path("behoerden/", work_views.served_authorities, name="served_authorities"),
+    path("abdeckung/", include("checklist.coverage_urls")),
 ]

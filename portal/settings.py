@@ -331,6 +331,13 @@ FITCONNECT_CONFORMANCE_POLL = env_int("FITCONNECT_CONFORMANCE_POLL", 5, minimum=
 # Internal addresses (and plain http) are called only for environment rows marked local
 # in the admin (the sandbox), never for production; no setting widens that.
 FITCONNECT_SANDBOX_URL = env_str("FITCONNECT_SANDBOX_URL", "http://127.0.0.1:8765")
+# "Mit FIT-Connect abgleichen" on the coverage page (checklist.routing_comparison): the
+# environment whose Routing API is asked (its key; the demo's sandbox under DEBUG), and at
+# most how many Leistung × region pairs one comparison asks.
+COVERAGE_ROUTING_ENVIRONMENT = env_str(
+    "COVERAGE_ROUTING_ENVIRONMENT", "sandbox" if DEBUG else "production"
+)
+COVERAGE_ROUTING_MAX_REQUESTS = env_int("COVERAGE_ROUTING_MAX_REQUESTS", 200, minimum=1)
 
 # Transport security. On by default whenever DEBUG is off.
 _secure = not DEBUG

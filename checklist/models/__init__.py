@@ -2,6 +2,12 @@
 FIT-Connect connection checks need and keep (``fitconnect``).
 """
 
+from checklist.models.coverage import (
+    ExpectedLeistung,
+    ExpectedRegion,
+    RoutingAnswer,
+    RoutingComparison,
+)
 from checklist.models.fitconnect import (
     ConformanceRun,
     FitConnectEnvironment,
@@ -34,11 +40,15 @@ __all__ = [
     "ConformanceRun",
     "Environment",
     "EnvironmentRecord",
+    "ExpectedLeistung",
+    "ExpectedRegion",
     "FitConnectEnvironment",
     "ItemState",
     "Leistung",
     "Onboarding",
     "PdfExport",
+    "RoutingAnswer",
+    "RoutingComparison",
     "SignOff",
     "StepDeadline",
     "StoredSecret",

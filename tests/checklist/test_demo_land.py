@@ -36,3 +36,14 @@ def test_the_land_office_persona_steers_a_few_hundred_onboardings(db: None) -> N
     count = Onboarding.objects.count()
     call_command("seed_demo", stdout=StringIO())
     assert Onboarding.objects.count() == count
+
+
+def test_the_land_office_sees_its_coverage_gaps_at_once(db: None) -> None:
+    call_command("seed_demo", stdout=StringIO())
+    lena = User.objects.get(email="koordinierung@land-hessen.example")
+    client = Client()
+    client.force_login(lena)
+    html = client.get(reverse("coverage")).content.decode()
+    assert f"{len(KREISE)} erwartete Regionen" in html
+    assert f"0 von {len(KREISE)} Regionen" in html  # Gewerbe anmelden: nowhere signed off yet
+    assert "Regionen ohne freigegebene Produktivanbindung" in html

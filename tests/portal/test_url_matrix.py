@@ -104,6 +104,12 @@ def _export(world: World, onboarding: object, ready: bool) -> int:
     ).pk
 
 
+def _comparison(world: World) -> int:
+    from checklist.models import RoutingComparison
+
+    return RoutingComparison.objects.create(office=world.coordination, environment="x").pk
+
+
 def _leistung(world: World) -> int:
     return world.onboarding.leistungen.get().pk
 
@@ -306,6 +312,38 @@ CASES: dict[str, Case] = {
         "get",
         lambda w: reverse("onboarding_import"),
         everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
+    ),
+    # Coverage: a coordination office's area (the operator: all, without an office's expected
+    # lists, so the office-bound URLs answer 404 for the operator); nobody else has one.
+    "coverage": Case(
+        "get",
+        lambda w: reverse("coverage"),
+        everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
+    ),
+    "coverage_regions": Case(
+        "post",
+        lambda w: reverse("coverage_regions"),
+        everyone(404, anonymous=LOGIN, coordinator=200),
+    ),
+    "coverage_leistungen": Case(
+        "post",
+        lambda w: reverse("coverage_leistungen"),
+        everyone(404, anonymous=LOGIN, coordinator=200),
+    ),
+    "coverage_gaps_csv": Case(
+        "get",
+        lambda w: reverse("coverage_gaps_csv"),
+        everyone(404, anonymous=LOGIN, coordinator=200),
+    ),
+    "coverage_compare": Case(
+        "post",
+        lambda w: reverse("coverage_compare"),
+        everyone(404, anonymous=LOGIN, coordinator=302),
+    ),
+    "coverage_progress": Case(
+        "get",
+        lambda w: reverse("coverage_progress", args=[_comparison(w)]),
+        everyone(404, anonymous=LOGIN, coordinator=302),
     ),
     "onboarding_create": Case(
         "get",
