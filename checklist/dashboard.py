@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue
+from checklist import catalogue, dashboard_lead
 from checklist.environments import environment_label, environment_labels
 from checklist.models import (
     Environment,
@@ -311,6 +311,7 @@ def dashboard(onboardings: QuerySet[Onboarding]) -> dict[str, Any]:
         "failed": [(r, environment_label(r.environment, labels)) for r in failed[:LIST_LIMIT]],
         "failed_count": failed.count(),
         "go_lives": go_lives,
+        "lead_times": dashboard_lead.median_lead_times(onboardings, overview_url),
         "step_chart": bar_chart(
             "chart-steps",
             _("Onboardings by current step"),
