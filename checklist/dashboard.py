@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue, dashboard_lead
+from checklist import catalogue, dashboard_keys, dashboard_lead
 from checklist.environments import environment_label, environment_labels
 from checklist.models import (
     Environment,
@@ -262,6 +262,7 @@ def dashboard(onboardings: QuerySet[Onboarding]) -> dict[str, Any]:
         .order_by("-finished_at")
     )
     labels = environment_labels()
+    keys = dashboard_keys.expiring_keys(onboardings, EXPIRY_DAYS)
     months = _months(today)
     window = (months[0], _month_after(months[-1]))
     planned = dict(
@@ -308,6 +309,8 @@ def dashboard(onboardings: QuerySet[Onboarding]) -> dict[str, Any]:
         "stuck_count": totals["stuck"],
         "expiring": [(r, environment_label(r.environment, labels)) for r in expiring[:LIST_LIMIT]],
         "expiring_count": expiring.count(),
+        "keys": [(key, environment_label(key.environment, labels)) for key in keys[:LIST_LIMIT]],
+        "keys_count": len(keys),
         "failed": [(r, environment_label(r.environment, labels)) for r in failed[:LIST_LIMIT]],
         "failed_count": failed.count(),
         "go_lives": go_lives,
