@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue, dashboard_keys, dashboard_lead
+from checklist import dashboard_keys, dashboard_lead, reminders
 from checklist.environments import environment_label, environment_labels
 from checklist.models import (
     Environment,
@@ -29,7 +29,7 @@ from checklist.models import (
     VerificationRun,
 )
 from checklist.models.onboarding import AuditEvent
-from checklist.state import NEXT_APPROVE, NEXT_ITEM, SIGNOFF_INVALID
+from checklist.state import SIGNOFF_INVALID
 
 LIST_LIMIT = 20
 EXPIRY_DAYS = 30
@@ -147,22 +147,15 @@ def _month_after(month: date) -> date:
 
 def _holder(onboarding: Onboarding) -> str:
     """Who holds the onboarding now: the authority, the provider, or both (in words)."""
+    side = reminders.holder_side(onboarding)
     authority = onboarding.authority.name
     provider = onboarding.provider.name if onboarding.provider else authority
-    if onboarding.current_step is None:
+    if side is None:
         return "–"
-    if onboarding.next_action == NEXT_APPROVE:
+    if side == reminders.AUTHORITY:
         return authority
-    if onboarding.next_action == NEXT_ITEM:
-        item = catalogue.load().by_key().get(onboarding.next_action_item)
-        role = item.role if item else ""
-        if role == "authority":
-            return authority
-        if role == "both" and provider != authority:
-            return f"{authority}, {provider}"
-        return provider
-    if onboarding.current_step in (1,):
-        return authority
+    if side == reminders.BOTH:
+        return f"{authority}, {provider}"
     return provider
 
 

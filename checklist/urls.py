@@ -10,6 +10,7 @@ from checklist import (
     dashboard_views,
     export_views,
     overview_export,
+    reminder_views,
     verification_views,
     views,
     work_views,
@@ -51,6 +52,7 @@ onboarding_patterns = [
     path("<slug:slug>/punkte/<key:key>/kommentare/", views.item_comment, name="item_comment"),
     path("<slug:slug>/punkte/<key:key>/zuweisen/", work_views.item_assign, name="item_assign"),
     path("<slug:slug>/termine/", work_views.deadlines, name="deadlines"),
+    path("<slug:slug>/erinnern/", reminder_views.remind, name="onboarding_remind"),
     path(
         "<slug:slug>/abnahme/<key:environment>/erklaeren/",
         views.signoff_declare,

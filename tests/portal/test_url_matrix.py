@@ -384,6 +384,13 @@ CASES: dict[str, Case] = {
         data=lambda w: {"assignee": str(w.provider_staff.pk)},
     ),
     "deadlines": Case("get", lambda w: reverse("deadlines", args=[SLUG]), participants(200, 403)),
+    # Everybody who takes part or reads along may remind (checklist.rules.may_remind).
+    "onboarding_remind": Case(
+        "post",
+        lambda w: reverse("onboarding_remind", args=[SLUG]),
+        participants(302, 302, readers=302),
+        data=lambda w: {"message": "Bitte weitermachen."},
+    ),
     "served_authorities": Case(
         "get", lambda w: reverse("served_authorities"), everyone(200, anonymous=LOGIN)
     ),
