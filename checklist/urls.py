@@ -7,6 +7,7 @@ from django.urls import include, path
 from checklist import (
     bulk_import_views,
     conformance_views,
+    dashboard_export,
     dashboard_views,
     export_views,
     overview_export,
@@ -20,6 +21,8 @@ onboarding_patterns = [
     path("", views.overview, name="overview"),
     path("neu/", views.create, name="onboarding_create"),
     path("steuerung/", dashboard_views.dashboard_page, name="dashboard"),
+    path("steuerung/export.csv", dashboard_export.dashboard_csv, name="dashboard_csv"),
+    path("steuerung/export.xlsx", dashboard_export.dashboard_xlsx, name="dashboard_xlsx"),
     path("export.csv", overview_export.overview_csv, name="overview_csv"),
     path("export.xlsx", overview_export.overview_xlsx, name="overview_xlsx"),
     path("import/", bulk_import_views.bulk_import_page, name="onboarding_import"),

@@ -296,6 +296,17 @@ CASES: dict[str, Case] = {
         lambda w: reverse("dashboard"),
         everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
     ),
+    # The dashboard's tables as files: whoever has the dashboard.
+    "dashboard_csv": Case(
+        "get",
+        lambda w: reverse("dashboard_csv"),
+        everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
+    ),
+    "dashboard_xlsx": Case(
+        "get",
+        lambda w: reverse("dashboard_xlsx"),
+        everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
+    ),
     # The overview's list as a file: everyone their own overview's onboardings.
     "overview_csv": Case("get", lambda w: reverse("overview_csv"), everyone(200, anonymous=LOGIN)),
     "overview_xlsx": Case(
