@@ -2,6 +2,7 @@
 FIT-Connect connection checks need and keep (``fitconnect``).
 """
 
+from checklist.models.exports import FileExport, SavedFilter
 from checklist.models.fitconnect import (
     ConformanceRun,
     FitConnectEnvironment,
@@ -34,11 +35,13 @@ __all__ = [
     "ConformanceRun",
     "Environment",
     "EnvironmentRecord",
+    "FileExport",
     "FitConnectEnvironment",
     "ItemState",
     "Leistung",
     "Onboarding",
     "PdfExport",
+    "SavedFilter",
     "SignOff",
     "StepDeadline",
     "StoredSecret",

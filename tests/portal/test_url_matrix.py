@@ -141,6 +141,15 @@ def _notification(world: World) -> int:
     ).pk
 
 
+def _file_export(world: World) -> int:
+    """A large overview export Kora asked for, not built yet."""
+    from checklist.models import FileExport
+
+    return FileExport.objects.create(
+        requested_by=world.coordinator, organisation=world.coordination, format="csv"
+    ).pk
+
+
 def recipient_only(ok: int) -> dict[str, int | str]:
     """Only the person a notification is for may open it."""
     return {**everyone(404, anonymous=LOGIN), "authority_admin": ok}
@@ -311,6 +320,17 @@ CASES: dict[str, Case] = {
     "overview_csv": Case("get", lambda w: reverse("overview_csv"), everyone(200, anonymous=LOGIN)),
     "overview_xlsx": Case(
         "get", lambda w: reverse("overview_xlsx"), everyone(200, anonymous=LOGIN)
+    ),
+    # A large export: only the person who asked for it (waiting page, then the file).
+    "overview_export_status": Case(
+        "get",
+        lambda w: reverse("overview_export_status", args=[_file_export(w)]),
+        everyone(404, anonymous=LOGIN, coordinator=200),
+    ),
+    "overview_export_download": Case(
+        "get",
+        lambda w: reverse("overview_export_download", args=[_file_export(w)]),
+        everyone(404, anonymous=LOGIN, coordinator=302),
     ),
     # Administrators of a coordination office (Kora is one) and site operators only.
     "onboarding_import": Case(
