@@ -12,6 +12,7 @@ from checklist import (
     export_views,
     file_export_views,
     reminder_views,
+    saved_filter_views,
     verification_views,
     views,
     work_views,
@@ -20,6 +21,8 @@ from checklist import (
 onboarding_patterns = [
     path("", views.overview, name="overview"),
     path("neu/", views.create, name="onboarding_create"),
+    path("filter/speichern/", saved_filter_views.save_filter, name="save_filter"),
+    path("filter/<id:pk>/loeschen/", saved_filter_views.delete_filter, name="delete_filter"),
     path("steuerung/", dashboard_views.dashboard_page, name="dashboard"),
     path("steuerung/export.csv", dashboard_export.dashboard_csv, name="dashboard_csv"),
     path("steuerung/export.xlsx", dashboard_export.dashboard_xlsx, name="dashboard_xlsx"),

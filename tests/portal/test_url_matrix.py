@@ -150,6 +150,14 @@ def _file_export(world: World) -> int:
     ).pk
 
 
+def _saved_filter(world: World) -> int:
+    from checklist.models import SavedFilter
+
+    return SavedFilter.objects.create(
+        user=world.authority_admin, name="Mein Filter", query="step=1"
+    ).pk
+
+
 def recipient_only(ok: int) -> dict[str, int | str]:
     """Only the person a notification is for may open it."""
     return {**everyone(404, anonymous=LOGIN), "authority_admin": ok}
@@ -320,6 +328,13 @@ CASES: dict[str, Case] = {
     "overview_csv": Case("get", lambda w: reverse("overview_csv"), everyone(200, anonymous=LOGIN)),
     "overview_xlsx": Case(
         "get", lambda w: reverse("overview_xlsx"), everyone(200, anonymous=LOGIN)
+    ),
+    # Saved filters: everyone saves her own; only the owner deletes one.
+    "save_filter": Case(
+        "get", lambda w: reverse("save_filter") + "?step=1", everyone(200, anonymous=LOGIN)
+    ),
+    "delete_filter": Case(
+        "post", lambda w: reverse("delete_filter", args=[_saved_filter(w)]), recipient_only(302)
     ),
     # A large export: only the person who asked for it (waiting page, then the file).
     "overview_export_status": Case(
