@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from checklist import overview
@@ -17,7 +18,7 @@ from checklist.forms import DateInput
 from checklist.models import Onboarding
 from checklist.overview_search import apply_search
 from portal.forms_renderer import KernFormMixin
-from portal.models import ARS_PATTERN, Organisation
+from portal.models import ARS_PATTERN, Membership, Organisation, User
 from portal.types import AuthenticatedHttpRequest
 
 # The overview understands these too: the figures' links carry them on.
@@ -107,8 +108,15 @@ def dashboard_selection(request: AuthenticatedHttpRequest) -> DashboardSelection
     """The onboardings the dashboard counts, narrowed by its filters, and the period."""
     membership = request.membership
     organisation = membership.organisation if membership else None
-    onboardings = overview.scope(request.user, request.memberships, organisation)
-    form = DashboardFilterForm(request.GET)
+    return dashboard_select(request.user, request.memberships, organisation, request.GET)
+
+
+def dashboard_select(
+    user: User, memberships: list[Membership], organisation: Organisation | None, data: QueryDict
+) -> DashboardSelection:
+    """``dashboard_selection`` for a person and the filters (also for the worker)."""
+    onboardings = overview.scope(user, memberships, organisation)
+    form = DashboardFilterForm(data)
     values = form.cleaned_data if form.is_valid() else {}
     onboardings = apply_search(onboardings, values)
     filters = {name: str(values[name]).strip() for name in PASSED_ON if values.get(name)}
@@ -123,7 +131,7 @@ def dashboard_selection(request: AuthenticatedHttpRequest) -> DashboardSelection
         start = _from_index(_month_index(end) - 11)
     if start is not None and end is not None:
         months = months_between(start, end)[:MAX_MONTHS]
-    kept = request.GET.copy()
+    kept = data.copy()
     for name in list(kept):
         if name not in (*PASSED_ON, "period_from", "period_to") or not kept[name]:
             kept.pop(name)

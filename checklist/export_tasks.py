@@ -1,4 +1,5 @@
-"""Large overview exports, built by the background worker instead of in the request.
+"""Large overview exports and the management report, built by the background worker
+instead of in the request.
 
 Above ``INLINE_LIMIT`` rows the overview's CSV or XLSX is requested as a ``FileExport``:
 the worker builds it with the requester's view of the overview (her memberships and the
@@ -16,7 +17,7 @@ from django.http import QueryDict
 from django.tasks import task
 from django.utils import timezone
 
-from checklist import overview, overview_export
+from checklist import management_report, overview, overview_export
 from checklist.models import FileExport
 from checklist.overview_search import select
 from portal.models import Membership, Organisation, User
@@ -40,7 +41,12 @@ def request_overview_export(
     return export
 
 
-def _build(export: FileExport) -> tuple[bytes, int]:
+def request_report(user: User, organisation: Organisation | None, query: str) -> FileExport:
+    """Record the management report's PDF (month and filters in the query) for the worker."""
+    return request_overview_export(user, organisation, query, FileExport.Format.PDF)
+
+
+def _build(export: FileExport) -> tuple[bytes, int | None]:
     user = export.requested_by
     memberships = list(
         Membership.objects.filter(user=user, user__is_active=True).select_related("organisation")
@@ -51,6 +57,8 @@ def _build(export: FileExport) -> tuple[bytes, int]:
         if not chosen:
             raise PermissionError("no longer a member of the organisation")
         organisation = chosen[0].organisation
+    if export.format == FileExport.Format.PDF:
+        return management_report.report_pdf(user, memberships, organisation, export.query), None
     data = QueryDict(export.query)
     chosen_rows = select(user, memberships, organisation, data)
     onboardings, _sort = overview.sorted_by(chosen_rows.onboardings, data.get("sort", "name"))

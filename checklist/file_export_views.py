@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -18,6 +18,7 @@ from portal.types import AuthenticatedHttpRequest
 CONTENT_TYPES: dict[str, str] = {
     FileExport.Format.CSV: "text/csv; charset=utf-8",
     FileExport.Format.XLSX: overview_export.XLSX,
+    FileExport.Format.PDF: "application/pdf",
 }
 
 
@@ -102,6 +103,9 @@ def overview_export_download(request: AuthenticatedHttpRequest, export_id: int) 
         return redirect("overview_export_status", export_id=export_id)
     response = HttpResponse(bytes(export.content or b""), content_type=CONTENT_TYPES[export.format])
     name = f"anbindungsvorhaben-{export.requested_at:%Y-%m-%d}.{export.format}"
+    if export.format == FileExport.Format.PDF:
+        month = QueryDict(export.query).get("month", "")
+        name = f"management-bericht-{month or export.requested_at.strftime('%Y-%m')}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response

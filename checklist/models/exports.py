@@ -10,12 +10,14 @@ from portal.models import Organisation
 
 
 class FileExport(models.Model):
-    """The overview as a file, built by the background worker when it is large
-    (``checklist.export_tasks``). The file is kept as built: the download is exactly it."""
+    """The overview as a file, built by the background worker when it is large, or the
+    management report as PDF (``checklist.export_tasks``). The file is kept as built: the
+    download is exactly it."""
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
+        PDF = "pdf", "PDF"  # the management report (checklist.management_report)
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
@@ -25,7 +27,8 @@ class FileExport(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    query = models.TextField(blank=True)  # the overview's query string: filters and sort
+    # The overview's query string (filters and sort), or the report's (month and filters).
+    query = models.TextField(blank=True)
     format = models.CharField(max_length=4, choices=Format.choices)
     content = models.BinaryField(null=True, blank=True, editable=False)
     content_sha256 = models.CharField(max_length=64, blank=True, editable=False)

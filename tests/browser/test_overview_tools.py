@@ -45,3 +45,16 @@ def test_the_waiting_page_of_a_large_export(
     page.goto(f"{live_server.url}/vorhaben/export/{export.pk}/")
     expect(page.locator("#export-status")).to_contain_text("im Hintergrund erstellt")
     assert_accessible(page, "export-wait")
+
+
+def test_the_management_report_from_the_dashboard(
+    browser: Browser, live_server: Any, world: World
+) -> None:
+    page = sign_in_coordinator(browser, live_server.url)
+    page.get_by_role("link", name="Management-Bericht als PDF").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Management-Bericht als PDF")
+    assert_accessible(page, "management-report")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Bericht erstellen").click()
+    assert download.value.suggested_filename.startswith("management-bericht-")
+    assert FileExport.objects.get().format == "pdf"

@@ -313,6 +313,12 @@ CASES: dict[str, Case] = {
         lambda w: reverse("dashboard"),
         everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
     ),
+    # The management report (a PDF the worker builds): whoever has the dashboard.
+    "management_report": Case(
+        "get",
+        lambda w: reverse("management_report"),
+        everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
+    ),
     # The dashboard's tables as files: whoever has the dashboard.
     "dashboard_csv": Case(
         "get",
