@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import timedelta
 
 from django.http import QueryDict
 from django.tasks import task
@@ -25,6 +26,8 @@ from portal.models import Membership, Organisation, User
 logger = logging.getLogger(__name__)
 
 INLINE_LIMIT = 2000
+# Built files are kept this long (the waiting page and a second download need them).
+KEEP = timedelta(days=7)
 # Like a PDF someone waits for (checklist.tasks.PDF_PRIORITY): before slower work.
 EXPORT_PRIORITY = 50
 
@@ -32,7 +35,8 @@ EXPORT_PRIORITY = 50
 def request_overview_export(
     user: User, organisation: Organisation | None, query: str, file_format: str
 ) -> FileExport:
-    """Record the export and hand it to the worker."""
+    """Record the export and hand it to the worker (and drop files older than ``KEEP``)."""
+    FileExport.objects.filter(requested_at__lt=timezone.now() - KEEP).delete()
     export = FileExport.objects.create(
         requested_by=user, organisation=organisation, query=query, format=file_format
     )

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from checklist import export_tasks
@@ -122,3 +124,13 @@ def test_an_export_for_an_office_she_has_left_is_not_built(world: World) -> None
     export.refresh_from_db()
     assert export.failed
     assert export.content is None
+
+
+def test_built_files_are_kept_a_week(world: World, small_limit: None) -> None:
+    old = FileExport.objects.create(requested_by=world.site_operator, format="csv")
+    FileExport.objects.filter(pk=old.pk).update(requested_at=timezone.now() - timedelta(days=8))
+    recent = FileExport.objects.create(requested_by=world.site_operator, format="csv")
+    _darmstadt(world, 3)
+    signed_in(world.coordinator).get(reverse("overview_csv"), {"region": "06411"})
+    assert not FileExport.objects.filter(pk=old.pk).exists()
+    assert FileExport.objects.filter(pk=recent.pk).exists()
