@@ -34,6 +34,7 @@ from checklist.models import (
     Onboarding,
     StoredSecret,
 )
+from checklist.reminders import side_in_words
 from fitconnect.conformance import CASES
 from fitconnect.conformance.judge import sent_text
 from fitconnect.messages import render
@@ -446,7 +447,19 @@ def _other(event: AuditEvent, labels: Labels, brief: bool) -> str:
             "actor": actor,
             "env": environment_label(event.subject.removeprefix("run:"), labels),
         }
+    if action == Action.REMINDED:
+        return _reminded(event, actor, brief)
     return f"{actor}: {event.get_action_display()}"
+
+
+def _reminded(event: AuditEvent, actor: str, brief: bool) -> str:
+    values = {"actor": actor, "side": side_in_words(event.subject.removeprefix("reminder:"))}
+    if not event.new_value:
+        return _("%(actor)s reminded %(side)s of the open work.") % values
+    return _("%(actor)s reminded %(side)s of the open work: %(text)s") % {
+        **values,
+        "text": _text(event.new_value, brief),
+    }
 
 
 def sentence(event: AuditEvent, labels: Labels = None, *, brief: bool = False) -> str:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue
+from checklist import dashboard_keys, dashboard_lead, reminders
 from checklist.environments import environment_label, environment_labels
 from checklist.models import (
     Environment,
@@ -29,7 +29,7 @@ from checklist.models import (
     VerificationRun,
 )
 from checklist.models.onboarding import AuditEvent
-from checklist.state import NEXT_APPROVE, NEXT_ITEM, SIGNOFF_INVALID
+from checklist.state import SIGNOFF_INVALID
 
 LIST_LIMIT = 20
 EXPIRY_DAYS = 30
@@ -147,29 +147,32 @@ def _month_after(month: date) -> date:
 
 def _holder(onboarding: Onboarding) -> str:
     """Who holds the onboarding now: the authority, the provider, or both (in words)."""
+    side = reminders.holder_side(onboarding)
     authority = onboarding.authority.name
     provider = onboarding.provider.name if onboarding.provider else authority
-    if onboarding.current_step is None:
+    if side is None:
         return "–"
-    if onboarding.next_action == NEXT_APPROVE:
+    if side == reminders.AUTHORITY:
         return authority
-    if onboarding.next_action == NEXT_ITEM:
-        item = catalogue.load().by_key().get(onboarding.next_action_item)
-        role = item.role if item else ""
-        if role == "authority":
-            return authority
-        if role == "both" and provider != authority:
-            return f"{authority}, {provider}"
-        return provider
-    if onboarding.current_step in (1,):
-        return authority
+    if side == reminders.BOTH:
+        return f"{authority}, {provider}"
     return provider
 
 
-def dashboard(onboardings: QuerySet[Onboarding]) -> dict[str, Any]:
-    """Every figure of the dashboard for these onboardings (a coordinator's area, or all)."""
+def dashboard(
+    onboardings: QuerySet[Onboarding],
+    months: list[date] | None = None,
+    filters: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Every figure of the dashboard for these onboardings (a coordinator's area, or all,
+    narrowed by the dashboard's ``filters``, which the figures' overview links carry on);
+    ``months``: those of the go-lives table (default: five back, six ahead)."""
     today = timezone.localdate()
     now = timezone.now()
+
+    def link(**figure: Any) -> str:
+        return overview_url(**{**(filters or {}), **figure})
+
     ids = onboardings.values("pk")
     returned = Q(signoff_test="returned") | Q(signoff_reference="returned")
     returned |= Q(signoff_production="returned")
@@ -197,16 +200,16 @@ def dashboard(onboardings: QuerySet[Onboarding]) -> dict[str, Any]:
         .values_list("current_step", "count")
     )
     steps = [
-        Figure(_("Step %(number)d") % {"number": n}, by_step.get(n, 0), total, overview_url(step=n))
+        Figure(_("Step %(number)d") % {"number": n}, by_step.get(n, 0), total, link(step=n))
         for n in range(1, 6)
     ]
-    steps.append(Figure(_("Live"), by_step.get(None, 0), total, overview_url(step="live")))
+    steps.append(Figure(_("Live"), by_step.get(None, 0), total, link(step="live")))
     approvals = [
         Figure(
             _("%(stage)s signed off") % {"stage": stage.label},
             totals[f"approved_{stage.value}"],
             total,
-            overview_url(approved=stage.value),
+            link(approved=stage.value),
         )
         for stage in Environment
     ]
@@ -215,12 +218,10 @@ def dashboard(onboardings: QuerySet[Onboarding]) -> dict[str, Any]:
             _("Overdue (target go-live passed)"),
             totals["overdue"],
             total,
-            overview_url(overdue="on"),
+            link(overdue="on"),
         ),
-        Figure(_("Sent back"), totals["returned"], total, overview_url(signoff="returned")),
-        Figure(
-            _("Sign-off invalid"), totals["invalid"], total, overview_url(signoff=SIGNOFF_INVALID)
-        ),
+        Figure(_("Sent back"), totals["returned"], total, link(signoff="returned")),
+        Figure(_("Sign-off invalid"), totals["invalid"], total, link(signoff=SIGNOFF_INVALID)),
     ]
     last_activity = (
         AuditEvent.objects.filter(onboarding=OuterRef("pk"))
@@ -262,7 +263,9 @@ def dashboard(onboardings: QuerySet[Onboarding]) -> dict[str, Any]:
         .order_by("-finished_at")
     )
     labels = environment_labels()
-    months = _months(today)
+    keys = dashboard_keys.expiring_keys(onboardings, EXPIRY_DAYS)
+    default_window = months is None
+    months = months or _months(today)
     window = (months[0], _month_after(months[-1]))
     planned = dict(
         onboardings.filter(target_go_live__gte=window[0], target_go_live__lt=window[1])
@@ -293,7 +296,7 @@ def dashboard(onboardings: QuerySet[Onboarding]) -> dict[str, Any]:
             "month": month,
             "planned": planned.get(month, 0),
             "done": done.get(month, 0),
-            "url": overview_url(
+            "url": link(
                 go_live_from=month.isoformat(), go_live_before=_month_after(month).isoformat()
             ),
         }
@@ -308,9 +311,12 @@ def dashboard(onboardings: QuerySet[Onboarding]) -> dict[str, Any]:
         "stuck_count": totals["stuck"],
         "expiring": [(r, environment_label(r.environment, labels)) for r in expiring[:LIST_LIMIT]],
         "expiring_count": expiring.count(),
+        "keys": [(key, environment_label(key.environment, labels)) for key in keys[:LIST_LIMIT]],
+        "keys_count": len(keys),
         "failed": [(r, environment_label(r.environment, labels)) for r in failed[:LIST_LIMIT]],
         "failed_count": failed.count(),
         "go_lives": go_lives,
+        "lead_times": dashboard_lead.median_lead_times(onboardings, link),
         "step_chart": bar_chart(
             "chart-steps",
             _("Onboardings by current step"),
@@ -324,11 +330,11 @@ def dashboard(onboardings: QuerySet[Onboarding]) -> dict[str, Any]:
             _("How many of %(total)s onboardings have each stage signed off.") % {"total": total},
             approvals,
         ),
-        "go_live_chart": go_live_chart(go_lives),
+        "go_live_chart": go_live_chart(go_lives, default_window),
     }
 
 
-def go_live_chart(go_lives: list[dict[str, Any]]) -> Chart:
+def go_live_chart(go_lives: list[dict[str, Any]], default_window: bool = True) -> Chart:
     """Two bars per month, planned and done (production signed off)."""
     figures: list[Figure] = []
     for entry in go_lives:
@@ -343,7 +349,16 @@ def go_live_chart(go_lives: list[dict[str, Any]]) -> Chart:
         _(
             "For each month from five months ago to six months ahead: how many onboardings "
             "plan their go-live in it, and how many had production signed off in it."
-        ),
+        )
+        if default_window
+        else _(
+            "For each month from %(first)s to %(last)s: how many onboardings plan their "
+            "go-live in it, and how many had production signed off in it."
+        )
+        % {
+            "first": go_lives[0]["month"].strftime("%m/%Y"),
+            "last": go_lives[-1]["month"].strftime("%m/%Y"),
+        },
         figures,
         bar_height=16,
         gap=4,

@@ -8,9 +8,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from checklist import dashboard
-from checklist import overview as overview_query
 from checklist.bulk_import import importer_scope
 from checklist.coordination import is_operator
+from checklist.dashboard_filters import dashboard_selection
 from portal.types import AuthenticatedHttpRequest
 
 
@@ -24,11 +24,12 @@ def steers(request: AuthenticatedHttpRequest) -> bool:
 
 
 def render_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
-    membership = request.membership
-    organisation = membership.organisation if membership else None
-    onboardings = overview_query.scope(request.user, request.memberships, organisation)
-    context = dashboard.dashboard(onboardings)
-    context["organisation"] = organisation
+    chosen = dashboard_selection(request)
+    context = dashboard.dashboard(chosen.onboardings, chosen.months, chosen.filters)
+    context["organisation"] = chosen.organisation
+    context["form"] = chosen.form
+    context["filtered"] = chosen.filtered
+    context["query"] = chosen.query
     context["operator"] = is_operator(request.user)
     context["can_import"] = importer_scope(request.user, request.memberships) is not None
     return render(request, "checklist/dashboard.html", context)

@@ -1,4 +1,5 @@
-"""The overview as CSV and XLSX, with the filters and the sort of the page that links here.
+"""The overview as CSV and XLSX, with the filters and the sort of the page that links here
+(the views: ``checklist.file_export_views``).
 
 Rows come from the stored summary in one query, streamed (CSV) or written row by row
 (openpyxl's write-only mode), so that thousands of onboardings cost no memory per row
@@ -13,18 +14,13 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
 from checklist import overview
 from checklist.models import Environment
-from checklist.overview_search import selection
 from checklist.state import describe_next_action
-from portal.types import AuthenticatedHttpRequest
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -91,13 +87,7 @@ def safe(value: Any) -> Any:
     return value
 
 
-def _selected(request: AuthenticatedHttpRequest) -> Any:
-    chosen = selection(request)
-    onboardings, _sort = overview.sorted_by(chosen.onboardings, request.GET.get("sort", "name"))
-    return onboardings
-
-
-def _filename(extension: str) -> str:
+def filename(extension: str) -> str:
     return f"anbindungsvorhaben-{timezone.localdate().isoformat()}.{extension}"
 
 
@@ -119,16 +109,6 @@ def csv_lines(onboardings: Any) -> Iterator[str]:
         )
 
 
-@login_required
-@require_GET
-def overview_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        csv_lines(_selected(request)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
-    return response
-
-
 def xlsx_bytes(onboardings: Any) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Onboardings"))
@@ -138,11 +118,3 @@ def xlsx_bytes(onboardings: Any) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-@login_required
-@require_GET
-def overview_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
-    response = HttpResponse(xlsx_bytes(_selected(request)), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{_filename("xlsx")}"'
-    return response

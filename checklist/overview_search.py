@@ -15,7 +15,7 @@ from checklist import overview
 from checklist.coordination import is_operator
 from checklist.models import IN_HOUSE, Onboarding
 from checklist.overview import OverviewFilterForm
-from portal.models import ARS_PATTERN, Organisation
+from portal.models import ARS_PATTERN, Membership, Organisation, User
 from portal.types import AuthenticatedHttpRequest
 
 
@@ -87,15 +87,23 @@ def selection(request: AuthenticatedHttpRequest) -> Selection:
     (the page, its exports and the dashboard's links agree on them)."""
     membership = request.membership
     organisation = membership.organisation if membership else None
-    onboardings = overview.scope(request.user, request.memberships, organisation)
+    return select(request.user, request.memberships, organisation, request.GET)
+
+
+def select(
+    user: User, memberships: list[Membership], organisation: Organisation | None, data: Any
+) -> Selection:
+    """``selection`` for a person, her memberships and chosen organisation, and the filters
+    (a query dict): also for the worker building a large export."""
+    onboardings = overview.scope(user, memberships, organisation)
     # Who follows many authorities searches them; the others choose from their few.
-    searching = is_operator(request.user) or bool(organisation and organisation.is_coordination)
+    searching = is_operator(user) or bool(organisation and organisation.is_coordination)
     form: OverviewFilterForm
     if searching:
-        form = SearchFilterForm(request.GET)
+        form = SearchFilterForm(data)
     else:
         authorities, providers = overview.filter_options(onboardings)
-        form = OverviewFilterForm(request.GET, authorities, providers)
+        form = OverviewFilterForm(data, authorities, providers)
     values = form.cleaned_data if form.is_valid() else {}
     onboardings = overview.apply_filters(onboardings, values)
     if searching:

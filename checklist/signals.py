@@ -26,6 +26,10 @@ verification_failed = Signal()
 # by field), actor (the site operator who changed them)
 environment_hosts_changed = Signal()
 
+# onboarding, side ("authority", "provider" or "both": who holds it), message (may be ""),
+# actor (a reminder: checklist.reminders)
+reminder_sent = Signal()
+
 # onboardings (ids, or a query of them), users (ids, or None for anybody): people who no
 # longer take part in these onboardings (checklist.leaving)
 participants_left = Signal()

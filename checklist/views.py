@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import leika, page_cache, people, presentation, rules, services
+from checklist import leika, page_cache, people, presentation, rules, saved_filters, services
 from checklist import overview as overview_query
 from checklist.audit import describe_actor
 from checklist.audit_sentences import sentence
@@ -87,6 +87,8 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
             "operator": request.user.is_staff or request.user.is_superuser,
             "steps": STEPS,
             "guide_url": GUIDE_URL,
+            "saved_filters": list(saved_filters.of(request.user)),
+            "save_query": saved_filters.cleaned_query(f"{kept.urlencode()}&sort={sort}"),
         },
     )
 

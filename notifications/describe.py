@@ -166,6 +166,17 @@ def describe(notification: Notification) -> Text:
             "%(changes)s. Your stored secrets are not sent to the new addresses until a member "
             "of your organisation confirms them on the connection check's page."
         ) % {**values, "changes": host_changes(p.get("changes"))}
+    elif kind == Kind.REMINDER:
+        title = _("%(onboarding)s: %(actor)s reminds you of the open work") % values
+        body = (
+            _(
+                "%(actor)s asks you to continue the onboarding: step %(step)s is open and waits "
+                "for you."
+            )
+            % values
+        )
+        if p.get("message"):
+            body += " " + _("Message: %(message)s") % {"message": p["message"]}
     else:
         title, body = onboarding, ""
     evidence = p.get("evidence") if kind in EVIDENCE_KINDS else None

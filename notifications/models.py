@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     OVERDUE = "overdue", _("Step overdue")
     KEY_EXPIRING = "key_expiring", _("Key or certificate expires soon")
     HOSTS_CHANGED = "hosts_changed", _("Addresses of an environment changed")
+    REMINDER = "reminder", _("Reminder of the open work of an onboarding")
 
 
 class Channel(models.TextChoices):

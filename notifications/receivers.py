@@ -183,3 +183,19 @@ def participants_left(
 ) -> None:
     # What they were told about these onboardings is no longer shown, counted or sent.
     set_aside(onboardings, users)
+
+
+@receiver(signals.reminder_sent)
+def reminder_sent(
+    sender: Any, onboarding: Onboarding, side: str, message: str, actor: Actor, **kwargs: Any
+) -> None:
+    # The side that holds the onboarding; each person's preference for reminders applies.
+    step = onboarding.current_step or 1
+    notify(
+        people.responsible_for(onboarding, side),
+        Kind.REMINDER,
+        onboarding=onboarding,
+        actor=actor,
+        url=f"{reverse('step', args=[onboarding.slug, step])}#checkliste",
+        params={"step": step, "message": message},
+    )

@@ -8,6 +8,7 @@ from checklist.models.coverage import (
     RoutingAnswer,
     RoutingComparison,
 )
+from checklist.models.exports import FileExport, SavedFilter
 from checklist.models.fitconnect import (
     ConformanceRun,
     FitConnectEnvironment,
@@ -42,6 +43,7 @@ __all__ = [
     "EnvironmentRecord",
     "ExpectedLeistung",
     "ExpectedRegion",
+    "FileExport",
     "FitConnectEnvironment",
     "ItemState",
     "Leistung",
@@ -49,6 +51,7 @@ __all__ = [
     "PdfExport",
     "RoutingAnswer",
     "RoutingComparison",
+    "SavedFilter",
     "SignOff",
     "StepDeadline",
     "StoredSecret",

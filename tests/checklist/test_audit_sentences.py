@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from checklist import catalogue, conformance, services, verification
+from checklist import catalogue, conformance, reminders, services, verification
+from checklist.access import get_onboarding_for_user
 from checklist.models import (
     AuditEvent,
     Environment,
@@ -146,6 +147,10 @@ def drive_every_audited_change(world: World) -> Onboarding:
     record_host_change(test, old_hosts, world.site_operator)
     confirm_hosts(onboarding, test, clara)
     verification.delete_secret(onboarding, "test", "subscriber", clara)
+    # The coordination office reminds whoever holds the onboarding.
+    reminders.send_reminder(
+        get_onboarding_for_user(world.coordinator, SLUG), "Bitte bis Freitag weitermachen."
+    )
     # A newer catalogue adopted, the provider changed (Clara's assignment ends).
     Onboarding.objects.filter(pk=onboarding.pk).update(
         catalogue_version=catalogue.load().version - 1

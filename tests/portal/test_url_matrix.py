@@ -147,6 +147,23 @@ def _notification(world: World) -> int:
     ).pk
 
 
+def _file_export(world: World) -> int:
+    """A large overview export Kora asked for, not built yet."""
+    from checklist.models import FileExport
+
+    return FileExport.objects.create(
+        requested_by=world.coordinator, organisation=world.coordination, format="csv"
+    ).pk
+
+
+def _saved_filter(world: World) -> int:
+    from checklist.models import SavedFilter
+
+    return SavedFilter.objects.create(
+        user=world.authority_admin, name="Mein Filter", query="step=1"
+    ).pk
+
+
 def recipient_only(ok: int) -> dict[str, int | str]:
     """Only the person a notification is for may open it."""
     return {**everyone(404, anonymous=LOGIN), "authority_admin": ok}
@@ -302,10 +319,45 @@ CASES: dict[str, Case] = {
         lambda w: reverse("dashboard"),
         everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
     ),
+    # The management report (a PDF the worker builds): whoever has the dashboard.
+    "management_report": Case(
+        "get",
+        lambda w: reverse("management_report"),
+        everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
+    ),
+    # The dashboard's tables as files: whoever has the dashboard.
+    "dashboard_csv": Case(
+        "get",
+        lambda w: reverse("dashboard_csv"),
+        everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
+    ),
+    "dashboard_xlsx": Case(
+        "get",
+        lambda w: reverse("dashboard_xlsx"),
+        everyone(404, anonymous=LOGIN, site_operator=200, coordinator=200),
+    ),
     # The overview's list as a file: everyone their own overview's onboardings.
     "overview_csv": Case("get", lambda w: reverse("overview_csv"), everyone(200, anonymous=LOGIN)),
     "overview_xlsx": Case(
         "get", lambda w: reverse("overview_xlsx"), everyone(200, anonymous=LOGIN)
+    ),
+    # Saved filters: everyone saves her own; only the owner deletes one.
+    "save_filter": Case(
+        "get", lambda w: reverse("save_filter") + "?step=1", everyone(200, anonymous=LOGIN)
+    ),
+    "delete_filter": Case(
+        "post", lambda w: reverse("delete_filter", args=[_saved_filter(w)]), recipient_only(302)
+    ),
+    # A large export: only the person who asked for it (waiting page, then the file).
+    "overview_export_status": Case(
+        "get",
+        lambda w: reverse("overview_export_status", args=[_file_export(w)]),
+        everyone(404, anonymous=LOGIN, coordinator=200),
+    ),
+    "overview_export_download": Case(
+        "get",
+        lambda w: reverse("overview_export_download", args=[_file_export(w)]),
+        everyone(404, anonymous=LOGIN, coordinator=302),
     ),
     # Administrators of a coordination office (Kora is one) and site operators only.
     "onboarding_import": Case(
@@ -422,6 +474,13 @@ CASES: dict[str, Case] = {
         data=lambda w: {"assignee": str(w.provider_staff.pk)},
     ),
     "deadlines": Case("get", lambda w: reverse("deadlines", args=[SLUG]), participants(200, 403)),
+    # Everybody who takes part or reads along may remind (checklist.rules.may_remind).
+    "onboarding_remind": Case(
+        "post",
+        lambda w: reverse("onboarding_remind", args=[SLUG]),
+        participants(302, 302, readers=302),
+        data=lambda w: {"message": "Bitte weitermachen."},
+    ),
     "served_authorities": Case(
         "get", lambda w: reverse("served_authorities"), everyone(200, anonymous=LOGIN)
     ),

@@ -1,0 +1,133 @@
+"""The dashboard's further figures: median lead times to each sign-off, keys expiring."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from checklist.models import Onboarding, SignOff, VerificationRun
+from portal.models import Organisation
+from tests.conftest import World, make_onboarding
+
+
+def signed_in(user: object) -> Client:
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    return client
+
+
+def _darmstadt(world: World, number: int) -> Onboarding:
+    authority, _ = Organisation.objects.get_or_create(
+        slug="darmstadt",
+        defaults={"name": "Stadt Darmstadt", "kind": "authority", "ars": "064110000000"},
+    )
+    return make_onboarding(
+        authority, None, world.authority_admin, f"darmstadt-{number}", f"Verfahren {number}"
+    )
+
+
+def _approved(onboarding: Onboarding, stage: str, after_days: int, now: bool = True) -> None:
+    """The stage approved ``after_days`` after the onboarding's start (and signed off now)."""
+    start = timezone.now() - timedelta(days=200)
+    Onboarding.objects.filter(pk=onboarding.pk).update(
+        created_at=start, **{f"signoff_{stage}": "approved" if now else "invalid"}
+    )
+    decided = start + timedelta(days=after_days)
+    SignOff.objects.create(
+        onboarding=onboarding,
+        environment=stage,
+        state=SignOff.State.APPROVED,
+        declared_at=decided - timedelta(hours=1),
+        decided_at=decided,
+    )
+
+
+def _section(html: str, heading_id: str) -> str:
+    return html.split(f'id="{heading_id}"')[1].split("</section>")[0]
+
+
+def test_the_median_lead_time_to_each_sign_off_shows_its_denominator(world: World) -> None:
+    for number, days in enumerate((10, 20, 40)):
+        _approved(_darmstadt(world, number), "test", days)
+    # Reference: an even count, the mean of the two middle ones.
+    _approved(_darmstadt(world, 3), "reference", 30)
+    _approved(_darmstadt(world, 4), "reference", 50)
+    # Signed off once but invalid now: not among the test stage's signed-off onboardings.
+    _approved(_darmstadt(world, 5), "test", 190, now=False)
+    html = signed_in(world.coordinator).get(reverse("dashboard")).content.decode()
+    funnel = _section(html, "funnel-heading")
+    rows = funnel.split('id="lead-caption"')[1].split("</table>")[0]
+    test_row = rows.split(">Test</th>")[1].split("</tr>")[0]
+    assert "20 Tage" in test_row
+    assert f'href="{reverse("overview")}?approved=test">Median aus 3 Vorhaben' in test_row
+    reference_row = rows.split(">Referenz</th>")[1].split("</tr>")[0]
+    assert "40 Tage" in reference_row
+    assert "Median aus 2 Vorhaben" in reference_row
+    production_row = rows.split(">Produktiv</th>")[1].split("</tr>")[0]
+    assert "Median aus 0 Vorhaben" in production_row
+
+
+def _keys_run(onboarding: Onboarding, keys: list[dict[str, object]], **fields: object) -> None:
+    run = VerificationRun.objects.create(
+        onboarding=onboarding,
+        environment="test",
+        status=VerificationRun.Outcome.OK,
+        finished_at=timezone.now(),
+        results=[
+            {"check": "destination", "status": "ok", "evidence": {}},
+            {"check": "keys", "status": "ok", "evidence": {"keys": keys}},
+        ],
+        **fields,
+    )
+    # auto_now_add: the order of the runs is set afterwards.
+    started = fields.get("started_at")
+    if started:
+        VerificationRun.objects.filter(pk=run.pk).update(started_at=started)
+
+
+def test_keys_expiring_within_30_days_count_the_newest_check_of_each_environment(
+    world: World,
+) -> None:
+    today = timezone.localdate()
+    soon = (today + timedelta(days=12)).isoformat()
+    later = (today + timedelta(days=45)).isoformat()
+    first, second, third = (_darmstadt(world, n) for n in range(3))
+    _keys_run(
+        first,
+        [
+            {"kid": "enc-2026", "purpose": "encryption", "expires": soon},
+            {"kid": "sig-2026", "purpose": "signature", "expires": later},
+            {"kid": "bare-jwk", "purpose": "signature", "expires": None},
+        ],
+    )
+    # Replaced: the older check saw an expiring key, the newest one a renewed key.
+    _keys_run(
+        second,
+        [{"kid": "old-key", "purpose": "encryption", "expires": soon}],
+        started_at=timezone.now() - timedelta(days=3),
+    )
+    _keys_run(second, [{"kid": "new-key", "purpose": "encryption", "expires": later}])
+    # A rehearsal against a stand-in says nothing about the real keys.
+    _keys_run(
+        third, [{"kid": "stand-in", "purpose": "encryption", "expires": soon}], rehearsal=True
+    )
+    # Outside the coordinator's area (Bayern).
+    bayern = Organisation.objects.create(
+        name="Stadt München", slug="muenchen", kind="authority", ars="091620000000"
+    )
+    munich = make_onboarding(bayern, None, world.authority_admin, "muenchen-kfz", "Kfz München")
+    _keys_run(munich, [{"kid": "bavarian", "purpose": "encryption", "expires": soon}])
+
+    html = signed_in(world.coordinator).get(reverse("dashboard")).content.decode()
+    section = _section(html, "expiring-heading")
+    keys = section.split('id="keys-caption"')[1].split("</table>")[0]
+    assert "1 Schlüssel</caption>" in keys
+    assert "Verfahren 0" in keys
+    assert "Verschlüsselungsschlüssel (enc-2026)" in keys
+    assert (today + timedelta(days=12)).strftime("%d.%m.%Y") in keys
+    for absent in ("sig-2026", "bare-jwk", "old-key", "new-key", "stand-in", "bavarian"):
+        assert absent not in keys
+    assert "Ein Schlüssel läuft mit dem Zertifikat ab" in section
