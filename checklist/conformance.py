@@ -6,9 +6,9 @@ then looks in each case's event log until the Fachverfahren answered or the envi
 ``conformance_timeout_s`` passed ("no answer", not failed), storing each case's state after
 every step, so the page shows progress and calling the task again resumes the run. ``finish``
 closes it: against a FITKO stage, all cases passed ticks the stage's rejection item
-(``step3.reject``), a wrong answer reopens it and the audit trail names the run and the case;
-a run against a stand-in (the sandbox) is a rehearsal and changes nothing. The judging is
-``fitconnect.conformance`` (Django-free).
+(``step3.reject``, ``step4.reject``), a wrong answer reopens it and the audit trail names the
+run and the case; a run against a stand-in (the sandbox) is a rehearsal and changes nothing.
+The judging is ``fitconnect.conformance`` (Django-free).
 """
 
 from __future__ import annotations
