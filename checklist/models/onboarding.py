@@ -384,6 +384,10 @@ class ItemState(models.Model):
     done_by_run = models.ForeignKey(
         "VerificationRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Ticked by a passed conformance run (a rejection item, ``checklist.conformance``).
+    done_by_conformance = models.ForeignKey(
+        "ConformanceRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     note = models.TextField(_("note"), blank=True, max_length=2000)
     # Why a check item was ticked by hand instead of by a connection check: shown to the
     # approver and in the PDF (``checklist.signoff_evidence``). Emptied when a run ticks it.
