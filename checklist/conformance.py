@@ -60,9 +60,18 @@ def runner_for(
         verification.expected_for(onboarding, environment.key),
         verification.credentials_for(onboarding, environment.key, provided),
         schemas=demo.SCHEMAS,
+        templates=templates_for(onboarding),
         connect_timeout=settings.FITCONNECT_CONNECT_TIMEOUT,
         check_timeout=settings.FITCONNECT_CHECK_TIMEOUT,
     )
+
+
+def templates_for(onboarding: Onboarding) -> dict[str, bytes]:
+    """The XML templates the provider uploaded, by schema URI (``xml_template_views``)."""
+    return {
+        leistung.schema_uri: leistung.xml_template.encode()
+        for leistung in onboarding.leistungen.exclude(xml_template="")
+    }
 
 
 @transaction.atomic

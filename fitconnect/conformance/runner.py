@@ -39,6 +39,14 @@ CANNOT_BUILD = define(
         "valid sample document (template) for the Leistung."
     ),
 )
+TEMPLATE_MISSING = define(
+    "conformance.template_missing",
+    gettext_noop(
+        "Not run: template missing. The Leistung %(service)s has an XML schema (XSD), from "
+        "which the portal cannot generate a submission. Upload a minimal valid XML document "
+        "for it in step 1 under Services (Leistungen) with “Upload an XML template”."
+    ),
+)
 NOT_SENT = define(
     "conformance.not_sent",
     gettext_noop("The submission could not be sent: %(reason)s"),
@@ -196,8 +204,11 @@ class Conformance:
                     if expectation.outcome != "refused" or not isinstance(status, int):
                         raise
                     return finish(state, judge.judge_refusal(case, expectation, status))
-        except CannotBuild:
-            return finish(state, judge.Judgement("skipped", CANNOT_BUILD(), judge.GOT_NOTHING()))
+        except CannotBuild as missing:
+            message = CANNOT_BUILD()
+            if missing.missing == "template":
+                message = TEMPLATE_MISSING(service=self.declared().service_name)
+            return finish(state, judge.Judgement("skipped", message, judge.GOT_NOTHING()))
         except Failed as failure:
             verdict: judge.Verdict = "skipped" if failure.status == "skipped" else "error"
             return finish(
