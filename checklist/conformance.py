@@ -38,6 +38,7 @@ from checklist.models import (
     ConformanceRun,
     FitConnectEnvironment,
     ItemState,
+    Leistung,
     Onboarding,
 )
 from checklist.signoff import refresh_signoffs
@@ -71,6 +72,7 @@ def templates_for(onboarding: Onboarding) -> dict[str, bytes]:
     return {
         leistung.schema_uri: leistung.xml_template.encode()
         for leistung in onboarding.leistungen.exclude(xml_template="")
+        if leistung.mime_type == Leistung.MimeType.XML  # left over after a switch to JSON
     }
 
 
