@@ -76,17 +76,17 @@ def test_the_step_page_says_the_conformance_run_ticked_the_item_not_a_person(
     client = Client()
     client.force_login(world.authority_staff)
     row = _item_row(client.get(reverse("step", args=[SLUG, 4])).content.decode(), "step4-reject")
-    assert "Belegt durch die Konformitätsprüfung vom " in row
+    assert f"Belegt durch die Konformitätsprüfung Nr. {run.pk} vom " in row
     assert reverse("conformance_run", args=[SLUG, run.pk]) in row
     assert "Abgehakt von" not in row
 
 
 def test_a_hand_tick_after_a_conformance_runs_tick_names_the_person_again(world: World) -> None:
-    _finished_run(world, {}, stage="test")
+    run = _finished_run(world, {}, stage="test")
     client = Client()
     client.force_login(world.authority_staff)
     row = _item_row(client.get(reverse("step", args=[SLUG, 3])).content.decode(), "step3-reject")
-    assert "Belegt durch die Konformitätsprüfung vom " in row
+    assert f"Belegt durch die Konformitätsprüfung Nr. {run.pk} vom " in row
     item = catalogue.load().by_key()["step3.reject"]
     services.set_item_done(world.onboarding, item, False, world.provider_staff)
     services.set_item_done(world.onboarding, item, True, world.provider_staff)
