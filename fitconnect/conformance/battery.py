@@ -144,7 +144,7 @@ def valid_document(declared: Declared) -> bytes:
         return json.dumps({"konformitaetstest": True}, ensure_ascii=False).encode()
     instance = minimal_instance(declared.schema)
     if instance is None:
-        raise CannotBuild("template")
+        raise CannotBuild("schema")
     return json.dumps(instance, ensure_ascii=False).encode()
 
 

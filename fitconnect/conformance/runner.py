@@ -35,8 +35,8 @@ from .battery import CASE_ORDER, CASES, Built, CannotBuild, Declared, build
 CANNOT_BUILD = define(
     "conformance.cannot_build",
     gettext_noop(
-        "Not run: the portal cannot generate this case from the recorded schema. Upload a "
-        "valid sample document (template) for the Leistung."
+        "Not run: the portal cannot generate this case from the recorded JSON Schema: it "
+        "uses something the generator does not handle (for example a pattern)."
     ),
 )
 TEMPLATE_MISSING = define(

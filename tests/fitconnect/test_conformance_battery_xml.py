@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ElementTree
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -100,3 +101,21 @@ def test_without_a_template_no_xml_case_can_be_built(sandbox: Sandbox) -> None:
         with pytest.raises(CannotBuild) as missing:
             build(case, declared(sandbox, template=None))
         assert missing.value.missing == "template"
+
+
+def test_a_json_schema_the_generator_cannot_satisfy_asks_for_no_template(
+    sandbox: Sandbox,
+) -> None:
+    """Only XML needs a template; for JSON the case is "not run" for the schema's sake."""
+    json_declared = replace(
+        declared(sandbox, template=None),
+        mime_type="application/json",
+        schema={
+            "type": "object",
+            "required": ["a"],
+            "properties": {"a": {"type": "string", "pattern": "^x$"}},
+        },
+    )
+    with pytest.raises(CannotBuild) as missing:
+        build("valid", json_declared)
+    assert missing.value.missing == "schema"
