@@ -115,3 +115,19 @@ def test_without_a_template_the_cases_are_not_run_and_say_where_to_upload_it(
         german = render(results["valid"]["message"])
     assert german.startswith("Nicht ausgeführt: Vorlage fehlt."), german
     assert "„XML-Vorlage hochladen“" in german, german
+
+
+def test_the_run_takes_the_first_leistung_it_can_build_a_battery_for(
+    xml_sandbox: Sandbox,
+) -> None:
+    json_service = next(iter(EXPECTED.services))
+    expected = replace(EXPECTED_XML, services=(*EXPECTED_XML.services, json_service))
+    without = Conformance(target(xml_sandbox.base), expected, CREDENTIALS)
+    with without.ctx.session():
+        assert without.declared().service_name == json_service.name
+    templates = {demo.XOEV_SCHEMA_URI: TEMPLATE}
+    with_template = Conformance(
+        target(xml_sandbox.base), expected, CREDENTIALS, templates=templates
+    )
+    with with_template.ctx.session():
+        assert with_template.declared().service_name == XML_SERVICE["name"]
