@@ -6,9 +6,9 @@ then looks in each case's event log until the Fachverfahren answered or the envi
 ``conformance_timeout_s`` passed ("no answer", not failed), storing each case's state after
 every step, so the page shows progress and calling the task again resumes the run. ``finish``
 closes it: against a FITKO stage, all cases passed ticks the stage's rejection item
-(``step3.reject``), a wrong answer reopens it and the audit trail names the run and the case;
-a run against a stand-in (the sandbox) is a rehearsal and changes nothing. The judging is
-``fitconnect.conformance`` (Django-free).
+(``step3.reject``, ``step4.reject``), a wrong answer reopens it and the audit trail names the
+run and the case; a run against a stand-in (the sandbox) is a rehearsal and changes nothing.
+The judging is ``fitconnect.conformance`` (Django-free).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from checklist.models import (
     ConformanceRun,
     FitConnectEnvironment,
     ItemState,
+    Leistung,
     Onboarding,
 )
 from checklist.signoff import refresh_signoffs
@@ -60,9 +61,19 @@ def runner_for(
         verification.expected_for(onboarding, environment.key),
         verification.credentials_for(onboarding, environment.key, provided),
         schemas=demo.SCHEMAS,
+        templates=templates_for(onboarding),
         connect_timeout=settings.FITCONNECT_CONNECT_TIMEOUT,
         check_timeout=settings.FITCONNECT_CHECK_TIMEOUT,
     )
+
+
+def templates_for(onboarding: Onboarding) -> dict[str, bytes]:
+    """The XML templates the provider uploaded, by schema URI (``xml_template_views``)."""
+    return {
+        leistung.schema_uri: leistung.xml_template.encode()
+        for leistung in onboarding.leistungen.exclude(xml_template="")
+        if leistung.mime_type == Leistung.MimeType.XML  # left over after a switch to JSON
+    }
 
 
 @transaction.atomic
@@ -225,9 +236,18 @@ def _mark(
     state.done_by_token = token
     state.done_at = timezone.now() if done else None
     state.done_by_run = None
+    state.done_by_conformance = run if done else None
     state.hand_reason = ""
     state.save(
-        update_fields=["done", "done_by", "done_by_token", "done_at", "done_by_run", "hand_reason"]
+        update_fields=[
+            "done",
+            "done_by",
+            "done_by_token",
+            "done_at",
+            "done_by_run",
+            "done_by_conformance",
+            "hand_reason",
+        ]
     )
     action = (
         AuditEvent.Action.CONFORMANCE_TICKED if done else AuditEvent.Action.CONFORMANCE_REOPENED

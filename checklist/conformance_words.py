@@ -16,9 +16,8 @@ from checklist.models import ConformanceRun, Onboarding
 from fitconnect.conformance import CASE_ORDER, judge
 from fitconnect.messages import render
 
-# The item a passed conformance run ticks, per FITKO stage. Step 4 has no counterpart item in
-# the catalogue (yet): a reference run is stored and shown, and ticks nothing.
-REJECT_ITEMS = {"test": "step3.reject"}
+# The item a passed conformance run ticks (and a wrong answer reopens), per FITKO stage.
+REJECT_ITEMS = {"test": "step3.reject", "reference": "step4.reject"}
 
 
 def verdict_label(verdict: str) -> str:

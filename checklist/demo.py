@@ -234,7 +234,7 @@ GRUNDSICHERUNG: dict[str, Any] = {
     "key": "99107009017000",
     "name": "Grundsicherung im Alter und bei Erwerbsminderung Bewilligung",
     "schema_kind": "xoev",
-    "schema_uri": "urn:xoev-de:d-nrw:standard:xsozialbasis_2.5.0",
+    "schema_uri": fitconnect_demo.XOEV_SCHEMA_URI,
     "mime_type": "application/xml",
     "reply_bundid": True,
     "reply_fink": True,
@@ -311,6 +311,9 @@ def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, U
         musterstadt, provider, "musterstadt-grundsicherung", "Grundsicherung", anna
     ):
         _step_one(onboarding, [GRUNDSICHERUNG], anna)
+        # The provider's XML template for the conformance run (the sandbox's sample).
+        sample = fitconnect_demo.XML_SAMPLES[fitconnect_demo.XOEV_SCHEMA_URI]
+        onboarding.leistungen.update(xml_template=sample.read_text(encoding="utf-8"))
         for environment, step in ((Environment.TEST, 3), (Environment.REFERENCE, 4)):
             _record(onboarding, environment, clara)
             _tick(onboarding, 2, clara)

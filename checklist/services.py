@@ -210,11 +210,20 @@ def _write_done(
     state.done_by_token = token
     state.done_at = timezone.now() if done else None
     state.done_by_run = run if done else None
+    state.done_by_conformance = None  # only ``checklist.conformance`` sets it
     # Only a hand tick carries a reason; a run's tick or a reopening ends it.
     by_hand = done and run is None and item.kind.proven_by_run
     state.hand_reason = reason.strip() if by_hand else ""
     state.save(
-        update_fields=["done", "done_by", "done_by_token", "done_at", "done_by_run", "hand_reason"]
+        update_fields=[
+            "done",
+            "done_by",
+            "done_by_token",
+            "done_at",
+            "done_by_run",
+            "done_by_conformance",
+            "hand_reason",
+        ]
     )
     who = None if run is not None else actor
     action = AuditEvent.Action.ITEM_TICKED if done else AuditEvent.Action.ITEM_UNTICKED

@@ -262,7 +262,11 @@ class OnboardingState:
         done_by = ""
         if state.done:
             who = state.done_by or state.done_by_token
-            done_by = _("connection check") if state.done_by_run_id else str(who or "")
+            done_by = str(who or "")
+            if state.done_by_run_id:
+                done_by = _("connection check")
+            elif state.done_by_conformance_id:
+                done_by = _("conformance run")
         return ItemView(
             item,
             state,

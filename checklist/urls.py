@@ -17,6 +17,7 @@ from checklist import (
     verification_views,
     views,
     work_views,
+    xml_template_views,
 )
 
 onboarding_patterns = [
@@ -60,6 +61,11 @@ onboarding_patterns = [
     path("<slug:slug>/leistungen/<id:pk>/", views.leistung_form, name="leistung_edit"),
     path(
         "<slug:slug>/leistungen/<id:pk>/entfernen/", views.leistung_delete, name="leistung_delete"
+    ),
+    path(
+        "<slug:slug>/leistungen/<id:pk>/xml-vorlage/",
+        xml_template_views.xml_template,
+        name="xml_template",
     ),
     path("<slug:slug>/metadaten/", views.metadata_versions, name="metadata_versions"),
     path(

@@ -6,6 +6,7 @@ against the sandbox passes out of the box for ``musterstadt-gewerbe``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 SANDBOX_PORT = 8765
@@ -55,6 +56,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         },
     }
 }
+
+
+# The XSDs the sandbox's simulated Fachverfahren validates XML Fachdaten against, by schema
+# URI; for any other XSD it checks only that the data is well-formed XML. The one here is a
+# small stand-in for the demo's XÖV schema (checklist/demo.py GRUNDSICHERUNG), with a valid
+# sample document (what a provider uploads as the Leistung's XML template).
+SANDBOX_SCHEMAS = Path(__file__).with_name("sandbox_schemas")
+XOEV_SCHEMA_URI = "urn:xoev-de:d-nrw:standard:xsozialbasis_2.5.0"
+XSD_SCHEMAS: dict[str, Path] = {XOEV_SCHEMA_URI: SANDBOX_SCHEMAS / "xsozialbasis_2.5.0.xsd"}
+XML_SAMPLES: dict[str, Path] = {XOEV_SCHEMA_URI: SANDBOX_SCHEMAS / "xsozialbasis_2.5.0.sample.xml"}
 
 
 def sandbox_urls(base: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('checklist', '0017_conformance_run'),
+        ('checklist', '0019_leistung_xml_template'),
         ('portal', '0007_coordination'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -207,6 +207,10 @@ class Leistung(models.Model):
     email_pgp = models.BooleanField(_("PGP-encrypted"), default=False)
     reply_demail = models.BooleanField(_("De-Mail (legacy)"), default=False)
     reply_bundid = models.BooleanField(_("BundID mailbox"), default=False)
+    # A minimal valid instance document the provider uploads for an XML (XSD) schema: the
+    # conformance run sends it and derives its invalid-data cases from it. Not recorded
+    # for FIT-Connect (no sign-off freezes it); ``services.set_xml_template`` writes it.
+    xml_template = models.TextField(_("XML template for the conformance run"), blank=True)
 
     # Declared once; tests/checklist/test_field_lists.py holds every use to them.
     # What a person records: the form edits these, the audit names each change.
@@ -383,6 +387,10 @@ class ItemState(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
     done_by_run = models.ForeignKey(
         "VerificationRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Ticked by a passed conformance run (a rejection item, ``checklist.conformance``).
+    done_by_conformance = models.ForeignKey(
+        "ConformanceRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     note = models.TextField(_("note"), blank=True, max_length=2000)
     # Why a check item was ticked by hand instead of by a connection check: shown to the

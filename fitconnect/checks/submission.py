@@ -12,6 +12,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 from fitconnect import crypto
 from fitconnect.checks.base import (
@@ -26,6 +27,9 @@ from fitconnect.checks.fixes import RECEIVING, SET_CREATION, Fix, fix
 from fitconnect.constants import METADATA_SCHEMA, service_identifier
 from fitconnect.i18n import gettext_lazy, gettext_noop
 from fitconnect.messages import define
+
+# The namespace of the XML test submission: the portal's own, no standard's.
+TEST_NAMESPACE = "urn:anbindungsportal:testeinreichung"
 
 CREATE_RESPONSE = define(
     "what.create_response", gettext_noop("The response to creating the submission")
@@ -113,16 +117,7 @@ def _submit(
     submission_id, case_id = str(created.get("submissionId", "")), str(created.get("caseId", ""))
     if not submission_id or not case_id:
         raise Failed(NO_IDS(), conclusive=False)
-    data = json.dumps(
-        {
-            "testeinreichung": True,
-            "hinweis": "Testeinreichung des FIT-Connect Anbindungsportals",
-            "leistung": service.key,
-            "erstellt": ctx.clock().isoformat(),
-            "id": str(uuid.uuid4()),
-        },
-        ensure_ascii=False,
-    ).encode()
+    data = _test_data(ctx, service)
     version = max(
         ctx.expected.metadata_versions,
         default="1.2.0",
@@ -158,6 +153,32 @@ def _submit(
         expect=(200, 202, 204),
     )
     return submission_id, case_id
+
+
+def _test_data(ctx: RunContext, service: ExpectedService) -> bytes:
+    """The Fachdaten of the test submission, in the service's media type (JSON or XML)."""
+    values = {
+        "testeinreichung": True,
+        "hinweis": "Testeinreichung des FIT-Connect Anbindungsportals",
+        "leistung": service.key,
+        "erstellt": ctx.clock().isoformat(),
+        "id": str(uuid.uuid4()),
+    }
+    if "json" in service.mime_type:
+        return json.dumps(values, ensure_ascii=False).encode()
+    fields = "".join(
+        f"<{k}>{escape(str(v))}</{k}>" for k, v in values.items() if k != "testeinreichung"
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<testeinreichung xmlns="{TEST_NAMESPACE}">{fields}</testeinreichung>'
+    ).encode()
+
+
+def service_for_test_submission(services: tuple[ExpectedService, ...]) -> ExpectedService:
+    """The service the test submission is for: one with JSON Fachdaten where there is one
+    (the portal knows no valid XML document of an XSD), else the first."""
+    return next((s for s in services if "json" in s.mime_type), services[0])
 
 
 def create_body(ctx: RunContext, service: ExpectedService) -> dict[str, Any]:
@@ -234,7 +255,7 @@ def run(ctx: RunContext) -> Outcome:
     destination, _evidence = ctx.destination()
     encryption_kid = str(destination.get("encryptionKid") or ctx.expected.encryption_kid)
     encryption_key, _evidence = ctx.key(encryption_kid)
-    service = ctx.expected.services[0]
+    service = service_for_test_submission(ctx.expected.services)
     auth = {"Authorization": f"Bearer {sender_token}"}
     submission_id, case_id = _submit(ctx, auth, encryption_key, service)
     evidence: dict[str, Any] = {

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from jwcrypto import jwk
 
-from fitconnect import crypto
+from fitconnect import crypto, xml_documents
 from fitconnect.constants import METADATA_SCHEMA
 
 from .instances import invalid_instance, minimal_instance
@@ -29,7 +29,7 @@ Party = Literal["fachverfahren", "zustelldienst"]
 KNOWN_METADATA_VERSIONS = ("1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0", "1.6.0")
 UNLISTED_SCHEMA_URI = "https://schema.example.org/anbindungsportal/nicht-angeboten.schema.json"
 ATTACHMENT_CONTENT = b"Konformitaetstest des FIT-Connect Anbindungsportals: Anlage.\n"
-NOT_JSON = b"Dies ist kein JSON und kein XML <<<"
+NOT_JSON = b"Dies ist kein JSON und kein XML <<<"  # neither parses: the case for both
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,12 @@ class Built:
 
 
 class CannotBuild(ValueError):
-    """The case needs something the portal does not have (e.g. a template for XSD)."""
+    """The case needs something the portal does not have: ``missing`` is "template" (an XML
+    schema and no template uploaded) or "schema" (no invalid document can be derived)."""
+
+    def __init__(self, missing: str) -> None:
+        super().__init__(missing)
+        self.missing = missing
 
 
 def _tag(token: str) -> str:
@@ -119,18 +124,27 @@ CASES: dict[str, Expectation] = {
 CASE_ORDER = tuple(CASES)
 
 
+def is_xml(declared: Declared) -> bool:
+    return "json" not in declared.mime_type
+
+
 def valid_document(declared: Declared) -> bytes:
-    """Return the valid Fachdaten: the provider's template, or generated from the schema."""
+    """Return the valid Fachdaten: the provider's template, or generated from the schema.
+
+    XML (an XSD schema) needs the template the provider uploaded: the portal does not
+    generate XML documents."""
+    if is_xml(declared):
+        if declared.template is None or not xml_documents.is_well_formed(declared.template):
+            raise CannotBuild("template")
+        return declared.template
     if declared.template is not None:
         return declared.template
-    if "json" not in declared.mime_type:
-        raise CannotBuild("template")
     if declared.schema is None:
         # No schema content known: a small object, as the test submission sends.
         return json.dumps({"konformitaetstest": True}, ensure_ascii=False).encode()
     instance = minimal_instance(declared.schema)
     if instance is None:
-        raise CannotBuild("template")
+        raise CannotBuild("schema")
     return json.dumps(instance, ensure_ascii=False).encode()
 
 
@@ -179,6 +193,18 @@ def _wrong_hash(content: bytes) -> str:
     return crypto.sha512_hex(content + b"manipuliert")
 
 
+def _schema_invalid(declared: Declared, valid: bytes) -> bytes:
+    """Return data that parses but breaks the schema: for XML the template with its root
+    element renamed (no XSD that declares the original root accepts it), for JSON a
+    document of the wrong type."""
+    if is_xml(declared):
+        return xml_documents.with_renamed_root(valid)
+    wrong = invalid_instance(declared.schema) if declared.schema else None
+    if wrong is None:
+        raise CannotBuild("schema")
+    return json.dumps(wrong, ensure_ascii=False).encode()
+
+
 def build(case: str, declared: Declared) -> Built:
     """Return the submission of one case (see ``CASES``)."""
     expectation = CASES[case]
@@ -206,10 +232,7 @@ def build(case: str, declared: Declared) -> Built:
     elif case == "foreign_key":
         key = foreign_key(str(declared.encryption_key.get("kid", "")))
     elif case == "schema_invalid_data":
-        wrong = invalid_instance(declared.schema) if declared.schema else None
-        if wrong is None:
-            raise CannotBuild("schema")
-        data = json.dumps(wrong, ensure_ascii=False).encode()
+        data = _schema_invalid(declared, data)
     elif case == "unparseable_data":
         data = NOT_JSON
     elif case == "unuploaded_attachment":

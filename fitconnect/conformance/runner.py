@@ -35,8 +35,16 @@ from .battery import CASE_ORDER, CASES, Built, CannotBuild, Declared, build
 CANNOT_BUILD = define(
     "conformance.cannot_build",
     gettext_noop(
-        "Not run: the portal cannot generate this case from the recorded schema. Upload a "
-        "valid sample document (template) for the Leistung."
+        "Not run: the portal cannot generate this case from the recorded JSON Schema: it "
+        "uses something the generator does not handle (for example a pattern)."
+    ),
+)
+TEMPLATE_MISSING = define(
+    "conformance.template_missing",
+    gettext_noop(
+        "Not run: template missing. The Leistung %(service)s has an XML schema (XSD), from "
+        "which the portal cannot generate a submission. Upload a minimal valid XML document "
+        "for it in step 1 under Services (Leistungen) with “Upload an XML template”."
     ),
 )
 NOT_SENT = define(
@@ -106,7 +114,9 @@ class Conformance:
         services = [s for s in self.expected.services if s.schema_uri]
         if not services:
             raise Failed(NO_SERVICE(), status="skipped")
-        return services[0]
+        # The first the battery can be built for: JSON, or XML with the provider's template.
+        buildable = (s for s in services if "json" in s.mime_type or s.schema_uri in self.templates)
+        return next(buildable, services[0])
 
     def declared(self) -> Declared:
         """Fetch the destination and its encryption key with the Sender client."""
@@ -196,8 +206,11 @@ class Conformance:
                     if expectation.outcome != "refused" or not isinstance(status, int):
                         raise
                     return finish(state, judge.judge_refusal(case, expectation, status))
-        except CannotBuild:
-            return finish(state, judge.Judgement("skipped", CANNOT_BUILD(), judge.GOT_NOTHING()))
+        except CannotBuild as missing:
+            message = CANNOT_BUILD()
+            if missing.missing == "template":
+                message = TEMPLATE_MISSING(service=self.declared().service_name)
+            return finish(state, judge.Judgement("skipped", message, judge.GOT_NOTHING()))
         except Failed as failure:
             verdict: judge.Verdict = "skipped" if failure.status == "skipped" else "error"
             return finish(

@@ -3,7 +3,8 @@
 For each submission to a destination whose private keys the sandbox holds, a background
 thread waits ``process_delay`` seconds, decrypts metadata, data and attachments, checks
 them as FITKO requires of a Fachverfahren (hashes, the offered schema and metadata version,
-the media type and JSON Schema of the data, attachments against the metadata) and writes
+the media type of the data and its JSON Schema or XSD, attachments against the metadata)
+and writes
 ``accept-submission`` or ``reject-submission`` (with problems) into the event log.
 
 Fachverfahren fault modes (``FACHVERFAHREN_FAULTS``), set per submission by the fault of the
@@ -30,7 +31,7 @@ import jsonschema
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fitconnect import crypto, demo
+from fitconnect import crypto, demo, xml_documents
 from fitconnect.constants import CALLBACK_TYPE_NEW_SUBMISSIONS, EVENT_PROBLEMS
 
 from .events import last_segment, record_subscriber_event
@@ -189,7 +190,7 @@ def _review_data(
         problem("hash-mismatch", "Prüfsumme falsch", detail, "data")
     parsed = _parsed(data)
     if submission.fault != "lax-schema":
-        _review_schema(submission, destination, data_info, parsed, problem)
+        _review_schema(submission, destination, data_info, data, parsed, problem)
     if isinstance(parsed, dict) and parsed.get("sandbox") == "reject":
         detail = 'Die Fachdaten enthalten {"sandbox": "reject"}.'
         problem("technical-error", "Abgelehnt (Sandbox)", detail, "data")
@@ -209,10 +210,12 @@ def _review_schema(
     submission: Submission,
     destination: Destination,
     data_info: Any,
+    data: bytes,
     parsed: Any,
     problem: Problem,
 ) -> None:
-    """Check the data against the offered schema, its media type and its JSON Schema."""
+    """Check the data against the offered schema, its media type and its JSON Schema or
+    XSD."""
     schema_uri = nested(data_info, "submissionSchema", "schemaUri")
     service = destination.service(str(submission.service_type.get("identifier")))
     offered = {s["schemaUri"]: s["mimeType"] for s in service.schemas} if service else {}
@@ -221,7 +224,8 @@ def _review_schema(
         problem("unsupported-schema", "Schema nicht unterstützt", detail, "data")
         return
     if "json" not in offered[schema_uri]:
-        return  # XML: the sandbox offers only JSON schemas
+        _review_xml(str(schema_uri), data, problem)
+        return
     if parsed is _UNPARSED:
         problem("syntax-violation", "Syntaxfehler", "Die Fachdaten sind kein JSON.", "data")
         return
@@ -233,6 +237,24 @@ def _review_schema(
     )
     if error is not None:
         detail = f"Die Fachdaten entsprechen nicht dem Schema: {error.message}"
+        problem("schema-violation", "Schemafehler", detail, "data")
+
+
+def _review_xml(schema_uri: str, data: bytes, problem: Problem) -> None:
+    """Check XML data: well-formed, and valid against the XSD where the sandbox has it
+    (``demo.XSD_SCHEMAS``); for any other XSD only well-formedness is checked."""
+    try:
+        xml_documents.parse(data)
+    except xml_documents.NotXml:
+        detail = "Die Fachdaten sind kein wohlgeformtes XML."
+        problem("syntax-violation", "Syntaxfehler", detail, "data")
+        return
+    xsd = demo.XSD_SCHEMAS.get(schema_uri)
+    if xsd is None:
+        return
+    error = xml_documents.xsd_error(data, xsd)
+    if error is not None:
+        detail = f"Die Fachdaten entsprechen nicht dem XSD: {error}"
         problem("schema-violation", "Schemafehler", detail, "data")
 
 

@@ -112,6 +112,10 @@ def test_a_conformance_run_against_the_stage_is_evidence_of_the_sign_off_and_in_
         clara.goto(f"{live_server.url}/vorhaben/{SLUG}/schritt/3/#konformitaet")
         section = clara.locator("#conformance-test")
         section.get_by_role("button", name="Konformitätsprüfung starten").click()
+        # the page shows the run once the start is committed and its task queued
+        expect(section.locator(".portal-conformance-run")).to_contain_text(
+            "Konformitätsprüfung läuft"
+        )
         run_worker()
         run = ConformanceRun.objects.get()
         assert (run.status, run.rehearsal) == (ConformanceRun.Outcome.PASSED, False)

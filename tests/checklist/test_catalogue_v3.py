@@ -26,6 +26,7 @@ PORTAL_PRACTICE = (
     "step2.sender_client",
     "step3.reject",
     "step3.signoff",
+    "step4.reject",
     "step4.signoff",
     "step5.signoff",
 )
@@ -38,7 +39,7 @@ def v2() -> catalogue.Catalogue:
 
 def test_version_3_adds_fitkos_receiver_duties_with_their_fitko_pages() -> None:
     cat = catalogue.load()
-    assert cat.version == 3
+    assert cat.version >= 3
     items = cat.by_key()
     expected = {
         "step5.avv": (5, "authority", "https://docs.fitko.de/fit-connect/docs/details/avv/"),
@@ -143,7 +144,8 @@ def test_upgrade_from_version_2_keeps_ticks_notes_and_comments(
     services.ensure_catalogue(onboarding, world.provider_staff)
 
     onboarding.refresh_from_db()
-    assert onboarding.catalogue_version == 3
+    current = catalogue.load().version
+    assert onboarding.catalogue_version == current
     states = {s.key: s for s in onboarding.item_states.all()}
     sender = states["step2.sender_client"]
     assert (sender.done, sender.done_by, sender.done_at) == (True, world.provider_staff, ticked_at)
@@ -155,7 +157,7 @@ def test_upgrade_from_version_2_keeps_ticks_notes_and_comments(
     assert new <= states.keys()
     assert not any(states[key].done for key in new)
     event = onboarding.audit_events.get(action=AuditEvent.Action.CATALOGUE_UPDATED)
-    assert (event.old_value, event.new_value) == ("2", "3")
+    assert (event.old_value, event.new_value) == ("2", str(current))
     # the new required duties are open in their steps
     state = OnboardingState(onboarding)
     assert "step5.avv" in [view.item.key for view in state.open_required(5)]

@@ -143,7 +143,7 @@ def _changes(world: World) -> list[Callable[[Onboarding, random.Random], object]
     ]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 4])
+@pytest.mark.parametrize("seed", [1, 3, 4])
 def test_the_stored_summary_equals_a_fresh_derivation_after_random_changes(
     world: World, seed: int
 ) -> None:

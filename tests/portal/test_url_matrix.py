@@ -432,6 +432,16 @@ CASES: dict[str, Case] = {
         lambda w: reverse("leistung_delete", args=[SLUG, _leistung(w)]),
         participants(200, 403),  # the confirmation page for browsers without JavaScript
     ),
+    "xml_template": Case(
+        "get",
+        lambda w: reverse("xml_template", args=[SLUG, _leistung(w)]),
+        participants(200, 200),  # the authority records the Leistung, the provider the file
+    ),
+    "xml_template_save": Case(
+        "post",
+        lambda w: reverse("xml_template", args=[SLUG, _leistung(w)]),
+        participants(200, 200),  # no file chosen: the form answers with its error
+    ),
     "leika_lookup": Case(
         "get",
         lambda w: reverse("leika_lookup") + "?q=Gewerbe",
