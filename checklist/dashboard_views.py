@@ -12,6 +12,7 @@ from checklist import overview as overview_query
 from checklist.bulk_import import importer_scope
 from checklist.coordination import is_operator
 from portal.types import AuthenticatedHttpRequest
+from watch import summary as watch_summary
 
 
 def steers(request: AuthenticatedHttpRequest) -> bool:
@@ -31,6 +32,8 @@ def render_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context["organisation"] = organisation
     context["operator"] = is_operator(request.user)
     context["can_import"] = importer_scope(request.user, request.memberships) is not None
+    # The production watch's connections by state (one statement, on its stored summary).
+    context["watch"] = watch_summary.counts(onboardings.values("pk"))
     return render(request, "checklist/dashboard.html", context)
 
 

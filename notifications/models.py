@@ -29,6 +29,9 @@ class Kind(models.TextChoices):
     OVERDUE = "overdue", _("Step overdue")
     KEY_EXPIRING = "key_expiring", _("Key or certificate expires soon")
     HOSTS_CHANGED = "hosts_changed", _("Addresses of an environment changed")
+    WATCH_RED = "watch_red", _("Production watch: a connection is disrupted")
+    WATCH_EXPIRING = "watch_expiring", _("Production watch: a key expires soon")
+    WATCH_WAITING = "watch_waiting", _("Production watch: submissions are not picked up")
 
 
 class Channel(models.TextChoices):
