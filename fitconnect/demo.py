@@ -81,7 +81,7 @@ WATCH_SERVICE: dict[str, Any] = {
     # "Parkausweis für Bewohner beantragen" (checklist/data/leika.csv)
     "key": "99108001001000",
     "name": "Parkausweis für Bewohner beantragen",
-    "schema_uri": "https://schema.fitko.de/fim/s00000092_1.0.schema.json",
+    "schema_uri": "https://schema.fitko.de/fim/s00000114_1.1.schema.json",
     "mime_type": "application/json",
     "reply_channels": {"eMail": {"usePgp": True}},
 }
