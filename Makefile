@@ -132,6 +132,7 @@ bench: $(VENV)/.installed-dev
 			su postgres -c "psql -qc \"CREATE DATABASE portal_bench OWNER portal\""; \
 	fi
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load_bench.py
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/watch_bench.py
 
 bench-pdf: $(VENV)/.installed-dev
 	$(PY) bench/pdf_bench.py
