@@ -32,6 +32,7 @@ class Kind(models.TextChoices):
     WATCH_RED = "watch_red", _("Production watch: a connection is disrupted")
     WATCH_EXPIRING = "watch_expiring", _("Production watch: a key expires soon")
     WATCH_WAITING = "watch_waiting", _("Production watch: submissions are not picked up")
+    WATCH_OUTAGE = "watch_outage", _("Production watch: an outage requires deactivation")
 
 
 class Channel(models.TextChoices):

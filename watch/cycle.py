@@ -130,6 +130,7 @@ def run_cycle(
         for destination in destinations:
             check_one(destination, now, transport=transport, sleep=sleep)
             done += 1
+    escalation.remind_outages(now)
     prune(now)
     return done
 

@@ -9,7 +9,7 @@ dedupe keys make a second cycle, or a second worker, send nothing again.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.urls import reverse
@@ -19,12 +19,41 @@ from checklist import people
 from notifications.jobs import expiry_threshold
 from notifications.models import Kind
 from notifications.services import notify
+from watch import conf, fitko
 from watch.checks import Finding
-from watch.models import State, WatchDestination
+from watch.models import Outage, State, WatchDestination
 
 # Days of waiting after which people are told: before FITKO's first reminder (day 3),
 # after it, and before FITKO's rejection (day 14).
 WAITING_THRESHOLDS = (2, 7, 12)
+
+
+def remind_outages(now: datetime) -> int:
+    """Remind the provider's side of FITKO's duty to deactivate the Zustellpunkt once an
+    outage lasts longer than FITKO allows, until they confirm it (once per outage)."""
+    today = timezone.localdate(now)
+    limit = today - timedelta(days=conf.number("FITKO_OUTAGE_DEACTIVATE_DAYS"))
+    outages = [
+        outage
+        for outage in Outage.objects.filter(
+            deactivated_at__isnull=True, starts_on__lte=limit
+        ).select_related("onboarding")
+        if fitko.outage_deadline(outage.starts_on).day <= (outage.ends_on or today)
+    ]
+    sent = 0
+    for outage in outages:
+        onboarding = outage.onboarding
+        sent += len(
+            notify(
+                people.provider_side(onboarding),
+                Kind.WATCH_OUTAGE,
+                onboarding=onboarding,
+                url=reverse("watch_page", args=[onboarding.slug]) + "#ausfaelle",
+                params={"date": outage.starts_on.isoformat()},
+                dedupe_key=f"watch_outage:{outage.pk}",
+            )
+        )
+    return sent
 
 
 def waiting_threshold(days: int) -> int | None:

@@ -15,7 +15,7 @@ from watch import fitko
 if TYPE_CHECKING:
     from notifications.models import Notification
 
-WATCH_KINDS = {"watch_red", "watch_expiring", "watch_waiting"}
+WATCH_KINDS = {"watch_red", "watch_expiring", "watch_waiting", "watch_outage"}
 
 CHECK_NAMES = {
     **CHECK_TITLES,
@@ -77,6 +77,16 @@ def watch_text(notification: Notification) -> tuple[str, str]:
             "days": p.get("days", ""),
             "next": fitko.expiry_deadline(day).sentence if day else "",
         }
+        return title, body
+    if kind == "watch_outage":
+        title = _("%(onboarding)s: deactivate the Zustellpunkt during the outage") % {
+            "onboarding": onboarding
+        }
+        body = _(
+            "The outage recorded since %(date)s lasts longer than FITKO allows. %(next)s "
+            "Deactivate the Zustellpunkt in the Self-Service-Portal and confirm it on the "
+            "Betrieb page."
+        ) % {"date": when, "next": fitko.outage_deadline(day).sentence if day else ""}
         return title, body
     title = _("%(onboarding)s: submissions have been waiting for %(days)s days") % {
         "onboarding": onboarding,

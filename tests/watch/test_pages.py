@@ -112,3 +112,30 @@ def test_the_authority_reads_outages_but_does_not_record_them(world: World) -> N
     )
     assert "Geplant" in html or "geplant" in html
     assert "Ausfall erfassen" not in html
+
+
+def test_an_outage_longer_than_14_days_reminds_the_provider_once_until_confirmed(
+    world: World,
+) -> None:
+    from notifications.describe import describe
+    from notifications.models import Notification
+
+    today = timezone.localdate()
+    Outage.objects.create(
+        onboarding=world.onboarding, kind="planned", starts_on=today - timedelta(days=10)
+    )
+    long = Outage.objects.create(
+        onboarding=world.onboarding, kind="unplanned", starts_on=today - timedelta(days=15)
+    )
+    run_cycle(timezone.now())
+    run_cycle(timezone.now())
+    told = Notification.objects.filter(kind="watch_outage")
+    assert [n.recipient for n in told] == [world.provider_staff]
+    text = describe(told.get())
+    assert "Zustellpunkt" in text.title
+    assert "Deaktivieren Sie den Zustellpunkt" in text.body
+    long.deactivated_at = timezone.now()
+    long.save()
+    Notification.objects.all().delete()
+    run_cycle(timezone.now())
+    assert not Notification.objects.filter(kind="watch_outage").exists()

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from checklist.models import AuditEvent, ItemState, SignOff
@@ -90,6 +91,10 @@ def test_an_inactive_zustellpunkt_turns_red_at_once_and_tells_both_sides_once(
     assert "Zustellpunkt" in text.body
     run_cycle(NOW + timedelta(hours=1))
     assert Notification.objects.filter(kind="watch_red").count() == 3
+    # The e-mails name no secret.
+    assert mail.outbox
+    for message in mail.outbox:
+        assert "secret-" not in message.body
 
 
 def test_a_certificate_expiring_in_20_days_is_amber_and_reminds_once_per_threshold(
