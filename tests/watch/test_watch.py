@@ -206,3 +206,29 @@ def test_only_onboardings_live_in_production_are_enrolled(world: World, sandbox:
     make_live(world, sandbox)
     WatchDestination.objects.all().delete()
     assert enrol(NOW) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "fault", "state"),
+    [
+        # In the test stage routes are entered by hand, so a missing one is a warning
+        # (fitconnect/checks/routing.py); in production the check itself fails: red.
+        ("routing_base", "no-route", "amber"),
+        ("ssp_jwks_url", "wrong-key", "red"),
+    ],
+    ids=["no route", "invalid destinationSignature"],
+)
+def test_routing_without_a_route_or_with_an_invalid_signature_is_not_green(
+    world: World, sandbox: Sandbox, field: str, fault: str, state: str
+) -> None:
+    from checklist.models import FitConnectEnvironment
+    from fitconnect.sandbox import urls
+
+    watched, _ = make_live(world, sandbox)
+    path = urls(sandbox.base)[field].removeprefix(sandbox.base)
+    FitConnectEnvironment.objects.filter(key="sandbox").update(
+        **{field: f"{sandbox.base}/fault/{fault}{path}"}
+    )
+    run_cycle(timezone.now())
+    assert states(watched)["routing"] == state
+    assert states(watched)["destination"] == "green"
