@@ -87,7 +87,7 @@ def seed_watch(
             callback_url=urls["callback_url"]
         )
         # Checked first once the sandbox answers, not by the scheduled jobs run before it.
-        WatchDestination.objects.get_or_create(
+        WatchDestination.objects.update_or_create(
             onboarding=onboarding,
             defaults={
                 "environment": SANDBOX,
