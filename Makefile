@@ -66,6 +66,7 @@ run: $(VENV)/.installed
 	$(PY) scripts/wait_until_ready.py http://127.0.0.1:$(PORT)/healthz $(SANDBOX_URL)/ \
 	  --timeout $(READY_TIMEOUT) --pid $$portal --pid $$worker --pid $$sandbox || exit 1; \
 	echo "The portal runs on http://127.0.0.1:$(PORT), the FIT-Connect sandbox on $(SANDBOX_URL), a background worker beside them – stop all three with Ctrl+C."; \
+	$(MANAGE) watch_cycle --due-now; \
 	wait -n
 
 # The production server on this machine: migrate, collect the static files, gunicorn with
@@ -101,7 +102,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
-	DEBUG=true $(VENV)/bin/mypy portal checklist notifications api fitconnect bench
+	DEBUG=true $(VENV)/bin/mypy portal checklist notifications api fitconnect bench watch
 
 check-translations: $(VENV)/.installed-dev
 	$(MANAGE) check_translations
@@ -131,6 +132,7 @@ bench: $(VENV)/.installed-dev
 			su postgres -c "psql -qc \"CREATE DATABASE portal_bench OWNER portal\""; \
 	fi
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load_bench.py
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/watch_bench.py
 
 bench-pdf: $(VENV)/.installed-dev
 	$(PY) bench/pdf_bench.py

@@ -12,6 +12,7 @@ from checklist.bulk_import import importer_scope
 from checklist.coordination import is_operator
 from checklist.dashboard_filters import dashboard_selection
 from portal.types import AuthenticatedHttpRequest
+from watch import summary as watch_summary
 
 
 def steers(request: AuthenticatedHttpRequest) -> bool:
@@ -32,6 +33,8 @@ def render_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context["query"] = chosen.query
     context["operator"] = is_operator(request.user)
     context["can_import"] = importer_scope(request.user, request.memberships) is not None
+    # The production watch's connections by state (one statement, on its stored summary).
+    context["watch"] = watch_summary.counts(onboardings.values("pk"))
     return render(request, "checklist/dashboard.html", context)
 
 

@@ -250,6 +250,23 @@ PARKAUSWEIS: dict[str, Any] = {
 }
 
 
+def take_live(
+    onboarding: Onboarding, leistung: dict[str, Any], provider: User, authority: User
+) -> None:
+    """Take a new demo onboarding through the five steps to an approved Production sign-off
+    (Production on hand evidence, as the demo allows): the production watch's demo."""
+    _step_one(onboarding, [leistung], authority)
+    for environment, step in ((Environment.TEST, 3), (Environment.REFERENCE, 4)):
+        _record(onboarding, environment, provider)
+        _tick(onboarding, 2, provider)
+        _tick(onboarding, step, provider)
+        _sign_off(onboarding, environment, provider, authority)
+    _record(onboarding, Environment.PRODUCTION, provider)
+    people = {"provider": provider, "authority": authority, "both": provider}
+    _tick_by_hand(onboarding, 5, people, PRODUCTION_HAND_EVIDENCE, checks_only=False)
+    _sign_off(onboarding, Environment.PRODUCTION, provider, authority)
+
+
 def seed_onboardings(organisations: dict[str, Organisation], people: dict[str, User]) -> None:
     musterstadt = organisations["stadt-musterstadt"]
     provider = organisations["kommunal-it"]

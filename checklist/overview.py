@@ -198,6 +198,8 @@ class Row:
     signoffs: str = ""  # safe HTML (_signoff_line)
     next_action: str = ""
     next_action_url: str = ""
+    # The production watch's badge ("" while not watched), from its stored summary.
+    watch_badge: str = ""
 
 
 @functools.lru_cache(maxsize=512)
@@ -219,6 +221,16 @@ class _Links:
 
     def of(self, onboarding: Onboarding) -> str:
         return self.detail.replace("/stand-in/", f"/{onboarding.slug}/", 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _watch_badge(language: str, state: str) -> SafeString:
+    """The production watch's badge of a row, rendered once per state and language."""
+    if not state:
+        return mark_safe("")
+    return mark_safe(  # noqa: S308 - a template's output
+        render_to_string("watch/includes/state_badge.html", {"state": state}).strip()
+    )
 
 
 def _row(onboarding: Onboarding, today: date, links: _Links, in_house: str) -> Row:
@@ -243,6 +255,7 @@ def _row(onboarding: Onboarding, today: date, links: _Links, in_house: str) -> R
         signoffs=_signoff_line(get_language() or "", states),
         next_action=describe_next_action(o.current_step, o.next_action, o.next_action_item),
         next_action_url=next_action_url(o.slug, o.current_step, o.next_action, o.next_action_item),
+        watch_badge=_watch_badge(get_language() or "", getattr(o, "watch_state", None) or ""),
     )
 
 
@@ -266,7 +279,10 @@ def page_of(onboardings: QuerySet[Onboarding], number: str | None) -> tuple[Page
         "next_action_item",
     )
     paginator = Paginator(
-        onboardings.select_related("authority", "provider").only(*columns), PER_PAGE
+        onboardings.select_related("authority", "provider")
+        .only(*columns)
+        .annotate(watch_state=F("watch__state")),
+        PER_PAGE,
     )
     page = paginator.get_page(number)
     today = timezone.localdate()

@@ -50,6 +50,7 @@ from portal.converters import parse_id
 from portal.mfa import require_second_factor
 from portal.models import ApiToken, Organisation, User
 from portal.types import AuthenticatedHttpRequest
+from watch import summary as watch_summary
 
 # Overview and creation ------------------------------------------------------------------
 
@@ -152,12 +153,14 @@ def edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     participation = participation_for(request, slug)
+    # The production watch's state is no part of the revision: it is in the part's key.
+    watch_state = watch_summary.state_of(participation.onboarding)
     return page_cache.page(
         request,
         participation,
-        "overview",
+        f"overview:{watch_state}",
         "checklist/onboarding_detail.html",
-        lambda: presentation.page_context(participation),
+        lambda: {**presentation.page_context(participation), "watch_state": watch_state},
         {"onboarding": participation.onboarding},
     )
 

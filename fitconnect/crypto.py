@@ -322,6 +322,22 @@ def generate_key_pair(
     return public, private
 
 
+def reissue_certificate(
+    public: dict[str, Any], private: dict[str, Any], purpose: Purpose, *, days: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the key pair with a new self-signed certificate valid ``days`` more days.
+
+    The sandbox's key that expires soon: the same key, a certificate that ends earlier.
+    """
+    fields = {k: v for k, v in private.items() if k not in ("key_ops", "x5c", "alg", "kid")}
+    pem = jwk.JWK(**fields).export_to_pem(private_key=True, password=None)
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("an RSA key is needed")
+    chain = [_der_b64(_leaf_certificate_for(key, str(public.get("kid")), purpose, days, None))]
+    return {**public, "x5c": chain}, {**private, "x5c": chain}
+
+
 def _leaf_certificate(data: dict[str, Any]) -> x509.Certificate:
     chain = data.get("x5c")
     if not isinstance(chain, list) or not chain:

@@ -80,3 +80,26 @@ def sandbox_urls(base: str) -> dict[str, str]:
         "jwks_url": submission + "/.well-known/jwks.json",
         "callback_url": base + "/fachverfahren/callback",
     }
+
+
+# The production watch's demo (``watch.demo``): three Zustellpunkte of the sandbox, one in
+# order, one whose key's certificate expires in 20 days, one with a submission waiting for
+# pickup for 10 days. Their own subscriber client, so that the demo destination's list of
+# submissions stays as it was.
+WATCH_SUBSCRIBER_CLIENT_ID = "sandbox-subscriber-watch"
+WATCH_SUBSCRIBER_CLIENT_SECRET = "sandbox-watch-secret-not-for-production"  # noqa: S105
+WATCH_SERVICE: dict[str, Any] = {
+    # "Parkausweis für Bewohner beantragen" (checklist/data/leika.csv)
+    "key": "99108001001000",
+    "name": "Parkausweis für Bewohner beantragen",
+    "schema_uri": "https://schema.fitko.de/fim/s00000114_1.1.schema.json",
+    "mime_type": "application/json",
+    "reply_channels": {"eMail": {"usePgp": True}},
+}
+WATCH_DESTINATIONS = {
+    "green": "0b7e2f4a-6c1d-4e8b-9a3f-1d2c3b4a5e60",
+    "amber": "1c8f3a5b-7d2e-4f9c-8b4a-2e3d4c5b6f71",
+    "red": "2d9a4b6c-8e3f-4a0d-9c5b-3f4e5d6c7a82",
+}
+WATCH_EXPIRY_DAYS = 20
+WATCH_WAITING_DAYS = 10

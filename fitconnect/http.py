@@ -12,6 +12,7 @@ Nothing here logs a request body, a header or a token.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import socket
@@ -520,6 +521,13 @@ class PinnedBackend(httpcore.SyncBackend):
         return super().connect_tcp(address, port, timeout, local_address, socket_options)
 
 
+@functools.cache
+def _verifying_context() -> ssl.SSLContext:
+    """The certificate-verifying TLS context every client shares: building one loads the CA
+    bundle (about 30 ms), and each check opens a client of its own (the watch: thousands)."""
+    return httpx.create_ssl_context(verify=True, trust_env=False)
+
+
 class GuardedTransport(httpx.HTTPTransport):
     """httpx's transport with the outbound guard: every connection, so every redirect hop,
     goes to a checked address; plain http only where the environment is marked local."""
@@ -535,7 +543,11 @@ class GuardedTransport(httpx.HTTPTransport):
         # httpx's own set-up would build a second pool; only the pool differs.
         self.allow_private = allow_private
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=(
+                _verifying_context()
+                if verify is True
+                else httpx.create_ssl_context(verify=verify, trust_env=False)
+            ),
             network_backend=backend
             or PinnedBackend(allow_private=allow_private, resolver=resolver),
         )

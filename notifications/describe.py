@@ -12,6 +12,7 @@ from checklist.audit import host_label
 from checklist.environments import environment_label
 from checklist.models import Environment
 from notifications.models import Kind, Notification
+from watch.words import WATCH_KINDS, watch_text
 
 # The notifications of a declaration or decision: they carry the evidence it rests on.
 EVIDENCE_KINDS = {Kind.SIGNOFF_REQUESTED, Kind.SIGNOFF_APPROVED, Kind.SIGNOFF_RETURNED}
@@ -177,6 +178,8 @@ def describe(notification: Notification) -> Text:
         )
         if p.get("message"):
             body += " " + _("Message: %(message)s") % {"message": p["message"]}
+    elif kind in WATCH_KINDS:
+        title, body = watch_text(notification)
     else:
         title, body = onboarding, ""
     evidence = p.get("evidence") if kind in EVIDENCE_KINDS else None

@@ -7,9 +7,11 @@ activity on their onboardings. Each row links to the place where the person acts
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,6 +51,8 @@ class MyOnboarding:
     percent: int
     next_action: str
     next_url: str
+    # The production watch's state ("" while not watched), from the stored summary.
+    watch_state: str = ""
 
 
 @dataclass
@@ -58,6 +62,8 @@ class MyTasks:
     due: list[Task] = field(default_factory=list)
     mentions: list[Task] = field(default_factory=list)
     failed_checks: list[Task] = field(default_factory=list)
+    # Production connections of the user's provider side that the watch finds disrupted.
+    watch: list[Task] = field(default_factory=list)
     onboarding_count: int = 0
     onboardings: list[MyOnboarding] = field(default_factory=list)
 
@@ -65,11 +71,25 @@ class MyTasks:
     def count(self) -> int:
         return sum(
             len(part)
-            for part in (self.signoffs, self.assigned, self.due, self.mentions, self.failed_checks)
+            for part in (
+                self.signoffs,
+                self.assigned,
+                self.due,
+                self.mentions,
+                self.failed_checks,
+                self.watch,
+            )
         )
 
     def all(self) -> list[Task]:
-        return [*self.signoffs, *self.assigned, *self.due, *self.mentions, *self.failed_checks]
+        return [
+            *self.signoffs,
+            *self.assigned,
+            *self.due,
+            *self.mentions,
+            *self.failed_checks,
+            *self.watch,
+        ]
 
 
 def _step_url(onboarding: Onboarding, step: int, anchor: str = "") -> str:
@@ -90,6 +110,7 @@ def my_tasks(user: User) -> MyTasks:
     onboardings = list(
         onboardings_for(user)
         .select_related("authority", "provider")
+        .annotate(watch_state=F("watch__state"))
         .prefetch_related(*STATE_PREFETCH)
     )
     tasks.onboarding_count = len(onboardings)
@@ -104,10 +125,20 @@ def my_tasks(user: User) -> MyTasks:
                 state.overall().percent,
                 state.next_action(),
                 state.next_action_url(),
+                onboarding.watch_state or "",
             )
         )
         authority_side = onboarding.authority_id in authorities
         provider_side = onboarding.provider_id in roles or (onboarding.in_house and authority_side)
+        if provider_side and onboarding.watch_state == "red":
+            tasks.watch.append(
+                Task(
+                    _("Production connection disrupted: fix it"),
+                    onboarding,
+                    reverse("watch_page", args=[onboarding.slug]),
+                    _("found by the production watch"),
+                )
+            )
         # Sign-offs declared by somebody else, waiting for an authority member's decision.
         for signoff in state.latest_signoffs.values():
             if (
@@ -192,7 +223,7 @@ def _mentions(user: User) -> list[Task]:
     ]
 
 
-def _failed_checks(onboardings: list[Onboarding], today: date) -> list[Task]:
+def _failed_checks(onboardings: Sequence[Onboarding], today: date) -> list[Task]:
     """Return the environments whose newest check (within 30 days) failed."""
     by_pk = {o.pk: o for o in onboardings}
     runs = (

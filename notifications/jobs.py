@@ -73,7 +73,7 @@ def scan_due_dates(today: date) -> int:
     return sent
 
 
-def _threshold(days: int) -> int | None:
+def expiry_threshold(days: int) -> int | None:
     """Return the smallest reminder threshold the remaining days fall under, if any."""
     fitting = [limit for limit in EXPIRY_THRESHOLDS if 0 <= days <= limit]
     return min(fitting) if fitting else None
@@ -124,7 +124,7 @@ def scan_expiry(today: date) -> int:
     sent = 0
     for onboarding, environment, what, kid, expires in _expiries(today):
         days = (expires - today).days
-        threshold = _threshold(days)
+        threshold = expiry_threshold(days)
         if threshold is None:
             continue
         step = 2 if what == "certificate" else steps.get(environment, 3)
@@ -205,7 +205,15 @@ def run_all(now: datetime | None = None) -> dict[str, int]:
         "expiry": scan_expiry(today),
         "retries": delivery.retry_due(now),
         "digests": send_digests(now),
+        "watch": _watch_cycle(now),
     }
+
+
+def _watch_cycle(now: datetime) -> int:
+    """The production watch's cycle (``watch.cycle``): each due destination once."""
+    from watch.cycle import run_cycle  # the watch sends notifications through this app
+
+    return run_cycle(now)
 
 
 @task()

@@ -30,6 +30,10 @@ class Kind(models.TextChoices):
     KEY_EXPIRING = "key_expiring", _("Key or certificate expires soon")
     HOSTS_CHANGED = "hosts_changed", _("Addresses of an environment changed")
     REMINDER = "reminder", _("Reminder of the open work of an onboarding")
+    WATCH_RED = "watch_red", _("Production watch: a connection is disrupted")
+    WATCH_EXPIRING = "watch_expiring", _("Production watch: a key expires soon")
+    WATCH_WAITING = "watch_waiting", _("Production watch: submissions are not picked up")
+    WATCH_OUTAGE = "watch_outage", _("Production watch: an outage requires deactivation")
 
 
 class Channel(models.TextChoices):

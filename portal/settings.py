@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "checklist",
     "notifications",
     "api",
+    "watch",
     "portal.admin_apps.PortalAdminConfig",  # django.contrib.admin with the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -86,6 +86,7 @@ urlpatterns = [
     *auth_patterns,
     path("", include("notifications.urls")),
     path("", include("checklist.urls")),
+    path("vorhaben/", include("watch.urls")),
     path("api/v1/", include("api.urls")),
     path("organisation/wechseln/", views.switch_organisation, name="switch_organisation"),
     path("sitzung/verlaengern/", views.extend_session, name="extend_session"),

@@ -21,7 +21,16 @@ from datetime import UTC, datetime
 import httpx
 
 from fitconnect import crypto
-from fitconnect.checks import callback, destination, jwks, keys, routing, submission, token
+from fitconnect.checks import (
+    callback,
+    destination,
+    jwks,
+    keys,
+    routing,
+    submission,
+    token,
+    waiting,
+)
 from fitconnect.checks.base import (
     Check,
     CheckResult,
@@ -68,6 +77,8 @@ REGISTRY: dict[str, Check] = {
     )
 }
 CHECK_ORDER = tuple(REGISTRY)
+# Checks only the production watch runs (read-only, not part of "Verbindung prüfen").
+WATCH_ONLY: dict[str, Check] = {waiting.CHECK.name: waiting.CHECK}
 # Lazy: translated where a title is shown (``str(...)``), not at import time.
 CHECK_TITLES = {name: check.title for name, check in REGISTRY.items()}
 
@@ -145,7 +156,7 @@ class Verification:
             yield self.run_check(name)
 
     def run_check(self, name: str) -> CheckResult:
-        check = REGISTRY[name]
+        check = REGISTRY.get(name) or WATCH_ONLY[name]
         started = time.monotonic()
         total = self.submission_timeout + self.check_timeout if check.waits_for_submission else None
         unexpected = False

@@ -38,9 +38,16 @@ def last_segment(token: str) -> str:
 
 
 def record_service_event(
-    state: State, case: Case, submission: Submission, event: str, details: dict[str, Any]
+    state: State,
+    case: Case,
+    submission: Submission,
+    event: str,
+    details: dict[str, Any],
+    *,
+    at: float | None = None,
 ) -> None:
-    """Append a SET of the Zustelldienst to the case's event log (call under the lock)."""
+    """Append a SET of the Zustelldienst to the case's event log (call under the lock);
+    ``at`` backdates it (the watch's waiting submissions)."""
     payload = crypto.make_set(
         issuer=urls(state.base)["submission_base"],
         submission_id=submission.submission_id,
@@ -48,6 +55,8 @@ def record_service_event(
         event=event,
         details=details,
     )
+    if at is not None:
+        payload["iat"] = int(at)
     token = sign(payload, state.keys["zustelldienst"].private, typ=crypto.SET_TYPE)
     case.events.append(Event(token, payload))
 

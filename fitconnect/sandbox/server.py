@@ -21,7 +21,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from fitconnect import demo
 
-from . import fachverfahren
+from . import fachverfahren, watch
 from .app import HANG_UP, build_app
 from .faults import parse_fault
 from .keys import KeyPair
@@ -158,6 +158,21 @@ class Sandbox:
     def add_area(self, area: Area) -> None:
         """Make another area findable through ``/areas`` and ``/routes?areaId=``."""
         self._state.add_area(area)
+
+    # --- what the production watch needs ---
+
+    def add_waiting_submission(self, destination_id: str, age_days: float) -> str:
+        """Add a submission waiting for pickup since ``age_days`` days; return its id."""
+        return watch.add_waiting_submission(self._state, destination_id, age_days)
+
+    def set_destination_status(self, destination_id: str, status: str) -> None:
+        """Set a Zustellpunkt's status, e.g. ``inactive``."""
+        watch.set_status(self._state, destination_id, status)
+
+    def expiring_key(self, name: str, days: int, *, kid: str | None = None) -> KeyPair:
+        """Return one of the sandbox's key pairs (``encryption``, ``signature``) with a
+        certificate that expires in ``days`` days, for a destination to serve."""
+        return watch.expiring(self.keys[name], days, kid=kid)
 
     # --- life cycle ---
 

@@ -225,6 +225,9 @@ class State:
                 self._keys = load_keys(self.state_file)
                 if demo.DESTINATION_ID not in self.destinations:
                     self._add_demo_destination(self._keys)
+                    from .watch import add_watch_demo  # it builds on this module
+
+                    add_watch_demo(self)
             return self._keys
 
     @property

@@ -4,20 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0002_count_unread'),
+        ("notifications", "0002_count_unread"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('signoff_requested', 'Ready for sign-off: your approval is needed'), ('signoff_approved', 'Sign-off approved'), ('signoff_returned', 'Sign-off sent back'), ('signoff_invalidated', 'Sign-off invalid after a change'), ('assigned', 'An item was assigned to you'), ('mentioned', 'You were mentioned in a comment'), ('commented', 'New comment on an item assigned to you'), ('verification_failed', 'Connection check failed'), ('due_soon', 'Step due in 7 days'), ('overdue', 'Step overdue'), ('key_expiring', 'Key or certificate expires soon'), ('hosts_changed', 'Addresses of an environment changed')], max_length=30, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("signoff_requested", "Ready for sign-off: your approval is needed"),
+                    ("signoff_approved", "Sign-off approved"),
+                    ("signoff_returned", "Sign-off sent back"),
+                    ("signoff_invalidated", "Sign-off invalid after a change"),
+                    ("assigned", "An item was assigned to you"),
+                    ("mentioned", "You were mentioned in a comment"),
+                    ("commented", "New comment on an item assigned to you"),
+                    ("verification_failed", "Connection check failed"),
+                    ("due_soon", "Step due in 7 days"),
+                    ("overdue", "Step overdue"),
+                    ("key_expiring", "Key or certificate expires soon"),
+                    ("hosts_changed", "Addresses of an environment changed"),
+                ],
+                max_length=30,
+                verbose_name="kind",
+            ),
         ),
         migrations.AlterField(
-            model_name='preference',
-            name='kind',
-            field=models.CharField(choices=[('signoff_requested', 'Ready for sign-off: your approval is needed'), ('signoff_approved', 'Sign-off approved'), ('signoff_returned', 'Sign-off sent back'), ('signoff_invalidated', 'Sign-off invalid after a change'), ('assigned', 'An item was assigned to you'), ('mentioned', 'You were mentioned in a comment'), ('commented', 'New comment on an item assigned to you'), ('verification_failed', 'Connection check failed'), ('due_soon', 'Step due in 7 days'), ('overdue', 'Step overdue'), ('key_expiring', 'Key or certificate expires soon'), ('hosts_changed', 'Addresses of an environment changed')], max_length=30, verbose_name='kind'),
+            model_name="preference",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("signoff_requested", "Ready for sign-off: your approval is needed"),
+                    ("signoff_approved", "Sign-off approved"),
+                    ("signoff_returned", "Sign-off sent back"),
+                    ("signoff_invalidated", "Sign-off invalid after a change"),
+                    ("assigned", "An item was assigned to you"),
+                    ("mentioned", "You were mentioned in a comment"),
+                    ("commented", "New comment on an item assigned to you"),
+                    ("verification_failed", "Connection check failed"),
+                    ("due_soon", "Step due in 7 days"),
+                    ("overdue", "Step overdue"),
+                    ("key_expiring", "Key or certificate expires soon"),
+                    ("hosts_changed", "Addresses of an environment changed"),
+                ],
+                max_length=30,
+                verbose_name="kind",
+            ),
         ),
     ]

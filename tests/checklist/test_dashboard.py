@@ -19,8 +19,8 @@ from tests.conftest import World, make_onboarding
 
 NOT_COUNTED = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")
 # 12 for the figures, 4 for the median lead times (checklist.dashboard_lead), 1 for the
-# keys expiring (checklist.dashboard_keys).
-DASHBOARD_BUDGET = 17
+# keys expiring (checklist.dashboard_keys), 1 for the production watch's counts.
+DASHBOARD_BUDGET = 18
 
 
 def signed_in(user: object) -> Client:

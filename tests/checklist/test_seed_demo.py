@@ -97,7 +97,8 @@ def test_demo_onboardings_show_every_stage(db: None) -> None:
         o.slug: OnboardingState(o).current_step()
         for o in Onboarding.objects.filter(authority__slug="stadt-musterstadt")
     }
-    assert sorted(steps.values()) == [1, 2, 4, 5]
+    # The production watch's three live onboardings (watch.demo) have no current step.
+    assert sorted(s for s in steps.values() if s is not None) == [1, 2, 4, 5]
     assert Onboarding.objects.filter(authority__slug="landkreis-beispiel").count() == 1
 
 

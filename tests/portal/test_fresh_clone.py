@@ -16,6 +16,7 @@ PROJECT = [
     "notifications",
     "api",
     "fitconnect",
+    "watch",
     "templates",
     "static",
 ]

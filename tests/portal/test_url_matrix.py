@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from django.test import Client
@@ -15,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from portal.models import ApiToken, Invitation, Membership
 from tests.conftest import PERSONAS, World, make_user
+from watch.models import Outage
 
 LOGIN = "login"
 ADMIN_LOGIN = "admin_login"
@@ -162,6 +164,13 @@ def _saved_filter(world: World) -> int:
     return SavedFilter.objects.create(
         user=world.authority_admin, name="Mein Filter", query="step=1"
     ).pk
+
+
+def _outage(world: World) -> int:
+    outage = Outage.objects.create(
+        onboarding=world.onboarding, kind="unplanned", starts_on=date(2026, 11, 1)
+    )
+    return outage.pk
 
 
 def recipient_only(ok: int) -> dict[str, int | str]:
@@ -599,6 +608,22 @@ CASES: dict[str, Case] = {
     ),
     "audit_trail": Case(
         "get", lambda w: reverse("audit_trail", args=[SLUG]), participants(200, 200, readers=200)
+    ),
+    # The production watch: every participant and reader reads the Betrieb page; the
+    # provider's side records outages and confirms a deactivated Zustellpunkt.
+    "watch_page": Case(
+        "get", lambda w: reverse("watch_page", args=[SLUG]), participants(200, 200, readers=200)
+    ),
+    "watch_outage": Case(
+        "post",
+        lambda w: reverse("watch_outage", args=[SLUG]),
+        participants(403, 302),
+        data=lambda w: {"kind": "planned", "starts_on": "2026-12-01"},
+    ),
+    "watch_outage_deactivated": Case(
+        "post",
+        lambda w: reverse("watch_outage_deactivated", args=[SLUG, _outage(w)]),
+        participants(403, 302),
     ),
     "api_tokens": Case(
         "get", lambda w: reverse("api_tokens", args=[w.authority.pk]), admins_only(200)

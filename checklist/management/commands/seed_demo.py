@@ -14,6 +14,7 @@ from checklist.demo_land import OFFICE_NAME, OFFICE_SLUG, seed_land
 from notifications.models import Notification
 from notifications.services import without_email
 from portal.models import Membership, Organisation, User
+from watch.demo import seed_watch
 
 DEMO_PASSWORD = "Anbindung-Demo-2026"
 
@@ -74,6 +75,15 @@ class Command(BaseCommand):
             # A Land's coordination office with a few hundred onboardings of its Kreise.
             seed_land(people, organisations["kommunal-it"])
         point_at_sandbox(settings.FITCONNECT_SANDBOX_URL)
+        # Three onboardings live in production, watched against the sandbox.
+        with without_email():
+            seed_watch(
+                organisations["stadt-musterstadt"],
+                organisations["kommunal-it"],
+                people["entwicklung@kommunal-it.example"],
+                people["admin@musterstadt.example"],
+                settings.FITCONNECT_SANDBOX_URL,
+            )
         operator = self._user(OPERATOR)
         if not operator.is_superuser:
             operator.is_staff = operator.is_superuser = True
