@@ -34,7 +34,7 @@ def render_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context["operator"] = is_operator(request.user)
     context["can_import"] = importer_scope(request.user, request.memberships) is not None
     # The production watch's connections by state (one statement, on its stored summary).
-    context["watch"] = watch_summary.counts(onboardings.values("pk"))
+    context["watch"] = watch_summary.counts(chosen.onboardings.values("pk"))
     return render(request, "checklist/dashboard.html", context)
 
 
