@@ -27,7 +27,8 @@ from tests.conftest import World, make_onboarding
 # (services, records, API version): a fixed number, whatever the data.
 # Steps 3 and 4 also read their conformance runs (one query, checklist.conformance_views) and
 # the sign-off's evidence names the newest one against the stage (one query).
-STEP_PAGE_BUDGET = 17
+# Steps 3 to 5 look for runs whose worker was lost (one query, checklist.lost_work).
+STEP_PAGE_BUDGET = 18
 # A step page seen again while nothing on it changed: session, user, onboarding.
 CACHED_STEP_PAGE_BUDGET = 3
 # A tick: the item, its state, the audit, the counters and, as an open item is assigned to
