@@ -44,6 +44,7 @@ class UserAdmin(BaseUserAdmin[User]):
         # People are deactivated, never deleted: the Protokoll names them, and the database
         # refuses to change its entries (checklist/audit_chain.py).
         return False
+
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal details"), {"fields": ("full_name",)}),
