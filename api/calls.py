@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import translation
@@ -19,6 +20,7 @@ from api.auth import MissingScope, RateLimited
 from api.idempotency import idempotent
 from api.problems import preferred_language, problem
 from checklist.state import NotAllowed, ReasonRequired
+from portal.outage import RETRY_AFTER
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +114,18 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         # Ninja raises 400 for a body that is not JSON.
         return problem(request, "bad-request", _("The body must be JSON."))
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A database restart or failover (portal.outage): nothing was done; try again.
+        logger.warning("API request: database unavailable (%s)", type(exc).__name__)
+        return problem(
+            request,
+            "database-unavailable",
+            _("Nothing was saved. Try again after Retry-After seconds."),
+            retry_after=RETRY_AFTER,
+        )
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:

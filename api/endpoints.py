@@ -42,7 +42,7 @@ from api.schemas import (
     RunOut,
     RunPage,
 )
-from checklist import catalogue, export, rules, services
+from checklist import catalogue, export, lost_work, rules, services
 from checklist.access import (
     Participation,
     get_onboarding_for_token,
@@ -366,6 +366,7 @@ def get_run(request: HttpRequest, slug: str, run_id: int) -> dict[str, Any]:
     )
     if run is None:
         raise Http404
+    lost_work.settle_run(run)  # a run whose worker was lost ends as aborted
     return presenters.run_row(run)
 
 
@@ -434,6 +435,7 @@ def get_conformance_run(request: HttpRequest, slug: str, run_id: int) -> dict[st
     )
     if run is None:
         raise Http404
+    lost_work.settle_conformance(run)  # resumed, or aborted after a second loss
     return presenters.conformance_run_row(run)
 
 
@@ -498,6 +500,7 @@ def get_record_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     participation = _participation(request, slug)
     onboarding = participation.onboarding
     pdf_export = request_pdf(onboarding)
+    lost_work.settle_export(pdf_export)  # rendered again if its worker was lost
     if not pdf_export.ready:
         waiting = JsonResponse(
             {

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count
 
-from checklist import conformance, rules
+from checklist import conformance, lost_work, rules
 from checklist.access import Participation
 from checklist.catalogue import Item
 from checklist.environments import environment_labels
@@ -225,6 +225,9 @@ def run_row(run: VerificationRun, labels: dict[str, str] | None = None) -> dict[
         "environment": run.environment,
         "environment_label": labels.get(run.environment, run.environment),
         "status": run.status,
+        "problem": str(lost_work.RUN_ABORTED)
+        if run.status == VerificationRun.Outcome.ABORTED
+        else None,
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "started_by": str(run.started_by or run.started_by_token or ""),
@@ -250,6 +253,9 @@ def conformance_run_row(run: ConformanceRun) -> dict[str, Any]:
         "environment": run.environment,
         "environment_label": environment_labels().get(run.environment, run.environment),
         "status": run.status,
+        "problem": str(lost_work.CONFORMANCE_ABORTED)
+        if run.status == ConformanceRun.Outcome.ABORTED
+        else None,
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "started_by": str(run.started_by or run.started_by_token or ""),

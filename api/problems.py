@@ -90,6 +90,12 @@ PROBLEM_TYPES = {
             "Interner Fehler im Anbindungsportal",
             "Internal error in the onboarding portal",
         ),
+        ProblemType(
+            "database-unavailable",
+            503,
+            "Die Datenbank ist kurz nicht erreichbar",
+            "The database is briefly unavailable",
+        ),
     )
 }
 

@@ -12,7 +12,7 @@ from pydantic import Field, StringConstraints
 from checklist.kinds import KINDS
 
 StepStatusName = Literal["not_started", "in_progress", "done", "locked"]
-RunStatus = Literal["running", "ok", "warning", "failed"]
+RunStatus = Literal["running", "ok", "warning", "failed", "aborted"]
 CheckStatusName = Literal["ok", "warning", "failed", "skipped"]
 
 
@@ -291,7 +291,15 @@ class RunOut(Schema):
     id: int
     environment: str
     environment_label: str
-    status: RunStatus = Field(description=gettext_noop("running until every check has finished."))
+    status: RunStatus = Field(
+        description=gettext_noop(
+            "running until every check has finished; aborted when the background process "
+            "running it stopped (start a new run)."
+        )
+    )
+    problem: str | None = Field(
+        description=gettext_noop("Why the run ended without a result (aborted), else null.")
+    )
     started_at: datetime
     finished_at: datetime | None
     started_by: str
@@ -324,7 +332,7 @@ class EnvironmentPage(Schema):
     items: list[EnvironmentOut]
 
 
-ConformanceStatus = Literal["running", "passed", "failed", "no_answer", "incomplete"]
+ConformanceStatus = Literal["running", "passed", "failed", "no_answer", "incomplete", "aborted"]
 ConformanceVerdict = Literal[
     "passed", "failed", "no_answer", "skipped", "error", "waiting", "pending"
 ]
@@ -359,7 +367,13 @@ class ConformanceRunOut(Schema):
     environment: str
     environment_label: str
     status: ConformanceStatus = Field(
-        description=gettext_noop("running until every case is answered or given up.")
+        description=gettext_noop(
+            "running until every case is answered or given up; aborted when the background "
+            "process running it stopped twice (start a new run)."
+        )
+    )
+    problem: str | None = Field(
+        description=gettext_noop("Why the run ended without a result (aborted), else null.")
     )
     started_at: datetime
     finished_at: datetime | None

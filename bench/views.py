@@ -7,12 +7,15 @@ product: no production module writes another app's tables.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from checklist.audit_chain import content_hash
 from portal.types import AuthenticatedHttpRequest
 
 
@@ -29,7 +32,7 @@ def bench_write_floor(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
 
     Behind the same middleware and CSRF check as a tick, it runs the four statements a tick
     cannot do without, in raw SQL and one transaction: lock the onboarding, write an item
-    state, add an audit row, write the summary. Values stay as they were (the note is
+    state, read the Protokoll's head and add an audit row chained onto it, write the summary. Values stay as they were (the note is
     written unchanged, the audit row says so), nothing is rendered.
     """
     with transaction.atomic(), connection.cursor() as cursor:
@@ -46,10 +49,38 @@ def bench_write_floor(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
             "UPDATE checklist_itemstate SET note = note WHERE onboarding_id = %s AND key = %s",
             [onboarding_id, key],
         )
+        # The audit row is chained onto the onboarding's Protokoll (checklist.audit_chain).
+        cursor.execute(
+            "SELECT entry_hash FROM checklist_auditevent WHERE onboarding_id = %s"
+            " ORDER BY id DESC LIMIT 1",
+            [onboarding_id],
+        )
+        head = cursor.fetchone()
+        entry = SimpleNamespace(
+            onboarding_id=onboarding_id,
+            actor_id=request.user.pk,
+            api_token_id=None,
+            run_id=None,
+            created_at=timezone.now(),
+            step=2,
+            action="note_changed",
+            subject=f"item:{key}",
+            old_value="",
+            new_value="",
+            previous_hash=head[0] if head else "",
+        )
         cursor.execute(
             "INSERT INTO checklist_auditevent (onboarding_id, actor_id, created_at, step, action,"
-            " subject, old_value, new_value) VALUES (%s, %s, %s, 2, 'note_changed', %s, '', '')",
-            [onboarding_id, request.user.pk, timezone.now(), f"item:{key}"],
+            " subject, old_value, new_value, previous_hash, entry_hash)"
+            " VALUES (%s, %s, %s, 2, 'note_changed', %s, '', '', %s, %s)",
+            [
+                onboarding_id,
+                entry.actor_id,
+                entry.created_at,
+                entry.subject,
+                entry.previous_hash,
+                content_hash(entry),
+            ],
         )
         cursor.execute(
             "UPDATE checklist_onboarding SET progress_done = %s WHERE id = %s",

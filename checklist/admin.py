@@ -183,6 +183,10 @@ class OnboardingAdmin(admin.ModelAdmin[Onboarding]):
         # Onboardings start in the portal, where their checklist and audit trail begin.
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Onboarding | None = None) -> bool:
+        # Its Protokoll would go with it, which the database refuses (checklist.audit_chain).
+        return False
+
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -194,6 +198,10 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
 @admin.register(VerificationRun)
 class VerificationRunAdmin(ReadOnlyAdmin):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Protokoll entries name runs; they are never changed (checklist.audit_chain).
+        return False
+
     list_display = [
         "onboarding",
         "environment",

@@ -9,5 +9,11 @@ class ChecklistConfig(AppConfig):
     verbose_name = _("Onboardings")
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         # Assignments end when a membership does (a receiver of its deletion).
         from checklist import leaving  # noqa: F401
+        from checklist.audit_chain import register_sqlite_function
+
+        # SQLite's guard of the Protokoll asks each connection whether it is released.
+        connection_created.connect(register_sqlite_function, dispatch_uid="audit_release")

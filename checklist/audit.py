@@ -12,10 +12,10 @@ import json
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from checklist import catalogue
+from checklist import audit_chain, catalogue
 from checklist.models import (
     AuditEvent,
     EnvironmentRecord,
@@ -48,9 +48,13 @@ def audit(
     *,
     run: VerificationRun | None = None,
 ) -> AuditEvent:
-    """Record a change; a change a connection check made names its ``run`` instead of a person."""
+    """Record a change; a change a connection check made names its ``run`` instead of a person.
+
+    The entry is chained onto the onboarding's Protokoll (``checklist.audit_chain``) in the
+    caller's transaction, or in its own.
+    """
     user, token = split_actor(actor)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         onboarding=onboarding,
         actor=user,
         api_token=token,
@@ -61,6 +65,10 @@ def audit(
         new_value=as_text(new),
         step=step,
     )
+    with transaction.atomic():
+        audit_chain.seal([event])
+        event.save(force_insert=True)
+    return event
 
 
 def as_text(value: Any) -> str:

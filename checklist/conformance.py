@@ -182,7 +182,8 @@ def reopen(run: ConformanceRun) -> bool:
     run.cases = {**run.cases, **waiting}
     run.finished_at = None
     run.status = Outcome.RUNNING
-    run.save(update_fields=["cases", "finished_at", "status"])
+    run.lease_until, run.attempts = None, 0  # a new task takes it (portal.leases)
+    run.save(update_fields=["cases", "finished_at", "status", "lease_until", "attempts"])
     return True
 
 

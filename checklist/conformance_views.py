@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from checklist import conformance, rules, tasks
+from checklist import conformance, lost_work, rules, tasks
 from checklist.access import Participation
 from checklist.environments import environment_label, get_environment
 from checklist.models import ConformanceRun, FitConnectEnvironment
@@ -105,6 +105,7 @@ def _run(participation: Participation, run_id: int) -> ConformanceRun:
     )
     if run is None:
         raise Http404
+    lost_work.settle_conformance(run)  # resumed or aborted if its worker was lost
     return run
 
 

@@ -145,7 +145,9 @@ def export_for(onboarding: Onboarding | None) -> tuple[PdfExport, bool]:
     if found is not None and not found.failed:
         return found, False
     if found is not None:  # a failed render: try again
-        PdfExport.objects.filter(pk=found.pk).update(failed=False, html=html)
+        PdfExport.objects.filter(pk=found.pk).update(
+            failed=False, html=html, lease_until=None, attempts=0
+        )
         found.failed = False
         return found, True
     try:

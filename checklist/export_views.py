@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from checklist import export, tasks
+from checklist import export, lost_work, tasks
 from checklist.models import Onboarding, PdfExport
 from checklist.view_support import participation_for
 from portal.types import AuthenticatedHttpRequest
@@ -74,6 +74,7 @@ def _export(onboarding: Onboarding | None, export_id: int, *, with_pdf: bool) ->
     found = (exports if with_pdf else exports.defer("pdf")).defer("html").first()
     if found is None:
         raise Http404
+    lost_work.settle_export(found)  # rendered again or failed if its worker was lost
     return found
 
 

@@ -355,6 +355,7 @@ def run_progress_context(
     context: dict[str, Any] = {
         "run": run,
         "onboarding": participation.onboarding,
+        "participation": participation,
         "rows": rows,
         "done": len(results),
         "total": len(checks),

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
-from checklist import signals
+from checklist import audit_chain, signals
 from checklist.audit import as_text, audit
 from checklist.models import AuditEvent, FitConnectEnvironment, Onboarding, StoredSecret
 from checklist.verification import SecretState
@@ -96,7 +96,7 @@ def record_host_change(
     )
     if not onboardings:
         return []
-    AuditEvent.objects.bulk_create(
+    events = [
         AuditEvent(
             onboarding=onboarding,
             actor=user,
@@ -107,7 +107,10 @@ def record_host_change(
             step=environment.step,
         )
         for onboarding in onboardings
-    )
+    ]
+    with transaction.atomic():
+        audit_chain.seal(events)
+        AuditEvent.objects.bulk_create(events)
     signals.environment_hosts_changed.send(
         Onboarding, onboardings=onboardings, environment=environment, old=old, new=new, actor=user
     )

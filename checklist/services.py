@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import catalogue, deadlines, leaving, people, rules, signals, summary
+from checklist import audit_chain, catalogue, deadlines, leaving, people, rules, signals, summary
 from checklist.access import Participation
 from checklist.audit import as_text, audit, audit_changes, split_actor
 from checklist.catalogue import Item
@@ -179,6 +179,7 @@ def create_onboardings(onboardings: list[Onboarding], creator: User | None) -> l
                     step=1,
                 )
             )
+    audit_chain.seal(events)  # in this function's transaction
     AuditEvent.objects.bulk_create(events, batch_size=2000)
     return created
 

@@ -350,7 +350,7 @@ def newest_run(onboarding: Onboarding, environment: str) -> VerificationRun | No
         VerificationRun.objects.filter(
             onboarding=onboarding, environment=environment, rehearsal=False
         )
-        .exclude(status=VerificationRun.Outcome.RUNNING)
+        .exclude(status__in=(VerificationRun.Outcome.RUNNING, VerificationRun.Outcome.ABORTED))
         .select_related("started_by", "started_by_token__organisation")
         .order_by("-started_at", "-pk")
         .first()

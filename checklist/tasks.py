@@ -2,6 +2,8 @@
 
 Each runs as a task of Django's tasks framework in the background worker
 (``manage.py db_worker``); the page polls for progress. The services here start them.
+Each task holds a lease on its row while it works (``portal.leases``); a row whose worker
+was lost is resumed or ended by ``checklist.lost_work``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from checklist.models import (
     PdfExport,
     VerificationRun,
 )
+from portal import leases
 from portal.models import Actor
 
 logger = logging.getLogger(__name__)
@@ -26,13 +29,19 @@ logger = logging.getLogger(__name__)
 @task()
 def run_checks(run_id: int) -> None:
     """Run a verification run's checks (its typed secrets are stored encrypted on the run)."""
-    verification.execute_run(run_id)
+    rows = VerificationRun.objects.filter(finished_at=None)
+    if leases.claim(rows, run_id):
+        with leases.Renewal(rows, run_id):
+            verification.execute_run(run_id)
 
 
 @task()
 def run_conformance(run_id: int) -> None:
     """Send a conformance run's cases and wait for the answers; calling it again resumes."""
-    conformance.execute(run_id)
+    rows = ConformanceRun.objects.filter(finished_at=None)
+    if leases.claim(rows, run_id):
+        with leases.Renewal(rows, run_id):
+            conformance.execute(run_id)
 
 
 # A PDF someone waits for goes before connection checks and e-mails already queued (the
@@ -43,7 +52,10 @@ PDF_PRIORITY = 50
 @task(priority=PDF_PRIORITY)
 def render_pdf(export_id: int) -> None:
     """Render a requested PDF export from its stored HTML."""
-    export.render_export(export_id)
+    rows = PdfExport.objects.filter(rendered_at=None, failed=False)
+    if leases.claim(rows, export_id):
+        with leases.Renewal(rows, export_id):
+            export.render_export(export_id)
 
 
 def begin_run(

@@ -358,7 +358,9 @@ def execute_run(run_id: int) -> None:
         if environment is not None:
             _run_remaining_checks(run, environment, run_secrets(run))
     finally:
-        finish_run(run, run.started_by_token or run.started_by)
+        # Unless a reader ended it meanwhile as aborted (its lease had passed: lost_work).
+        if VerificationRun.objects.filter(pk=run.pk, finished_at=None).exists():
+            finish_run(run, run.started_by_token or run.started_by)
 
 
 def add_result(run: VerificationRun, result: CheckResult) -> None:

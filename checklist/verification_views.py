@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import presentation, rules, secret_hosts, tasks, verification
+from checklist import lost_work, presentation, rules, secret_hosts, tasks, verification
 from checklist.access import Participation
 from checklist.environments import environment_label, get_environment
 from checklist.models import FitConnectEnvironment, StoredSecret, VerificationRun
@@ -111,6 +111,7 @@ def _announce(request: AuthenticatedHttpRequest, run: VerificationRun, changed: 
         VerificationRun.Outcome.OK: _("All checks passed."),
         VerificationRun.Outcome.WARNING: _("The checks passed with warnings."),
         VerificationRun.Outcome.FAILED: _("At least one check failed."),
+        VerificationRun.Outcome.ABORTED: str(lost_work.RUN_ABORTED),
     }[VerificationRun.Outcome(run.status)]
     if changed:
         text += " " + ngettext(
@@ -118,9 +119,8 @@ def _announce(request: AuthenticatedHttpRequest, run: VerificationRun, changed: 
             "%(count)d checklist items changed by the result.",
             len(changed),
         ) % {"count": len(changed)}
-    (messages.success if run.status != VerificationRun.Outcome.FAILED else messages.warning)(
-        request, text
-    )
+    failed = run.status in (VerificationRun.Outcome.FAILED, VerificationRun.Outcome.ABORTED)
+    (messages.warning if failed else messages.success)(request, text)
 
 
 @login_required
@@ -138,6 +138,7 @@ def verify_progress(request: AuthenticatedHttpRequest, slug: str, run_id: int) -
         raise Http404
     if not request.htmx:
         return redirect(f"{reverse('step', args=[slug, env.step])}#verbindung")
+    lost_work.settle_run(run)  # a run whose worker was lost ends here as aborted
     seen = request.GET.get("seen", "")
     if run.finished_at is None and seen.isdigit() and int(seen) == len(run.results):
         return HttpResponse(status=204)  # nothing new: htmx keeps the panel and polls again
@@ -214,6 +215,7 @@ def verify_run(request: AuthenticatedHttpRequest, slug: str, run_id: int) -> Htt
     )
     if run is None:
         raise Http404
+    lost_work.settle_run(run)
     return render(
         request,
         "checklist/verify_run_detail.html",

@@ -13,7 +13,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import leika, page_cache, people, presentation, rules, saved_filters, services
+from checklist import (
+    leika,
+    lost_work,
+    page_cache,
+    people,
+    presentation,
+    rules,
+    saved_filters,
+    services,
+)
 from checklist import overview as overview_query
 from checklist.audit import describe_actor
 from checklist.audit_sentences import sentence
@@ -171,6 +180,9 @@ def step_page(request: AuthenticatedHttpRequest, slug: str, number: int) -> Http
     if number not in range(1, 6):
         raise Http404
     participation = participation_for(request, slug)
+    if number in (3, 4, 5) and lost_work.settle_onboarding(participation.onboarding):
+        # Runs whose worker was lost have just ended or resumed: a new revision to show.
+        participation.onboarding.refresh_from_db(fields=["revision"])
     # Rendered again only when the onboarding's revision (or what the frame shows) changed.
     return page_cache.page(
         request,

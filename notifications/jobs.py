@@ -19,7 +19,7 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
-from checklist import people
+from checklist import lost_work, people
 from checklist.environments import all_environments
 from checklist.models import EnvironmentRecord, Onboarding, VerificationRun
 from checklist.state import STATE_PREFETCH, OnboardingState, StepStatus
@@ -206,6 +206,8 @@ def run_all(now: datetime | None = None) -> dict[str, int]:
         "retries": delivery.retry_due(now),
         "digests": send_digests(now),
         "watch": _watch_cycle(now),
+        # Runs and PDF exports whose worker was lost: resumed or ended (checklist.lost_work).
+        "lost_work": lost_work.settle_all(),
     }
 
 

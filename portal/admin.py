@@ -39,6 +39,12 @@ class UserAdmin(BaseUserAdmin[User]):
     list_display = ["email", "full_name", "is_active", "is_staff", "date_joined"]
     list_filter = ["is_active", "is_staff", "is_superuser"]
     search_fields = ["email", "full_name"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        # People are deactivated, never deleted: the Protokoll names them, and the database
+        # refuses to change its entries (checklist/audit_chain.py).
+        return False
+
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal details"), {"fields": ("full_name",)}),

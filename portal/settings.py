@@ -215,6 +215,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Called once when a worker starts (portal's db_worker), before it takes the first task:
 # the PDF fonts and stylesheet are parsed then, not in the first export someone waits for.
 WORKER_WARM_UP = ["checklist.pdf.warm_up"]
+# Seconds a background task answers for the row it works on (portal.leases): it renews the
+# lease every third of this while it works; a run whose lease passed lost its worker and is
+# resumed or ended as aborted. Long enough for a busy database, short enough that a lost
+# run ends within about two minutes.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 120, minimum=1)
 
 # E-mail: printed readably to the console unless an SMTP server is configured.
 _MAIL_BACKEND = env_str("EMAIL_BACKEND", "portal.mail_backends.ReadableConsoleBackend")

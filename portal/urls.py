@@ -137,3 +137,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# A lost database connection answers 503 "kurz nicht erreichbar", anything else the 500 page.
+handler500 = "portal.outage.server_error"

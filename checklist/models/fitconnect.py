@@ -289,6 +289,7 @@ class VerificationRun(models.Model):
         OK = "ok", _("All checks passed")
         WARNING = "warning", _("Passed with warnings")
         FAILED = "failed", _("Failed")
+        ABORTED = "aborted", _("Aborted")
 
     onboarding = models.ForeignKey(
         Onboarding, on_delete=models.CASCADE, related_name="verification_runs"
@@ -323,6 +324,10 @@ class VerificationRun(models.Model):
     # when the run finishes and unreadable after RUN_SECRETS_TTL (verification.py).
     secrets_ciphertext = models.TextField(blank=True, editable=False)
     changed_items = models.JSONField(default=list, editable=False)
+    # The background task's lease (portal.leases): empty while queued; a passed one means
+    # its worker was lost.
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -342,6 +347,7 @@ class ConformanceRun(models.Model):
         FAILED = "failed", _("Failed")
         NO_ANSWER = "no_answer", _("Not every case answered yet")
         INCOMPLETE = "incomplete", _("Not every case could be run")
+        ABORTED = "aborted", _("Aborted")
 
     onboarding = models.ForeignKey(
         Onboarding, on_delete=models.CASCADE, related_name="conformance_runs"
@@ -366,6 +372,10 @@ class ConformanceRun(models.Model):
         help_text=_("Run against a stand-in (e.g. the sandbox): it ticks no checklist item."),
     )
     changed_items = models.JSONField(default=list, editable=False)
+    # The background task's lease (portal.leases): empty while queued; a passed one means
+    # its worker was lost.
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -393,6 +403,10 @@ class PdfExport(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
     failed = models.BooleanField(default=False)
+    # The background task's lease (portal.leases): empty while queued; a passed one means
+    # its worker was lost.
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fitconnect.constants import BUNDID_REPLY_CHANNEL, service_identifier
@@ -506,6 +507,9 @@ class AuditEvent(models.Model):
     ``subject`` is a reference resolved for display in the reader's language:
     ``item:<key>``, ``onboarding.<field>``, ``leistung.<key>.<field>``,
     ``environment.<env>.<field>`` or ``signoff:<env>``.
+
+    Tamper-evident: each entry carries the hash of its content and of the entry before it
+    (``checklist.audit_chain``), and the database refuses to change or delete entries.
     """
 
     class Action(models.TextChoices):
@@ -550,12 +554,17 @@ class AuditEvent(models.Model):
     run = models.ForeignKey(
         "VerificationRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set before the entry is sealed (its hash covers it), not by the database.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     step = models.PositiveSmallIntegerField(null=True, blank=True)
     action = models.CharField(max_length=30, choices=Action.choices)
     subject = models.CharField(max_length=300, blank=True)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)
+    # The chain of the onboarding's entries (checklist.audit_chain): the SHA-256 of the
+    # entry before and of this entry's canonical content including it.
+    previous_hash = models.CharField(max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
