@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checklist import leika, page_cache, people, presentation, rules, services
+from checklist import archive, leika, page_cache, people, presentation, rules, services
 from checklist import overview as overview_query
 from checklist.audit import describe_actor
 from checklist.audit_sentences import sentence
@@ -155,7 +155,11 @@ def detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         participation,
         "overview",
         "checklist/onboarding_detail.html",
-        lambda: presentation.page_context(participation),
+        lambda: {
+            **presentation.page_context(participation),
+            "archive_copies": archive.listed(participation.onboarding),
+            "archive_possible": archive.finished(participation.onboarding),
+        },
         {"onboarding": participation.onboarding},
     )
 
