@@ -323,6 +323,8 @@ API_AUTH_FAILURE_LIMIT_PER_IP = env_int("API_AUTH_FAILURE_LIMIT_PER_IP", 20, min
 
 # FIT-Connect checks.
 SECRET_ENCRYPTION_KEY = env_str("SECRET_ENCRYPTION_KEY", "")
+# The Fernet key manage.py backup encrypts with and restore decrypts with (README "Betrieb").
+BACKUP_KEY = env_str("BACKUP_KEY", "")
 FITCONNECT_CONNECT_TIMEOUT = env_int("FITCONNECT_CONNECT_TIMEOUT", 5, minimum=1)
 FITCONNECT_CHECK_TIMEOUT = env_int("FITCONNECT_CHECK_TIMEOUT", 15, minimum=1)
 FITCONNECT_SUBMISSION_TIMEOUT = env_int("FITCONNECT_SUBMISSION_TIMEOUT", 60, minimum=1)
