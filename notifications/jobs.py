@@ -23,7 +23,7 @@ from checklist import people
 from checklist.environments import all_environments
 from checklist.models import EnvironmentRecord, Onboarding, VerificationRun
 from checklist.state import STATE_PREFETCH, OnboardingState, StepStatus
-from notifications import delivery
+from notifications import delivery, retention
 from notifications.home import my_tasks
 from notifications.models import DigestRun, Kind, Notification
 from notifications.services import notify
@@ -205,6 +205,8 @@ def run_all(now: datetime | None = None) -> dict[str, int]:
         "expiry": scan_expiry(today),
         "retries": delivery.retry_due(now),
         "digests": send_digests(now),
+        # Once a day: the retention rules (``notifications.retention``).
+        "retention": retention.apply_daily(now),
     }
 
 

@@ -21,6 +21,7 @@ class ArchiveCopy(models.Model):
     class Reason(models.TextChoices):
         APPROVAL = "approval", _("Sign-off approved")
         ON_DEMAND = "on_demand", _("Requested")
+        REMOVAL = "removal", _("Before removal")
 
     onboarding = models.ForeignKey(
         Onboarding,

@@ -33,5 +33,6 @@ class Command(BaseCommand):
         counts = run_all()
         self.stdout.write(
             "Reminders for due steps: {due_dates}, expiry reminders: {expiry}, "
-            "e-mails sent again: {retries}, digests: {digests}".format(**counts)
+            "e-mails sent again: {retries}, digests: {digests}, "
+            "retention applied: {retention}".format(**counts)
         )
