@@ -69,7 +69,7 @@ def test_a_retention_run_removes_exactly_what_its_rules_name_and_counts_each(
     # running onboarding's Protokoll, one still valid.
     gone = token(world, "Alt", now - 100 * timedelta(days=1))
     named = token(world, "Pipeline", now - 100 * timedelta(days=1))
-    audit(running, named, AuditEvent.Action.NOTE_CHANGED, "item:step1.kickoff", new="x")
+    audit(running, named, AuditEvent.Action.NOTE_CHANGED, "item:step2.client", new="x")
     valid = token(world, "Neu", now + timedelta(days=30))
     # Idempotency records: one past its 24 hours, one fresh.
     IdempotencyRecord.objects.create(token=valid, key="alt", fingerprint="a")

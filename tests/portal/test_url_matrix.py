@@ -478,6 +478,8 @@ CASES: dict[str, Case] = {
         lambda w: reverse("archive_download", args=[SLUG, _archive_copy(w)]),
         participants(200, 200, readers=200),
     ),
+    # Only the signed-in person's own data, whoever asks.
+    "my_data": Case("get", lambda w: reverse("my_data"), everyone(200, anonymous=LOGIN)),
     "blank_pdf": Case("get", lambda w: reverse("blank_pdf"), everyone(200, anonymous=LOGIN)),
     "verify_start": Case(
         "post",
