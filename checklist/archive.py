@@ -21,8 +21,8 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from checklist import export
 from checklist.audit import audit
-from checklist.export import record_html
 from checklist.models import (
     ArchiveCopy,
     AuditEvent,
@@ -170,7 +170,7 @@ def _cover_note(created_at: Any) -> str:
 
 def render(onboarding: Onboarding, data: dict[str, Any], created_at: Any) -> bytes:
     """Render the record as it stands into a PDF/A-3b with the evidence embedded."""
-    html = record_html(onboarding)
+    html = export.record_html(onboarding)
     # The note goes under the title page's subtitle.
     subtitle = html.index("</p>", html.index('<p class="subtitle">')) + len("</p>")
     html = html[:subtitle] + _cover_note(created_at) + html[subtitle:]
