@@ -442,6 +442,14 @@ def _other(event: AuditEvent, labels: Labels, brief: bool) -> str:
             "actor": actor,
             "env": environment_label(event.subject.removeprefix("conformance:"), labels),
         }
+    if action == Action.ARCHIVE_COPY:
+        if brief:
+            return _("%(actor)s stored an archive copy of the record.") % {"actor": actor}
+        # The checksum is what the copy is checked against years later: shown as such.
+        return _("%(actor)s stored an archive copy of the record (checksum SHA-256 %(sum)s).") % {
+            "actor": actor,
+            "sum": event.new_value.removeprefix("SHA-256 "),
+        }
     if action == Action.VERIFICATION_RUN:
         return _("%(actor)s started the connection check for %(env)s.") % {
             "actor": actor,

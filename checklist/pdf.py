@@ -106,13 +106,40 @@ def warm_up() -> None:
 
 def render_html_to_pdf(html: str) -> bytes:
     """Return the HTML document as a tagged PDF/UA-1."""
+    return _render(html, "pdf/ua-1")
+
+
+def render_html_to_pdf_a3(html: str, files: list[tuple[str, str, str]]) -> bytes:
+    """Return the HTML document as PDF/A-3b with ``files`` embedded.
+
+    Each file is (name, description, text); its ``AFRelationship`` is ``Data`` (the
+    machine-readable form of what the pages show) and it is listed in the catalogue's
+    ``/AF`` array, as PDF/A-3 asks.
+    """
+    from weasyprint import Attachment
+
+    attachments = [
+        Attachment(
+            string=text,
+            name=name,
+            description=description,
+            relationship="Data",
+            url_fetcher=_fetcher(),
+        )
+        for name, description, text in files
+    ]
+    return _render(html, "pdf/a-3b", attachments)
+
+
+def _render(html: str, variant: str, attachments: list[Any] | None = None) -> bytes:
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher())
     pdf = document.write_pdf(
         stylesheets=[_stylesheet()],
         font_config=_font_config(),
-        pdf_variant="pdf/ua-1",
+        pdf_variant=variant,
+        attachments=attachments,
     )
     assert pdf is not None  # noqa: S101 - write_pdf returns bytes without a target
     return pdf  # type: ignore[no-any-return]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -261,7 +262,15 @@ def approve(
     )
     summary.store(onboarding)
     signals.signoff_decided.send(Onboarding, onboarding=onboarding, signoff=signoff, actor=actor)
+    # The worker keeps an archive copy of the record once the approval is committed.
+    transaction.on_commit(partial(_archive, onboarding.pk, str(environment)))
     return signoff
+
+
+def _archive(onboarding_id: int, environment: str) -> None:
+    from checklist import tasks  # here: tasks imports the services that import this module
+
+    tasks.archive_after_approval(onboarding_id, environment)
 
 
 @transaction.atomic

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.tasks import task
 
-from checklist import conformance, export, verification
+from checklist import archive, conformance, export, verification
 from checklist.models import (
+    ArchiveCopy,
     ConformanceRun,
     FitConnectEnvironment,
     Onboarding,
@@ -21,7 +23,7 @@ from checklist.models import (
     VerificationRun,
 )
 from portal import leases
-from portal.models import Actor
+from portal.models import Actor, User
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,30 @@ def render_pdf(export_id: int) -> None:
     if leases.claim(rows, export_id):
         with leases.Renewal(rows, export_id):
             export.render_export(export_id)
+
+
+@task()
+def make_archive_copy(
+    onboarding_id: int, reason: str, environment: str = "", requested_by_id: int | None = None
+) -> None:
+    """Render and store an archive copy of the record as it stands (``checklist.archive``)."""
+    archive.make_copy(
+        onboarding_id, reason=reason, environment=environment, requested_by_id=requested_by_id
+    )
+
+
+def archive_after_approval(onboarding_id: int, environment: str) -> None:
+    """Have the worker keep an archive copy of an approval (called after it committed)."""
+    make_archive_copy.enqueue(onboarding_id, ArchiveCopy.Reason.APPROVAL.value, environment)
+
+
+def request_archive_copy(onboarding: Onboarding, user: User) -> None:
+    """Have the worker keep an archive copy a person asked for (a finished onboarding)."""
+    transaction.on_commit(
+        lambda: make_archive_copy.enqueue(
+            onboarding.pk, ArchiveCopy.Reason.ON_DEMAND.value, "", user.pk
+        )
+    )
 
 
 def begin_run(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from checklist import (
+    archive_views,
     bulk_import_views,
     conformance_views,
     dashboard_export,
@@ -93,6 +94,12 @@ onboarding_patterns = [
         name="signoff_return",
     ),
     path("<slug:slug>/protokoll/", views.audit_trail, name="audit_trail"),
+    path("<slug:slug>/archivkopien/", archive_views.archive_request, name="archive_request"),
+    path(
+        "<slug:slug>/archivkopien/<id:copy_id>.pdf",
+        archive_views.archive_download,
+        name="archive_download",
+    ),
     path("<slug:slug>/checkliste.pdf", export_views.onboarding_pdf, name="onboarding_pdf"),
     path("<slug:slug>/checkliste/<id:export_id>/", export_views.pdf_status, name="pdf_status"),
     path(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from checklist import (
+    archive,
     leika,
     lost_work,
     page_cache,
@@ -169,7 +170,12 @@ def detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         participation,
         f"overview:{watch_state}",
         "checklist/onboarding_detail.html",
-        lambda: {**presentation.page_context(participation), "watch_state": watch_state},
+        lambda: {
+            **presentation.page_context(participation),
+            "watch_state": watch_state,
+            "archive_copies": archive.listed(participation.onboarding),
+            "archive_possible": archive.finished(participation.onboarding),
+        },
         {"onboarding": participation.onboarding},
     )
 

@@ -23,7 +23,7 @@ from checklist import lost_work, people
 from checklist.environments import all_environments
 from checklist.models import EnvironmentRecord, Onboarding, VerificationRun
 from checklist.state import STATE_PREFETCH, OnboardingState, StepStatus
-from notifications import delivery
+from notifications import delivery, retention
 from notifications.home import my_tasks
 from notifications.models import DigestRun, Kind, Notification
 from notifications.services import notify
@@ -208,6 +208,8 @@ def run_all(now: datetime | None = None) -> dict[str, int]:
         "watch": _watch_cycle(now),
         # Runs and PDF exports whose worker was lost: resumed or ended (checklist.lost_work).
         "lost_work": lost_work.settle_all(),
+        # Once a day: the retention rules (``notifications.retention``).
+        "retention": retention.apply_daily(now),
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from notifications import views
+from notifications import data_export, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,4 +16,5 @@ urlpatterns = [
         views.notification_settings,
         name="notification_settings",
     ),
+    path("benachrichtigungen/einstellungen/meine-daten.json", data_export.my_data, name="my_data"),
 ]

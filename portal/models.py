@@ -530,11 +530,14 @@ class WorkerHeartbeat(models.Model):
 # Defined beside, to keep this module readable; imported here so that Django finds them.
 from portal.api_tokens import Actor, ApiToken, ApiTokenQuerySet  # noqa: E402
 from portal.partnership_requests import PartnershipRequest, unique_organisation_name  # noqa: E402
+from portal.retention_models import InactivityReminder, RetentionRun  # noqa: E402
 
 __all__ = [
     "Actor",
     "ApiToken",
     "ApiTokenQuerySet",
+    "InactivityReminder",
     "PartnershipRequest",
+    "RetentionRun",
     "unique_organisation_name",
 ]

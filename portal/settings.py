@@ -244,6 +244,15 @@ PORTAL_OPERATOR_ADDRESS = env_str("PORTAL_OPERATOR_ADDRESS", "Musterstraße 1, 1
 PORTAL_CONTACT_EMAIL = env_str("PORTAL_CONTACT_EMAIL", "kontakt@example.org")
 PORTAL_ACCESSIBILITY_EMAIL = env_str("PORTAL_ACCESSIBILITY_EMAIL", PORTAL_CONTACT_EMAIL)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7, minimum=1)
+
+# Retention (README "Retention"): what manage.py apply_retention removes, and when.
+RETENTION_API_TOKEN_DAYS = env_int("RETENTION_API_TOKEN_DAYS", 90, minimum=1)
+RETENTION_IDEMPOTENCY_HOURS = env_int("RETENTION_IDEMPOTENCY_HOURS", 24, minimum=24)
+RETENTION_NOTIFICATION_DAYS = env_int("RETENTION_NOTIFICATION_DAYS", 180, minimum=1)
+RETENTION_ONBOARDING_YEARS = env_int("RETENTION_ONBOARDING_YEARS", 10, minimum=1)
+RETENTION_ARCHIVE_COPY_YEARS = env_int("RETENTION_ARCHIVE_COPY_YEARS", 30, minimum=1)
+RETENTION_INACTIVE_MONTHS = env_int("RETENTION_INACTIVE_MONTHS", 12, minimum=1)
+RETENTION_DEACTIVATE_DAYS = env_int("RETENTION_DEACTIVATE_DAYS", 30, minimum=1)
 # Where people reach the portal: links in e-mails sent by the background worker.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 # The daily digest goes out with the first scheduled run from this hour (local time) on.
@@ -329,6 +338,8 @@ API_AUTH_FAILURE_LIMIT_PER_IP = env_int("API_AUTH_FAILURE_LIMIT_PER_IP", 20, min
 
 # FIT-Connect checks.
 SECRET_ENCRYPTION_KEY = env_str("SECRET_ENCRYPTION_KEY", "")
+# The Fernet key manage.py backup encrypts with and restore decrypts with (README "Betrieb").
+BACKUP_KEY = env_str("BACKUP_KEY", "")
 FITCONNECT_CONNECT_TIMEOUT = env_int("FITCONNECT_CONNECT_TIMEOUT", 5, minimum=1)
 FITCONNECT_CHECK_TIMEOUT = env_int("FITCONNECT_CHECK_TIMEOUT", 15, minimum=1)
 FITCONNECT_SUBMISSION_TIMEOUT = env_int("FITCONNECT_SUBMISSION_TIMEOUT", 60, minimum=1)

@@ -2,6 +2,7 @@
 FIT-Connect connection checks need and keep (``fitconnect``).
 """
 
+from checklist.models.archive import ArchiveCopy
 from checklist.models.coverage import (
     ExpectedLeistung,
     ExpectedRegion,
@@ -36,6 +37,7 @@ __all__ = [
     "ENVIRONMENT_STEP",
     "IN_HOUSE",
     "SUMMARY_FIELDS",
+    "ArchiveCopy",
     "AuditEvent",
     "Comment",
     "ConformanceRun",

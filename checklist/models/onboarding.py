@@ -539,6 +539,7 @@ class AuditEvent(models.Model):
         CONFORMANCE_TICKED = "conformance_ticked", _("Item ticked by a conformance run")
         CONFORMANCE_REOPENED = "conformance_reopened", _("Item reopened by a conformance run")
         REMINDED = "reminded", _("Reminder sent")
+        ARCHIVE_COPY = "archive_copy", _("Archive copy stored")
 
     onboarding = models.ForeignKey(
         Onboarding, on_delete=models.CASCADE, related_name="audit_events"

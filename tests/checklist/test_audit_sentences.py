@@ -14,9 +14,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from checklist import catalogue, conformance, reminders, services, verification
+from checklist import archive, catalogue, conformance, reminders, services, verification
 from checklist.access import get_onboarding_for_user
 from checklist.models import (
+    ArchiveCopy,
     AuditEvent,
     Environment,
     EnvironmentRecord,
@@ -98,6 +99,7 @@ def drive_every_audited_change(world: World) -> Onboarding:
     send_back(onboarding, Environment.TEST, anna, "Die Zustellpunkt-ID fehlt.")
     declare_ready(onboarding, Environment.TEST, clara)
     approve(onboarding, Environment.TEST, anna)
+    archive.make_copy(onboarding.pk, reason="on_demand", requested_by_id=anna.pk)
     # A new service and a changed one make the sign-off invalid.
     services.save_leistung(
         Leistung(
@@ -177,7 +179,13 @@ def feed(client: Client) -> str:
     return scanned(html[start : html.index("</section>", start)])
 
 
+# The one hash a reader is shown: an archive copy's checksum, labelled as such (its purpose
+# is to be compared with the file years later).
+CHECKSUM = re.compile(r"\((Prüfsumme|checksum) SHA-256 [0-9a-f]{64}\)")
+
+
 def assert_readable(text: str) -> None:
+    text = CHECKSUM.sub("", text)
     for pattern in FORBIDDEN:
         found = pattern.search(text)
         where = text[max(0, found.start() - 80) : found.end() + 40] if found else ""
@@ -216,6 +224,11 @@ def test_the_protokoll_and_the_feed_speak_in_sentences(world: World, language: s
         assert "(gestartet von Clara Code) hat „" in trail
         assert (
             "Nicht so beantwortet, wie die FITKO es verlangt: „eine gültige Einreichung“" in trail
+        )
+        copy = ArchiveCopy.objects.get()
+        assert (
+            "Anna Amtmann hat eine Archivkopie des Protokolls abgelegt "
+            f"(Prüfsumme SHA-256 {copy.sha256})." in trail
         )
         run_actor = r"Die Verbindungsprüfung vom [\d.]+, [\d:]+ \(gestartet von Clara Code\) hat"
         assert re.search(run_actor, trail)

@@ -24,6 +24,8 @@ from checklist.revision_triggers import (
 NOT_ON_CACHED_PAGES = {
     "checklist_auditevent": "the Protokoll page is rendered afresh every time",
     "checklist_pdfexport": "an export is keyed on the record it rendered, not on a page",
+    # Written once by archive.make_copy, which raises the revision in the same transaction.
+    "checklist_archivecopy": "made once by the worker, which raises the revision itself",
     "notifications_notification": "the inbox and unread count are per person, never cached",
     "watch_watchdestination": "its state is in the onboarding page's cache key (views.detail)",
     "watch_outage": "the Betrieb page is rendered afresh every time",

@@ -106,6 +106,21 @@ def _export(world: World, onboarding: object, ready: bool) -> int:
     ).pk
 
 
+def _archive_copy(world: World) -> int:
+    from checklist.models import ArchiveCopy
+
+    copy = ArchiveCopy(
+        onboarding=world.onboarding,
+        onboarding_name=world.onboarding.name,
+        onboarding_slug=world.onboarding.slug,
+        reason=ArchiveCopy.Reason.ON_DEMAND,
+        pdf=b"%PDF-1.7 test",
+        sha256="0" * 64,
+    )
+    copy.save()
+    return copy.pk
+
+
 def _comparison(world: World) -> int:
     from checklist.models import RoutingComparison
 
@@ -532,6 +547,17 @@ CASES: dict[str, Case] = {
     "onboarding_pdf": Case(
         "get", lambda w: reverse("onboarding_pdf", args=[SLUG]), participants(200, 200, readers=200)
     ),
+    # Not finished: the request answers with the page and a message (302).
+    "archive_request": Case(
+        "post", lambda w: reverse("archive_request", args=[SLUG]), participants(302, 302)
+    ),
+    "archive_download": Case(
+        "get",
+        lambda w: reverse("archive_download", args=[SLUG, _archive_copy(w)]),
+        participants(200, 200, readers=200),
+    ),
+    # Only the signed-in person's own data, whoever asks.
+    "my_data": Case("get", lambda w: reverse("my_data"), everyone(200, anonymous=LOGIN)),
     "blank_pdf": Case("get", lambda w: reverse("blank_pdf"), everyone(200, anonymous=LOGIN)),
     "verify_start": Case(
         "post",

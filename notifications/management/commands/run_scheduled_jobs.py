@@ -34,5 +34,6 @@ class Command(BaseCommand):
         self.stdout.write(
             "Reminders for due steps: {due_dates}, expiry reminders: {expiry}, "
             "e-mails sent again: {retries}, digests: {digests}, "
-            "watched connections checked: {watch}".format(**counts)
+            "watched connections checked: {watch}, work of lost workers settled: {lost_work}, "
+            "retention applied: {retention}".format(**counts)
         )
