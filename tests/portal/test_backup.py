@@ -67,7 +67,7 @@ def test_the_restore_drill_brings_back_the_record_the_archive_copies_and_the_sig
     # Every chain of the Protokoll still verifies after the restore.
     out = io.StringIO()
     call_command("verify_audit", stdout=out)
-    assert "verändert" not in out.getvalue()
+    assert "alle unverändert" in out.getvalue()
     restored = {copy.pk: copy for copy in ArchiveCopy.objects.all()}
     assert {pk: copy.sha256 for pk, copy in restored.items()} == copies
     for copy in restored.values():
