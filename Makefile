@@ -101,7 +101,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
-	DEBUG=true $(VENV)/bin/mypy portal checklist notifications api fitconnect bench
+	DEBUG=true $(VENV)/bin/mypy portal checklist notifications api fitconnect bench sso
 
 check-translations: $(VENV)/.installed-dev
 	$(MANAGE) check_translations

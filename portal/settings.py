@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "checklist",
     "notifications",
     "api",
+    # OpenID Connect single sign-on with identity providers operators configure (sso/).
+    "sso",
     "portal.admin_apps.PortalAdminConfig",  # django.contrib.admin with the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
