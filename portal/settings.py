@@ -333,6 +333,8 @@ FITCONNECT_CONFORMANCE_POLL = env_int("FITCONNECT_CONFORMANCE_POLL", 5, minimum=
 # Internal addresses (and plain http) are called only for environment rows marked local
 # in the admin (the sandbox), never for production; no setting widens that.
 FITCONNECT_SANDBOX_URL = env_str("FITCONNECT_SANDBOX_URL", "http://127.0.0.1:8765")
+# Where the demo data expects the demo identity provider (tests/idp, `make run` with Node.js).
+SSO_DEMO_ISSUER = env_str("SSO_DEMO_ISSUER", "http://127.0.0.1:8790")
 
 # Transport security. On by default whenever DEBUG is off.
 _secure = not DEBUG

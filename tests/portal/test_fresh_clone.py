@@ -16,6 +16,7 @@ PROJECT = [
     "notifications",
     "api",
     "fitconnect",
+    "sso",
     "templates",
     "static",
 ]
