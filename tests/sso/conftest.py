@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,10 @@ def _unavailable(message: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def idp(live_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Idp]:
-    """oidc-provider on a free port, its client pointed at the live server."""
+@contextmanager
+def running_idp(portals: list[str], log: Path) -> Iterator[Idp]:
+    """oidc-provider on a free port, its client's redirect and logout URIs at ``portals``
+    (the first receives the back-channel logout)."""
     node = shutil.which("node")
     if node is None:
         _unavailable(
@@ -68,24 +70,23 @@ def idp(live_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             "tests/idp/node_modules is missing: run 'npm ci' in tests/idp (make test does)."
         )
     port = _free_port()
-    base = live_server.url.replace("localhost", "127.0.0.1")
     environment = {
         **os.environ,
         "IDP_PORT": str(port),
-        "PORTAL_BASE_URLS": f"{base},{live_server.url}",
+        "PORTAL_BASE_URLS": ",".join(portals),
         "IDP_CLIENT_ID": CLIENT_ID,
         "IDP_CLIENT_SECRET": CLIENT_SECRET,
         "IDP_TEST_CONTROL": "1",
     }
-    log = tmp_path_factory.mktemp("idp") / "oidc-provider.log"
     started = time.monotonic()
-    process = subprocess.Popen(
-        [str(node), "server.mjs"],
-        cwd=IDP_DIR,
-        env=environment,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(node), "server.mjs"],
+            cwd=IDP_DIR,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     issuer = f"http://127.0.0.1:{port}"
     try:
         while True:
@@ -104,6 +105,15 @@ def idp(live_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def idp(live_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Idp]:
+    """The provider for the live server, started once for the session."""
+    base = live_server.url.replace("localhost", "127.0.0.1")
+    log = tmp_path_factory.mktemp("idp") / "oidc-provider.log"
+    with running_idp([base, live_server.url], log) as provider:
+        yield provider
 
 
 @pytest.fixture
@@ -134,6 +144,5 @@ def identity_provider(idp: Idp, world: World) -> IdentityProvider:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if START_TIMES:
-        terminalreporter.write_line(
-            f"oidc-provider answered its discovery document {START_TIMES[0]:.2f} s after start"
-        )
+        times = ", ".join(f"{seconds:.2f} s" for seconds in START_TIMES)
+        terminalreporter.write_line(f"oidc-provider answered its discovery document after {times}")
