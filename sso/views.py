@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 
 from portal.forms_renderer import KernFormMixin
-from portal.models import User
+from portal.models import Membership, User
 from sso import accounts, oidc
 from sso.errors import error_page
 from sso.models import (
@@ -119,6 +119,9 @@ def callback(request: HttpRequest) -> HttpResponse:
             if not user.is_active:
                 raise SsoError("disabled", str(user.pk))
             accounts.sync_memberships(provider, user, person)
+            if not user.is_staff and not Membership.objects.filter(user=user).exists():
+                # Every group is gone: the memberships went, the sign-in goes no further.
+                raise SsoError("unmapped", ", ".join(sorted(person.values)))
         return _sign_in(request, provider, user, person, str(tokens["id_token"]), flow["next"])
     except SsoError as error:
         return error_page(request, error)
@@ -263,6 +266,8 @@ def backchannel_logout(request: HttpRequest) -> HttpResponse:
         keys = list(sessions.values_list("session_key", flat=True))
         ended, _details = Session.objects.filter(session_key__in=keys).delete()
         SsoSession.objects.filter(session_key__in=keys).delete()
+        # Rows of sessions that expired meanwhile (clearsessions removed them) go too.
+        SsoSession.objects.exclude(session_key__in=Session.objects.values("session_key")).delete()
     logger.info("Back-channel logout from provider %s ended %s sessions", provider.pk, ended)
     return HttpResponse(status=200, headers={"Cache-Control": "no-store"})
 

@@ -137,6 +137,11 @@ def test_back_channel_logout_from_the_idp_ends_the_portal_session(
     page.goto(f"{live_server.url}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Anmelden")
 
+    # Coming back to the portal with an answer of no sign-in begun here: explained, no 500.
+    page.goto(f"{live_server.url}/anmelden/dienstkonto/rueckkehr/?state=alt&code=alt")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Die Anmeldung ist abgelaufen")
+    assert_accessible(page, "single sign-on error")
+
 
 def test_the_idp_refuses_a_code_without_the_pkce_verifier(
     live_server: Any, world: World, idp: Idp, identity_provider: IdentityProvider

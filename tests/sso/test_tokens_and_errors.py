@@ -314,3 +314,17 @@ def test_the_last_administrator_stays_and_the_operator_is_told_why(
     note = ExternalIdentity.objects.get().note
     assert "die einzige Person mit Administrationsrechten" in note
     assert SsoEvent.objects.filter(action=SsoEvent.Action.LAST_ADMIN_KEPT).exists()
+
+
+def test_a_person_whose_every_group_is_gone_loses_the_memberships_and_is_not_signed_in(
+    world: World, provider: IdentityProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ExternalIdentity.objects.create(
+        provider=provider, subject="person-1", user=world.authority_staff
+    )
+    client = Client()
+    response = callback_with(client, provider, monkeypatch, groups=[])
+    assert response.status_code == 403
+    assert "Ihr Konto gehört zu keiner Organisation im Portal" in response.content.decode()
+    assert not Membership.objects.filter(user=world.authority_staff).exists()
+    assert client.get(reverse("home"))["Location"].startswith(reverse("login"))
