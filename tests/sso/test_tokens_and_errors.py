@@ -180,7 +180,7 @@ def id_token(key: jwk.JWK = KEY, **changes: Any) -> str:
         "groups": ["musterstadt-staff"],
         **changes,
     }
-    return sign(claims, key)
+    return sign({name: value for name, value in claims.items() if value is not None}, key)
 
 
 def test_rotated_keys_are_fetched_again_for_an_unknown_key_id(
@@ -328,3 +328,54 @@ def test_a_person_whose_every_group_is_gone_loses_the_memberships_and_is_not_sig
     assert "Ihr Konto gehört zu keiner Organisation im Portal" in response.content.decode()
     assert not Membership.objects.filter(user=world.authority_staff).exists()
     assert client.get(reverse("home"))["Location"].startswith(reverse("login"))
+
+
+def test_groups_missing_from_the_id_token_come_from_userinfo(
+    world: World, provider: IdentityProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+
+    def userinfo(found: IdentityProvider, access_token: str) -> dict[str, Any]:
+        asked.append(access_token)
+        return {"sub": "person-1", "groups": ["musterstadt-staff"]}
+
+    monkeypatch.setattr(oidc, "userinfo", userinfo)
+    client = Client()
+    client.get(reverse("sso_start", args=[provider.pk]))
+    flow = client.session["sso_flow"]
+    token = id_token(nonce=flow["nonce"], groups=None)
+    monkeypatch.setattr(
+        oidc, "exchange_code", lambda *args: {"id_token": token, "access_token": "at"}
+    )
+    response = client.get(reverse("sso_callback"), {"state": flow["state"], "code": "c"})
+    assert response.status_code == 302
+    assert asked == ["at"]
+    user = User.objects.get(email="neu@musterstadt.example")
+    assert Membership.objects.get(user=user).organisation == world.authority
+
+
+def test_an_operator_enters_the_client_secret_and_never_sees_it_again(world: World) -> None:
+    client = Client()
+    client.force_login(world.site_operator)
+    response = client.post(
+        reverse("admin:sso_identityprovider_add"),
+        {
+            "name": "Dienstkonto Hessen",
+            "issuer": "https://login.hessen.example",
+            "client_id": "portal",
+            "client_secret": "sehr-geheim-4711",
+            "scopes": "openid email profile",
+            "organisation_claim": "groups",
+            "enabled": "on",
+            "mappings-TOTAL_FORMS": "0",
+            "mappings-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    provider = IdentityProvider.objects.get()
+    assert "sehr-geheim-4711" not in provider.client_secret_encrypted
+    assert provider.client_secret() == "sehr-geheim-4711"
+    page = client.get(reverse("admin:sso_identityprovider_change", args=[provider.pk]))
+    assert page.status_code == 200
+    assert "sehr-geheim-4711" not in page.content.decode()
+    assert provider.client_secret_encrypted not in page.content.decode()
