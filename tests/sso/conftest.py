@@ -20,7 +20,6 @@ import pytest
 
 from portal.models import Membership
 from sso.models import ClaimMapping, IdentityProvider
-from tests.browser.conftest import browser, page  # noqa: F401 - the browser tests' fixtures
 from tests.conftest import World
 
 IDP_DIR = Path(__file__).resolve().parents[1] / "idp"
@@ -140,9 +139,3 @@ def identity_provider(idp: Idp, world: World) -> IdentityProvider:
             provider=provider, value=value, organisation=organisation, role=role
         )
     return provider
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if START_TIMES:
-        times = ", ".join(f"{seconds:.2f} s" for seconds in START_TIMES)
-        terminalreporter.write_line(f"oidc-provider answered its discovery document after {times}")
