@@ -10,7 +10,7 @@ KERN_VERSION := 2.7.2
 PYTHON ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .python-version)/bin/python" python3.13 python3.12 python3; do \
 	if command -v "$$p" >/dev/null 2>&1 && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v "$$p"; break; fi; done)
 
-.PHONY: help run serve test bench bench-pdf lint typecheck pytest messages compilemessages check-translations vendor-kern vendor-axe system-packages clean
+.PHONY: idp-packages help run serve test bench bench-pdf lint typecheck pytest messages compilemessages check-translations vendor-kern vendor-axe system-packages clean
 
 help:
 	@echo "make run    – start the portal with demo data on http://127.0.0.1:8000 (PORT=, SANDBOX_PORT=)"
@@ -43,29 +43,55 @@ MANAGE := DEBUG=true $(PY) manage.py
 compilemessages: $(VENV)/.installed
 	@$(MANAGE) compilemessages --ignore '.venv' --ignore 'var' --verbosity 0
 
-# Ports of `make run`: make run PORT=8001 SANDBOX_PORT=8766
+# Ports of `make run`: make run PORT=8001 SANDBOX_PORT=8766 IDP_PORT=8791
 PORT ?= 8000
 SANDBOX_PORT ?= 8765
 SANDBOX_URL := http://127.0.0.1:$(SANDBOX_PORT)
+IDP_PORT ?= 8790
+IDP_URL := http://127.0.0.1:$(IDP_PORT)
+
+# The demo identity provider for single sign-on (tests/idp: npm oidc-provider, pinned by its
+# lockfile), installed with `npm ci` where Node.js is; without it the demo runs without
+# "Mit Dienstkonto anmelden" and the SSO tests are skipped (they fail in CI).
+idp-packages:
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+		if [ ! -e tests/idp/node_modules/.installed ] || [ tests/idp/package-lock.json -nt tests/idp/node_modules/.installed ]; then \
+			echo "Installing the demo identity provider (npm ci in tests/idp) …"; \
+			(cd tests/idp && npm ci --no-audit --no-fund --loglevel=error) && touch tests/idp/node_modules/.installed \
+			  || echo "npm ci in tests/idp failed: no demo identity provider; the SSO tests are skipped (in CI they fail)."; \
+		fi; \
+	else \
+		echo "Node.js is missing: no demo identity provider (single sign-on); install it with: sudo apt-get install nodejs npm"; \
+	fi
 
 # The portal, one background worker and the sandbox, all in the background of one shell:
 # Ctrl+C, or SIGTERM to make (kill %1 / kill <pid>), stops all three; so does any of them
 # ending on its own (a port in use, say). The addresses are printed once all three answer
 # (scripts/wait_until_ready.py, at most READY_TIMEOUT seconds).
 READY_TIMEOUT ?= 120
-run: $(VENV)/.installed
+run: $(VENV)/.installed idp-packages
 	$(MANAGE) migrate --verbosity 0
-	FITCONNECT_SANDBOX_URL=$(SANDBOX_URL) $(MANAGE) seed_demo
+	FITCONNECT_SANDBOX_URL=$(SANDBOX_URL) SSO_DEMO_ISSUER=$(IDP_URL) $(MANAGE) seed_demo
 	PORTAL_BASE_URL=http://127.0.0.1:$(PORT) $(MANAGE) run_scheduled_jobs
 	@export FITCONNECT_SANDBOX_URL=$(SANDBOX_URL) PORTAL_BASE_URL=http://127.0.0.1:$(PORT); \
 	$(MANAGE) fitconnect_sandbox --port $(SANDBOX_PORT) --state-file var/sandbox-state.json & sandbox=$$!; \
 	$(MANAGE) db_worker & worker=$$!; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT) & portal=$$!; \
+	idp=""; \
+	if command -v node >/dev/null 2>&1 && [ -d tests/idp/node_modules/oidc-provider ]; then \
+		IDP_PORT=$(IDP_PORT) PORTAL_BASE_URLS=http://127.0.0.1:$(PORT),http://localhost:$(PORT) \
+		  node tests/idp/server.mjs & idp=$$!; \
+	fi; \
 	trap 'exit 0' INT TERM; \
-	trap 'kill $$portal $$worker $$sandbox 2>/dev/null; wait' EXIT; \
+	trap 'kill $$portal $$worker $$sandbox $$idp 2>/dev/null; wait' EXIT; \
 	$(PY) scripts/wait_until_ready.py http://127.0.0.1:$(PORT)/healthz $(SANDBOX_URL)/ \
-	  --timeout $(READY_TIMEOUT) --pid $$portal --pid $$worker --pid $$sandbox || exit 1; \
-	echo "The portal runs on http://127.0.0.1:$(PORT), the FIT-Connect sandbox on $(SANDBOX_URL), a background worker beside them – stop all three with Ctrl+C."; \
+	  --timeout $(READY_TIMEOUT) --pid $$portal --pid $$worker --pid $$sandbox $${idp:+--pid $$idp} || exit 1; \
+	echo "The portal runs on http://127.0.0.1:$(PORT), the FIT-Connect sandbox on $(SANDBOX_URL), a background worker beside them – stop all with Ctrl+C."; \
+	if [ -n "$$idp" ]; then \
+		echo "The demo identity provider runs on $(IDP_URL): \"Mit Dienstkonto anmelden\" on the sign-in page, e.g. mira.muster@musterstadt.example with the password Dienstkonto-Demo-2026 (README, Single sign-on)."; \
+	else \
+		echo "Node.js is missing: the portal runs without the demo identity provider (no \"Mit Dienstkonto anmelden\")."; \
+	fi; \
 	$(MANAGE) watch_cycle --due-now; \
 	wait -n
 
@@ -102,7 +128,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
-	DEBUG=true $(VENV)/bin/mypy portal checklist notifications api fitconnect bench watch
+	DEBUG=true $(VENV)/bin/mypy portal checklist notifications api fitconnect bench watch sso
 
 check-translations: $(VENV)/.installed-dev
 	$(MANAGE) check_translations
@@ -110,7 +136,7 @@ check-translations: $(VENV)/.installed-dev
 pytest: $(VENV)/.installed-dev
 	$(PY) -m pytest -n 2
 
-test: system-packages $(VENV)/.installed-dev lint typecheck check-translations
+test: system-packages idp-packages $(VENV)/.installed-dev lint typecheck check-translations
 	$(MANAGE) makemigrations --check --dry-run
 	$(PY) -m pytest -n 2
 

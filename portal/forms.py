@@ -44,6 +44,21 @@ class EmailAuthenticationForm(KernFormMixin, AuthenticationForm):
     def clean_username(self) -> str:
         return normalise_email(self.cleaned_data["username"])
 
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        from sso.policy import password_refused_by  # sso builds on portal's models
+
+        organisation = password_refused_by(user)
+        if organisation:
+            raise forms.ValidationError(
+                _(
+                    "%(organisation)s signs its staff in through its own sign-in service. "
+                    'Please use the button "Sign in with service account" below.'
+                )
+                % {"organisation": organisation},
+                code="sso_required",
+            )
+
 
 class PortalPasswordResetForm(KernFormMixin, PasswordResetForm):
     email = forms.EmailField(

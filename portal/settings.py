@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "notifications",
     "api",
     "watch",
+    # OpenID Connect single sign-on with identity providers operators configure (sso/).
+    "sso",
     "portal.admin_apps.PortalAdminConfig",  # django.contrib.admin with the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -355,6 +357,8 @@ COVERAGE_ROUTING_ENVIRONMENT = env_str(
     "COVERAGE_ROUTING_ENVIRONMENT", "sandbox" if DEBUG else "production"
 )
 COVERAGE_ROUTING_MAX_REQUESTS = env_int("COVERAGE_ROUTING_MAX_REQUESTS", 200, minimum=1)
+# Where the demo data expects the demo identity provider (tests/idp, `make run` with Node.js).
+SSO_DEMO_ISSUER = env_str("SSO_DEMO_ISSUER", "http://127.0.0.1:8790")
 
 # Transport security. On by default whenever DEBUG is off.
 _secure = not DEBUG

@@ -9,6 +9,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from portal import mfa, mfa_enrolment, passkeys, views
 from portal.forms import PortalPasswordResetForm, PortalSetPasswordForm
+from sso.views import SignOutView
 
 auth_patterns = [
     path("anmelden/", mfa.SignInView.as_view(), name="login"),
@@ -55,7 +56,8 @@ auth_patterns = [
         passkeys.passkey_remove,
         name="passkey_remove",
     ),
-    path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    # Ends the identity provider's session too after a single sign-on (sso.views).
+    path("abmelden/", SignOutView.as_view(), name="logout"),
     path(
         "passwort-vergessen/",
         auth_views.PasswordResetView.as_view(
@@ -84,6 +86,7 @@ auth_patterns = [
 
 urlpatterns = [
     *auth_patterns,
+    path("", include("sso.urls")),
     path("", include("notifications.urls")),
     path("", include("checklist.urls")),
     path("vorhaben/", include("watch.urls")),

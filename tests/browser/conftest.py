@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+# The OpenID Connect provider (oidc-provider) for test_single_sign_on.py.
+from tests.sso.conftest import START_TIMES, identity_provider, idp  # noqa: F401
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -100,6 +103,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if START_TIMES:
+        times = ", ".join(f"{seconds:.2f} s" for seconds in START_TIMES)
+        terminalreporter.write_line(f"oidc-provider answered its discovery document after {times}")
     if CHECKED_PAGES:
         terminalreporter.write_line(
             f"axe-core checked {len(CHECKED_PAGES)} pages: {', '.join(sorted(CHECKED_PAGES))}"

@@ -17,6 +17,7 @@ PROJECT = [
     "api",
     "fitconnect",
     "watch",
+    "sso",
     "templates",
     "static",
 ]

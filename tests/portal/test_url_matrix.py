@@ -714,6 +714,15 @@ CASES: dict[str, Case] = {
     "mfa_enrol_link": Case(
         "get", lambda w: reverse("mfa_enrol_link", args=["x"]), everyone(302, anonymous=LOGIN)
     ),
+    # Single sign-on (sso/; tests/sso/ runs whole sign-ins against a real provider): an
+    # unknown provider is not found; a callback or link without a sign-in begun in the same
+    # session, and a logout token that is none, are refused in words (400), never a 500.
+    "sso_start": Case("get", lambda w: reverse("sso_start", args=[999_999]), everyone(404)),
+    "sso_callback": Case("get", lambda w: reverse("sso_callback"), everyone(400)),
+    "sso_link": Case("get", lambda w: reverse("sso_link"), everyone(400)),
+    "sso_backchannel_logout": Case(
+        "post", lambda w: reverse("sso_backchannel_logout"), everyone(400)
+    ),
     "admin:index": Case(
         "get",
         lambda w: reverse("admin:index"),

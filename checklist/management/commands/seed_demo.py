@@ -14,6 +14,7 @@ from checklist.demo_land import OFFICE_NAME, OFFICE_SLUG, seed_land
 from notifications.models import Notification
 from notifications.services import without_email
 from portal.models import Membership, Organisation, User
+from sso.demo import seed_identity_provider
 from watch.demo import seed_watch
 
 DEMO_PASSWORD = "Anbindung-Demo-2026"
@@ -84,6 +85,8 @@ class Command(BaseCommand):
                 people["admin@musterstadt.example"],
                 settings.FITCONNECT_SANDBOX_URL,
             )
+        # "Mit Dienstkonto anmelden": the demo identity provider `make run` starts (Node.js).
+        seed_identity_provider(settings.SSO_DEMO_ISSUER)
         operator = self._user(OPERATOR)
         if not operator.is_superuser:
             operator.is_staff = operator.is_superuser = True
