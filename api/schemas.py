@@ -339,7 +339,12 @@ ConformanceVerdict = Literal[
 
 
 class ConformanceCaseOut(Schema):
-    case: str = Field(description=gettext_noop("The case's name in the battery, e.g. data_hash."))
+    case: str = Field(
+        description=gettext_noop(
+            "The case's name in the battery, e.g. data_hash; a Leistung's valid submission is "
+            "valid:<Leistungsschlüssel>."
+        )
+    )
     judged: str = Field(
         description=gettext_noop(
             "Whose behaviour the case judges: Fachverfahren or delivery service."

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from checklist.environments import environment_label
 from checklist.models import ConformanceRun, Onboarding
-from fitconnect.conformance import CASE_ORDER, judge
+from fitconnect.conformance import DEFECT_CASES, judge, kind_of
 from fitconnect.messages import render
 
 # The item a passed conformance run ticks (and a wrong answer reopens), per FITKO stage.
@@ -61,10 +61,17 @@ def running_for(onboarding: Onboarding, environment_key: str) -> ConformanceRun 
     return newest if newest is not None and newest.finished_at is None else None
 
 
+def case_order(run: ConformanceRun) -> list[str]:
+    """The run's cases in the battery's order: the valid case of each Leistung (one row
+    "not sent yet" before the run has planned them), then the defect cases."""
+    valid = sorted(case for case in run.cases if kind_of(case) == "valid")
+    return [*(valid or ["valid"]), *DEFECT_CASES]
+
+
 def rows(run: ConformanceRun) -> list[dict[str, Any]]:
     """One row per case in the battery's order, in the reader's language."""
     found = []
-    for case in CASE_ORDER:
+    for case in case_order(run):
         state = run.cases.get(case)
         if state is None:
             verdict = "pending"
@@ -96,7 +103,8 @@ def _sent_words(case: str) -> str:
 def progress(run: ConformanceRun) -> dict[str, int]:
     """How many cases are done (answered, refused, given up) of how many."""
     done = sum(1 for s in run.cases.values() if s.get("status") not in (None, "sent"))
-    return {"done": done, "total": len(CASE_ORDER), "percent": 100 * done // len(CASE_ORDER)}
+    total = len(case_order(run))
+    return {"done": done, "total": total, "percent": 100 * done // total}
 
 
 def summary_line(run: ConformanceRun) -> str:

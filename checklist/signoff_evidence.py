@@ -25,7 +25,7 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 from checklist.audit_sentences import sentence
-from checklist.conformance_words import REJECT_ITEMS, latest_for, summary_line, verdict_lines
+from checklist.conformance_words import latest_for, summary_line, verdict_lines
 from checklist.evidence_counts import Basis, summary_of
 from checklist.evidence_record import allowance_words
 from checklist.models import (
@@ -36,7 +36,7 @@ from checklist.models import (
     Onboarding,
     VerificationRun,
 )
-from checklist.state import OnboardingState
+from checklist.state import ItemView, OnboardingState
 
 
 def when(moment: datetime | None) -> str:
@@ -357,6 +357,22 @@ def newest_run(onboarding: Onboarding, environment: str) -> VerificationRun | No
     )
 
 
+def _proving_runs(
+    views: list[ItemView], newest: ConformanceFacts | None
+) -> dict[int, ConformanceFacts]:
+    """The passed conformance runs that ticked a done item (``ItemState.done_by_conformance``,
+    which a tick by hand clears), by ID: the stored marker, not a comparison of times."""
+    ids = {v.state.done_by_conformance_id for v in views if v.done} - {None}
+    found = {newest.pk: newest} if newest is not None and newest.pk in ids else {}
+    others = {pk for pk in ids if pk is not None and pk not in found}
+    if others:
+        for run in ConformanceRun.objects.filter(pk__in=others).select_related(
+            "started_by", "started_by_token__organisation"
+        ):
+            found[run.pk] = ConformanceFacts.of(run)
+    return {pk: facts for pk, facts in found.items() if facts.passed}
+
+
 def evidence_for(
     state: OnboardingState, environment: Environment, now: datetime | None = None
 ) -> Evidence:
@@ -380,6 +396,7 @@ def evidence_for(
     )
     conformance_run = latest_for(onboarding, environment)
     conformance = ConformanceFacts.of(conformance_run) if conformance_run else None
+    proving = _proving_runs(views, conformance)
     items = []
     for view in views:
         kind = view.item.kind
@@ -387,13 +404,7 @@ def evidence_for(
             basis = Basis.OPEN
         elif view.by_check and view.state.done_by_run_id in runs:
             basis = Basis.RUN
-        elif (
-            view.item.key == REJECT_ITEMS.get(environment)
-            and conformance is not None
-            and conformance.passed
-            and view.done_at is not None
-            and view.done_at >= conformance.started_at
-        ):
+        elif view.state.done_by_conformance_id in proving:
             basis = Basis.CONFORMANCE
         elif kind.automatic:
             basis = Basis.DATA
@@ -411,7 +422,11 @@ def evidence_for(
                 at=view.done_at if view.done else None,
                 reason=view.state.hand_reason if basis == Basis.HAND else "",
                 run=runs.get(view.state.done_by_run_id or 0) if basis == Basis.RUN else None,
-                conformance=conformance if basis == Basis.CONFORMANCE else None,
+                conformance=(
+                    proving.get(view.state.done_by_conformance_id or 0)
+                    if basis == Basis.CONFORMANCE
+                    else None
+                ),
             )
         )
     return Evidence(

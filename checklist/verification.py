@@ -106,6 +106,7 @@ def expected_for(onboarding: Onboarding, environment: str) -> Expected:
                 mime_type=frozen["mime_type"],
                 regions=tuple(frozen["regions"]),
                 reply_channels=frozen["reply_channels"],
+                schema_kind=str(frozen.get("schema_kind", "")),
             )
         )
     return Expected(

@@ -118,6 +118,7 @@ class ExpectedService:
     mime_type: str
     regions: tuple[str, ...]
     reply_channels: dict[str, Any]
+    schema_kind: str = ""  # "fim" or "xoev" as recorded; names the schema in words
 
 
 @dataclass(frozen=True)

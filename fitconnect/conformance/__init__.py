@@ -9,13 +9,25 @@ resumable. Django-free, like ``fitconnect.checks``.
 
 from __future__ import annotations
 
-from .battery import CASE_ORDER, CASES, Built, CannotBuild, Declared, Expectation, build
+from .battery import (
+    CASE_ORDER,
+    CASES,
+    DEFECT_CASES,
+    Built,
+    CannotBuild,
+    Declared,
+    Expectation,
+    build,
+    kind_of,
+    valid_case,
+)
 from .judge import PROBLEM_SLUGS, Judgement, Verdict
 from .runner import Conformance, finish
 
 __all__ = [
     "CASES",
     "CASE_ORDER",
+    "DEFECT_CASES",
     "PROBLEM_SLUGS",
     "Built",
     "CannotBuild",
@@ -26,4 +38,6 @@ __all__ = [
     "Verdict",
     "build",
     "finish",
+    "kind_of",
+    "valid_case",
 ]

@@ -122,6 +122,20 @@ CASES: dict[str, Expectation] = {
     "unknown_destination": Expectation("refused", status=404),
 }
 CASE_ORDER = tuple(CASES)
+# The defect cases run once, for one Leistung; the valid case runs for each Leistung and
+# schema, under the key ``valid:<Leistungsschlüssel>`` (``valid_case``).
+DEFECT_CASES = CASE_ORDER[1:]
+VALID_PREFIX = "valid:"
+
+
+def valid_case(service_key: str) -> str:
+    """Return the case key of the valid submission for one Leistung (and its schema)."""
+    return VALID_PREFIX + service_key
+
+
+def kind_of(case: str) -> str:
+    """Return the case's entry in ``CASES``: "valid" for every Leistung's valid case."""
+    return "valid" if case.startswith(VALID_PREFIX) else case
 
 
 def is_xml(declared: Declared) -> bool:
@@ -207,7 +221,7 @@ def _schema_invalid(declared: Declared, valid: bytes) -> bytes:
 
 def build(case: str, declared: Declared) -> Built:
     """Return the submission of one case (see ``CASES``)."""
-    expectation = CASES[case]
+    expectation = CASES[kind_of(case)]
     key = declared.encryption_key
     data = valid_document(declared)
     version = _version(declared.metadata_versions)

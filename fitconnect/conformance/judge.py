@@ -18,7 +18,7 @@ from fitconnect.constants import EVENT_PROBLEMS
 from fitconnect.i18n import gettext_noop
 from fitconnect.messages import Text, define
 
-from .battery import Expectation
+from .battery import Expectation, kind_of
 
 Verdict = Literal["passed", "failed", "no_answer", "skipped", "error"]
 
@@ -173,11 +173,26 @@ DEFECTS = {
     ),
 }
 VALID = define("conformance.defect.valid", gettext_noop("a valid submission"))
+VALID_FOR = define(
+    "conformance.defect.valid_for",
+    gettext_noop("a valid submission for the Leistung %(service)s (%(key)s), schema %(schema)s"),
+)
+DEFECT_FOR = define(
+    "conformance.defect.for_service", gettext_noop("%(defect)s (Leistung %(service)s, %(key)s)")
+)
 
 
-def sent_text(case: str) -> Text:
-    """Return what a case sends, in words."""
-    return DEFECTS[case]() if case in DEFECTS else VALID()
+def sent_text(case: str, service: dict[str, Any] | None = None) -> Text:
+    """Return what a case sends, in words; with ``service`` (its name, Leistungsschlüssel
+    and schema in words) naming the Leistung it was sent for."""
+    kind = kind_of(case)
+    if kind in DEFECTS:
+        if service:
+            return DEFECT_FOR(defect=DEFECTS[kind](), service=service["name"], key=service["key"])
+        return DEFECTS[kind]()
+    if service:
+        return VALID_FOR(service=service["name"], key=service["key"], schema=service["schema"])
+    return VALID()
 
 
 def expected_text(expectation: Expectation) -> Text:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,18 @@ from fitconnect.i18n import gettext_noop
 from fitconnect.messages import Text, define, encode_tree
 
 from . import judge
-from .battery import CASE_ORDER, CASES, Built, CannotBuild, Declared, build
+from .battery import (
+    CASE_ORDER,
+    CASES,
+    DEFECT_CASES,
+    VALID_PREFIX,
+    Built,
+    CannotBuild,
+    Declared,
+    build,
+    kind_of,
+    valid_case,
+)
 
 CANNOT_BUILD = define(
     "conformance.cannot_build",
@@ -45,6 +57,15 @@ TEMPLATE_MISSING = define(
         "Not run: template missing. The Leistung %(service)s has an XML schema (XSD), from "
         "which the portal cannot generate a submission. Upload a minimal valid XML document "
         "for it in step 1 under Services (Leistungen) with “Upload an XML template”."
+    ),
+)
+NOT_DECLARED = define(
+    "conformance.not_declared",
+    gettext_noop(
+        "Not run: the destination does not offer the schema %(schema)s for the Leistung "
+        "%(service)s (%(key)s), so no valid submission for it can be sent. Either the schema "
+        "is recorded wrongly in step 1 or the destination's settings lack it; “Check the "
+        "connection” compares the two."
     ),
 )
 NOT_SENT = define(
@@ -108,20 +129,37 @@ class Conformance:
         token, _evidence = self.ctx.token(own.sender_id, own.sender_secret, SENDER_CLIENT())
         return {"Authorization": f"Bearer {token}"}
 
-    def _service(self) -> ExpectedService:
+    def _recorded(self) -> list[ExpectedService]:
+        """The recorded Leistungen with a schema: one valid case each."""
+        return [s for s in self.expected.services if s.schema_uri]
+
+    def cases(self) -> tuple[str, ...]:
+        """The cases of this run: a valid submission per recorded Leistung and its schema,
+        then the defect cases (for one Leistung, ``_service``). Without a Leistung with a
+        schema, the battery's own order (every case then says why it was not run)."""
+        recorded = self._recorded()
+        if not recorded:
+            return CASE_ORDER
+        return (*(valid_case(s.key) for s in recorded), *DEFECT_CASES)
+
+    def _service(self, case: str = "") -> ExpectedService:
         if not self.target.test_submission_allowed:
             raise Failed(NOT_IN_PRODUCTION(), status="skipped")
-        services = [s for s in self.expected.services if s.schema_uri]
+        services = self._recorded()
         if not services:
             raise Failed(NO_SERVICE(), status="skipped")
-        # The first the battery can be built for: JSON, or XML with the provider's template.
-        buildable = (s for s in services if "json" in s.mime_type or s.schema_uri in self.templates)
-        return next(buildable, services[0])
+        if case.startswith(VALID_PREFIX):
+            key = case.removeprefix(VALID_PREFIX)
+            return next((s for s in services if s.key == key), services[0])
+        # The defect cases: the first Leistung the battery can be built for (JSON, or XML
+        # with the provider's template), one the destination offers where there is one.
+        buildable = [s for s in services if "json" in s.mime_type or s.schema_uri in self.templates]
+        offered = (s for s in buildable if self._offers(s))
+        return next(offered, next(iter(buildable), services[0]))
 
-    def declared(self) -> Declared:
-        """Fetch the destination and its encryption key with the Sender client."""
-        service = self._service()
-        if "declared" not in self.ctx.cache:
+    def _destination(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Fetch the destination and its encryption key with the Sender client (once)."""
+        if "conformance-destination" not in self.ctx.cache:
             api, auth = self.target.api, self._auth()
             base = f"/destinations/{self.expected.destination_id}"
             destination = self.ctx.http.request("GET", api(base), headers=auth).json_object(
@@ -129,28 +167,56 @@ class Conformance:
             )
             kid = str(destination.get("encryptionKid") or self.expected.encryption_kid)
             key = self.ctx.http.request("GET", api(f"{base}/keys/{kid}"), headers=auth)
-            versions = destination.get("metadataVersions")
-            self.ctx.cache["declared"] = Declared(
-                destination_id=self.expected.destination_id,
-                encryption_key=key.json_object(WHAT_KEY()),
-                service_name=service.name,
-                service_identifier=service_identifier(service.key),
-                schema_uri=service.schema_uri,
-                mime_type=service.mime_type,
-                metadata_versions=tuple(
-                    str(v) for v in (versions if isinstance(versions, list) else [])
-                )
-                or self.expected.metadata_versions,
-                schema=self.schemas.get(service.schema_uri),
-                template=self.templates.get(service.schema_uri),
+            self.ctx.cache["conformance-destination"] = (destination, key.json_object(WHAT_KEY()))
+        return self.ctx.cache["conformance-destination"]  # type: ignore[no-any-return]
+
+    def _offers(self, service: ExpectedService) -> bool:
+        """Whether the destination offers the Leistung with its recorded schema."""
+        destination, _key = self._destination()
+        offered = destination.get(self.target.services_field)
+        identifier = service_identifier(service.key)
+        for entry in offered if isinstance(offered, list) else []:
+            if not isinstance(entry, dict) or entry.get("identifier") != identifier:
+                continue
+            schemas = entry.get("submissionSchemas")
+            for schema in schemas if isinstance(schemas, list) else []:
+                if isinstance(schema, dict) and schema.get("schemaUri") == service.schema_uri:
+                    return True
+        return False
+
+    def service_words(self, service: ExpectedService) -> dict[str, str]:
+        """The Leistung and its schema in words (no raw URI where the schema has a name)."""
+        return {
+            "name": service.name,
+            "key": service.key,
+            "schema": schema_words(service, self.schemas.get(service.schema_uri)),
+        }
+
+    def declared(self, case: str = "") -> Declared:
+        """What the destination declares, for the Leistung the case is sent for."""
+        service = self._service(case)
+        destination, key = self._destination()
+        versions = destination.get("metadataVersions")
+        return Declared(
+            destination_id=self.expected.destination_id,
+            encryption_key=key,
+            service_name=service.name,
+            service_identifier=service_identifier(service.key),
+            schema_uri=service.schema_uri,
+            mime_type=service.mime_type,
+            metadata_versions=tuple(
+                str(v) for v in (versions if isinstance(versions, list) else [])
             )
-        return self.ctx.cache["declared"]  # type: ignore[no-any-return]
+            or self.expected.metadata_versions,
+            schema=self.schemas.get(service.schema_uri),
+            template=self.templates.get(service.schema_uri),
+        )
 
     # --- sending ---
 
-    def _upload(self, built: Built, auth: dict[str, str]) -> dict[str, Any]:
+    def _upload(self, built: Built, declared: Declared, auth: dict[str, str]) -> dict[str, Any]:
         """Create, upload and submit one built case; return its IDs."""
-        api, declared = self.target.api, self.declared()
+        api = self.target.api
         body = {
             "destinationId": built.destination_id,
             "announcedAttachments": built.announced,
@@ -187,11 +253,20 @@ class Conformance:
 
     def send(self, case: str) -> dict[str, Any]:
         """Send one case; return its state (``status`` "sent", or "done" with a result)."""
-        expectation = CASES[case]
+        expectation = CASES[kind_of(case)]
         state: dict[str, Any] = {"case": case, "party": expectation.party, "status": "done"}
         try:
             with self.ctx.session():
-                built = build(case, self.declared())
+                service = self._service(case)
+                state["service"] = self.service_words(service)
+                if case.startswith(VALID_PREFIX) and not self._offers(service):
+                    words = state["service"]
+                    message = NOT_DECLARED(
+                        service=words["name"], key=words["key"], schema=words["schema"]
+                    )
+                    return finish(state, judge.Judgement("skipped", message, judge.GOT_NOTHING()))
+                declared = self.declared(case)
+                built = build(case, declared)
                 state |= {"sent_at": self.clock().isoformat(), "tags": built.authentication_tags()}
                 state["expectation"] = {
                     "outcome": built.expectation.outcome,
@@ -200,7 +275,7 @@ class Conformance:
                     "status": built.expectation.status,
                 }
                 try:
-                    state |= self._upload(built, self._auth())
+                    state |= self._upload(built, declared, self._auth())
                 except FitConnectError as error:
                     status = error.evidence.get("status")
                     if expectation.outcome != "refused" or not isinstance(status, int):
@@ -209,7 +284,7 @@ class Conformance:
         except CannotBuild as missing:
             message = CANNOT_BUILD()
             if missing.missing == "template":
-                message = TEMPLATE_MISSING(service=self.declared().service_name)
+                message = TEMPLATE_MISSING(service=state["service"]["name"])
             return finish(state, judge.Judgement("skipped", message, judge.GOT_NOTHING()))
         except Failed as failure:
             verdict: judge.Verdict = "skipped" if failure.status == "skipped" else "error"
@@ -266,7 +341,7 @@ class Conformance:
         event = judge.answer(events)
         if event is None:
             return state
-        expectation = replace(CASES[state["case"]], **_stored_expectation(state))
+        expectation = replace(CASES[kind_of(state["case"])], **_stored_expectation(state))
         judgement = judge.judge_answer(state["case"], expectation, event, state.get("tags", {}))
         return finish(state, judgement, answered_at=self.clock().isoformat())
 
@@ -276,14 +351,14 @@ class Conformance:
 
     def run(
         self,
-        cases: tuple[str, ...] = CASE_ORDER,
+        cases: tuple[str, ...] | None = None,
         answer_timeout: float = 60.0,
         poll_interval: float = 1.0,
     ) -> Iterator[dict[str, Any]]:
         """Send every case, then wait for the answers; yield each case's state when final."""
         started = time.monotonic()
         waiting = []
-        for case in cases:
+        for case in cases if cases is not None else self.cases():
             state = self.send(case)
             if state["status"] == "sent":
                 waiting.append(state)
@@ -330,7 +405,7 @@ def finish(
     state: dict[str, Any], judgement: judge.Judgement, *, status: str = "done", **extra: Any
 ) -> dict[str, Any]:
     """Return the state with the judgement stored (messages as codes with parameters)."""
-    expectation = CASES[state["case"]]
+    expectation = CASES[kind_of(state["case"])]
     if "expectation" in state:
         expectation = replace(expectation, **_stored_expectation(state))
     return (
@@ -339,7 +414,7 @@ def finish(
         | {
             "status": status,
             "verdict": judgement.verdict,
-            "sent": encode_tree(judge.sent_text(state["case"])),
+            "sent": encode_tree(judge.sent_text(state["case"], state.get("service"))),
             "expected": encode_tree(judge.expected_text(expectation)),
             "received": encode_tree(judgement.received),
             "message": encode_tree(judgement.message),
@@ -347,3 +422,19 @@ def finish(
             "problems": judgement.problems,
         }
     )
+
+
+# FIM and XÖV as the step page names them (Leistung.SchemaKind); the same in every language.
+SCHEMA_KINDS = {"fim": "FIM", "xoev": "XÖV"}
+_FIM_ID = re.compile(r"/fim/(s\d+_[\d.]+?)\.schema\.json$", re.IGNORECASE)
+
+
+def schema_words(service: ExpectedService, content: dict[str, Any] | None) -> str:
+    """Name a schema as the step page does (kind, schema, media type), with the schema's
+    title where its content is known, the FIM ID of a FIM URI, else the URI as recorded."""
+    title = content.get("title") if isinstance(content, dict) else None
+    fim = _FIM_ID.search(service.schema_uri)
+    name = str(title) if title else fim[1] if fim else service.schema_uri
+    media = "JSON" if "json" in service.mime_type else "XML"
+    kind = SCHEMA_KINDS.get(service.schema_kind)
+    return f"{kind}: {name}, {media}" if kind else f"{name}, {media}"

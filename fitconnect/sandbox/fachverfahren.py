@@ -11,8 +11,10 @@ Fachverfahren fault modes (``FACHVERFAHREN_FAULTS``), set per submission by the 
 request that created or submitted it, make it misbehave as a faulty receiver would:
 ``lax-hash`` ignores wrong hashes, ``lax-schema`` ignores the schema and media type of the
 data, ``wrong-problem-type`` names its own problem types instead of FITKO's, ``silent``
-never answers. ``POST /fachverfahren/callback`` is its callback
-receiver: it checks the HMAC signature and keeps the bodies of valid callbacks.
+never answers, ``reject-xml`` rejects every XML Fachdatensatz, valid or not (a Fachverfahren
+that handles only one of the schemas its Zustellpunkt offers). ``POST
+/fachverfahren/callback`` is its callback receiver: it checks the HMAC signature and keeps
+the bodies of valid callbacks.
 """
 
 from __future__ import annotations
@@ -224,6 +226,10 @@ def _review_schema(
         problem("unsupported-schema", "Schema nicht unterstützt", detail, "data")
         return
     if "json" not in offered[schema_uri]:
+        if submission.fault == "reject-xml":
+            detail = "Fehlermodus reject-xml: der Fachverfahren-Simulator verarbeitet kein XML."
+            problem("technical-error", "Abgelehnt (Sandbox)", detail, "data")
+            return
         _review_xml(str(schema_uri), data, problem)
         return
     if parsed is _UNPARSED:

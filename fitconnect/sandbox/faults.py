@@ -30,7 +30,7 @@ HTTP_FAULTS = (
     "huge",
     "close",
 )
-FACHVERFAHREN_FAULTS = ("lax-hash", "lax-schema", "wrong-problem-type", "silent")
+FACHVERFAHREN_FAULTS = ("lax-hash", "lax-schema", "wrong-problem-type", "silent", "reject-xml")
 # Faults of one function each; every other answer stays correct.
 FUNCTION_FAULTS = (
     "wrong-key",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fitconnect.conformance import CASE_ORDER
+from fitconnect.conformance import DEFECT_CASES, valid_case
 from fitconnect.sandbox import Sandbox
 from tests.api.conftest import ApiClient, make_token
 from tests.checklist.test_conformance_command import store_sender
@@ -29,10 +29,12 @@ def test_a_pipeline_starts_a_conformance_run_and_reads_every_verdict(
     run = client.get(started["Location"]).json()
     assert run["status"] == "passed"
     assert run["rehearsal"] is True
-    assert [case["case"] for case in run["cases"]] == list(CASE_ORDER)
+    assert [case["case"] for case in run["cases"]] == [valid_case("99050012104000"), *DEFECT_CASES]
     assert {case["verdict"] for case in run["cases"]} == {"passed"}
     data_hash = next(case for case in run["cases"] if case["case"] == "data_hash")
-    assert data_hash["sent"] == "falscher Hashwert der Fachdaten"
+    assert data_hash["sent"] == (
+        "falscher Hashwert der Fachdaten (Leistung Gewerbe anmelden, 99050012104000)"
+    )
     assert data_hash["judged"] == "Fachverfahren"
     assert "Pipeline" in run["started_by"]
 

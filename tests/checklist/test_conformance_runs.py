@@ -25,7 +25,7 @@ from checklist.models import (
 from checklist.signoff import declare_ready
 from checklist.signoff_evidence import evidence_for
 from checklist.state import OnboardingState
-from fitconnect.conformance import CASE_ORDER
+from fitconnect.conformance import DEFECT_CASES, valid_case
 from fitconnect.sandbox import Sandbox
 from tests.checklist.helpers import ready_for_test
 from tests.checklist.test_conformance_command import store_sender
@@ -33,6 +33,9 @@ from tests.checklist.test_verification import SLUG, point_sandbox_at, sandboxed
 from tests.conftest import World
 
 __all__ = ["sandboxed"]  # the fixture, used by name
+
+VALID = valid_case("99050012104000")  # the one Leistung "Gewerbe anmelden"
+CASE_ORDER = (VALID, *DEFECT_CASES)
 
 
 @pytest.fixture
@@ -98,13 +101,13 @@ def test_calling_the_task_again_does_not_send_a_case_again(
     store_sender(sandboxed)
     run = conformance.start(sandboxed.onboarding, sandbox_env(), sandboxed.provider_staff)
     done_before = {**conformance.rows(run)[0], "status": "done", "verdict": "passed"}
-    done_before |= {"case": "valid", "party": "fachverfahren", "marker": "kept"}
-    run.cases = {"valid": done_before}
+    done_before |= {"case": VALID, "party": "fachverfahren", "marker": "kept"}
+    run.cases = {VALID: done_before}
     run.save()
     tasks.run_conformance.enqueue(run.pk)
     run.refresh_from_db()
-    assert run.cases["valid"]["marker"] == "kept"
-    assert "submission_id" not in run.cases["valid"]
+    assert run.cases[VALID]["marker"] == "kept"
+    assert "submission_id" not in run.cases[VALID]
     assert "submission_id" in run.cases["data_hash"]
 
 
@@ -189,8 +192,8 @@ def test_looking_again_picks_up_an_answer_that_came_after_the_waiting_time(
     run = tasks.begin_conformance(sandboxed.onboarding, sandbox_env(), sandboxed.provider_staff)
     # As if the Fachverfahren had answered the valid case only after the waiting time.
     runner = conformance.runner_for(sandboxed.onboarding, sandbox_env())
-    given_up = runner.give_up({**run.cases["valid"], "status": "sent"}, 1)
-    run.cases = {**run.cases, "valid": given_up}
+    given_up = runner.give_up({**run.cases[VALID], "status": "sent"}, 1)
+    run.cases = {**run.cases, VALID: given_up}
     run.save()
     conformance.finish(run)
     assert run.status == ConformanceRun.Outcome.NO_ANSWER
@@ -201,8 +204,8 @@ def test_looking_again_picks_up_an_answer_that_came_after_the_waiting_time(
     client.post(reverse("conformance_look_again", args=[SLUG, run.pk]))
     run.refresh_from_db()
     assert run.status == ConformanceRun.Outcome.PASSED
-    assert run.cases["valid"]["verdict"] == "passed"
-    assert run.cases["valid"]["submission_id"] == given_up["submission_id"]  # not sent again
+    assert run.cases[VALID]["verdict"] == "passed"
+    assert run.cases[VALID]["submission_id"] == given_up["submission_id"]  # not sent again
 
 
 def test_a_passed_conformance_run_is_the_evidence_of_the_rejection_item_in_the_sign_off(

@@ -9,8 +9,10 @@ import pytest
 
 from checklist import conformance
 from checklist.models import ConformanceRun, FitConnectEnvironment
-from fitconnect.conformance import CASE_ORDER
+from fitconnect.conformance import DEFECT_CASES, valid_case
 from tests.conftest import World
+
+CASE_ORDER = (valid_case("99050012104000"), *DEFECT_CASES)
 
 
 class AnswersOnTheSecondLook:
@@ -18,6 +20,9 @@ class AnswersOnTheSecondLook:
 
     def __init__(self) -> None:
         self.looks: dict[str, int] = {}
+
+    def cases(self) -> tuple[str, ...]:
+        return CASE_ORDER
 
     def send(self, case: str) -> dict[str, Any]:
         return {"case": case, "status": "sent", "submission_id": f"s-{case}"}

@@ -14,13 +14,15 @@ import pytest
 from django.utils import translation
 
 from fitconnect import demo
-from fitconnect.conformance import CASE_ORDER, Conformance
+from fitconnect.conformance import DEFECT_CASES, Conformance, valid_case
 from fitconnect.messages import render
 from fitconnect.sandbox import Sandbox
 from tests.fitconnect.test_checks import CREDENTIALS, EXPECTED, faulty, target
 
+VALID = valid_case(demo.SERVICES[0]["key"])  # the one Leistung the demo records
+CASE_ORDER = (VALID, *DEFECT_CASES)
 FACHVERFAHREN_CASES = (
-    "valid",
+    VALID,
     "data_hash",
     "attachment_hash",
     "unlisted_schema",
@@ -103,7 +105,7 @@ def test_a_silent_fachverfahren_gives_no_answer_not_a_failure(sandbox: Sandbox) 
     results = run(sandbox, "silent", timeout=1.0)
     assert {results[c]["verdict"] for c in FACHVERFAHREN_CASES} == {"no_answer"}
     assert {results[c]["verdict"] for c in ZUSTELLDIENST_CASES} == {"passed"}
-    assert "not a failure" in render(results["valid"]["message"])
+    assert "not a failure" in render(results[VALID]["message"])
 
 
 def test_a_sent_case_is_judged_later_from_its_stored_state(sandbox: Sandbox) -> None:

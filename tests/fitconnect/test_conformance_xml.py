@@ -17,7 +17,7 @@ from django.utils import translation
 
 from fitconnect import demo
 from fitconnect.checks.base import ExpectedService
-from fitconnect.conformance import CASE_ORDER, Conformance
+from fitconnect.conformance import DEFECT_CASES, Conformance, valid_case
 from fitconnect.constants import EVENT_PROBLEMS
 from fitconnect.messages import render
 from fitconnect.sandbox import Sandbox
@@ -30,6 +30,8 @@ XML_SERVICE = {
     "schema_uri": demo.XOEV_SCHEMA_URI,
     "mime_type": "application/xml",
 }
+VALID = valid_case(XML_SERVICE["key"])
+CASE_ORDER = (VALID, *DEFECT_CASES)
 TEMPLATE = demo.XML_SAMPLES[demo.XOEV_SCHEMA_URI].read_bytes()
 EXPECTED_XML = replace(
     EXPECTED,
@@ -84,7 +86,7 @@ def test_with_the_template_every_case_passes_and_the_xml_cases_are_judged(
     }
     # the valid template was accepted; broken XML and XML breaking the XSD were rejected
     # for the data, with the problem FITKO's prefix names
-    assert results["valid"]["problems"] == []
+    assert results[VALID]["problems"] == []
     syntax = results["unparseable_data"]["problems"]
     assert [(p["type"], p["instance"]) for p in syntax] == [
         (EVENT_PROBLEMS + "syntax-violation", "data")
@@ -107,12 +109,12 @@ def test_without_a_template_the_cases_are_not_run_and_say_where_to_upload_it(
     results = run(xml_sandbox, {})
     assert {r["verdict"] for r in results.values()} == {"skipped"}
     assert not any(r.get("submission_id") for r in results.values())  # nothing was sent
-    message = render(results["valid"]["message"])
+    message = render(results[VALID]["message"])
     assert message.startswith("Not run: template missing.")
     assert XML_SERVICE["name"] in message
     assert "Upload an XML template" in message
     with translation.override("de"):
-        german = render(results["valid"]["message"])
+        german = render(results[VALID]["message"])
     assert german.startswith("Nicht ausgeführt: Vorlage fehlt."), german
     assert "„XML-Vorlage hochladen“" in german, german
 

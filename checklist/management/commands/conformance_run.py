@@ -22,7 +22,6 @@ from checklist.management.lookup import (
     onboarding_named,
     secrets_from_environment,
 )
-from fitconnect.conformance import CASE_ORDER
 from fitconnect.messages import render
 
 SYMBOLS = {
@@ -79,7 +78,7 @@ class Command(BaseCommand):
 
         conformance.execute(run.pk, provided=provided, on_case=show, timeout=options["timeout"])
         run.refresh_from_db()
-        results = [run.cases[case] for case in CASE_ORDER if case in run.cases]
+        results = [run.cases[case] for case in conformance.case_order(run) if case in run.cases]
         if options["json"]:
             shown = [
                 {
