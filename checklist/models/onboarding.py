@@ -539,6 +539,8 @@ class AuditEvent(models.Model):
         CONFORMANCE_TICKED = "conformance_ticked", _("Item ticked by a conformance run")
         CONFORMANCE_REOPENED = "conformance_reopened", _("Item reopened by a conformance run")
         REMINDED = "reminded", _("Reminder sent")
+        OUTAGE_RECORDED = "outage_recorded", _("Outage recorded")
+        OUTAGE_DEACTIVATED = "outage_deactivated", _("Zustellpunkt deactivated for an outage")
 
     onboarding = models.ForeignKey(
         Onboarding, on_delete=models.CASCADE, related_name="audit_events"

@@ -93,6 +93,30 @@ def test_the_provider_records_an_outage_and_a_long_one_asks_to_deactivate_the_zu
     assert "Zustellpunkt deaktiviert, festgehalten am" in html
 
 
+def test_the_protokoll_shows_the_recorded_outage_and_the_confirmed_deactivation(
+    world: World,
+) -> None:
+    slug = world.onboarding.slug
+    provider = signed_in(world.provider_staff)
+    starts = timezone.localdate() - timedelta(days=20)
+    provider.post(
+        reverse("watch_outage", args=[slug]),
+        {"kind": "unplanned", "starts_on": starts.isoformat()},
+    )
+    outage = Outage.objects.get()
+    provider.post(reverse("watch_outage_deactivated", args=[slug, outage.pk]))
+    provider.post(reverse("watch_outage_deactivated", args=[slug, outage.pk]))  # once only
+    html = (
+        signed_in(world.authority_staff).get(reverse("audit_trail", args=[slug])).content.decode()
+    )
+    name = str(world.provider_staff)
+    day = starts.strftime("%d.%m.%Y")
+    assert f"{name} hat einen Ausfall (ungeplant) ab dem {day} erfasst." in html
+    confirmed = f"{name} hat bestätigt, dass der Zustellpunkt für den Ausfall ab dem {day}"
+    assert html.count(confirmed) == 1
+    assert "outage" not in html
+
+
 def test_a_bad_outage_gets_a_german_message_at_the_field_and_nothing_is_saved(world: World) -> None:
     response = signed_in(world.provider_staff).post(
         reverse("watch_outage", args=[world.onboarding.slug]),
