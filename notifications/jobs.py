@@ -204,9 +204,10 @@ def run_all(now: datetime | None = None) -> dict[str, int]:
         "due_dates": scan_due_dates(today),
         "expiry": scan_expiry(today),
         "retries": delivery.retry_due(now),
-        "digests": send_digests(now),
+        # The watch before the digests: what it finds today is in today's digest.
         "watch": _watch_cycle(now),
         "watch_digest": _watch_digest(now),
+        "digests": send_digests(now),
         # Runs and PDF exports whose worker was lost: resumed or ended (checklist.lost_work).
         "lost_work": lost_work.settle_all(),
     }

@@ -89,3 +89,15 @@ def test_a_coordinator_who_wants_no_e_mail_finds_the_digest_only_in_the_portal(
     assert send_office_digests(timezone.now()) == 1
     assert Notification.objects.filter(kind="watch_digest", recipient=world.coordinator).exists()
     assert not [m for m in mail.outbox if world.coordinator.email in m.to]
+
+
+def test_a_coordinator_who_collects_e_mails_finds_the_watch_in_the_same_days_digest(
+    world: World, sandbox: Sandbox
+) -> None:
+    Preference.objects.create(user=world.coordinator, kind="watch_digest", channel="digest")
+    _, destination_id = make_live(world, sandbox)
+    sandbox.set_destination_status(destination_id, "inactive")
+    run_all(timezone.now())
+    sent = [m for m in mail.outbox if world.coordinator.email in m.to]
+    assert len(sent) == 1
+    assert "Koordinierungsstelle Hessen" in sent[0].body
