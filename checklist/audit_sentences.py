@@ -457,7 +457,36 @@ def _other(event: AuditEvent, labels: Labels, brief: bool) -> str:
         }
     if action == Action.REMINDED:
         return _reminded(event, actor, brief)
+    if action in (Action.OUTAGE_RECORDED, Action.OUTAGE_DEACTIVATED):
+        return _outage(event, actor)
     return f"{actor}: {event.get_action_display()}"
+
+
+def _outage(event: AuditEvent, actor: str) -> str:
+    """An outage the provider recorded, or the Zustellpunkt they deactivated for it."""
+    try:
+        raw = json.loads(event.new_value)
+    except ValueError:
+        raw = {}
+    raw = raw if isinstance(raw, dict) else {}
+    kinds = {"planned": _("planned"), "unplanned": _("unplanned")}
+    values = {
+        "actor": actor,
+        "kind": kinds.get(str(raw.get("kind")), _("unplanned")),
+        "from": _date(str(raw.get("from", ""))),
+        "until": _date(str(raw.get("until", ""))),
+    }
+    if event.action == Action.OUTAGE_DEACTIVATED:
+        return (
+            _(
+                "%(actor)s confirmed that the Zustellpunkt was deactivated for the outage from "
+                "%(from)s, as FITKO requires for outages longer than 14 days."
+            )
+            % values
+        )
+    if raw.get("until"):
+        return _("%(actor)s recorded an outage (%(kind)s) from %(from)s to %(until)s.") % values
+    return _("%(actor)s recorded an outage (%(kind)s) since %(from)s.") % values
 
 
 def _reminded(event: AuditEvent, actor: str, brief: bool) -> str:

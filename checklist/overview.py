@@ -29,6 +29,7 @@ from checklist.models import IN_HOUSE, Environment, Onboarding
 from checklist.state import SIGNOFF_INVALID, describe_next_action, next_action_url
 from portal.forms_renderer import KernFormMixin, ListSelect
 from portal.models import Organisation
+from watch import summary as watch_summary
 
 PER_PAGE = 50
 LIVE = "live"
@@ -69,6 +70,7 @@ class OverviewFilterForm(KernFormMixin, forms.Form):
     step = forms.ChoiceField(label=_("Current step"), required=False, widget=ListSelect)
     signoff = forms.ChoiceField(label=_("Sign-off"), required=False, widget=ListSelect)
     approved = forms.ChoiceField(label=_("Signed off"), required=False, widget=ListSelect)
+    watch = forms.ChoiceField(label=_("Production connection"), required=False, widget=ListSelect)
     overdue = forms.BooleanField(label=_("Only overdue (target go-live passed)"), required=False)
     go_live_from = forms.DateField(
         label=_("Target go-live from"),
@@ -103,6 +105,7 @@ class OverviewFilterForm(KernFormMixin, forms.Form):
             + [(LIVE, _("Live"))],
             "signoff": everyone + SIGNOFF_STATES,
             "approved": everyone + [(stage.value, stage.label) for stage in Environment],
+            "watch": everyone + list(watch_summary.FILTER_CHOICES),
         }
         for name, options in choices.items():
             field = self.fields[name]
@@ -163,6 +166,8 @@ def apply_filters(
         )
     if values.get("approved") in Environment.values:
         onboardings = onboardings.filter(**{f"signoff_{values['approved']}": "approved"})
+    if values.get("watch"):
+        onboardings = watch_summary.filter_by_state(onboardings, values["watch"])
     if values.get("overdue"):
         onboardings = onboardings.filter(target_go_live__lt=today, current_step__isnull=False)
     since: date | None = values.get("go_live_from")

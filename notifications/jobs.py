@@ -204,8 +204,10 @@ def run_all(now: datetime | None = None) -> dict[str, int]:
         "due_dates": scan_due_dates(today),
         "expiry": scan_expiry(today),
         "retries": delivery.retry_due(now),
-        "digests": send_digests(now),
+        # The watch before the digests: what it finds today is in today's digest.
         "watch": _watch_cycle(now),
+        "watch_digest": _watch_digest(now),
+        "digests": send_digests(now),
         # Runs and PDF exports whose worker was lost: resumed or ended (checklist.lost_work).
         "lost_work": lost_work.settle_all(),
         # Once a day: the retention rules (``notifications.retention``).
@@ -218,6 +220,13 @@ def _watch_cycle(now: datetime) -> int:
     from watch.cycle import run_cycle  # the watch sends notifications through this app
 
     return run_cycle(now)
+
+
+def _watch_digest(now: datetime) -> int:
+    """The coordination offices' daily digest of the watch (``watch.office_digest``)."""
+    from watch.office_digest import send_office_digests
+
+    return send_office_digests(now)
 
 
 @task()

@@ -34,6 +34,7 @@ class Kind(models.TextChoices):
     WATCH_EXPIRING = "watch_expiring", _("Production watch: a key expires soon")
     WATCH_WAITING = "watch_waiting", _("Production watch: submissions are not picked up")
     WATCH_OUTAGE = "watch_outage", _("Production watch: an outage requires deactivation")
+    WATCH_DIGEST = "watch_digest", _("Production watch: daily overview for coordination offices")
 
 
 class Channel(models.TextChoices):

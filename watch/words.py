@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from watch import fitko
 if TYPE_CHECKING:
     from notifications.models import Notification
 
-WATCH_KINDS = {"watch_red", "watch_expiring", "watch_waiting", "watch_outage"}
+WATCH_KINDS = {"watch_red", "watch_expiring", "watch_waiting", "watch_outage", "watch_digest"}
 
 CHECK_NAMES = {
     **CHECK_TITLES,
@@ -78,6 +78,8 @@ def watch_text(notification: Notification) -> tuple[str, str]:
             "next": fitko.expiry_deadline(day).sentence if day else "",
         }
         return title, body
+    if kind == "watch_digest":
+        return _office_digest(p)
     if kind == "watch_outage":
         title = _("%(onboarding)s: deactivate the Zustellpunkt during the outage") % {
             "onboarding": onboarding
@@ -99,3 +101,39 @@ def watch_text(notification: Notification) -> tuple[str, str]:
         "%(date)s. %(next)s Please check that the Fachverfahren picks up its submissions."
     ) % {"count": p.get("count", ""), "date": when, "next": following}
     return title, body
+
+
+def next_step(row: dict[str, object], today: date) -> str:
+    """What FITKO does next for a digest row, as a sentence ("" when nothing is due)."""
+    found: list[fitko.Deadline] = []
+    submitted, expires = _day(row.get("submitted")), _day(row.get("expires"))
+    if submitted:
+        found += fitko.waiting_deadlines(submitted)
+    if expires:
+        found.append(fitko.expiry_deadline(expires))
+    upcoming = sorted(fitko.upcoming(found, today), key=lambda d: d.day)
+    return upcoming[0].sentence if upcoming else ""
+
+
+def _office_digest(p: dict[str, Any]) -> tuple[str, str]:
+    """The coordination office's daily digest: one sentence per connection needing care."""
+    rows = [row for row in p.get("rows", []) if isinstance(row, dict)]
+    title = _("Production watch: %(count)s connection(s) of %(office)s need care") % {
+        "count": len(rows),
+        "office": p.get("office", ""),
+    }
+    today = timezone.localdate()
+    sentences = []
+    for row in rows:
+        since = _day(row.get("since"))
+        checks = ", ".join(check_name(str(c)) for c in row.get("checks", []))
+        sentence = _("%(onboarding)s (%(authority)s): %(state)s since %(date)s (%(checks)s).") % {
+            "onboarding": row.get("onboarding", ""),
+            "authority": row.get("authority", ""),
+            "state": state_word(str(row.get("state", ""))),
+            "date": since.strftime("%d.%m.%Y") if since else "",
+            "checks": checks or _("see the Betrieb page"),
+        }
+        following = next_step(row, today)
+        sentences.append(f"{sentence} {following}".strip())
+    return title, " ".join(sentences)

@@ -540,6 +540,8 @@ class AuditEvent(models.Model):
         CONFORMANCE_REOPENED = "conformance_reopened", _("Item reopened by a conformance run")
         REMINDED = "reminded", _("Reminder sent")
         ARCHIVE_COPY = "archive_copy", _("Archive copy stored")
+        OUTAGE_RECORDED = "outage_recorded", _("Outage recorded")
+        OUTAGE_DEACTIVATED = "outage_deactivated", _("Zustellpunkt deactivated for an outage")
 
     onboarding = models.ForeignKey(
         Onboarding, on_delete=models.CASCADE, related_name="audit_events"

@@ -34,6 +34,8 @@ from notifications.home import recent_activity
 from portal.models import ApiToken
 from tests.checklist.helpers import ready_for_test
 from tests.conftest import World
+from watch import services as watch_services
+from watch.models import Outage
 
 SLUG = "musterstadt-gewerbe"
 
@@ -149,6 +151,13 @@ def drive_every_audited_change(world: World) -> Onboarding:
     record_host_change(test, old_hosts, world.site_operator)
     confirm_hosts(onboarding, test, clara)
     verification.delete_secret(onboarding, "test", "subscriber", clara)
+    # The provider records a long outage and confirms the Zustellpunkt deactivated.
+    outage = watch_services.record_outage(
+        Outage(kind="unplanned", starts_on=date(2026, 11, 1), ends_on=date(2026, 11, 20)),
+        onboarding,
+        clara,
+    )
+    watch_services.confirm_deactivated(onboarding, outage.pk, clara)
     # The coordination office reminds whoever holds the onboarding.
     reminders.send_reminder(
         get_onboarding_for_user(world.coordinator, SLUG), "Bitte bis Freitag weitermachen."

@@ -21,6 +21,7 @@ from django.urls import reverse
 from checklist import catalogue, services
 from checklist.models import Leistung, Onboarding
 from tests.conftest import World, make_onboarding
+from watch.models import WatchDestination
 
 # Steps 3 to 5 show the sign-off's evidence (the environment row, the newest check and, with
 # one, what changed since and the checks proving items) and the values an approval freezes
@@ -188,9 +189,16 @@ def test_the_overview_stays_within_budget_with_many_onboardings(world: World) ->
             name=f"Vorhaben {n:03d}",
         )
     Onboarding.objects.filter(name__endswith="7").update(target_go_live=date(2020, 1, 1))
+    WatchDestination.objects.bulk_create(
+        WatchDestination(onboarding=o, state=("red", "green")[o.pk % 2])
+        for o in Onboarding.objects.filter(name__startswith="Vorhaben")
+    )
     filtered = {"sort": "-progress", "step": "1", "overdue": "on", "q": "Vorhaben", "page": "2"}
     many = statements(lambda: client.get(reverse("overview")))
     assert len(many) == few <= OVERVIEW_BUDGET
     assert len(statements(lambda: client.get(reverse("overview"), filtered))) <= OVERVIEW_BUDGET
+    # The watch filter reads the stored state in the same statements.
+    by_watch = statements(lambda: client.get(reverse("overview"), {"watch": "red"}))
+    assert len(by_watch) == few
     operator = signed_in(world, "site_operator")
     assert len(statements(lambda: operator.get(reverse("overview")))) <= OVERVIEW_BUDGET

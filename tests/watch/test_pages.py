@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fitconnect.sandbox import Sandbox
-from tests.conftest import World
+from tests.conftest import World, make_onboarding
 from tests.watch.helpers import make_live
 from watch.cycle import run_cycle
 from watch.models import Outage
@@ -63,12 +63,42 @@ def test_the_state_shows_on_the_onboarding_the_overview_the_dashboard_and_the_pr
     overview = signed_in(world.authority_staff).get(reverse("overview")).content.decode()
     assert "gestört" in overview
     dashboard = signed_in(world.coordinator).get(reverse("dashboard")).content.decode()
-    assert "Gestört: 1" in dashboard
+    assert "Gestört: 1 von 1 Live-Anbindungen" in dashboard
     home = signed_in(world.provider_staff).get(reverse("home")).content.decode()
     assert "Produktivanbindung gestört: bitte beheben" in home
     clerk_home = signed_in(world.authority_staff).get(reverse("home")).content.decode()
     assert "Produktivanbindung gestört: bitte beheben" not in clerk_home  # the provider's task
     assert "gestört" in clerk_home  # but the clerk sees the state
+
+
+def test_the_dashboard_counts_live_connections_of_all_and_links_the_filtered_overview(
+    world: World, sandbox: Sandbox
+) -> None:
+    _, disrupted = make_live(world, sandbox)
+    sandbox.set_destination_status(disrupted, "inactive")
+    second = make_onboarding(
+        world.authority, world.provider, world.authority_admin, "musterstadt-hund", "Hundesteuer"
+    )
+    make_live(world, sandbox, second)
+    make_onboarding(
+        world.authority, world.provider, world.authority_admin, "musterstadt-kfz", "Kfz-Zulassung"
+    )  # not live: not counted
+    run_cycle(timezone.now())
+    coordinator = signed_in(world.coordinator)
+    dashboard = coordinator.get(reverse("dashboard")).content.decode()
+    overview = reverse("overview")
+    assert (
+        f'<a class="kern-link" href="{overview}?watch=red">Gestört: 1 von 2 Live-Anbindungen</a>'
+        in dashboard
+    )
+    assert "In Ordnung: 1 von 2 Live-Anbindungen" in dashboard
+    red = coordinator.get(overview, {"watch": "red"}).content.decode()
+    assert "Gewerbeanmeldung" in red
+    assert "Hundesteuer" not in red
+    assert "Kfz-Zulassung" not in red
+    green = coordinator.get(overview, {"watch": "green"}).content.decode()
+    assert "Hundesteuer" in green
+    assert "Gewerbeanmeldung" not in green
 
 
 def test_the_provider_records_an_outage_and_a_long_one_asks_to_deactivate_the_zustellpunkt(
@@ -91,6 +121,30 @@ def test_the_provider_records_an_outage_and_a_long_one_asks_to_deactivate_the_zu
     assert outage.deactivated_by == world.provider_staff
     html = provider.get(reverse("watch_page", args=[slug])).content.decode()
     assert "Zustellpunkt deaktiviert, festgehalten am" in html
+
+
+def test_the_protokoll_shows_the_recorded_outage_and_the_confirmed_deactivation(
+    world: World,
+) -> None:
+    slug = world.onboarding.slug
+    provider = signed_in(world.provider_staff)
+    starts = timezone.localdate() - timedelta(days=20)
+    provider.post(
+        reverse("watch_outage", args=[slug]),
+        {"kind": "unplanned", "starts_on": starts.isoformat()},
+    )
+    outage = Outage.objects.get()
+    provider.post(reverse("watch_outage_deactivated", args=[slug, outage.pk]))
+    provider.post(reverse("watch_outage_deactivated", args=[slug, outage.pk]))  # once only
+    html = (
+        signed_in(world.authority_staff).get(reverse("audit_trail", args=[slug])).content.decode()
+    )
+    name = str(world.provider_staff)
+    day = starts.strftime("%d.%m.%Y")
+    assert f"{name} hat einen Ausfall (ungeplant) ab dem {day} erfasst." in html
+    confirmed = f"{name} hat bestätigt, dass der Zustellpunkt für den Ausfall ab dem {day}"
+    assert html.count(confirmed) == 1
+    assert "outage" not in html
 
 
 def test_a_bad_outage_gets_a_german_message_at_the_field_and_nothing_is_saved(world: World) -> None:
