@@ -336,6 +336,8 @@ def list_runs(
 ) -> dict[str, Any]:
     """Newest first. Scope: read."""
     participation = _participation(request, slug)
+    # Lost runs end as aborted here too, as on the single run (one query while none is lost).
+    lost_work.settle_onboarding(participation.onboarding)
     runs = participation.onboarding.verification_runs.select_related(
         "started_by", "started_by_token__organisation"
     )

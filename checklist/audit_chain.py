@@ -6,7 +6,9 @@ canonical content (``canonical``: onboarding, actor, API token, run, time to the
 microsecond in UTC, step, action, subject, old and new value and ``previous_hash``, as JSON
 with sorted keys). Whoever edits an entry in the database without rewriting every later
 hash of the onboarding breaks the chain there; ``python manage.py verify_audit`` walks every
-chain and names the first entry that does not match.
+chain and names the first entry that does not match. The actor enters the hash only as
+the account's id, a pseudonym: retention anonymises people who left by rewriting their
+account (``notifications.retention.anonymise_people``), and every chain stays verifiable.
 
 Sealing (``seal``) happens in the writing transaction with the onboarding's row locked
 (``SELECT … FOR NO KEY UPDATE`` on PostgreSQL, the lock the revision triggers take anyway),

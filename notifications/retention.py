@@ -16,8 +16,12 @@ it once a day). The periods are operator settings (``RETENTION_*``, README "Rete
 - Accounts without a sign-in for months: reminded by e-mail once, deactivated when the
   reminder had no effect (a sign-in cancels it). Site operators are left alone.
 
-Not done here: anonymising people who left in the Protokoll. It is tied to the
-tamper-evident audit chain (a hash over a pseudonym), which is being built elsewhere.
+- People who left (inactive, no membership left, no sign-in for a period): anonymised.
+  The Protokoll's hash chain covers an entry's actor only by the person's id (a pseudonym,
+  ``audit_chain.canonical``), never by name or e-mail, so rewriting the person's row keeps
+  every chain verifiable and no entry changes; the Protokoll then shows "Ehemalige Person".
+  Text an entry itself holds (comments, old and new values) is covered by the hash and
+  stays as it is (README "Retention").
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
@@ -46,6 +51,7 @@ from checklist.models import (
 from notifications.models import Notification
 from portal.mail import send_mail_task
 from portal.models import ApiToken, InactivityReminder, RetentionRun, User
+from sso.models import ExternalIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +200,40 @@ def inactive_accounts(now: datetime) -> Line:
     )
 
 
+ANONYMISED_NAME = "Ehemalige Person"
+ANONYMISED_DOMAIN = "anonymisiert.invalid"
+
+
+def anonymise_people(now: datetime) -> Line:
+    """People who left: deactivated, in no organisation, no sign-in for the period.
+
+    Name and e-mail give way to "Ehemalige Person" and an address that cannot be reached,
+    the password becomes unusable; their inbox and their link to an identity provider go.
+    Site operators are never touched, nor anyone still in an organisation. The person's id
+    stays: the Protokoll's chain hashes that, not names.
+    """
+    cutoff = now - timedelta(days=settings.RETENTION_ANONYMISE_AFTER_DAYS)
+    left = (
+        User.objects.filter(is_active=False, is_staff=False, is_superuser=False)
+        .filter(memberships__isnull=True)
+        .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
+        .exclude(email__endswith=f"@{ANONYMISED_DOMAIN}")
+    )
+    count = 0
+    for pk in list(left.values_list("pk", flat=True)):
+        with transaction.atomic():  # one person entirely or not at all
+            User.objects.filter(pk=pk).update(
+                full_name=ANONYMISED_NAME,
+                email=f"ehemalig-{pk}@{ANONYMISED_DOMAIN}",
+                password=make_password(None),
+            )
+            InactivityReminder.objects.filter(user_id=pk).delete()
+            Notification.objects.filter(recipient_id=pk).delete()  # an inbox nobody reads
+            ExternalIdentity.objects.filter(user_id=pk).delete()  # the link to the person
+        count += 1
+    return Line("anonymised", f"People who left anonymised: {count}")
+
+
 def apply(now: datetime | None = None) -> list[Line]:
     """Apply every rule once; return one line per rule."""
     now = now or timezone.now()
@@ -205,6 +245,7 @@ def apply(now: datetime | None = None) -> list[Line]:
         remove_onboardings(now),
         purge_archive_copies(now),
         inactive_accounts(now),
+        anonymise_people(now),
     ]
 
 

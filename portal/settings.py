@@ -255,6 +255,7 @@ RETENTION_ONBOARDING_YEARS = env_int("RETENTION_ONBOARDING_YEARS", 10, minimum=1
 RETENTION_ARCHIVE_COPY_YEARS = env_int("RETENTION_ARCHIVE_COPY_YEARS", 30, minimum=1)
 RETENTION_INACTIVE_MONTHS = env_int("RETENTION_INACTIVE_MONTHS", 12, minimum=1)
 RETENTION_DEACTIVATE_DAYS = env_int("RETENTION_DEACTIVATE_DAYS", 30, minimum=1)
+RETENTION_ANONYMISE_AFTER_DAYS = env_int("RETENTION_ANONYMISE_AFTER_DAYS", 365, minimum=1)
 # Where people reach the portal: links in e-mails sent by the background worker.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 # The daily digest goes out with the first scheduled run from this hour (local time) on.

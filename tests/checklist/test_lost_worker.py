@@ -215,6 +215,23 @@ def test_the_scheduled_jobs_end_a_lost_check_and_the_retry_button_starts_a_new_o
     assert VerificationRun.objects.exclude(pk=run.pk).get().status != "aborted"
 
 
+def test_the_api_run_list_ends_a_lost_check_as_aborted(sandboxed: World) -> None:  # noqa: F811
+    with override_settings(TASKS=DATABASE_TASKS):  # queued, never run: a worker that died
+        provider(sandboxed).post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM)
+    run = VerificationRun.objects.get()
+    lose(run)
+    _token, plain = make_token(sandboxed.provider, name="Pipeline")
+
+    answer = Client().get(
+        f"/api/v1/onboardings/{SLUG}/runs", headers={"authorization": f"Bearer {plain}"}
+    )
+
+    assert answer.status_code == 200
+    [row] = answer.json()["items"]
+    assert row["status"] == "aborted"
+    assert row["problem"].startswith(ABORTED_TEXT)
+
+
 def test_a_check_whose_lease_is_alive_is_left_running(sandboxed: World) -> None:  # noqa: F811
     with override_settings(TASKS=DATABASE_TASKS):
         provider(sandboxed).post(reverse("verify_start", args=[SLUG, "sandbox"]), FORM)

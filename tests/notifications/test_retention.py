@@ -92,6 +92,7 @@ def test_a_retention_run_removes_exactly_what_its_rules_name_and_counts_each(
         "Finished onboardings archived and removed: 1",
         "Archive copies past their period removed: 0",
         f"Inactive accounts reminded: {people}, deactivated after a reminder: 0",
+        "People who left anonymised: 0",
     ]
     assert not ApiToken.objects.filter(pk=gone.pk).exists()
     assert ApiToken.objects.filter(pk__in=[named.pk, valid.pk]).count() == 2
@@ -144,5 +145,5 @@ def test_the_scheduled_jobs_apply_retention_once_a_day_and_the_command_prints_ea
     assert run_all(now + timedelta(minutes=15))["retention"] == 0
     call_command("apply_retention")
     out = capsys.readouterr().out  # type: ignore[attr-defined]
-    assert out.count("\n") == 7
+    assert out.count("\n") == 8
     assert "Finished onboardings archived and removed: 0" in out
