@@ -27,6 +27,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from checklist.evidence import key_expiries
 from checklist.models import Onboarding, VerificationRun
 
 # Keys recorded by checks older than this are not looked at (as notifications.jobs).
@@ -84,29 +85,20 @@ def expiring_keys(onboardings: QuerySet[Onboarding, Any], days: int) -> list[Exp
     )
     found = []
     for run in runs:
-        for result in run.results:
-            if result.get("check") != "keys":
-                continue
-            for key in (result.get("evidence") or {}).get("keys", []):
-                try:
-                    expires = date.fromisoformat(str(key.get("expires")))
-                except ValueError:
-                    continue
-                if today <= expires <= horizon:
-                    purpose = (
-                        _("Signature key")
-                        if key.get("purpose") == "signature"
-                        else _("Encryption key")
+        for key, expires in key_expiries(run.results):
+            if today <= expires <= horizon:
+                purpose = (
+                    _("Signature key") if key.get("purpose") == "signature" else _("Encryption key")
+                )
+                found.append(
+                    ExpiringKey(
+                        run.onboarding,
+                        run.pk,
+                        run.environment,
+                        purpose,
+                        str(key.get("kid", "")),
+                        expires,
                     )
-                    found.append(
-                        ExpiringKey(
-                            run.onboarding,
-                            run.pk,
-                            run.environment,
-                            purpose,
-                            str(key.get("kid", "")),
-                            expires,
-                        )
-                    )
+                )
     found.sort(key=lambda k: (k.expires, k.onboarding.name, k.environment))
     return found

@@ -7,6 +7,8 @@ field path, ``None`` or a Python list: values become words, requests become line
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -161,3 +163,16 @@ def shown_result(result: dict[str, Any]) -> dict[str, Any]:
         # A failure that proves nothing about the item: it reopened nothing.
         "inconclusive": status == "failed" and not result.get("conclusive", True),
     }
+
+
+def key_expiries(results: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], date]]:
+    """Yield each key a stored keys check recorded with its expiry date (the end of its x5c
+    certificate), skipping keys without a readable date."""
+    for result in results:
+        if result.get("check") != "keys":
+            continue
+        for key in (result.get("evidence") or {}).get("keys", []):
+            try:
+                yield key, date.fromisoformat(str(key.get("expires")))
+            except ValueError:
+                continue

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from checklist import lost_work, people
 from checklist.environments import all_environments
+from checklist.evidence import key_expiries
 from checklist.models import EnvironmentRecord, Onboarding, VerificationRun
 from checklist.state import STATE_PREFETCH, OnboardingState, StepStatus
 from notifications import delivery, retention
@@ -103,18 +104,11 @@ def _expiries(today: date) -> list[tuple[Onboarding, str, str, str, date]]:
     for run in runs:
         newest.setdefault((run.onboarding_id, run.environment), run)
     for run in newest.values():
-        for result in run.results:
-            if result.get("check") != "keys":
-                continue
-            for key in (result.get("evidence") or {}).get("keys", []):
-                try:
-                    expires = date.fromisoformat(str(key.get("expires")))
-                except ValueError:
-                    continue
-                if today <= expires <= horizon:
-                    found.append(
-                        (run.onboarding, run.environment, "key", str(key.get("kid", "")), expires)
-                    )
+        for key, expires in key_expiries(run.results):
+            if today <= expires <= horizon:
+                found.append(
+                    (run.onboarding, run.environment, "key", str(key.get("kid", "")), expires)
+                )
     return found
 
 
