@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from checklist import overview
 from checklist.forms import DateInput
 from checklist.models import Onboarding
-from checklist.overview_search import apply_search
+from checklist.overview_search import apply_search, region_field
 from portal.forms_renderer import KernFormMixin
-from portal.models import ARS_PATTERN, Membership, Organisation, User
+from portal.models import Membership, Organisation, User
 from portal.types import AuthenticatedHttpRequest
 
 # The overview understands these too: the figures' links carry them on.
@@ -28,17 +28,7 @@ DATE_ERROR = _("Please enter a date as DD.MM.YYYY, e.g. 31.12.2027.")
 
 
 class DashboardFilterForm(KernFormMixin, forms.Form):
-    region = forms.RegexField(
-        label=_("Region (ARS of a Land or Kreis)"),
-        required=False,
-        regex=ARS_PATTERN,
-        error_messages={
-            "invalid": _(
-                "Please enter an ARS of 2 (Land), 3 (Regierungsbezirk), 5 (Kreis), "
-                "9 (Gemeindeverband) or 12 (Gemeinde) digits, e.g. 06 for Hessen."
-            )
-        },
-    )
+    region = region_field()
     authority_name = forms.CharField(
         label=_("Authority (name or ARS)"), required=False, max_length=200
     )

@@ -19,6 +19,21 @@ from portal.models import ARS_PATTERN, Membership, Organisation, User
 from portal.types import AuthenticatedHttpRequest
 
 
+def region_field() -> forms.RegexField:
+    """The region filter (an ARS prefix) the overview and the dashboard both offer."""
+    return forms.RegexField(
+        label=_("Region (ARS of a Land or Kreis)"),
+        required=False,
+        regex=ARS_PATTERN,
+        error_messages={
+            "invalid": _(
+                "Please enter an ARS of 2 (Land), 3 (Regierungsbezirk), 5 (Kreis), "
+                "9 (Gemeindeverband) or 12 (Gemeinde) digits, e.g. 06 for Hessen."
+            )
+        },
+    )
+
+
 class SearchFilterForm(OverviewFilterForm):
     """The overview's filters with authority, provider and region searched by text."""
 
@@ -31,17 +46,7 @@ class SearchFilterForm(OverviewFilterForm):
         max_length=200,
         help_text=_("“in-house” for authorities without a service provider"),
     )
-    region = forms.RegexField(
-        label=_("Region (ARS of a Land or Kreis)"),
-        required=False,
-        regex=ARS_PATTERN,
-        error_messages={
-            "invalid": _(
-                "Please enter an ARS of 2 (Land), 3 (Regierungsbezirk), 5 (Kreis), "
-                "9 (Gemeindeverband) or 12 (Gemeinde) digits, e.g. 06 for Hessen."
-            )
-        },
-    )
+    region = region_field()
 
     def __init__(self, data: Any) -> None:
         super().__init__(data, [], [])
