@@ -241,17 +241,7 @@ def _mark(
     state.done_by_run = None
     state.done_by_conformance = run if done else None
     state.hand_reason = ""
-    state.save(
-        update_fields=[
-            "done",
-            "done_by",
-            "done_by_token",
-            "done_at",
-            "done_by_run",
-            "done_by_conformance",
-            "hand_reason",
-        ]
-    )
+    state.save(update_fields=ItemState.DONE_FIELDS)
     action = (
         AuditEvent.Action.CONFORMANCE_TICKED if done else AuditEvent.Action.CONFORMANCE_REOPENED
     )

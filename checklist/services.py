@@ -215,17 +215,7 @@ def _write_done(
     # Only a hand tick carries a reason; a run's tick or a reopening ends it.
     by_hand = done and run is None and item.kind.proven_by_run
     state.hand_reason = reason.strip() if by_hand else ""
-    state.save(
-        update_fields=[
-            "done",
-            "done_by",
-            "done_by_token",
-            "done_at",
-            "done_by_run",
-            "done_by_conformance",
-            "hand_reason",
-        ]
-    )
+    state.save(update_fields=ItemState.DONE_FIELDS)
     who = None if run is not None else actor
     action = AuditEvent.Action.ITEM_TICKED if done else AuditEvent.Action.ITEM_UNTICKED
     old, new = as_text(not done), as_text(done)

@@ -375,6 +375,17 @@ class EnvironmentRecord(models.Model):
 class ItemState(models.Model):
     """The state of one catalogue item in one onboarding: ticked or not, by whom, a note."""
 
+    # What a tick or an untick writes (by hand, by a connection check or a conformance run).
+    DONE_FIELDS = [
+        "done",
+        "done_by",
+        "done_by_token",
+        "done_at",
+        "done_by_run",
+        "done_by_conformance",
+        "hand_reason",
+    ]
+
     onboarding = models.ForeignKey(Onboarding, on_delete=models.CASCADE, related_name="item_states")
     key = models.CharField(max_length=100)
     done = models.BooleanField(default=False)
