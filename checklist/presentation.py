@@ -16,6 +16,7 @@ from checklist import (
     people,
     rules,
     secret_hosts,
+    step_reads,
     verification,
 )
 from checklist.access import Participation
@@ -40,6 +41,7 @@ from checklist.state import (
     Progress,
     StepStatus,
 )
+from checklist.step_reads import StepReads
 from checklist.steps import STEPS, Step
 from checklist.verification_forms import VerifyForm
 from fitconnect.checks import CHECK_TITLES
@@ -121,9 +123,11 @@ def signoff_panel(
     state: OnboardingState,
     environment: Environment,
     sides: tuple[list[User], list[User]] | None = None,
+    reads: StepReads | None = None,
 ) -> SignoffPanel:
     """``sides``: the authority's people and those who do the provider's work, when the
-    caller has loaded them already (``people.sides``)."""
+    caller has loaded them already (``people.sides``); ``reads``: what the step page has
+    read for its sections (``checklist.step_reads``)."""
     onboarding = participation.onboarding
     signoff = state.signoff(environment)
     declared = signoff is not None and signoff.state == SignOff.State.DECLARED
@@ -137,7 +141,8 @@ def signoff_panel(
     approved = signoff is not None and signoff.is_valid and signoff.snapshot is not None
     shown = signoff.snapshot if approved and signoff is not None else None
     if shown is None:
-        shown = state.snapshot(environment)
+        api_version = reads.api_version(environment) if reads is not None else None
+        shown = state.snapshot(environment, api_version)
     previous = PREVIOUS_ENVIRONMENT.get(environment)
     previous_signoff = state.signoff(previous) if previous else None
     compare = (
@@ -158,7 +163,7 @@ def signoff_panel(
         may_decide=bool(rules.may_decide(participation, state, environment)),
         own_declaration=own and participation.can_decide_signoff,
         changes=invalidating_changes(signoff),
-        evidence=evidence_for(state, environment),
+        evidence=evidence_for(state, environment, reads=reads),
         frozen=frozen.groups(shown),
         frozen_now=not approved,
         previous_label=(
@@ -293,11 +298,18 @@ def assignable_people(
     return {"authority": authority, "provider": provider, "both": both}
 
 
-def verify_panels(participation: Participation, step: int) -> list[dict[str, Any]]:
-    """Return the "Verbindung prüfen" panels of the environments checked in the step."""
+def verify_panels(
+    participation: Participation, step: int, reads: StepReads | None = None
+) -> list[dict[str, Any]]:
+    """Return the "Verbindung prüfen" panels of the environments checked in the step
+    (``reads``: what the step page has read for its sections, ``checklist.step_reads``)."""
     onboarding = participation.onboarding
-    runs, running = verification.latest_runs(onboarding)
-    environments = with_records(onboarding)
+    if reads is not None:
+        runs, running = verification.latest_runs(onboarding, reads.runs)
+        environments = reads.environments
+    else:
+        runs, running = verification.latest_runs(onboarding)
+        environments = with_records(onboarding)
     secrets = verification.stored_secrets_by_environment(
         onboarding, {env.key: env for env, _record in environments}
     )
@@ -432,6 +444,8 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
     sides = people.sides(onboarding)
     assignable = assignable_people(onboarding, sides)
     status = context["cards"][number - 1].status
+    # The stage's sections (sign-off, connection checks, conformance) share their reads.
+    reads = step_reads.load(onboarding, number, environment) if environment else None
     context.update(
         {
             "step": STEPS[number - 1],
@@ -446,7 +460,9 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
             "locked": status == StepStatus.LOCKED,
             "environment": environment,
             "signoff_panel": (
-                signoff_panel(participation, state, environment, sides) if environment else None
+                signoff_panel(participation, state, environment, sides, reads)
+                if environment
+                else None
             ),
             "send_back_form": SendBackForm(),
             "previous_step": number - 1 if number > 1 else None,
@@ -454,13 +470,16 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
         }
     )
     if number in (3, 4, 5):
-        panels = verify_panels(participation, number)
+        panels = verify_panels(participation, number, reads)
         context["verify_panels"] = panels
         # A stand-in's check (the sandbox) is a rehearsal: shown apart from the stage's own.
         context["rehearsals"] = [p for p in panels if p["environment"].stands_in]
         context["stage_panels"] = [p for p in panels if not p["environment"].stands_in]
         context["conformance_panels"] = conformance_views.panels(
-            participation, [(panel["environment"], panel["record"]) for panel in panels]
+            participation,
+            [(panel["environment"], panel["record"]) for panel in panels],
+            reads.conformance_newest if reads is not None else None,
+            {env.key: env.label for env, _record in reads.environments} if reads else None,
         )
     if number == 1:
         context["leistungen"] = state.leistungen

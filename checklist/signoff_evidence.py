@@ -37,6 +37,7 @@ from checklist.models import (
     VerificationRun,
 )
 from checklist.state import ItemView, OnboardingState
+from checklist.step_reads import StepReads
 
 
 def when(moment: datetime | None) -> str:
@@ -374,27 +375,38 @@ def _proving_runs(
 
 
 def evidence_for(
-    state: OnboardingState, environment: Environment, now: datetime | None = None
+    state: OnboardingState,
+    environment: Environment,
+    now: datetime | None = None,
+    reads: StepReads | None = None,
 ) -> Evidence:
-    """Return the evidence of the environment's step as it stands (a full state)."""
+    """Return the evidence of the environment's step as it stands (a full state).
+
+    ``reads``: what the step page has read already (``checklist.step_reads``)."""
     now = now or timezone.now()
     onboarding = state.onboarding
-    row = FitConnectEnvironment.objects.filter(key=environment).first()
-    newest = newest_run(onboarding, environment)
+    if reads is not None:
+        row, newest = reads.row(environment), reads.newest_run(environment)
+    else:
+        row = FitConnectEnvironment.objects.filter(key=environment).first()
+        newest = newest_run(onboarding, environment)
     changes = changes_since(onboarding, environment, newest.started_at) if newest else []
     views = [v for v in state.items(environment.step) if not v.item.kind.is_signoff]
     run_ids = {v.state.done_by_run_id for v in views if v.by_check and v.state.done_by_run_id}
-    runs = (
-        {
-            run.pk: RunFacts.of(run)
-            for run in VerificationRun.objects.filter(pk__in=run_ids).select_related(
+    found = reads.runs_by_id(run_ids) if reads is not None else {}
+    if run_ids - set(found):
+        found.update(
+            (run.pk, run)
+            for run in VerificationRun.objects.filter(pk__in=run_ids - set(found)).select_related(
                 "started_by", "started_by_token__organisation"
             )
-        }
-        if run_ids
-        else {}
+        )
+    runs = {pk: RunFacts.of(run) for pk, run in found.items()}
+    conformance_run = (
+        reads.conformance_finished.get(environment)
+        if reads is not None
+        else latest_for(onboarding, environment)
     )
-    conformance_run = latest_for(onboarding, environment)
     conformance = ConformanceFacts.of(conformance_run) if conformance_run else None
     proving = _proving_runs(views, conformance)
     items = []

@@ -401,8 +401,10 @@ class OnboardingState:
 
     # Snapshots --------------------------------------------------------------------------
 
-    def snapshot(self, environment: str) -> dict[str, Any]:
-        """Return everything the environment's sign-off depends on, as plain JSON data."""
+    def snapshot(self, environment: str, api_version: str | None = None) -> dict[str, Any]:
+        """Return everything the environment's sign-off depends on, as plain JSON data.
+
+        ``api_version``: the environment row's, where the caller has read it already."""
         record = self.records.get(environment)
         step = ENVIRONMENT_STEP[Environment(environment)]
         # Who ticked ("connection check", "API token …") in one language, whatever the
@@ -421,12 +423,14 @@ class OnboardingState:
                 "run": view.state.done_by_run_id if view.by_check else None,
                 "reason": view.state.hand_reason if view.done else "",
             }
-        api_version = FitConnectEnvironment.objects.filter(key=environment).values_list(
-            "api_version", flat=True
-        )
+        if api_version is None:
+            versions = FitConnectEnvironment.objects.filter(key=environment).values_list(
+                "api_version", flat=True
+            )
+            api_version = next(iter(versions), "")
         return {
             "format": SNAPSHOT_FORMAT,
-            "api_version": next(iter(api_version), ""),
+            "api_version": api_version,
             "environment": environment,
             "leistungen": {leistung.key: leistung.frozen_values() for leistung in self.leistungen},
             "metadata_versions": sorted(self.onboarding.metadata_versions),

@@ -10,7 +10,7 @@ run page polls it. ``manage.py verify_onboarding`` runs all of it in its own pro
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -524,14 +524,17 @@ def last_runs(onboarding: Onboarding) -> dict[str, VerificationRun]:
 
 
 def latest_runs(
-    onboarding: Onboarding,
+    onboarding: Onboarding, runs: Iterable[VerificationRun] | None = None
 ) -> tuple[dict[str, VerificationRun], dict[str, VerificationRun]]:
-    """Return the newest finished and the newest running run per environment, in one query."""
+    """Return the newest finished and the newest running run per environment, in one query
+    (none with ``runs``: every run of the onboarding, newest first, read already)."""
     finished: dict[str, VerificationRun] = {}
     running: dict[str, VerificationRun] = {}
-    for run in onboarding.verification_runs.select_related(
-        "started_by", "started_by_token__organisation"
-    ).defer("secrets_ciphertext"):
+    if runs is None:
+        runs = onboarding.verification_runs.select_related(
+            "started_by", "started_by_token__organisation"
+        ).defer("secrets_ciphertext")
+    for run in runs:
         if run.finished_at is not None:
             finished.setdefault(run.environment, run)
         elif run.environment not in finished:
