@@ -22,7 +22,7 @@ from checklist.models import (
     PdfExport,
     VerificationRun,
 )
-from portal import leases
+from portal import leases, memory
 from portal.models import Actor, User
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ def render_pdf(export_id: int) -> None:
     if leases.claim(rows, export_id):
         with leases.Renewal(rows, export_id):
             export.render_export(export_id)
+        memory.release()  # a render's boxes and fonts would otherwise stay with the worker
 
 
 @task()
@@ -68,6 +69,7 @@ def make_archive_copy(
     archive.make_copy(
         onboarding_id, reason=reason, environment=environment, requested_by_id=requested_by_id
     )
+    memory.release()
 
 
 def archive_after_approval(onboarding_id: int, environment: str) -> None:

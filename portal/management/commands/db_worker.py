@@ -16,6 +16,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django.utils.module_loading import import_string
 from django_tasks_db.management.commands import db_worker
 
+from portal import memory
 from portal.worker import Heartbeat
 
 
@@ -30,6 +31,7 @@ class Command(db_worker.Command):
             return
         for name in settings.WORKER_WARM_UP:
             import_string(name)()
+        memory.release()  # what the warm-ups built and no longer need
         heartbeat = Heartbeat(options["worker_id"])
         heartbeat.start()
         try:
