@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
+from django.db.models import Field
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
@@ -61,17 +61,36 @@ def _count_in_window(
 ) -> int:
     """Count one event of ``key`` in the window that begins at ``start`` and return the
     window's count. One row per key and window in the database, so every app server agrees;
-    whoever opens a window deletes the older ones matching ``prune``."""
-    windows = model.objects.filter(window_start=start, **key)
-    if not windows.update(count=F("count") + 1):
-        try:
-            with transaction.atomic():
-                model.objects.create(window_start=start, count=1, **key)
-        except IntegrityError:  # another app server opened the window first
-            windows.update(count=F("count") + 1)
-        else:
-            model.objects.filter(window_start__lt=start, **prune).delete()
-    return int(windows.values_list("count", flat=True).first() or 0)
+    whoever opens a window deletes the older ones matching ``prune``.
+
+    One statement: an insert that adds one to the window's row when it exists (the unique
+    constraint on key and window decides, in the database, also between app servers that
+    open the window at once) and returns the count.
+    """
+    meta = model._meta
+    fields = [meta.get_field(name) for name in key]
+    columns = [str(field.column) for field in fields if isinstance(field, Field)]
+    values = [
+        field.get_db_prep_value(value.pk if isinstance(value, ApiToken) else value, connection)
+        for field, value in zip(fields, key.values(), strict=True)
+        if isinstance(field, Field)
+    ]
+    quote = connection.ops.quote_name
+    table, count = quote(meta.db_table), quote("count")
+    names = ", ".join(quote(column) for column in [*columns, "window_start"])
+    marks = ", ".join(["%s"] * (len(columns) + 1))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}, {count}) VALUES ({marks}, 1) "  # noqa: S608
+            f"ON CONFLICT ({names}) DO UPDATE SET {count} = {table}.{count} + 1 "
+            f"RETURNING {count}",
+            [*values, connection.ops.adapt_datetimefield_value(start)],
+        )
+        row = cursor.fetchone()
+    counted = int(row[0])
+    if counted == 1:  # this request opened the window
+        model.objects.filter(window_start__lt=start, **prune).delete()
+    return counted
 
 
 def count_request(token: ApiToken) -> None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from api import response_cache
 from api.auth import MissingScope, RateLimited
 from api.idempotency import idempotent
 from api.problems import preferred_language, problem
@@ -38,6 +39,7 @@ def api_call(run: Run) -> Run:
                 response = idempotent(request, lambda: run(request, *args, **kwargs))
             else:
                 response = run(request, *args, **kwargs)
+                response_cache.store(request, response)
         response["Content-Language"] = language
         return response
 

@@ -19,7 +19,7 @@ from ninja import Query, Router
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
-from api import presenters
+from api import presenters, response_cache
 from api.auth import TokenAuth
 from api.calls import api_call
 from api.pagination import paginate
@@ -126,9 +126,16 @@ def list_onboardings(
     tags=["Onboardings"],
 )
 @decorate_view(api_call)
-def get_onboarding(request: HttpRequest, slug: str) -> dict[str, Any]:
+def get_onboarding(request: HttpRequest, slug: str) -> dict[str, Any] | HttpResponse:
     """State, progress per step, sign-offs and the next action. Scope: read."""
-    return presenters.onboarding_detail(_participation(request, slug))
+    participation = _participation(request, slug)
+    # A pipeline polls its onboarding: the answer is kept until anything in it changes.
+    kept = response_cache.cached(request, participation, "detail")
+    if kept is not None:
+        return kept
+    detail, until = presenters.onboarding_detail_until(participation)
+    response_cache.keep_next(request, until)
+    return detail
 
 
 # Checklist items ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count
@@ -19,7 +20,7 @@ from checklist.models import (
     SignOff,
     VerificationRun,
 )
-from checklist.signoff_evidence import evidence_for
+from checklist.signoff_evidence import Evidence, evidence_for
 from checklist.state import OnboardingState, Progress, describe_next_action
 from checklist.steps import STEPS
 
@@ -89,26 +90,16 @@ SIGNOFF_COLUMNS = (
 )
 
 
-def _evidence(
-    participation: Participation,
-    signoff: SignOff | None,
-    environment: Environment,
-    current: Environment | None,
-) -> dict[str, Any] | None:
+def _evidence(signoff: SignOff | None, current: Evidence | None) -> dict[str, Any] | None:
     """The evidence of a valid approval as recorded, of the stage now being signed off as it
-    stands (its state is built for that one stage only), of the later stages none."""
+    stands (``current``, its state built for that one stage only), of the later stages none."""
     if signoff is not None and signoff.is_valid:
         return signoff.evidence or None  # approved before evidence was recorded: none
-    if environment == current:
-        return evidence_for(OnboardingState(participation.onboarding), environment).as_data()
-    return None
+    return current.as_data() if current is not None else None
 
 
 def _signoff(
-    participation: Participation,
-    signoff: SignOff | None,
-    environment: Environment,
-    current: Environment | None,
+    signoff: SignOff | None, environment: Environment, current: Evidence | None
 ) -> dict[str, Any]:
     if signoff is None:
         name = "none"
@@ -122,11 +113,25 @@ def _signoff(
         "declared_at": signoff.declared_at if signoff else None,
         "decided_at": signoff.decided_at if signoff else None,
         "snapshot_sha256": signoff.snapshot_sha256 if signoff and signoff.is_valid else "",
-        "evidence": _evidence(participation, signoff, environment, current),
+        "evidence": _evidence(
+            signoff, current if current is not None and current.environment == environment else None
+        ),
     }
 
 
-def onboarding_detail(participation: Participation) -> dict[str, Any]:
+def stale_at(evidence: Evidence | None) -> datetime | None:
+    """When the evidence's words change by time alone: the newest passed check against the
+    stage grows older than the operator's limit (``signoff_evidence._run_refusal``)."""
+    if evidence is None or evidence.newest_run is None or not evidence.newest_run.passed:
+        return None
+    return evidence.newest_run.started_at + timedelta(days=evidence.max_age_days)
+
+
+def onboarding_detail_until(
+    participation: Participation,
+) -> tuple[dict[str, Any], datetime | None]:
+    """The onboarding as the API shows it, and the moment (if any) at which the same data
+    would be shown differently through time alone (besides the day changing)."""
     # From the stored summary (ticks, recorded data, sign-off states, kept with every change
     # in the change's transaction): no item rows, Leistungen or records are read, but for
     # the evidence of the stage now being signed off.
@@ -138,7 +143,12 @@ def onboarding_detail(participation: Participation) -> dict[str, Any]:
     current = next(
         (env for env in Environment if not (env in latest and latest[env].is_valid)), None
     )
-    return {
+    evidence = (
+        evidence_for(OnboardingState(participation.onboarding), current)
+        if current is not None
+        else None
+    )
+    detail = {
         **onboarding_summary(participation),
         "current_step": state.current_step(),
         "progress": _progress(state.overall()),
@@ -155,10 +165,10 @@ def onboarding_detail(participation: Participation) -> dict[str, Any]:
             for step in STEPS
         ],
         "signoffs": [
-            _signoff(participation, latest.get(environment), environment, current)
-            for environment in Environment
+            _signoff(latest.get(environment), environment, evidence) for environment in Environment
         ],
     }
+    return detail, stale_at(evidence)
 
 
 def item_rows(

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from checklist import coordination
 from checklist.models import Onboarding
+from portal import raw_rows
 from portal.models import Actor, ApiToken, Membership, Organisation, User
 
 
@@ -123,12 +125,18 @@ def _participation_by_memberships(
     user: User, slug: str, memberships: list[Membership], lock: bool
 ) -> Participation:
     own = {m.organisation_id: m for m in memberships if m.user_id == user.pk}
-    onboardings = Onboarding.objects.select_for_update() if lock else Onboarding.objects
-    # .get, not .first: a slug is unique, and .first would add an ORDER BY.
-    try:
-        onboarding = onboardings.get(slug=slug) if user.is_active else None
-    except Onboarding.DoesNotExist:
-        onboarding = None
+    # Asked by every page and tick: one statement, written out (``portal.raw_rows``).
+    lock_it = lock and connection.features.has_select_for_update
+    row = (
+        raw_rows.fetch_one(
+            f"SELECT {raw_rows.columns(Onboarding, 'b')} FROM {Onboarding._meta.db_table} b "  # noqa: S608
+            "WHERE b.slug = %s" + (" FOR UPDATE" if lock_it else ""),
+            [slug],
+        )
+        if user.is_active
+        else None
+    )
+    onboarding = raw_rows.leading(Onboarding, row)[0] if row is not None else None
     if onboarding is None:
         raise Http404
     if not (onboarding.authority_id in own or onboarding.provider_id in own):
@@ -168,25 +176,38 @@ def get_onboarding_for_token(token: ApiToken, slug: str, *, lock: bool = False) 
     ``lock``: load the onboarding under its row lock (inside a transaction), as the page's
     tick does: access and the lock in one query.
     """
-    organisation = token.organisation
-    found = onboardings_of_organisation(organisation).filter(slug=slug)
-    if lock:
-        found = found.select_for_update(of=("self",))
-    onboarding = found.select_related("authority", "provider").first()
-    if onboarding is None:
+    # Asked by every API request: one statement, written out (``portal.raw_rows``).
+    table = Onboarding._meta.db_table
+    organisations = Organisation._meta.db_table
+    lock_it = lock and connection.features.has_select_for_update
+    row = raw_rows.fetch_one(
+        f"SELECT {raw_rows.columns(Onboarding, 'b')}, {raw_rows.columns(Organisation, 'a')}, "  # noqa: S608
+        f"{raw_rows.columns(Organisation, 'p')} FROM {table} b "
+        f"INNER JOIN {organisations} a ON a.id = b.authority_id "
+        f"LEFT OUTER JOIN {organisations} p ON p.id = b.provider_id "
+        "WHERE b.slug = %s AND (b.authority_id = %s OR b.provider_id = %s)"
+        + (" FOR UPDATE OF b" if lock_it else ""),
+        [slug, token.organisation_id, token.organisation_id],
+    )
+    if row is None:
         raise Http404
+    onboarding, next_column = raw_rows.leading(Onboarding, row)
+    authority, next_column = raw_rows.instance(Organisation, row, next_column)
+    provider, _end = raw_rows.instance(Organisation, row, next_column)
+    raw_rows.relate(onboarding, "authority", authority)
+    raw_rows.relate(onboarding, "provider", provider)
     return token_participation(token, onboarding)
 
 
 def token_participation(token: ApiToken, onboarding: Onboarding) -> Participation:
     """The token's participation in an onboarding already found among its organisation's
     (``onboardings_of_organisation``): no further query."""
-    organisation = token.organisation
+    organisation_id = token.organisation_id
     return Participation(
         onboarding=onboarding,
         actor=token,
         authority_role=(
-            Membership.Role.STAFF if onboarding.authority_id == organisation.pk else None
+            Membership.Role.STAFF if onboarding.authority_id == organisation_id else None
         ),
-        provider_member=onboarding.provider_id == organisation.pk,
+        provider_member=onboarding.provider_id == organisation_id,
     )

@@ -65,7 +65,8 @@ def audit(
         new_value=as_text(new),
         step=step,
     )
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: a failed entry fails the whole change.
+    with transaction.atomic(savepoint=False):
         audit_chain.seal([event])
         event.save(force_insert=True)
     return event
