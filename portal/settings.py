@@ -378,7 +378,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Sessions live in the database, so that any app server behind a load balancer serves any
 # request; nothing the portal needs is kept in one server's memory or files. Django's
-# database sessions, the row read without building a queryset (portal.sessions).
+# database sessions in a table that also names the user and device (portal.session_models),
+# read together with them in one statement (portal.sessions).
 SESSION_ENGINE = "portal.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
