@@ -531,6 +531,7 @@ class WorkerHeartbeat(models.Model):
 from portal.api_tokens import Actor, ApiToken, ApiTokenQuerySet  # noqa: E402
 from portal.partnership_requests import PartnershipRequest, unique_organisation_name  # noqa: E402
 from portal.retention_models import InactivityReminder, RetentionRun  # noqa: E402
+from portal.session_models import Session  # noqa: E402
 
 __all__ = [
     "Actor",
@@ -539,5 +540,6 @@ __all__ = [
     "InactivityReminder",
     "PartnershipRequest",
     "RetentionRun",
+    "Session",
     "unique_organisation_name",
 ]

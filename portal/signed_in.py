@@ -4,9 +4,12 @@ Every request of a signed-in user needs the user, the memberships (organisation 
 current organisation, access checks) and, where the session was confirmed with a second
 factor, that device (django-otp's ``user.otp_device``). Loaded one by one through the ORM
 they took three statements and most of the request's CPU time (building the SQL of three
-querysets). Here they come in one hand-written statement: the user, its memberships with
-their organisations, and the session's device, joined; only the session row is read before
-it (it says who is signed in and with which device).
+querysets). Here they come in one hand-written statement with the session row: the session,
+the user it names, the user's memberships with their organisations, and the session's
+device, joined (``load_session``; the row names user and device in columns of its own,
+``portal.session_models.Session``). Where those columns disagree with the session's data
+(a session written before they existed), the user comes in a second statement
+(``load_user``).
 
 Nothing is kept between requests: every request reads the current rows, so a sign-out
 (the session row is gone), a removed membership or a removed or unconfirmed device takes
@@ -24,10 +27,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import Model
 from django.http import HttpRequest
-from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import DEVICE_ID_SESSION_KEY, device_classes
 from django_otp.middleware import OTPMiddleware
 from django_otp.models import Device
 
@@ -35,6 +39,8 @@ from portal.models import Membership, Organisation, User
 
 # A column and the functions that turn its database value into the field's value.
 Converters = tuple[Any, tuple[Callable[[Any, Any, Any], Any], ...]]
+# The user, the memberships (organisation loaded) and the confirmed device (or None).
+Loaded = tuple[User, list[Membership], Any]
 
 # The device the session being authenticated names (its persistent id), read by
 # ``PortalBackend.get_user`` while ``SecondFactorMiddleware`` resolves ``request.user``.
@@ -44,12 +50,29 @@ DEVICE_LOADED = "portal_device_checked"
 _MISSING = object()
 
 
+@dataclass(frozen=True)
+class SessionRow:
+    """A session's row: its encoded data, the user and device its columns name, and those
+    loaded (``loaded`` is None when that user does not exist)."""
+
+    data: str
+    user_id: Any
+    device_id: str | None
+    loaded: Loaded | None
+
+
+# The user, memberships and device read with that session's row (``load_session``).
+_session_row: ContextVar[SessionRow | None] = ContextVar("session_row", default=None)
+
+
 @contextmanager
-def session_device(persistent_id: str | None) -> Iterator[None]:
+def session_device(persistent_id: str | None, row: SessionRow | None = None) -> Iterator[None]:
     token = _session_device.set(persistent_id)
+    row_token = _session_row.set(row)
     try:
         yield
     finally:
+        _session_row.reset(row_token)
         _session_device.reset(token)
 
 
@@ -103,32 +126,89 @@ def _build(model: type[Model], alias: str, values: tuple[Any, ...], columns: Col
     return model.from_db(alias, columns.names, converted)
 
 
-def load_user(user_id: Any, device_id: str | None) -> tuple[User, list[Membership], Any] | None:
-    """The user, the memberships (organisation loaded, by organisation name) and the
-    confirmed device ``device_id`` names if it is the user's (else None), in one statement."""
-    alias = User.objects.db
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    user_columns = _columns(alias, User._meta.label, "u")
-    member_columns = _columns(alias, Membership._meta.label, "m")
-    organisation_columns = _columns(alias, Organisation._meta.label, "o")
-    select = [user_columns.sql, member_columns.sql, organisation_columns.sql]
+@functools.cache
+def _device_classes() -> tuple[type[Device], ...]:
+    """Every second-factor device model (the models, not their rows)."""
+    return tuple(device_classes())
+
+
+def _user_select(alias: str) -> tuple[list[str], list[str], list[Columns]]:
+    """The user (``u``), membership and organisation columns, and their joins."""
+    quote = connections[alias].ops.quote_name
+    columns = [
+        _columns(alias, User._meta.label, "u"),
+        _columns(alias, Membership._meta.label, "m"),
+        _columns(alias, Organisation._meta.label, "o"),
+    ]
     joins = [
         f"LEFT JOIN {quote(Membership._meta.db_table)} m ON m.{quote('user_id')} = u.{quote('id')}",
         f"LEFT JOIN {quote(Organisation._meta.db_table)} o "
         f"ON o.{quote('id')} = m.{quote('organisation_id')}",
     ]
+    return [c.sql for c in columns], joins, columns
+
+
+def _device_join(alias: str, model: type[Device], name: str, condition: str) -> str:
+    """Join ``model`` as ``name`` where ``condition`` holds and it is the user's, confirmed."""
+    quote = connections[alias].ops.quote_name
+    return (
+        f"LEFT JOIN {quote(model._meta.db_table)} {name} ON {condition} "
+        f"AND {name}.{quote('user_id')} = u.{quote('id')} AND {name}.{quote('confirmed')} = %s"
+    )
+
+
+def _parse(
+    alias: str,
+    rows: list[tuple[Any, ...]],
+    start: int,
+    columns: list[Columns],
+    devices: list[tuple[type[Device], Columns]],
+) -> Loaded | None:
+    """The user, memberships and device from rows whose user columns begin at ``start``."""
+    first = rows[0]
+    user_columns, member_columns, organisation_columns = columns
+    widths = [len(c.names) for c in columns]
+    if first[start] is None:  # no such user: the LEFT JOIN's empty row
+        return None
+    user = _build(User, alias, first[start : start + widths[0]], user_columns)
+    memberships = []
+    for row in rows:
+        at = start + widths[0]
+        if row[at] is None:  # no membership: the LEFT JOIN's empty row
+            continue
+        membership = _build(Membership, alias, row[at : at + widths[1]], member_columns)
+        at += widths[1]
+        membership.organisation = _build(
+            Organisation, alias, row[at : at + widths[2]], organisation_columns
+        )
+        membership.user = user
+        memberships.append(membership)
+    found = None
+    at = start + sum(widths)
+    for model, device_columns in devices:
+        width = len(device_columns.names)
+        if found is None and first[at] is not None:
+            found = _build(model, alias, first[at : at + width], device_columns)
+            found.user = user
+        at += width
+    return user, memberships, found
+
+
+def load_user(user_id: Any, device_id: str | None) -> Loaded | None:
+    """The user, the memberships (organisation loaded, by organisation name) and the
+    confirmed device ``device_id`` names if it is the user's (else None), in one statement."""
+    alias = User.objects.db
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    select, joins, columns = _user_select(alias)
     params: list[Any] = []
+    devices = []
     device = device_model(device_id)
-    device_columns = None
     if device is not None:
         model, number = device
-        device_columns = _columns(alias, model._meta.label, "d")
-        select.append(device_columns.sql)
-        joins.append(
-            f"LEFT JOIN {quote(model._meta.db_table)} d ON d.{quote('id')} = %s "
-            f"AND d.{quote('user_id')} = u.{quote('id')} AND d.{quote('confirmed')} = %s"
-        )
+        devices.append((model, _columns(alias, model._meta.label, "d")))
+        select.append(devices[0][1].sql)
+        joins.append(_device_join(alias, model, "d", f"d.{quote('id')} = %s"))
         params += [number, True]
     sql = (
         f"SELECT {', '.join(select)} FROM {quote(User._meta.db_table)} u {' '.join(joins)} "  # noqa: S608
@@ -140,28 +220,64 @@ def load_user(user_id: Any, device_id: str | None) -> tuple[User, list[Membershi
         rows = cursor.fetchall()
     if not rows:
         return None
-    widths = [len(user_columns.names), len(member_columns.names), len(organisation_columns.names)]
-    first = rows[0]
-    user = _build(User, alias, first[: widths[0]], user_columns)
-    memberships = []
-    for row in rows:
-        start = widths[0]
-        if row[start] is None:  # no membership: the LEFT JOIN's empty row
-            continue
-        membership = _build(Membership, alias, row[start : start + widths[1]], member_columns)
-        start += widths[1]
-        membership.organisation = _build(
-            Organisation, alias, row[start : start + widths[2]], organisation_columns
+    return _parse(alias, rows, 0, columns, devices)
+
+
+@dataclass(frozen=True)
+class _SessionStatement:
+    sql: str
+    params: list[Any]
+    columns: list[Columns]
+    devices: list[tuple[type[Device], Columns]]
+
+
+# The session row's own columns, before the user's.
+_SESSION_COLUMNS = ("session_data", "user_id", "device_model", "device_number")
+
+
+@functools.cache
+def _session_statement(alias: str, table: str) -> _SessionStatement:
+    """``load_session``'s statement (it follows the models; computed once per process)."""
+    quote = connections[alias].ops.quote_name
+    select, joins, columns = _user_select(alias)
+    params: list[Any] = []
+    devices = []
+    for index, model in enumerate(_device_classes()):
+        name = f"d{index}"
+        devices.append((model, _columns(alias, model._meta.label, name)))
+        select.append(devices[-1][1].sql)
+        condition = (
+            f"s.{quote('device_model')} = %s AND {name}.{quote('id')} = s.{quote('device_number')}"
         )
-        membership.user = user
-        memberships.append(membership)
-    found = None
-    if device is not None and device_columns is not None:
-        start = sum(widths)
-        if first[start] is not None:
-            found = _build(device[0], alias, first[start:], device_columns)
-            found.user = user
-    return user, memberships, found
+        joins.append(_device_join(alias, model, name, condition))
+        params += [model._meta.label_lower, True]
+    sql = (
+        f"SELECT {', '.join(f's.{quote(c)}' for c in _SESSION_COLUMNS)}, {', '.join(select)} "  # noqa: S608
+        f"FROM {quote(table)} s LEFT JOIN {quote(User._meta.db_table)} u "
+        f"ON u.{quote('id')} = s.{quote('user_id')} {' '.join(joins)} "
+        f"WHERE s.{quote('session_key')} = %s AND s.{quote('expire_date')} > %s "
+        f"ORDER BY o.{quote('name')}, m.{quote('id')}"
+    )
+    return _SessionStatement(sql, params, columns, devices)
+
+
+def load_session(alias: str, table: str, session_key: str, now: Any) -> SessionRow | None:
+    """The unexpired session row ``session_key`` names, with the user its ``user`` column
+    names (memberships, organisations) and its confirmed device, in one statement."""
+    connection = connections[alias]
+    statement = _session_statement(alias, table)
+    params = [*statement.params, session_key, connection.ops.adapt_datetimefield_value(now)]
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    data, user_id, device_label, device_number = rows[0][: len(_SESSION_COLUMNS)]
+    if user_id is None:
+        return SessionRow(data=data, user_id=None, device_id=None, loaded=None)
+    loaded = _parse(alias, rows, len(_SESSION_COLUMNS), statement.columns, statement.devices)
+    device_id = f"{device_label}/{device_number}" if device_label else None
+    return SessionRow(data=data, user_id=user_id, device_id=device_id, loaded=loaded)
 
 
 class SecondFactorMiddleware(OTPMiddleware):  # type: ignore[misc]
@@ -175,7 +291,7 @@ class SecondFactorMiddleware(OTPMiddleware):  # type: ignore[misc]
 
     def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
         persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
-        with session_device(persistent_id):
+        with session_device(persistent_id, getattr(request.session, "signed_in", None)):
             authenticated = user.is_authenticated  # loads the user (PortalBackend.get_user)
         if not authenticated or getattr(user, DEVICE_LOADED, _MISSING) != persistent_id:
             # Signed out, or loaded by another backend: django-otp's own lookup.
@@ -190,6 +306,16 @@ def session_device_id() -> str | None:
     return _session_device.get()
 
 
-def loaded_for_session(user_id: Any) -> tuple[User, list[Membership], Any] | None:
-    """``load_user`` for the device of the session being authenticated, if any."""
-    return load_user(user_id, _session_device.get())
+def loaded_for_session(user_id: Any) -> Loaded | None:
+    """The user, memberships and device for the session being authenticated: as read with
+    its row where its columns name this user and device, else ``load_user``."""
+    device_id = _session_device.get()
+    row = _session_row.get()
+    if row is not None and row.user_id is not None and row.device_id == device_id:
+        try:
+            same = row.user_id == User._meta.pk.to_python(user_id)
+        except ValidationError:
+            same = False
+        if same:
+            return row.loaded
+    return load_user(user_id, device_id)

@@ -10,7 +10,6 @@ from typing import Any
 from django import forms
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.views import LogoutView
-from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 
 from portal.forms_renderer import KernFormMixin
-from portal.models import Membership, User
+from portal.models import Membership, Session, User
 from sso import accounts, oidc
 from sso.errors import error_page
 from sso.models import (

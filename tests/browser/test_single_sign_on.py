@@ -9,10 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from django.contrib.sessions.models import Session
 from playwright.sync_api import Page, expect
 
-from portal.models import Membership, User
+from portal.models import Membership, Session, User
 from portal.sessions import SessionStore
 from sso.models import ExternalIdentity, IdentityProvider, OrganisationSso, SsoEvent, SsoSession
 from tests.browser.conftest import assert_accessible

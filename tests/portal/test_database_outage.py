@@ -83,7 +83,7 @@ def test_a_database_restart_mid_request_answers_503_and_the_next_request_works(
     page = f"{live_server.url}{reverse('step', args=[SLUG, 2])}"
 
     with httpx.Client(cookies=cookies, timeout=DEADLINE_SECONDS) as browser:
-        answer = cut_off_mid_request("django_session", lambda: browser.get(page))
+        answer = cut_off_mid_request("portal_session", lambda: browser.get(page))
         assert answer.status_code == 503
         assert HEADING in answer.text
         assert "nicht gespeichert" in answer.text

@@ -7,13 +7,12 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.db import OperationalError
 from django.test import Client, override_settings
 from django.utils import timezone
 
 from portal import health
-from portal.models import WorkerHeartbeat
+from portal.models import Session, WorkerHeartbeat
 
 
 def heartbeat(ago: timedelta) -> None:

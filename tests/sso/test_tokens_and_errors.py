@@ -10,13 +10,12 @@ import uuid
 from typing import Any
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from jwcrypto import jwk, jws
 
-from portal.models import Membership, User
+from portal.models import Membership, Session, User
 from sso import oidc
 from sso.models import ClaimMapping, ExternalIdentity, IdentityProvider, SsoEvent, SsoSession
 from sso.oidc import BACKCHANNEL_EVENT, SsoError
