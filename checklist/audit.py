@@ -23,6 +23,7 @@ from checklist.models import (
     Onboarding,
     VerificationRun,
 )
+from portal import raw_rows
 from portal.models import Actor, ApiToken, User
 
 TRUE, FALSE = "true", "false"
@@ -47,11 +48,13 @@ def audit(
     step: int | None = None,
     *,
     run: VerificationRun | None = None,
+    locked: bool = False,
 ) -> AuditEvent:
     """Record a change; a change a connection check made names its ``run`` instead of a person.
 
     The entry is chained onto the onboarding's Protokoll (``checklist.audit_chain``) in the
-    caller's transaction, or in its own.
+    caller's transaction, or in its own. ``locked``: the caller's transaction holds the
+    onboarding's row lock already (``Onboarding.lock`` or a look-up with ``lock=True``).
     """
     user, token = split_actor(actor)
     event = AuditEvent(
@@ -67,8 +70,8 @@ def audit(
     )
     # No savepoint inside the caller's transaction: a failed entry fails the whole change.
     with transaction.atomic(savepoint=False):
-        audit_chain.seal([event])
-        event.save(force_insert=True)
+        audit_chain.seal([event], locked=locked)
+        raw_rows.insert(event)  # every tick writes one: written out (``portal.raw_rows``)
     return event
 
 

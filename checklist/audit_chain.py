@@ -87,15 +87,17 @@ def chain_in_order(events: Iterable[Any], heads: dict[int, str]) -> None:
         heads[event.onboarding_id] = event.entry_hash
 
 
-def seal(events: list[AuditEvent]) -> None:
+def seal(events: list[AuditEvent], *, locked: bool = False) -> None:
     """Chain new entries (not yet saved) onto their onboardings' Protokoll, in list order.
 
     Must run in the transaction that saves them: it locks their onboardings until it ends.
+    ``locked``: the caller's transaction holds their row locks already (a tick loads the
+    onboarding ``FOR UPDATE``, a lock at least as strong), so they are not locked again.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("audit entries are sealed inside the transaction that saves them")
     ids = sorted({event.onboarding_id for event in events})
-    if connection.features.has_select_for_update:  # SQLite serialises writers anyway
+    if not locked and connection.features.has_select_for_update:  # SQLite serialises writers
         # Sorted: writers of several onboardings lock them in one order (no deadlock).
         # Written out: every tick seals, and the ORM took longer to compile this than
         # the database to run it.

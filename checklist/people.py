@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+from django.db import connection
+
 from checklist.catalogue import Item
 from checklist.models import Onboarding
+from portal import raw_rows
 from portal.models import Membership, User
 
 
@@ -42,14 +45,22 @@ def sides(onboarding: Onboarding) -> tuple[list[User], list[User]]:
     organisations = [onboarding.authority_id]
     if onboarding.provider_id is not None:
         organisations.append(onboarding.provider_id)
-    memberships = (
-        Membership.objects.filter(organisation_id__in=organisations, user__is_active=True)
-        .select_related("user")
-        .order_by("user__full_name", "user__email")
-    )
+    # Asked by every step page and every tick that reopens an item: written out.
+    placeholders = ", ".join(["%s"] * len(organisations))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.organisation_id, {raw_rows.columns(User, 'u')} "  # noqa: S608
+            f"FROM {Membership._meta.db_table} m INNER JOIN {User._meta.db_table} u "
+            f"ON u.id = m.user_id WHERE m.organisation_id IN ({placeholders}) "
+            "AND u.is_active = %s ORDER BY u.full_name, u.email",
+            [*organisations, True],
+        )
+        rows = cursor.fetchall()
     by_organisation: dict[int, list[User]] = {pk: [] for pk in organisations}
-    for membership in memberships:
-        by_organisation[membership.organisation_id].append(membership.user)
+    for row in rows:
+        person = raw_rows.instance(User, row, 1)[0]  # an inner join: never the empty side
+        if person is not None:
+            by_organisation[row[0]].append(person)
     authority = by_organisation[onboarding.authority_id]
     if onboarding.provider_id is not None:
         return authority, by_organisation[onboarding.provider_id]

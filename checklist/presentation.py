@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -416,15 +416,13 @@ def item_response_context(
 
     Without a state (a note, a comment, an assignment) the whole item is rendered again,
     with its assign form where the person may assign it; a tick renders its status and, out
-    of band, its assign form (gone once the item is done, back when it is open again; the
-    people are loaded either way where the person may assign it, so both cost the same).
+    of band, its assign form (gone once the item is done, back when it is open again). The
+    people the form offers are loaded only where it is shown: a done item offers nobody.
     """
     assignable = None
     if state is None:
         state = OnboardingState(participation.onboarding, with_comments=with_comments, light=True)
-        if rules.may_assign(participation, state.item_view(item)):
-            assignable = assignable_people(participation.onboarding)
-    elif rules.may_assign(participation, replace(state.item_view(item), done=False)):
+    if rules.may_assign(participation, state.item_view(item)):
         assignable = assignable_people(participation.onboarding)
     card = step_card(state, item.step)
     return {

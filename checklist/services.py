@@ -38,6 +38,7 @@ from checklist.recorded_data import save_environment_record as save_environment_
 from checklist.recorded_data import save_leistung as save_leistung
 from checklist.signoff import refresh_signoffs
 from checklist.state import ItemHidden, NotAllowed, OnboardingState, ReasonRequired
+from portal import raw_rows
 from portal.models import Actor, Organisation, User
 
 
@@ -193,6 +194,23 @@ def _locked_state(onboarding: Onboarding, key: str) -> ItemState:
     return ItemState.objects.select_for_update().get(onboarding=onboarding, key=key)
 
 
+def _item_state(onboarding: Onboarding, key: str) -> ItemState | None:
+    """The item's state with its assignee, of the onboarding given (``select_related``);
+    read by every tick, so written out (``portal.raw_rows``)."""
+    row = raw_rows.fetch_one(
+        f"SELECT {raw_rows.columns(ItemState, 's')}, {raw_rows.columns(User, 'u')} "  # noqa: S608
+        f"FROM {ItemState._meta.db_table} s LEFT OUTER JOIN {User._meta.db_table} u "
+        "ON u.id = s.assignee_id WHERE s.onboarding_id = %s AND s.key = %s",
+        [onboarding.pk, key],
+    )
+    if row is None:
+        return None
+    found, next_column = raw_rows.leading(ItemState, row)
+    raw_rows.relate(found, "assignee", raw_rows.instance(User, row, next_column)[0])
+    raw_rows.relate(found, "onboarding", onboarding)
+    return found
+
+
 def _write_done(
     state: ItemState,
     item: Item,
@@ -200,10 +218,13 @@ def _write_done(
     actor: Actor | None,
     run: VerificationRun | None = None,
     reason: str = "",
+    *,
+    locked: bool = False,
 ) -> None:
     """Set the item's tick (by a person, a token or a check run) and record it in the audit.
 
     A change by a run names the run as its actor, not the person who started the run.
+    ``locked``: the caller's transaction holds the onboarding's row lock.
     """
     user, token = split_actor(actor) if done and run is None else (None, None)
     state.done = done
@@ -215,13 +236,23 @@ def _write_done(
     # Only a hand tick carries a reason; a run's tick or a reopening ends it.
     by_hand = done and run is None and item.kind.proven_by_run
     state.hand_reason = reason.strip() if by_hand else ""
-    state.save(update_fields=ItemState.DONE_FIELDS)
+    raw_rows.save_fields(state, ItemState.DONE_FIELDS)  # every tick: written out
     who = None if run is not None else actor
     action = AuditEvent.Action.ITEM_TICKED if done else AuditEvent.Action.ITEM_UNTICKED
     old, new = as_text(not done), as_text(done)
     if state.hand_reason:
         action, old, new = AuditEvent.Action.ITEM_TICKED_WITH_REASON, "", state.hand_reason
-    audit(state.onboarding, who, action, f"item:{item.key}", old, new, item.step, run=run)
+    audit(
+        state.onboarding,
+        who,
+        action,
+        f"item:{item.key}",
+        old,
+        new,
+        item.step,
+        run=run,
+        locked=locked,
+    )
 
 
 def set_item_done(
@@ -265,8 +296,8 @@ def set_item_done(
     else:
         rules.enforce(rules.tickable(state, item))
     # No row yet: an item the catalogue gained since (ensure_catalogue adds it).
-    found = list(onboarding.item_states.filter(key=item.key).select_related("assignee"))
-    state.states[item.key] = found[0] if found else onboarding.item_states.create(key=item.key)
+    found = _item_state(onboarding, item.key)
+    state.states[item.key] = found or onboarding.item_states.create(key=item.key)
     if state.states[item.key].done == done:
         return state
     if done and item.kind.proven_by_run and not reason.strip():
@@ -276,7 +307,7 @@ def set_item_done(
                 "connection check? The approver and the PDF show it."
             )
         )
-    _write_done(state.states[item.key], item, done, actor, reason=reason)
+    _write_done(state.states[item.key], item, done, actor, reason=reason, locked=True)
     state.set_done(item.key, done)
     if refresh_signoffs(onboarding, actor, state):
         state = OnboardingState(onboarding)

@@ -13,6 +13,7 @@ from typing import Any
 
 from checklist.models import SUMMARY_FIELDS, Environment, Onboarding
 from checklist.state import OnboardingState
+from portal import raw_rows
 
 
 def compute(state: OnboardingState) -> dict[str, Any]:
@@ -42,8 +43,8 @@ def store(onboarding: Onboarding, state: OnboardingState | None = None) -> None:
     """
     values = compute(state if state is not None else OnboardingState(onboarding))
     changed = {name: value for name, value in values.items() if getattr(onboarding, name) != value}
-    if changed:
-        Onboarding.objects.filter(pk=onboarding.pk).update(**changed)
+    if changed:  # every tick stores it: written out (``portal.raw_rows``)
+        raw_rows.update_values(Onboarding, onboarding.pk, changed)
         for name, value in changed.items():
             setattr(onboarding, name, value)
 

@@ -4,15 +4,19 @@ The ORM builds and compiles a query anew for every request: for a look-up of one
 one value that is about ten times what the database itself spends. The few look-ups that
 every API request and every tick makes (the token, the onboarding) are written out once
 as SQL here; the rows become instances through ``Model.from_db`` with the database's own
-converters, as the ORM makes them, so nothing downstream tells them apart.
+converters, as the ORM makes them, so nothing downstream tells them apart. The writes of
+every tick (the item's state, the audit entry, the summary) are written out likewise, with
+the values the fields prepare as the ORM has them prepared.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
-from django.db import connection, models
+from django.db import DatabaseError, connection, models
+from django.db.models import signals
 
 
 def columns(model: type[models.Model], alias: str) -> str:
@@ -60,3 +64,85 @@ def relate(obj: models.Model, name: str, related: models.Model | None) -> None:
     """Set an already loaded related object, as ``select_related`` does."""
     field = cast(models.ForeignKey[Any, Any], obj._meta.get_field(name))
     field.set_cached_value(obj, related)
+
+
+# Writes ------------------------------------------------------------------------------------
+# The same statements as ``save(update_fields=…)``, ``save(force_insert=True)`` and
+# ``QuerySet.update`` with the values prepared by the fields as the ORM prepares them, for
+# the writes of every tick. Models that a save signal is connected to are saved through the
+# ORM instead, so that no receiver is left out.
+
+
+def _has_save_receivers(model: type[models.Model]) -> bool:
+    return signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    return cast(models.Field[Any, Any], model._meta.get_field(name))
+
+
+@functools.cache
+def _update_sql(model: type[models.Model], names: tuple[str, ...], vendor: str) -> str:
+    quote = connection.ops.quote_name
+    meta = model._meta
+    assignments = ", ".join(f"{quote(str(_field(model, name).column))} = %s" for name in names)
+    key = quote(str(meta.pk.column))
+    return f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {key} = %s"  # noqa: S608
+
+
+def _prepared(field: models.Field[Any, Any], value: Any) -> Any:
+    if isinstance(value, models.Model):  # a related object: its key, as the ORM takes it
+        value = value.prepare_database_save(field)
+    return field.get_db_prep_save(value, connection)
+
+
+def update_values(model: type[models.Model], pk: Any, values: dict[str, Any]) -> int:
+    """``model.objects.filter(pk=pk).update(**values)`` for plain values; the rows changed."""
+    names = tuple(values)
+    params = [_prepared(_field(model, name), values[name]) for name in names]
+    with connection.cursor() as cursor:
+        cursor.execute(_update_sql(model, names, connection.vendor), [*params, pk])
+        changed: int = cursor.rowcount
+    return changed
+
+
+def save_fields(obj: models.Model, names: Sequence[str]) -> None:
+    """``obj.save(update_fields=names)`` of a row that exists."""
+    model = type(obj)
+    if _has_save_receivers(model):
+        obj.save(update_fields=names)
+        return
+    values = {name: getattr(obj, _field(model, name).attname) for name in names}
+    if update_values(model, obj.pk, values) != 1:
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+@functools.cache
+def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, list[Any]]:
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if field is not meta.pk]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(str(field.column)) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    if connection.features.can_return_columns_from_insert:
+        sql += f" RETURNING {quote(str(meta.pk.column))}"
+    return sql, fields
+
+
+def insert(obj: models.Model) -> None:
+    """``obj.save(force_insert=True)`` of a new row with a key the database assigns."""
+    model = type(obj)
+    if _has_save_receivers(model) or obj.pk is not None:
+        obj.save(force_insert=True)
+        return
+    sql, fields = _insert_sql(model, connection.vendor)
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pk = cursor.fetchone()[0] if cursor.description else cursor.lastrowid
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = connection.alias

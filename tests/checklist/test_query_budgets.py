@@ -33,11 +33,12 @@ from watch.models import WatchDestination
 STEP_PAGE_BUDGET = 15
 # A step page seen again while nothing on it changed: session, user, onboarding.
 CACHED_STEP_PAGE_BUDGET = 3
-# A tick: the item, its state, the audit, the counters and, as an open item is assigned to
-# somebody and a done one to nobody, the people its assign form offers (one query).
-# Sealing its audit entry onto the Protokoll's chain reads the chain's head (one query) and,
-# on PostgreSQL, locks the onboarding for it (one more; checklist.audit_chain).
-TICK_BUDGET = 10
+# A tick: session, user, the onboarding under its row lock, the item's state, its update,
+# the Protokoll's head and the new entry (the onboarding stays locked from the look-up, also
+# on PostgreSQL; checklist.audit_chain) and the counters. An item opened again is assigned to
+# somebody (a done one to nobody): one more for the people its assign form offers.
+TICK_BUDGET = 8
+REOPEN_BUDGET = TICK_BUDGET + 1
 OVERVIEW_BUDGET = 12
 SLUG = "musterstadt-gewerbe"
 NOT_COUNTED = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")
@@ -144,14 +145,15 @@ def test_a_tick_stays_within_budget_however_much_data_there_is(
         url = reverse("item_toggle", args=[SLUG, key])
         return statements(lambda: client.post(url, {"done": done}, headers={"hx-request": "true"}))
 
-    before = len(tick("step2.client", "1"))
-    assert before <= TICK_BUDGET, tick("step2.client", "0")
+    ticked, reopened = tick("step2.client", "1"), tick("step2.client", "0")
+    assert len(ticked) <= TICK_BUDGET, ticked
+    assert len(reopened) <= REOPEN_BUDGET, reopened
 
     grow_data(world, world.onboarding)
     bigger_catalogue()
     client.get(reverse("step", args=[SLUG, 2]))
-    assert len(tick("step2.extra_7", "1")) == before
-    assert len(tick("step2.extra_7", "0")) == before
+    assert len(tick("step2.extra_7", "1")) == len(ticked)
+    assert len(tick("step2.extra_7", "0")) == len(reopened)
 
 
 def test_a_tick_of_an_assigned_item_names_both_people_at_the_same_cost(world: World) -> None:
