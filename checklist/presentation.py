@@ -8,11 +8,14 @@ from typing import Any
 
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from checklist import (
     catalogue,
     conformance_views,
     frozen,
+    item_rows,
     people,
     rules,
     secret_hosts,
@@ -241,12 +244,12 @@ _KEY_PLACEHOLDER = "key.placeholder"  # no slug has a dot: found only where the 
 @lru_cache(maxsize=1024)
 def _item_url_parts(prefix: str, slug: str) -> dict[str, tuple[str, str]]:
     """The addresses of an onboarding's item forms, cut where the item's key goes."""
-    parts = {}
+    parts: dict[str, tuple[str, str]] = {}
     for name, url_name in ITEM_ACTIONS.items():
         head, _placeholder, tail = reverse(url_name, args=[slug, _KEY_PLACEHOLDER]).partition(
             _KEY_PLACEHOLDER
         )
-        parts[name] = (head, tail)
+        parts[name] = (conditional_escape(head), conditional_escape(tail))
     return parts
 
 
@@ -256,8 +259,9 @@ def item_urls(slug: str, key: str) -> dict[str, str]:
     A step page has dozens of items with up to four forms each; reversing each address
     cost more than the rest of the item. They are reversed once per onboarding instead.
     """
+    escaped = conditional_escape(key)  # a key is safe in HTML; escaped once, not per use
     return {
-        name: f"{head}{key}{tail}"
+        name: mark_safe(f"{head}{escaped}{tail}")  # noqa: S308  (the parts are escaped)
         for name, (head, tail) in _item_url_parts(get_script_prefix(), slug).items()
     }
 
@@ -272,11 +276,12 @@ def item_context(
     editable = bool(rules.may_tick(participation, state, view.item))
     # Comments are prefetched with the item states when the page shows them (with_comments).
     prefetched = "comments" in getattr(view.state, "_prefetched_objects_cache", {})
+    comments = list(view.state.comments.all()) if view.state.pk and prefetched else []
     return {
-        "view": view,
+        **item_rows.row(view, comments),
         "urls": item_urls(participation.onboarding.slug, view.item.key),
         "editable": editable,
-        "comments": list(view.state.comments.all()) if view.state.pk and prefetched else [],
+        "comments": comments,
         "assignable": (assignable or {}).get(view.item.role, []),
         "may_assign": bool(rules.may_assign(participation, view)),
         # An item a check proves, ticked by hand: only with a reason.

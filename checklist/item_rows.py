@@ -1,0 +1,94 @@
+"""What an item row of the step page shows, worked out in Python once per row.
+
+A step page has up to twenty rows, each rendered by the same partial (``checklist/step.html``
+``#item``), which is also the answer to a tick, a note, a comment and an assignment. The
+words every row shows are translated and escaped once per language (``labels``) instead of
+by a ``{% translate %}`` per row and word, and what a row derives from its item and state
+(its HTML id, title, who is responsible, to whom it is assigned) is put into the row's
+context once instead of being looked up through properties again and again.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+
+from checklist.state import ItemView
+
+
+@lru_cache(maxsize=16)
+def _labels(language: str | None) -> dict[str, SafeString]:
+    # Translations are fixed for the life of the process, so per language once is enough.
+    words = {
+        "done": _("Done"),
+        "open": _("Open"),
+        "authority": _("Responsible: authority"),
+        "provider": _("Responsible: IT service provider"),
+        "both": _("Responsible: both"),
+        "optional": _("optional"),
+        "unassigned": _("Not assigned to a person"),
+        "hand_tick_summary": _("Tick by hand, with a reason"),
+        "hand_tick": _("Tick by hand"),
+        "mark_open": _("Mark as open"),
+        "mark_done": _("Mark as done"),
+        "saving": _("Saving …"),
+        "assigned_to": _("Assigned to"),
+        "nobody": _("Nobody: the whole side"),
+        "assign": _("Assign"),
+        "docs": _("More in FITKO's documentation"),
+        "note": _("Note"),
+        "save_note": _("Save note"),
+        "note_label": _("Note:"),
+        "comments": _("Comments"),
+        "former_member": _("a former member"),
+        "new_comment": _("New comment"),
+        "mention_hint": _("Write @ and a name to notify a person, e.g. @Anna Amtmann."),
+        "mention": _("Notify a person (optional)"),
+        "add_comment": _("Add comment"),
+    }
+    return {name: conditional_escape(word) for name, word in words.items()}
+
+
+def labels() -> dict[str, SafeString]:
+    """The words every item row shows, in the current language, escaped for HTML."""
+    return _labels(get_language())
+
+
+def row(view: ItemView, comments: list[Any]) -> dict[str, Any]:
+    """What the row of an item shows beyond its forms: id, words, state, as plain values."""
+    item, state = view.item, view.state
+    words = labels()
+    assignee = state.assignee if state.assignee_id is not None else None
+    counter = localize(len(comments))
+    return {
+        "view": view,
+        "labels": words,
+        # Escaped here once: the id and the title appear up to twenty times in a row.
+        "dom_id": conditional_escape(item.dom_id),
+        "title": conditional_escape(item.title),
+        "help": conditional_escape(item.help),
+        "docs_url": conditional_escape(item.docs_url),
+        "done": view.done,
+        "note": state.note,
+        "assignee_id": state.assignee_id,
+        "responsible": words[item.role],
+        "optional": not item.required,
+        # As {% blocktranslate %} did: the value escaped, the translated words as they are.
+        "assigned": (
+            mark_safe(_("Assigned to %(name)s") % {"name": conditional_escape(str(assignee))})  # noqa: S308
+            if assignee
+            else words["unassigned"]
+        ),
+        "details_summary": mark_safe(  # noqa: S308
+            ngettext("Note and %(counter)s comment", "Note and %(counter)s comments", len(comments))
+            % {"counter": conditional_escape(counter)}
+        ),
+        # How the item becomes done is the kind's to say, in its own snippet.
+        "kind_template": item.kind.template,
+    }
