@@ -26,8 +26,9 @@ from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
 from checklist.catalogue import Item
 from checklist.environments import with_records
-from checklist.forms import HandTickForm, MetadataVersionsForm, SendBackForm
+from checklist.forms import MetadataVersionsForm, SendBackForm
 from checklist.frozen import Difference, FrozenGroup
+from checklist.hand_tick import BlankHandTickForm
 from checklist.models import (
     Environment,
     FitConnectEnvironment,
@@ -286,7 +287,7 @@ def item_context(
         "may_assign": bool(rules.may_assign(participation, view)),
         # An item a check proves, ticked by hand: only with a reason.
         "reason_form": (
-            HandTickForm(dom_id=view.item.dom_id)
+            BlankHandTickForm(view.item.dom_id)  # an unbound HandTickForm's HTML, made once
             if editable and view.item.kind.proven_by_run and not view.done
             else None
         ),

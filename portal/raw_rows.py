@@ -15,7 +15,8 @@ import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
-from django.db import DatabaseError, connection, models
+from django.db import DatabaseError, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import signals
 
 
@@ -37,19 +38,31 @@ def instance[M: models.Model](
 ) -> tuple[M | None, int]:
     """The instance in ``row`` from ``start`` on (as ``columns`` selected it), None for the
     empty side of an outer join, and where the next model's columns begin."""
-    fields = model._meta.concrete_fields
-    end = start + len(fields)
-    values = list(row[start:end])
-    if values[fields.index(model._meta.pk)] is None:
+    wrapper = connections[connection.alias]
+    names, key, converters = _loading(model, wrapper)
+    end = start + len(names)
+    if row[start + key] is None:
         return None, end
+    values = list(row[start:end])
+    for number, column, convert in converters:
+        values[number] = convert(values[number], column, wrapper)
+    found = model.from_db(connection.alias, names, values)
+    return found, end
+
+
+@functools.cache
+def _loading(
+    model: type[models.Model], wrapper: BaseDatabaseWrapper
+) -> tuple[list[str], int, list[tuple[int, Any, Any]]]:
+    """The model's attribute names, where its key is among them, and the converters of the
+    fields that have any (as the ORM asks them), once per model and database connection."""
+    fields = model._meta.concrete_fields
+    converters = []
     for number, field in enumerate(fields):
         column = field.get_col(model._meta.db_table)
-        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(
-            connection
-        ):
-            values[number] = convert(values[number], column, connection)
-    found = model.from_db(connection.alias, [field.attname for field in fields], values)
-    return found, end
+        for convert in wrapper.ops.get_db_converters(column) + field.get_db_converters(wrapper):
+            converters.append((number, column, convert))
+    return [field.attname for field in fields], fields.index(model._meta.pk), converters
 
 
 def leading[M: models.Model](model: type[M], row: Sequence[Any]) -> tuple[M, int]:

@@ -13,7 +13,10 @@ from typing import Any
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
+from checklist.forms import HandTickForm
+from checklist.hand_tick import BlankHandTickForm
 from checklist.models import AuditEvent
 from tests.api.conftest import ApiClient, make_token
 from tests.conftest import World
@@ -148,3 +151,16 @@ def test_the_api_ticks_a_manual_item_without_a_reason(world: World) -> None:
     )
     assert done.status_code == 200
     assert world.onboarding.item_states.get(key="step3.reject").done
+
+
+def test_the_reason_field_on_the_step_page_is_the_forms_own_html_in_both_languages() -> None:
+    """The step page's reason fields are rendered once per language (``checklist.hand_tick``);
+    each is the HTML the form itself renders for the item, with the item's ids."""
+    for language in ("de", "en"):
+        with translation.override(language):
+            for dom_id in ("step3-token", "step4-zustellung"):
+                blank = BlankHandTickForm(dom_id)
+                own = HandTickForm(dom_id=dom_id)["reason"].as_field_group()
+                assert blank.reason.as_field_group() == own
+                assert f'id="id_reason-{dom_id}"' in own or f"reason-{dom_id}" in own
+                assert not blank.errors

@@ -30,7 +30,7 @@ from watch.models import WatchDestination
 # since (one query); the values an approval freezes read services and records (two).
 # Steps 3 to 5 look for runs whose worker was lost (one query, checklist.lost_work).
 # 14 statements without a check, 15 with one.
-STEP_PAGE_BUDGET = 15
+STEP_PAGE_BUDGET = 12
 # A step page seen again while nothing on it changed: session, user, onboarding.
 CACHED_STEP_PAGE_BUDGET = 3
 # A tick: session, user, the onboarding under its row lock, the item's state, its update,

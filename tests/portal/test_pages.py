@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.template import Context, Template
 from django.test import Client
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
 from tests.conftest import World
 
@@ -86,3 +87,16 @@ def test_german_is_spoken_even_to_an_english_browser(client: Client, db: None) -
     response = client.get(reverse("login"), headers={"accept-language": "en-US,en;q=0.9"})
     assert '<html lang="de">' in response.content.decode()
     assert response["Content-Language"] == "de"
+
+
+def test_the_frames_links_follow_the_script_prefix_in_force() -> None:
+    """The frame's addresses are reversed once per script prefix (``portal.templatetags
+    .frame_urls``): a portal served below a path links below it, one at the root at the root."""
+    page = Template("{% load frame_urls %}{% frame_url 'imprint' %} {% url 'imprint' %}")
+    try:
+        for prefix in ("/portal/", "/", "/anderswo/", "/portal/"):
+            set_script_prefix(prefix)
+            cached, reversed_now = page.render(Context()).split()
+            assert cached == reversed_now == f"{prefix}impressum/"
+    finally:
+        set_script_prefix("/")

@@ -1,0 +1,133 @@
+"""An onboarding's item states with who ticked them (and their comments), in one statement.
+
+Every step page seen for the first time reads its item states with the people and tokens
+that ticked them, and the comments on them with their authors. The ORM builds and compiles
+that anew per request (``select_related`` plus a ``Prefetch``: two statements, most of the
+cost in Python). Written out here (``portal.raw_rows``), the comments joined in, it is one
+statement; the instances are the ORM's own, with the related objects and the prefetched
+comments set as ``select_related`` and ``prefetch_related`` set them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+
+from checklist.models import Comment, ItemState, Onboarding
+from portal import raw_rows
+from portal.api_tokens import ApiToken
+from portal.models import Organisation, User
+
+
+@functools.cache
+def _sql(with_comments: bool, keys: int | None, vendor: str) -> str:
+    quote = connection.ops.quote_name
+    select = [
+        raw_rows.columns(ItemState, "s"),
+        raw_rows.columns(User, "du"),
+        raw_rows.columns(ApiToken, "dt"),
+        raw_rows.columns(Organisation, "dto"),
+    ]
+    joins = [
+        f"LEFT OUTER JOIN {quote(User._meta.db_table)} du ON du.id = s.done_by_id",
+        f"LEFT OUTER JOIN {quote(ApiToken._meta.db_table)} dt ON dt.id = s.done_by_token_id",
+        f"LEFT OUTER JOIN {quote(Organisation._meta.db_table)} dto ON dto.id = dt.organisation_id",
+    ]
+    order = "s.id"
+    if with_comments:
+        select += [
+            raw_rows.columns(Comment, "c"),
+            raw_rows.columns(User, "ca"),
+            raw_rows.columns(ApiToken, "ct"),
+            raw_rows.columns(Organisation, "cto"),
+        ]
+        joins += [
+            f"LEFT OUTER JOIN {quote(Comment._meta.db_table)} c ON c.item_id = s.id",
+            f"LEFT OUTER JOIN {quote(User._meta.db_table)} ca ON ca.id = c.author_id",
+            f"LEFT OUTER JOIN {quote(ApiToken._meta.db_table)} ct ON ct.id = c.author_token_id",
+            f"LEFT OUTER JOIN {quote(Organisation._meta.db_table)} cto "
+            "ON cto.id = ct.organisation_id",
+        ]
+        order = "s.id, c.created_at, c.id"  # Comment.Meta.ordering within each item
+    where = "s.onboarding_id = %s"
+    if keys is not None:
+        where += f" AND s.{quote('key')} IN ({', '.join(['%s'] * keys)})"
+    return (
+        f"SELECT {', '.join(select)} FROM {quote(ItemState._meta.db_table)} s "  # noqa: S608
+        f"{' '.join(joins)} WHERE {where} ORDER BY {order}"
+    )
+
+
+def _with_token(row: Sequence[Any], start: int) -> tuple[ApiToken | None, int]:
+    token, start = raw_rows.instance(ApiToken, row, start)
+    organisation, start = raw_rows.instance(Organisation, row, start)
+    if token is not None:
+        raw_rows.relate(token, "organisation", organisation)
+    return token, start
+
+
+def load(
+    onboarding: Onboarding, keys: Sequence[str] | None, *, with_comments: bool
+) -> list[ItemState]:
+    """The onboarding's item states (only ``keys`` unless None), as
+    ``item_states.select_related("done_by", "done_by_token__organisation")`` gives them,
+    with ``prefetch_related(Prefetch("comments", Comment.objects.select_related("author",
+    "author_token__organisation")))`` where ``with_comments``."""
+    if keys is not None and not keys:
+        return []
+    params: list[Any] = [onboarding.pk, *(keys or [])]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sql(with_comments, None if keys is None else len(keys), connection.vendor), params
+        )
+        rows = cursor.fetchall()
+    states: list[ItemState] = []
+    comments: dict[int, list[Comment]] = {}
+    for row in rows:
+        state_id = row[0]
+        if states and states[-1].pk == state_id:
+            state = states[-1]
+            start = _comment_start()
+        else:
+            state, start = raw_rows.leading(ItemState, row)
+            done_by, start = raw_rows.instance(User, row, start)
+            token, start = _with_token(row, start)
+            raw_rows.relate(state, "onboarding", onboarding)  # as the related manager does
+            raw_rows.relate(state, "done_by", done_by)
+            raw_rows.relate(state, "done_by_token", token)
+            states.append(state)
+            comments[state.pk] = []
+        if not with_comments:
+            continue
+        comment, start = raw_rows.instance(Comment, row, start)
+        if comment is None:
+            continue
+        author, start = raw_rows.instance(User, row, start)
+        author_token, start = _with_token(row, start)
+        raw_rows.relate(comment, "author", author)
+        raw_rows.relate(comment, "author_token", author_token)
+        raw_rows.relate(comment, "item", state)
+        comments[state.pk].append(comment)
+    if with_comments:
+        for state in states:
+            _prefetched(state, comments[state.pk])
+    return states
+
+
+@functools.cache
+def _comment_start() -> int:
+    """Where a row's comment columns begin (after the item state's, its ticker's and token's)."""
+    return sum(
+        len(model._meta.concrete_fields) for model in (ItemState, User, ApiToken, Organisation)
+    )
+
+
+def _prefetched(state: ItemState, comments: list[Comment]) -> None:
+    """Set the comments as ``prefetch_related("comments")`` sets them."""
+    queryset = state.comments.all()
+    queryset._result_cache = comments
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    state._prefetched_objects_cache = {"comments": queryset}  # type: ignore[attr-defined]
