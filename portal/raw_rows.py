@@ -21,8 +21,29 @@ from django.db.models import signals
 
 def columns(model: type[models.Model], alias: str) -> str:
     """The select list of all the model's columns, from the table named ``alias``."""
+    return _columns(model, alias, connection.vendor)
+
+
+@functools.cache
+def _columns(model: type[models.Model], alias: str, vendor: str) -> str:
     quote = connection.ops.quote_name
     return ", ".join(f"{alias}.{quote(str(field.column))}" for field in model._meta.concrete_fields)
+
+
+@functools.cache
+def _readers(
+    model: type[models.Model], vendor: str
+) -> tuple[list[str], int, list[tuple[int, Any, list[Any]]]]:
+    """The model's attribute names, where its key is, and the converters of each column
+    (the database's and the field's, as the ORM applies them): the same for every row."""
+    fields = model._meta.concrete_fields
+    converting = []
+    for number, field in enumerate(fields):
+        column = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if converters:
+            converting.append((number, column, converters))
+    return [field.attname for field in fields], fields.index(model._meta.pk), converting
 
 
 def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
@@ -37,18 +58,15 @@ def instance[M: models.Model](
 ) -> tuple[M | None, int]:
     """The instance in ``row`` from ``start`` on (as ``columns`` selected it), None for the
     empty side of an outer join, and where the next model's columns begin."""
-    fields = model._meta.concrete_fields
-    end = start + len(fields)
+    names, key, converting = _readers(model, connection.vendor)
+    end = start + len(names)
     values = list(row[start:end])
-    if values[fields.index(model._meta.pk)] is None:
+    if values[key] is None:
         return None, end
-    for number, field in enumerate(fields):
-        column = field.get_col(model._meta.db_table)
-        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(
-            connection
-        ):
+    for number, column, converters in converting:
+        for convert in converters:
             values[number] = convert(values[number], column, connection)
-    found = model.from_db(connection.alias, [field.attname for field in fields], values)
+    found = model.from_db(connection.alias, names, values)
     return found, end
 
 
