@@ -49,12 +49,14 @@ def audit(
     *,
     run: VerificationRun | None = None,
     locked: bool = False,
+    head: str | None = None,
 ) -> AuditEvent:
     """Record a change; a change a connection check made names its ``run`` instead of a person.
 
     The entry is chained onto the onboarding's Protokoll (``checklist.audit_chain``) in the
     caller's transaction, or in its own. ``locked``: the caller's transaction holds the
-    onboarding's row lock already (``Onboarding.lock`` or a look-up with ``lock=True``).
+    onboarding's row lock already (``Onboarding.lock`` or a look-up with ``lock=True``);
+    ``head``: the newest entry's hash, read under that lock ("" for none), if the caller has.
     """
     user, token = split_actor(actor)
     event = AuditEvent(
@@ -70,7 +72,8 @@ def audit(
     )
     # No savepoint inside the caller's transaction: a failed entry fails the whole change.
     with transaction.atomic(savepoint=False):
-        audit_chain.seal([event], locked=locked)
+        heads = {onboarding.pk: head} if locked and head is not None else None
+        audit_chain.seal([event], locked=locked, heads=heads)
         raw_rows.insert(event)  # every tick writes one: written out (``portal.raw_rows``)
     return event
 
