@@ -244,7 +244,6 @@ def _write_done(
     # Only a hand tick carries a reason; a run's tick or a reopening ends it.
     by_hand = done and run is None and item.kind.proven_by_run
     state.hand_reason = reason.strip() if by_hand else ""
-    raw_rows.save_fields(state, ItemState.DONE_FIELDS)  # every tick: written out
     who = None if run is not None else actor
     action = AuditEvent.Action.ITEM_TICKED if done else AuditEvent.Action.ITEM_UNTICKED
     old, new = as_text(not done), as_text(done)
@@ -261,6 +260,7 @@ def _write_done(
         run=run,
         locked=locked,
         head=head,
+        update=(state, ItemState.DONE_FIELDS),  # every tick: written out, with the entry
     )
 
 

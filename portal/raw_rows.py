@@ -164,3 +164,39 @@ def insert(obj: models.Model) -> None:
     obj.pk = pk
     obj._state.adding = False
     obj._state.db = connection.alias
+
+
+def save_fields_and_insert(obj: models.Model, names: Sequence[str], new: models.Model) -> None:
+    """``save_fields(obj, names)``, then ``insert(new)``: on PostgreSQL in one statement
+    (two data-modifying ``WITH`` parts, the update first), elsewhere in two."""
+    model, new_model = type(obj), type(new)
+    if (
+        connection.vendor != "postgresql"
+        or _has_save_receivers(model)
+        or _has_save_receivers(new_model)
+        or new.pk is not None
+    ):
+        save_fields(obj, names)
+        insert(new)
+        return
+    names = tuple(names)
+    update_sql = _update_sql(model, names, connection.vendor)
+    insert_sql, fields = _insert_sql(new_model, connection.vendor)
+    key = connection.ops.quote_name(str(new_model._meta.pk.column))
+    sql = (
+        f"WITH changed AS ({update_sql} RETURNING 1), added AS ({insert_sql}) "  # noqa: S608
+        f"SELECT (SELECT count(*) FROM changed), (SELECT {key} FROM added)"
+    )
+    params = [
+        _prepared(_field(model, name), getattr(obj, _field(model, name).attname)) for name in names
+    ]
+    params.append(obj.pk)
+    params += [field.get_db_prep_save(field.pre_save(new, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        changed, pk = cursor.fetchone()
+    if changed != 1:
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    new.pk = pk
+    new._state.adding = False
+    new._state.db = connection.alias
