@@ -202,11 +202,12 @@ def _item_state(onboarding: Onboarding, key: str) -> tuple[ItemState | None, str
     one statement, written out (``portal.raw_rows``)."""
     row = raw_rows.fetch_one(
         f"SELECT {raw_rows.columns(ItemState, 's')}, {raw_rows.columns(User, 'u')}, "  # noqa: S608
+        # Not correlated with s: planned as the head's own look-up (``audit_chain``).
         f"(SELECT a.entry_hash FROM {AuditEvent._meta.db_table} a "
-        "WHERE a.onboarding_id = s.onboarding_id ORDER BY a.id DESC LIMIT 1) "
+        "WHERE a.onboarding_id = %s ORDER BY a.id DESC LIMIT 1) "
         f"FROM {ItemState._meta.db_table} s LEFT OUTER JOIN {User._meta.db_table} u "
         "ON u.id = s.assignee_id WHERE s.onboarding_id = %s AND s.key = %s",
-        [onboarding.pk, key],
+        [onboarding.pk, onboarding.pk, key],
     )
     if row is None:
         return None, None
