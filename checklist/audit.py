@@ -9,6 +9,7 @@ the activity feed, and ``describe_path`` names what changed since a sign-off.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -49,12 +50,17 @@ def audit(
     *,
     run: VerificationRun | None = None,
     locked: bool = False,
+    head: str | None = None,
+    update: tuple[models.Model, Sequence[str]] | None = None,
 ) -> AuditEvent:
     """Record a change; a change a connection check made names its ``run`` instead of a person.
 
     The entry is chained onto the onboarding's Protokoll (``checklist.audit_chain``) in the
     caller's transaction, or in its own. ``locked``: the caller's transaction holds the
-    onboarding's row lock already (``Onboarding.lock`` or a look-up with ``lock=True``).
+    onboarding's row lock already (``Onboarding.lock`` or a look-up with ``lock=True``);
+    ``head``: the newest entry's hash, read under that lock ("" for none), if the caller has.
+    ``update``: the row and fields of the change recorded, saved with the entry (in one
+    statement where the database allows, ``portal.raw_rows``).
     """
     user, token = split_actor(actor)
     event = AuditEvent(
@@ -70,8 +76,13 @@ def audit(
     )
     # No savepoint inside the caller's transaction: a failed entry fails the whole change.
     with transaction.atomic(savepoint=False):
-        audit_chain.seal([event], locked=locked)
-        raw_rows.insert(event)  # every tick writes one: written out (``portal.raw_rows``)
+        heads = {onboarding.pk: head} if locked and head is not None else None
+        audit_chain.seal([event], locked=locked, heads=heads)
+        # Every tick writes one: written out (``portal.raw_rows``).
+        if update is not None:
+            raw_rows.save_fields_and_insert(*update, event)
+        else:
+            raw_rows.insert(event)
     return event
 
 

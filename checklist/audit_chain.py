@@ -87,12 +87,16 @@ def chain_in_order(events: Iterable[Any], heads: dict[int, str]) -> None:
         heads[event.onboarding_id] = event.entry_hash
 
 
-def seal(events: list[AuditEvent], *, locked: bool = False) -> None:
+def seal(
+    events: list[AuditEvent], *, locked: bool = False, heads: dict[int, str] | None = None
+) -> None:
     """Chain new entries (not yet saved) onto their onboardings' Protokoll, in list order.
 
     Must run in the transaction that saves them: it locks their onboardings until it ends.
     ``locked``: the caller's transaction holds their row locks already (a tick loads the
     onboarding ``FOR UPDATE``, a lock at least as strong), so they are not locked again.
+    ``heads``: the newest entry's hash of each onboarding ("" for none), read by the caller
+    under those locks (``locked`` only); else they are read here.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("audit entries are sealed inside the transaction that saves them")
@@ -108,7 +112,9 @@ def seal(events: list[AuditEvent], *, locked: bool = False) -> None:
                 ids,
             )
             cursor.fetchall()
-    chain_in_order(events, _heads(ids))
+    if heads is None or not locked or set(heads) != set(ids):
+        heads = _heads(ids)
+    chain_in_order(events, dict(heads))
 
 
 def _heads(ids: list[int]) -> dict[int, str]:

@@ -194,21 +194,28 @@ def _locked_state(onboarding: Onboarding, key: str) -> ItemState:
     return ItemState.objects.select_for_update().get(onboarding=onboarding, key=key)
 
 
-def _item_state(onboarding: Onboarding, key: str) -> ItemState | None:
-    """The item's state with its assignee, of the onboarding given (``select_related``);
-    read by every tick, so written out (``portal.raw_rows``)."""
+def _item_state(onboarding: Onboarding, key: str) -> tuple[ItemState | None, str | None]:
+    """The item's state with its assignee, of the onboarding given (``select_related``),
+    and the hash of the newest entry of its Protokoll ("" for none; None when the item
+    has no row yet). Read by every tick under the onboarding's row lock, which every new
+    entry is sealed under, so the head stays until the tick's entry is chained onto it;
+    one statement, written out (``portal.raw_rows``)."""
     row = raw_rows.fetch_one(
-        f"SELECT {raw_rows.columns(ItemState, 's')}, {raw_rows.columns(User, 'u')} "  # noqa: S608
+        f"SELECT {raw_rows.columns(ItemState, 's')}, {raw_rows.columns(User, 'u')}, "  # noqa: S608
+        # Not correlated with s: planned as the head's own look-up (``audit_chain``).
+        f"(SELECT a.entry_hash FROM {AuditEvent._meta.db_table} a "
+        "WHERE a.onboarding_id = %s ORDER BY a.id DESC LIMIT 1) "
         f"FROM {ItemState._meta.db_table} s LEFT OUTER JOIN {User._meta.db_table} u "
         "ON u.id = s.assignee_id WHERE s.onboarding_id = %s AND s.key = %s",
-        [onboarding.pk, key],
+        [onboarding.pk, onboarding.pk, key],
     )
     if row is None:
-        return None
+        return None, None
     found, next_column = raw_rows.leading(ItemState, row)
-    raw_rows.relate(found, "assignee", raw_rows.instance(User, row, next_column)[0])
+    assignee, next_column = raw_rows.instance(User, row, next_column)
+    raw_rows.relate(found, "assignee", assignee)
     raw_rows.relate(found, "onboarding", onboarding)
-    return found
+    return found, row[next_column] or ""
 
 
 def _write_done(
@@ -220,11 +227,13 @@ def _write_done(
     reason: str = "",
     *,
     locked: bool = False,
+    head: str | None = None,
 ) -> None:
     """Set the item's tick (by a person, a token or a check run) and record it in the audit.
 
     A change by a run names the run as its actor, not the person who started the run.
-    ``locked``: the caller's transaction holds the onboarding's row lock.
+    ``locked``: the caller's transaction holds the onboarding's row lock; ``head``: the
+    newest entry's hash of its Protokoll, read under that lock (else the audit reads it).
     """
     user, token = split_actor(actor) if done and run is None else (None, None)
     state.done = done
@@ -236,7 +245,6 @@ def _write_done(
     # Only a hand tick carries a reason; a run's tick or a reopening ends it.
     by_hand = done and run is None and item.kind.proven_by_run
     state.hand_reason = reason.strip() if by_hand else ""
-    raw_rows.save_fields(state, ItemState.DONE_FIELDS)  # every tick: written out
     who = None if run is not None else actor
     action = AuditEvent.Action.ITEM_TICKED if done else AuditEvent.Action.ITEM_UNTICKED
     old, new = as_text(not done), as_text(done)
@@ -252,6 +260,8 @@ def _write_done(
         item.step,
         run=run,
         locked=locked,
+        head=head,
+        update=(state, ItemState.DONE_FIELDS),  # every tick: written out, with the entry
     )
 
 
@@ -296,7 +306,7 @@ def set_item_done(
     else:
         rules.enforce(rules.tickable(state, item))
     # No row yet: an item the catalogue gained since (ensure_catalogue adds it).
-    found = _item_state(onboarding, item.key)
+    found, head = _item_state(onboarding, item.key)
     state.states[item.key] = found or onboarding.item_states.create(key=item.key)
     if state.states[item.key].done == done:
         return state
@@ -307,7 +317,7 @@ def set_item_done(
                 "connection check? The approver and the PDF show it."
             )
         )
-    _write_done(state.states[item.key], item, done, actor, reason=reason, locked=True)
+    _write_done(state.states[item.key], item, done, actor, reason=reason, locked=True, head=head)
     state.set_done(item.key, done)
     if refresh_signoffs(onboarding, actor, state):
         state = OnboardingState(onboarding)

@@ -16,12 +16,16 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from django.db import DatabaseError, connection, connections, models
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import signals
 
 
 def columns(model: type[models.Model], alias: str) -> str:
     """The select list of all the model's columns, from the table named ``alias``."""
+    return _columns(model, alias, connection.vendor)
+
+
+@functools.cache
+def _columns(model: type[models.Model], alias: str, vendor: str) -> str:
     quote = connection.ops.quote_name
     return ", ".join(f"{alias}.{quote(str(field.column))}" for field in model._meta.concrete_fields)
 
@@ -39,7 +43,7 @@ def instance[M: models.Model](
     """The instance in ``row`` from ``start`` on (as ``columns`` selected it), None for the
     empty side of an outer join, and where the next model's columns begin."""
     wrapper = connections[connection.alias]
-    names, key, converters = _loading(model, wrapper)
+    names, key, converters = _loading(model, wrapper.vendor)
     end = start + len(names)
     if row[start + key] is None:
         return None, end
@@ -52,10 +56,11 @@ def instance[M: models.Model](
 
 @functools.cache
 def _loading(
-    model: type[models.Model], wrapper: BaseDatabaseWrapper
+    model: type[models.Model], vendor: str
 ) -> tuple[list[str], int, list[tuple[int, Any, Any]]]:
     """The model's attribute names, where its key is among them, and the converters of the
-    fields that have any (as the ORM asks them), once per model and database connection."""
+    fields that have any (as the ORM asks them), once per model and database vendor."""
+    wrapper = connection
     fields = model._meta.concrete_fields
     converters = []
     for number, field in enumerate(fields):
@@ -159,3 +164,39 @@ def insert(obj: models.Model) -> None:
     obj.pk = pk
     obj._state.adding = False
     obj._state.db = connection.alias
+
+
+def save_fields_and_insert(obj: models.Model, names: Sequence[str], new: models.Model) -> None:
+    """``save_fields(obj, names)``, then ``insert(new)``: on PostgreSQL in one statement
+    (two data-modifying ``WITH`` parts, the update first), elsewhere in two."""
+    model, new_model = type(obj), type(new)
+    if (
+        connection.vendor != "postgresql"
+        or _has_save_receivers(model)
+        or _has_save_receivers(new_model)
+        or new.pk is not None
+    ):
+        save_fields(obj, names)
+        insert(new)
+        return
+    names = tuple(names)
+    update_sql = _update_sql(model, names, connection.vendor)
+    insert_sql, fields = _insert_sql(new_model, connection.vendor)
+    key = connection.ops.quote_name(str(new_model._meta.pk.column))
+    sql = (
+        f"WITH changed AS ({update_sql} RETURNING 1), added AS ({insert_sql}) "  # noqa: S608
+        f"SELECT (SELECT count(*) FROM changed), (SELECT {key} FROM added)"
+    )
+    params = [
+        _prepared(_field(model, name), getattr(obj, _field(model, name).attname)) for name in names
+    ]
+    params.append(obj.pk)
+    params += [field.get_db_prep_save(field.pre_save(new, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        changed, pk = cursor.fetchone()
+    if changed != 1:
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    new.pk = pk
+    new._state.adding = False
+    new._state.db = connection.alias

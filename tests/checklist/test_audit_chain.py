@@ -177,3 +177,65 @@ def test_concurrent_writers_never_fork_the_chain(world: World) -> None:
     assert len(set(previous)) == len(previous)  # no two entries follow the same one
     output, status = verify_audit()
     assert status == 0, output
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks are tested on PostgreSQL (CI)"
+)
+def test_concurrent_ticks_and_entries_never_fork_the_chain(world: World) -> None:
+    """A tick reads the Protokoll's head together with the item's state, under the row lock
+    taken before; other writers' entries in between would fork the chain."""
+    items = catalogue.load().by_key()
+    keys = ["step2.client", "step2.keys", "step2.private_keys"]
+    barrier = threading.Barrier(len(keys) + 1)
+    errors: list[BaseException] = []
+
+    def tick(key: str) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                barrier.wait()
+                for round_ in range(6):
+                    services.set_item_done(
+                        world.onboarding, items[key], round_ % 2 == 0, world.provider_staff
+                    )
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                connections.close_all()
+
+        return run
+
+    def note() -> None:
+        try:
+            barrier.wait()
+            for round_ in range(6):
+                with transaction.atomic():
+                    audit(
+                        world.onboarding,
+                        world.provider_staff,
+                        AuditEvent.Action.NOTE_CHANGED,
+                        "item:step2.client",
+                        "",
+                        str(round_),
+                    )
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=tick(key)) for key in keys]
+    threads.append(threading.Thread(target=note))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not errors, errors
+    ticks = world.onboarding.audit_events.filter(subject__in=[f"item:{key}" for key in keys])
+    assert ticks.exclude(action=AuditEvent.Action.NOTE_CHANGED).count() == 6 * len(keys)
+    entries = list(world.onboarding.audit_events.order_by("pk"))
+    previous = [entry.previous_hash for entry in entries]
+    assert len(set(previous)) == len(previous)
+    output, status = verify_audit()
+    assert status == 0, output
