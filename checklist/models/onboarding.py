@@ -582,6 +582,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The head of an onboarding's chain (its newest entry), which every change
+            # reads: found at once however long the Protokoll grows, whatever plan a
+            # prepared statement gets.
+            models.Index(fields=["onboarding", "id"], name="auditevent_chain_head"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.subject}"
