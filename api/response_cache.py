@@ -16,7 +16,6 @@ and ``api.calls.api_call`` puts the rendered answer in with ``store``.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from django.core.cache import caches
@@ -24,6 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone, translation
 
+from checklist import page_cache
 from checklist.access import Participation
 from portal.models import ApiToken
 
@@ -46,7 +46,7 @@ def key(participation: Participation, part: str) -> str:
         translation.get_language(),
         timezone.localdate().isoformat(),
     )
-    return f"api:{onboarding.pk}:{hashlib.sha256(repr(parts).encode()).hexdigest()[:32]}"
+    return page_cache.hashed_key(f"api:{onboarding.pk}", parts)
 
 
 def cached(request: HttpRequest, participation: Participation, part: str) -> HttpResponse | None:

@@ -54,7 +54,7 @@ def key(request: HttpRequest, participation: Participation, part: str) -> str:
         translation.get_language(),
         timezone.localdate().isoformat(),
     )
-    return _hashed(f"part:{onboarding.pk}", parts)
+    return hashed_key(f"part:{onboarding.pk}", parts)
 
 
 def frame_key(request: AuthenticatedHttpRequest, part_key: str) -> str:
@@ -69,10 +69,11 @@ def frame_key(request: AuthenticatedHttpRequest, part_key: str) -> str:
         request.membership.organisation_id if request.membership else None,
         request.get_full_path(),
     )
-    return _hashed("page", parts)
+    return hashed_key("page", parts)
 
 
-def _hashed(prefix: str, parts: tuple[Any, ...]) -> str:
+def hashed_key(prefix: str, parts: tuple[Any, ...]) -> str:
+    """A cache key: ``prefix`` and a digest of everything the kept content depends on."""
     return f"{prefix}:{hashlib.sha256(repr(parts).encode()).hexdigest()[:32]}"
 
 
