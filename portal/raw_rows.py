@@ -38,11 +38,12 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
 
 
 def instance[M: models.Model](
-    model: type[M], row: Sequence[Any], start: int = 0
+    model: type[M], row: Sequence[Any], start: int = 0, using: str | None = None
 ) -> tuple[M | None, int]:
     """The instance in ``row`` from ``start`` on (as ``columns`` selected it), None for the
-    empty side of an outer join, and where the next model's columns begin."""
-    wrapper = connections[connection.alias]
+    empty side of an outer join, and where the next model's columns begin. ``using``: the
+    database the row was read from (the default one unless named)."""
+    wrapper = connections[using or connection.alias]
     names, key, converters = _loading(model, wrapper.vendor)
     end = start + len(names)
     if row[start + key] is None:
@@ -50,7 +51,7 @@ def instance[M: models.Model](
     values = list(row[start:end])
     for number, column, convert in converters:
         values[number] = convert(values[number], column, wrapper)
-    found = model.from_db(connection.alias, names, values)
+    found = model.from_db(wrapper.alias, names, values)
     return found, end
 
 

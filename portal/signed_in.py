@@ -13,14 +13,15 @@ device, joined (``load_session``; the row names user and device in columns of it
 
 Nothing is kept between requests: every request reads the current rows, so a sign-out
 (the session row is gone), a removed membership or a removed or unconfirmed device takes
-effect on the very next request on every app server. Only the column lists are computed
-once per process; they follow the models, not the data.
+effect on the very next request on every app server. Only the statements and the column
+lists (``portal.raw_rows``) are computed once per process; they follow the models, not the
+data.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -29,16 +30,14 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Model
 from django.http import HttpRequest
 from django_otp import DEVICE_ID_SESSION_KEY, device_classes
 from django_otp.middleware import OTPMiddleware
 from django_otp.models import Device
 
+from portal import raw_rows
 from portal.models import Membership, Organisation, User
 
-# A column and the functions that turn its database value into the field's value.
-Converters = tuple[Any, tuple[Callable[[Any, Any, Any], Any], ...]]
 # The user, the memberships (organisation loaded) and the confirmed device (or None).
 Loaded = tuple[User, list[Membership], Any]
 
@@ -89,63 +88,26 @@ def device_model(persistent_id: str | None) -> tuple[type[Device], int] | None:
     return (model, number) if issubclass(model, Device) else None
 
 
-@dataclass(frozen=True)
-class Columns:
-    """A model's columns as ``table.column`` SQL, their attribute names and converters."""
-
-    sql: str
-    names: list[str]
-    converters: list[Converters]
-
-
-@functools.cache
-def _columns(alias: str, label: str, table: str) -> Columns:
-    model = apps.get_model(label)
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    fields = model._meta.concrete_fields
-    converters = []
-    for field in fields:
-        column = field.get_col(model._meta.db_table)
-        chain = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        converters.append((column, tuple(chain)))
-    return Columns(
-        sql=", ".join(f"{quote(table)}.{quote(field.column)}" for field in fields),
-        names=[field.attname for field in fields],
-        converters=converters,
-    )
-
-
-def _build(model: type[Model], alias: str, values: tuple[Any, ...], columns: Columns) -> Any:
-    connection = connections[alias]
-    converted = []
-    for value, (column, chain) in zip(values, columns.converters, strict=True):
-        for convert in chain:
-            value = convert(value, column, connection)
-        converted.append(value)
-    return model.from_db(alias, columns.names, converted)
-
-
 @functools.cache
 def _device_classes() -> tuple[type[Device], ...]:
     """Every second-factor device model (the models, not their rows)."""
     return tuple(device_classes())
 
 
-def _user_select(alias: str) -> tuple[list[str], list[str], list[Columns]]:
+def _user_select(alias: str) -> tuple[list[str], list[str]]:
     """The user (``u``), membership and organisation columns, and their joins."""
     quote = connections[alias].ops.quote_name
-    columns = [
-        _columns(alias, User._meta.label, "u"),
-        _columns(alias, Membership._meta.label, "m"),
-        _columns(alias, Organisation._meta.label, "o"),
+    select = [
+        raw_rows.columns(User, "u"),
+        raw_rows.columns(Membership, "m"),
+        raw_rows.columns(Organisation, "o"),
     ]
     joins = [
         f"LEFT JOIN {quote(Membership._meta.db_table)} m ON m.{quote('user_id')} = u.{quote('id')}",
         f"LEFT JOIN {quote(Organisation._meta.db_table)} o "
         f"ON o.{quote('id')} = m.{quote('organisation_id')}",
     ]
-    return [c.sql for c in columns], joins, columns
+    return select, joins
 
 
 def _device_join(alias: str, model: type[Device], name: str, condition: str) -> str:
@@ -158,39 +120,30 @@ def _device_join(alias: str, model: type[Device], name: str, condition: str) -> 
 
 
 def _parse(
-    alias: str,
-    rows: list[tuple[Any, ...]],
-    start: int,
-    columns: list[Columns],
-    devices: list[tuple[type[Device], Columns]],
+    alias: str, rows: list[tuple[Any, ...]], start: int, devices: list[type[Device]]
 ) -> Loaded | None:
     """The user, memberships and device from rows whose user columns begin at ``start``."""
     first = rows[0]
-    user_columns, member_columns, organisation_columns = columns
-    widths = [len(c.names) for c in columns]
-    if first[start] is None:  # no such user: the LEFT JOIN's empty row
+    user, memberships_at = raw_rows.instance(User, first, start, alias)
+    if user is None:  # no such user: the LEFT JOIN's empty row
         return None
-    user = _build(User, alias, first[start : start + widths[0]], user_columns)
     memberships = []
+    devices_at = memberships_at
     for row in rows:
-        at = start + widths[0]
-        if row[at] is None:  # no membership: the LEFT JOIN's empty row
+        membership, organisation_at = raw_rows.instance(Membership, row, memberships_at, alias)
+        organisation, devices_at = raw_rows.instance(Organisation, row, organisation_at, alias)
+        if membership is None:  # no membership: the LEFT JOIN's empty row
             continue
-        membership = _build(Membership, alias, row[at : at + widths[1]], member_columns)
-        at += widths[1]
-        membership.organisation = _build(
-            Organisation, alias, row[at : at + widths[2]], organisation_columns
-        )
+        raw_rows.relate(membership, "organisation", organisation)
         membership.user = user
         memberships.append(membership)
     found = None
-    at = start + sum(widths)
-    for model, device_columns in devices:
-        width = len(device_columns.names)
-        if found is None and first[at] is not None:
-            found = _build(model, alias, first[at : at + width], device_columns)
+    at = devices_at
+    for model in devices:
+        device, at = raw_rows.instance(model, first, at, alias)
+        if found is None and device is not None:
+            found = device
             found.user = user
-        at += width
     return user, memberships, found
 
 
@@ -200,14 +153,14 @@ def load_user(user_id: Any, device_id: str | None) -> Loaded | None:
     alias = User.objects.db
     connection = connections[alias]
     quote = connection.ops.quote_name
-    select, joins, columns = _user_select(alias)
+    select, joins = _user_select(alias)
     params: list[Any] = []
     devices = []
     device = device_model(device_id)
     if device is not None:
         model, number = device
-        devices.append((model, _columns(alias, model._meta.label, "d")))
-        select.append(devices[0][1].sql)
+        devices.append(model)
+        select.append(raw_rows.columns(model, "d"))
         joins.append(_device_join(alias, model, "d", f"d.{quote('id')} = %s"))
         params += [number, True]
     sql = (
@@ -220,15 +173,14 @@ def load_user(user_id: Any, device_id: str | None) -> Loaded | None:
         rows = cursor.fetchall()
     if not rows:
         return None
-    return _parse(alias, rows, 0, columns, devices)
+    return _parse(alias, rows, 0, devices)
 
 
 @dataclass(frozen=True)
 class _SessionStatement:
     sql: str
     params: list[Any]
-    columns: list[Columns]
-    devices: list[tuple[type[Device], Columns]]
+    devices: list[type[Device]]
 
 
 # The session row's own columns, before the user's.
@@ -239,13 +191,12 @@ _SESSION_COLUMNS = ("session_data", "user_id", "device_model", "device_number")
 def _session_statement(alias: str, table: str) -> _SessionStatement:
     """``load_session``'s statement (it follows the models; computed once per process)."""
     quote = connections[alias].ops.quote_name
-    select, joins, columns = _user_select(alias)
+    select, joins = _user_select(alias)
     params: list[Any] = []
-    devices = []
-    for index, model in enumerate(_device_classes()):
+    devices = list(_device_classes())
+    for index, model in enumerate(devices):
         name = f"d{index}"
-        devices.append((model, _columns(alias, model._meta.label, name)))
-        select.append(devices[-1][1].sql)
+        select.append(raw_rows.columns(model, name))
         condition = (
             f"s.{quote('device_model')} = %s AND {name}.{quote('id')} = s.{quote('device_number')}"
         )
@@ -258,7 +209,7 @@ def _session_statement(alias: str, table: str) -> _SessionStatement:
         f"WHERE s.{quote('session_key')} = %s AND s.{quote('expire_date')} > %s "
         f"ORDER BY o.{quote('name')}, m.{quote('id')}"
     )
-    return _SessionStatement(sql, params, columns, devices)
+    return _SessionStatement(sql, params, devices)
 
 
 def load_session(alias: str, table: str, session_key: str, now: Any) -> SessionRow | None:
@@ -275,7 +226,7 @@ def load_session(alias: str, table: str, session_key: str, now: Any) -> SessionR
     data, user_id, device_label, device_number = rows[0][: len(_SESSION_COLUMNS)]
     if user_id is None:
         return SessionRow(data=data, user_id=None, device_id=None, loaded=None)
-    loaded = _parse(alias, rows, len(_SESSION_COLUMNS), statement.columns, statement.devices)
+    loaded = _parse(alias, rows, len(_SESSION_COLUMNS), statement.devices)
     device_id = f"{device_label}/{device_number}" if device_label else None
     return SessionRow(data=data, user_id=user_id, device_id=device_id, loaded=loaded)
 
