@@ -1,21 +1,28 @@
 """The benchmark's measuring views (``make bench`` only, through ``bench.urls``).
 
 ``bench_bare`` is an empty page behind the full middleware; ``bench_write_floor`` runs the
-four statements a durable tick cannot do without, in raw SQL. They live here, not in the
-product: no production module writes another app's tables.
+four statements a durable tick cannot do without, in raw SQL; ``bench_read_floor`` reads
+what a step page shows, in raw SQL; ``bench_render_floor`` renders a step page's
+templates from a context built ahead. They live here, not in the product: no production
+module writes another app's tables.
 """
 
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from checklist import page_cache
 from checklist.audit_chain import content_hash
+from checklist.steps import STEPS
 from portal.types import AuthenticatedHttpRequest
 
 
@@ -139,3 +146,48 @@ def bench_read_floor(request: AuthenticatedHttpRequest, slug: str, number: int) 
         )
         cursor.fetchall()
     return HttpResponse("ok", content_type="text/plain")
+
+
+# Contexts built ahead for bench_render_floor, per app server process (the bench's only).
+_built: dict[tuple[str, int, str, int], tuple[dict[str, Any], dict[str, Any]]] = {}
+
+
+@login_required
+def bench_render_floor(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
+    """The least rendering a step page seen for the first time costs with its templates.
+
+    Behind the same middleware as the page, it renders the page's part and the frame around
+    it (``checklist/step.html``) exactly as ``page_cache.page`` does on a miss, but from a
+    context built on this process's first request for the page and kept: no statement
+    after that, nothing built, only the templates. With the read floor it bounds from
+    below what a first view can cost while the page is rendered by these templates.
+    """
+    # Imported here: checklist.presentation can be imported only after the portal's URLs.
+    from checklist import presentation
+    from checklist.view_support import participation_for
+
+    if number not in range(1, 6):
+        raise Http404
+    key = (slug, number, translation.get_language(), request.user.pk)
+    if key not in _built:
+        participation = participation_for(request, slug)
+        frame = {"onboarding": participation.onboarding, "step": STEPS[number - 1]}
+        _built[key] = (presentation.step_context(participation, number), frame)
+    context, frame = _built[key]
+    part = render_to_string(
+        "checklist/step.html#page",
+        {**context, "csrf_token": page_cache.CSRF_PLACEHOLDER},
+        request=request,
+    )
+    html = render_to_string(
+        "checklist/step.html",
+        {
+            **frame,
+            "csrf_token": page_cache.CSRF_PLACEHOLDER,
+            "csp_nonce": page_cache.NONCE_PLACEHOLDER,
+            "session_seconds": page_cache.SESSION_PLACEHOLDER,
+            "page_part": mark_safe(part),  # noqa: S308 - rendered just now by the templates
+        },
+        request=request,
+    )
+    return HttpResponse(html)
