@@ -22,6 +22,10 @@ from checklist import (
 )
 
 onboarding_patterns = [
+    # The most requested first: Django tries the patterns in order (a step page went through
+    # 27 before it). No pattern before them has their shape, so the order changes no match.
+    path("<slug:slug>/schritt/<int:number>/", views.step_page, name="step"),
+    path("<slug:slug>/punkte/<key:key>/abhaken/", views.item_toggle, name="item_toggle"),
     path("", views.overview, name="overview"),
     path("neu/", views.create, name="onboarding_create"),
     path("filter/speichern/", saved_filter_views.save_filter, name="save_filter"),
@@ -57,7 +61,6 @@ onboarding_patterns = [
     path("leistungsschluessel/", views.leika_lookup, name="leika_lookup"),
     path("<slug:slug>/", views.detail, name="onboarding_detail"),
     path("<slug:slug>/bearbeiten/", views.edit, name="onboarding_edit"),
-    path("<slug:slug>/schritt/<int:number>/", views.step_page, name="step"),
     path("<slug:slug>/leistungen/neu/", views.leistung_form, name="leistung_create"),
     path("<slug:slug>/leistungen/<id:pk>/", views.leistung_form, name="leistung_edit"),
     path(
@@ -72,7 +75,6 @@ onboarding_patterns = [
     path(
         "<slug:slug>/umgebung/<key:environment>/", views.environment_form, name="environment_edit"
     ),
-    path("<slug:slug>/punkte/<key:key>/abhaken/", views.item_toggle, name="item_toggle"),
     path("<slug:slug>/punkte/<key:key>/notiz/", views.item_note, name="item_note"),
     path("<slug:slug>/punkte/<key:key>/kommentare/", views.item_comment, name="item_comment"),
     path("<slug:slug>/punkte/<key:key>/zuweisen/", work_views.item_assign, name="item_assign"),

@@ -85,10 +85,13 @@ auth_patterns = [
 ]
 
 urlpatterns = [
+    # The onboardings' pages first: they are most of the requests, and Django tries the
+    # patterns in order. Theirs all start with their own words (vorhaben/, behoerden/,
+    # abdeckung/), which no pattern below starts with, so the order changes no match.
+    path("", include("checklist.urls")),
     *auth_patterns,
     path("", include("sso.urls")),
     path("", include("notifications.urls")),
-    path("", include("checklist.urls")),
     path("vorhaben/", include("watch.urls")),
     path("api/v1/", include("api.urls")),
     path("organisation/wechseln/", views.switch_organisation, name="switch_organisation"),
