@@ -71,10 +71,18 @@ def _pieces(language: str | None) -> tuple[str, ...]:
     return tuple(_MARK.split(html))
 
 
-def _as_html(value: Any) -> str:
+def _as_html(value: Any, language: str | None) -> str:
     # As the template engine shows a value: localised, then escaped (``autoescape``).
+    if type(value) is int:
+        return _number(value, language)
     value = localize(value)
     return conditional_escape(value if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=1024)
+def _number(value: int, language: str | None) -> str:
+    """A count as the language shows it (counts are small: the same few again and again)."""
+    return conditional_escape(str(localize(value)))
 
 
 def counters(step: Progress, overall: Progress, announcement: str) -> SafeString:
@@ -88,8 +96,10 @@ def counters(step: Progress, overall: Progress, announcement: str) -> SafeString
         "overall_percent": overall.percent,
         "announcement": announcement,
     }
-    pieces = _pieces(get_language())
+    language = get_language()
+    pieces = _pieces(language)
     parts = [
-        piece if number % 2 == 0 else _as_html(values[piece]) for number, piece in enumerate(pieces)
+        piece if number % 2 == 0 else _as_html(values[piece], language)
+        for number, piece in enumerate(pieces)
     ]
     return mark_safe("".join(parts))  # noqa: S308  (the template's text, values escaped)
