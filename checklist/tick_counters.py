@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from django.dispatch import receiver
 from django.template.loader import render_to_string
+from django.utils.autoreload import file_changed
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -69,6 +71,13 @@ def _pieces(language: str | None) -> tuple[str, ...]:
     }
     html = "".join(render_to_string(name, context) for name in _PARTIALS)
     return tuple(_MARK.split(html))
+
+
+@receiver(file_changed, dispatch_uid="tick_counters_template_changed")
+def _template_changed(sender: Any, file_path: Any, **kwargs: Any) -> None:
+    """The development server reloads a changed template without a restart: so do these."""
+    if file_path.suffix != ".py":
+        _pieces.cache_clear()
 
 
 def _as_html(value: Any, language: str | None) -> str:
