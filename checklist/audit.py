@@ -52,6 +52,7 @@ def audit(
     locked: bool = False,
     head: str | None = None,
     update: tuple[models.Model, Sequence[str]] | None = None,
+    also: tuple[type[models.Model], Any, dict[str, Any]] | None = None,
 ) -> AuditEvent:
     """Record a change; a change a connection check made names its ``run`` instead of a person.
 
@@ -60,7 +61,8 @@ def audit(
     onboarding's row lock already (``Onboarding.lock`` or a look-up with ``lock=True``);
     ``head``: the newest entry's hash, read under that lock ("" for none), if the caller has.
     ``update``: the row and fields of the change recorded, saved with the entry (in one
-    statement where the database allows, ``portal.raw_rows``).
+    statement where the database allows, ``portal.raw_rows``); ``also``: with ``update``, a
+    further row's values written in that statement (a model, its key and the values).
     """
     user, token = split_actor(actor)
     event = AuditEvent(
@@ -80,9 +82,11 @@ def audit(
         audit_chain.seal([event], locked=locked, heads=heads)
         # Every tick writes one: written out (``portal.raw_rows``).
         if update is not None:
-            raw_rows.save_fields_and_insert(*update, event)
+            raw_rows.save_fields_and_insert(*update, event, also)
         else:
             raw_rows.insert(event)
+            if also is not None:
+                raw_rows.update_values(*also)
     return event
 
 

@@ -36,7 +36,7 @@ from checklist.recorded_data import field_values
 from checklist.recorded_data import remove_leistung as remove_leistung  # this module's too
 from checklist.recorded_data import save_environment_record as save_environment_record
 from checklist.recorded_data import save_leistung as save_leistung
-from checklist.signoff import refresh_signoffs
+from checklist.signoff import may_invalidate, refresh_signoffs
 from checklist.state import ItemHidden, NotAllowed, OnboardingState, ReasonRequired
 from portal import raw_rows
 from portal.models import Actor, Organisation, User
@@ -228,12 +228,14 @@ def _write_done(
     *,
     locked: bool = False,
     head: str | None = None,
+    summary_values: dict[str, Any] | None = None,
 ) -> None:
     """Set the item's tick (by a person, a token or a check run) and record it in the audit.
 
     A change by a run names the run as its actor, not the person who started the run.
     ``locked``: the caller's transaction holds the onboarding's row lock; ``head``: the
-    newest entry's hash of its Protokoll, read under that lock (else the audit reads it).
+    newest entry's hash of its Protokoll, read under that lock (else the audit reads it);
+    ``summary_values``: the onboarding's summary fields that change, written with them.
     """
     user, token = split_actor(actor) if done and run is None else (None, None)
     state.done = done
@@ -262,6 +264,7 @@ def _write_done(
         locked=locked,
         head=head,
         update=(state, ItemState.DONE_FIELDS),  # every tick: written out, with the entry
+        also=(Onboarding, state.onboarding_id, summary_values) if summary_values else None,
     )
 
 
@@ -317,8 +320,17 @@ def set_item_done(
                 "connection check? The approver and the PDF show it."
             )
         )
-    _write_done(state.states[item.key], item, done, actor, reason=reason, locked=True, head=head)
     state.set_done(item.key, done)
+    # Without a valid sign-off there is nothing to refresh: the summary follows from the tick
+    # alone and is written in its statement (state, entry, summary: one on PostgreSQL).
+    changed = summary.changes(onboarding, state) if not may_invalidate(state) else None
+    _write_done(
+        state.states[item.key], item, done, actor, reason=reason, locked=True, head=head,
+        summary_values=changed,
+    )  # fmt: skip
+    if changed is not None:
+        summary.taken_over(onboarding, changed)
+        return state
     if refresh_signoffs(onboarding, actor, state):
         state = OnboardingState(onboarding)
     summary.store(onboarding, state)

@@ -94,6 +94,12 @@ def _items_in_common(
 # Changes ------------------------------------------------------------------------------
 
 
+def may_invalidate(state: OnboardingState) -> bool:
+    """Whether a change could invalidate a sign-off: only a valid one can be (the state of
+    the change's transaction decides, as ``refresh_signoffs`` asks it)."""
+    return any(state.signoff_valid(environment) for environment in Environment)
+
+
 def refresh_signoffs(
     onboarding: Onboarding,
     actor: Actor | None,
@@ -109,7 +115,7 @@ def refresh_signoffs(
     """
     # Most changes happen before any sign-off: skip building the whole state then.
     if state is not None:
-        if not any(state.signoff_valid(environment) for environment in Environment):
+        if not may_invalidate(state):
             return []
     elif not onboarding.signoffs.filter(
         state=SignOff.State.APPROVED, invalidated_at__isnull=True

@@ -301,26 +301,40 @@ class OnboardingState:
 
     def forget_derived(self) -> None:
         """Derive afresh after a change (the loaded rows themselves are kept)."""
-        for name in ("_visible_by_step", "facts"):
+        for name in ("_visible_by_step", "facts", "_by_step"):
             self.__dict__.pop(name, None)
+
+    @cached_property
+    def _by_step(self) -> dict[tuple[str, int], Any]:
+        """Each step's progress and open required items, derived once (``forget_derived``):
+        a tick's summary and answer ask them about ten times."""
+        return {}
 
     def items(self, step: int) -> list[ItemView]:
         return [self.item_view(item) for item in self._visible_by_step[step]]
 
     def progress(self, step: int) -> Progress:
-        required = [item for item in self._visible_by_step[step] if item.required]
-        return Progress(sum(self.is_done(item) for item in required), len(required))
+        known: Progress | None = self._by_step.get(("progress", step))
+        if known is None:
+            required = [item for item in self._visible_by_step[step] if item.required]
+            known = Progress(sum(self.is_done(item) for item in required), len(required))
+            self._by_step["progress", step] = known
+        return known
 
     def overall(self) -> Progress:
         parts = [self.progress(step) for step in range(1, 6)]
         return Progress(sum(p.done for p in parts), sum(p.total for p in parts))
 
     def _open_required(self, step: int) -> list[Item]:
-        return [
-            item
-            for item in self._visible_by_step[step]
-            if item.required and not item.kind.is_signoff and not self.is_done(item)
-        ]
+        known: list[Item] | None = self._by_step.get(("open", step))
+        if known is None:
+            known = [
+                item
+                for item in self._visible_by_step[step]
+                if item.required and not item.kind.is_signoff and not self.is_done(item)
+            ]
+            self._by_step["open", step] = known
+        return list(known)
 
     def open_required(self, step: int) -> list[ItemView]:
         return [self.item_view(item) for item in self._open_required(step)]

@@ -36,17 +36,27 @@ def compute(state: OnboardingState) -> dict[str, Any]:
     return values
 
 
+def changes(onboarding: Onboarding, state: OnboardingState) -> dict[str, Any]:
+    """The summary fields whose value the state derives differently from the onboarding's."""
+    values = compute(state)
+    return {name: value for name, value in values.items() if getattr(onboarding, name) != value}
+
+
+def taken_over(onboarding: Onboarding, changed: dict[str, Any]) -> None:
+    """Set the changed summary values on the onboarding, once the caller has written them."""
+    for name, value in changed.items():
+        setattr(onboarding, name, value)
+
+
 def store(onboarding: Onboarding, state: OnboardingState | None = None) -> None:
     """Store the summary derived from the state (loaded afresh when not given), if it changed.
 
     Call it inside the change's transaction, after ``Onboarding.lock()``.
     """
-    values = compute(state if state is not None else OnboardingState(onboarding))
-    changed = {name: value for name, value in values.items() if getattr(onboarding, name) != value}
-    if changed:  # every tick stores it: written out (``portal.raw_rows``)
+    changed = changes(onboarding, state if state is not None else OnboardingState(onboarding))
+    if changed:  # written out (``portal.raw_rows``)
         raw_rows.update_values(Onboarding, onboarding.pk, changed)
-        for name, value in changed.items():
-            setattr(onboarding, name, value)
+        taken_over(onboarding, changed)
 
 
 def for_new(onboarding: Onboarding) -> dict[str, Any]:

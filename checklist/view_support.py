@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from checklist import catalogue, presentation, services
+from checklist import catalogue, presentation, services, tick_counters
 from checklist.access import Participation, get_onboarding_for_user
 from checklist.catalogue import Item
 from checklist.forms import HandTickForm
@@ -59,6 +59,10 @@ def item_response(
         participation, item, state, with_comments=state is None
     )
     context["announcement"] = announcement
+    if state is not None:  # progress_oob and announce_oob, their HTML made once per language
+        context["counters"] = tick_counters.counters(
+            context["card"].progress, context["overall"], announcement
+        )
     return render(request, f"checklist/step.html#{answer}", context)
 
 

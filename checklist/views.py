@@ -211,8 +211,9 @@ def item_toggle(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpR
     refused, reason_missing = "", False
     # An item a connection check proves is ticked by hand only with a reason (the service
     # refuses without one, after the rules); an invalid one (too long) counts as none.
-    form = HandTickForm(request.POST, dom_id=item.dom_id)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    # Other items take no reason: no form is made for them.
+    form = HandTickForm(request.POST, dom_id=item.dom_id) if item.kind.proven_by_run else None
+    reason = form.cleaned_data["reason"] if form is not None and form.is_valid() else ""
     # The onboarding is read under its row lock: access and the tick's lock in one query.
     with transaction.atomic():
         participation = participation_for(request, slug, lock=True)
@@ -220,7 +221,7 @@ def item_toggle(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpR
             state = services.tick_item(participation, item, done, locked=True, reason=reason)
         except NotAllowed as refusal:
             refused, reason_missing = str(refusal), isinstance(refusal, ReasonRequired)
-    if reason_missing:
+    if reason_missing and form is not None:
         if "reason" not in form.errors:
             form.add_error("reason", refused)
         return reason_refused(request, participation, item, form)

@@ -167,9 +167,16 @@ def insert(obj: models.Model) -> None:
     obj._state.db = connection.alias
 
 
-def save_fields_and_insert(obj: models.Model, names: Sequence[str], new: models.Model) -> None:
-    """``save_fields(obj, names)``, then ``insert(new)``: on PostgreSQL in one statement
-    (two data-modifying ``WITH`` parts, the update first), elsewhere in two."""
+def save_fields_and_insert(
+    obj: models.Model,
+    names: Sequence[str],
+    new: models.Model,
+    also: tuple[type[models.Model], Any, dict[str, Any]] | None = None,
+) -> None:
+    """``save_fields(obj, names)``, then ``insert(new)`` and, with ``also`` (a model, a key
+    and values), ``update_values(*also)``: on PostgreSQL in one statement (data-modifying
+    ``WITH`` parts, the updates first), elsewhere one after the other. ``also`` must change
+    its row (a tick's summary: its done items always change)."""
     model, new_model = type(obj), type(new)
     if (
         connection.vendor != "postgresql"
@@ -179,19 +186,29 @@ def save_fields_and_insert(obj: models.Model, names: Sequence[str], new: models.
     ):
         save_fields(obj, names)
         insert(new)
+        if also is not None:
+            update_values(*also)
         return
     names = tuple(names)
     update_sql = _update_sql(model, names, connection.vendor)
     insert_sql, fields = _insert_sql(new_model, connection.vendor)
     key = connection.ops.quote_name(str(new_model._meta.pk.column))
-    sql = (
-        f"WITH changed AS ({update_sql} RETURNING 1), added AS ({insert_sql}) "  # noqa: S608
-        f"SELECT (SELECT count(*) FROM changed), (SELECT {key} FROM added)"
-    )
     params = [
         _prepared(_field(model, name), getattr(obj, _field(model, name).attname)) for name in names
     ]
     params.append(obj.pk)
+    also_sql = ""
+    if also is not None:
+        also_model, also_pk, values = also
+        also_names = tuple(values)
+        also_sql = f"also AS ({_update_sql(also_model, also_names, connection.vendor)}), "
+        params += [_prepared(_field(also_model, name), values[name]) for name in also_names]
+        params.append(also_pk)
+    sql = (
+        f"WITH changed AS ({update_sql} RETURNING 1), {also_sql}"  # noqa: S608
+        f"added AS ({insert_sql}) "
+        f"SELECT (SELECT count(*) FROM changed), (SELECT {key} FROM added)"
+    )
     params += [field.get_db_prep_save(field.pre_save(new, True), connection) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
