@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from checklist import catalogue, item_state_rows
+from checklist import catalogue, item_state_rows, stage_rows
 from checklist.catalogue import Item
 from checklist.deadlines import Due, due_dates
 from checklist.models import (
@@ -187,10 +187,10 @@ class OnboardingState:
     @cached_property
     def signoffs(self) -> list[SignOff]:
         """Every round of every environment, newest first."""
-        signoffs = self.onboarding.signoffs.all()
-        if "signoffs" not in getattr(self.onboarding, "_prefetched_objects_cache", {}):
-            signoffs = signoffs.select_related("declared_by", "decided_by")
-        return list(signoffs)
+        if "signoffs" in getattr(self.onboarding, "_prefetched_objects_cache", {}):
+            return list(self.onboarding.signoffs.all())
+        # With who declared and decided, written out (``checklist.stage_rows``).
+        return stage_rows.signoffs(self.onboarding)
 
     @cached_property
     def latest_signoffs(self) -> dict[str, SignOff]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import chain
 
+from checklist import stage_rows
 from checklist.environments import with_records
 from checklist.models import (
     ConformanceRun,
@@ -73,20 +74,21 @@ class StepReads:
 def load(onboarding: Onboarding, step: int, stage: str) -> StepReads:
     """Read what the step's sections share (``stage``: the step's environment's key)."""
     environments = with_records(onboarding)
-    runs = list(
-        onboarding.verification_runs.select_related(
-            "started_by", "started_by_token__organisation"
-        ).defer("secrets_ciphertext")
-    )
+    # Written out (``checklist.stage_rows``): the ORM's building of these reads cost more
+    # than the database's answering them.
+    runs = stage_rows.runs(VerificationRun, onboarding)
     reads = StepReads(onboarding, step, environments, runs)
     keys = {env.key for env, _record in environments if env.step == step} | {stage}
     # Newest first: most often the newest run of each environment has finished and is among
     # the first few; only else the older ones are read, to each one's newest finished run.
-    conformance = onboarding.conformance_runs.filter(environment__in=keys).select_related(
-        "started_by", "started_by_token__organisation"
+    first = stage_rows.runs(ConformanceRun, onboarding, sorted(keys), _FIRST_RUNS)
+    rest = (
+        onboarding.conformance_runs.filter(environment__in=keys).select_related(
+            "started_by", "started_by_token__organisation"
+        )[_FIRST_RUNS:]
+        if len(first) == _FIRST_RUNS
+        else []
     )
-    first = list(conformance[:_FIRST_RUNS])
-    rest = conformance[_FIRST_RUNS:] if len(first) == _FIRST_RUNS else []
     for run in chain(first, rest):  # the rest is read only if the loop gets there
         reads.conformance_newest.setdefault(run.environment, run)
         if run.finished_at is not None:

@@ -1,0 +1,185 @@
+"""The reads of a stage's step page (3, 4, 5), written out in plain SQL.
+
+A stage's step page seen for the first time read its environments with the onboarding's
+records, its connection checks, its newest conformance runs and its sign-offs through the
+ORM, which builds and compiles each query anew per request (most of each read's cost, in
+Python). Written out here (``portal.raw_rows``) they are the same statements; the instances
+are the ORM's own, with the related objects set as ``select_related`` and the related
+manager set them, so nothing downstream tells them apart.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+from checklist.models import (
+    ConformanceRun,
+    EnvironmentRecord,
+    FitConnectEnvironment,
+    Onboarding,
+    SignOff,
+    VerificationRun,
+)
+from portal import raw_rows
+from portal.api_tokens import ApiToken
+from portal.models import Organisation, User
+
+type Run = VerificationRun | ConformanceRun
+
+
+def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
+
+
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+# Environments with the onboarding's records ------------------------------------------------
+
+
+@functools.cache
+def _records_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {raw_rows.columns(FitConnectEnvironment, 'e')}, "  # noqa: S608
+        f"{raw_rows.columns(EnvironmentRecord, 'r')} FROM {_table(FitConnectEnvironment)} e "
+        f"LEFT OUTER JOIN {_table(EnvironmentRecord)} r "
+        f"ON r.{quote('environment')} = e.{quote('key')} AND r.onboarding_id = %s "
+        "ORDER BY e.position, e.id"  # FitConnectEnvironment.Meta.ordering
+    )
+
+
+def with_records(
+    onboarding: Onboarding,
+) -> list[tuple[FitConnectEnvironment, EnvironmentRecord | None]]:
+    """Every environment with the onboarding's record of it (or None), as
+    ``checklist.environments.with_records`` returns them, in one statement."""
+    found = []
+    for row in _rows(_records_sql(connection.vendor), [onboarding.pk]):
+        environment, start = raw_rows.leading(FitConnectEnvironment, row)
+        record, _end = raw_rows.instance(EnvironmentRecord, row, start)
+        if record is not None:  # as the filtered relation's select_related sets them
+            raw_rows.relate(record, "fitconnect_environment", environment)
+        found.append((environment, record))
+    return found
+
+
+# Connection checks and conformance runs ----------------------------------------------------
+
+_RUN_DEFERRED: dict[type[models.Model], tuple[str, ...]] = {
+    VerificationRun: ("secrets_ciphertext",),  # the run's secrets: never read for a page
+    ConformanceRun: (),
+}
+
+
+@functools.cache
+def _runs_sql(model: type[models.Model], environments: int | None, limit: bool, vendor: str) -> str:
+    quote = connection.ops.quote_name
+    where = "x.onboarding_id = %s"
+    if environments is not None:
+        where += f" AND x.{quote('environment')} IN ({', '.join(['%s'] * environments)})"
+    return (
+        f"SELECT {raw_rows.columns(model, 'x', _RUN_DEFERRED[model])}, "  # noqa: S608
+        f"{raw_rows.columns(User, 'u')}, {raw_rows.columns(ApiToken, 't')}, "
+        f"{raw_rows.columns(Organisation, 'o')} FROM {_table(model)} x "
+        f"LEFT OUTER JOIN {_table(User)} u ON u.id = x.started_by_id "
+        f"LEFT OUTER JOIN {_table(ApiToken)} t ON t.id = x.started_by_token_id "
+        f"LEFT OUTER JOIN {_table(Organisation)} o ON o.id = t.organisation_id "
+        f"WHERE {where} ORDER BY x.started_at DESC, x.id DESC"  # the models' Meta.ordering
+        + (" LIMIT %s" if limit else "")
+    )
+
+
+def runs[R: Run](
+    model: type[R],
+    onboarding: Onboarding,
+    environments: Sequence[str] | None = None,
+    limit: int | None = None,
+) -> list[R]:
+    """The onboarding's runs (of ``environments`` unless None; the first ``limit`` unless
+    None), newest first, as ``onboarding.verification_runs`` (or ``conformance_runs``)
+    ``.select_related("started_by", "started_by_token__organisation")`` gives them (a
+    connection check without its secrets, as ``.defer("secrets_ciphertext")``)."""
+    table: type[models.Model] = model
+    sql = _runs_sql(
+        table,
+        None if environments is None else len(environments),
+        limit is not None,
+        connection.vendor,
+    )
+    params: list[Any] = [onboarding.pk, *(environments or [])]
+    if limit is not None:
+        params.append(limit)
+    found = []
+    for row in _rows(sql, params):
+        run, start = raw_rows.instance(model, row, deferred=_RUN_DEFERRED[model])
+        if run is None:
+            raise LookupError(f"a row of {model.__name__} without its primary key")
+        person, start = raw_rows.instance(User, row, start)
+        token, start = raw_rows.instance(ApiToken, row, start)
+        organisation, _end = raw_rows.instance(Organisation, row, start)
+        if token is not None:
+            raw_rows.relate(token, "organisation", organisation)
+        raw_rows.relate(run, "onboarding", onboarding)  # as the related manager does
+        raw_rows.relate(run, "started_by", person)
+        raw_rows.relate(run, "started_by_token", token)
+        found.append(run)
+    return found
+
+
+# Sign-offs ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def _signoffs_sql(vendor: str) -> str:
+    return (
+        f"SELECT {raw_rows.columns(SignOff, 's')}, {raw_rows.columns(User, 'a')}, "  # noqa: S608
+        f"{raw_rows.columns(User, 'd')} FROM {_table(SignOff)} s "
+        f"LEFT OUTER JOIN {_table(User)} a ON a.id = s.declared_by_id "
+        f"LEFT OUTER JOIN {_table(User)} d ON d.id = s.decided_by_id "
+        "WHERE s.onboarding_id = %s ORDER BY s.declared_at DESC, s.id DESC"  # Meta.ordering
+    )
+
+
+def signoffs(onboarding: Onboarding) -> list[SignOff]:
+    """Every sign-off round of the onboarding, newest first, as
+    ``onboarding.signoffs.select_related("declared_by", "decided_by")`` gives them."""
+    found = []
+    for row in _rows(_signoffs_sql(connection.vendor), [onboarding.pk]):
+        signoff, start = raw_rows.leading(SignOff, row)
+        declared_by, start = raw_rows.instance(User, row, start)
+        decided_by, _end = raw_rows.instance(User, row, start)
+        raw_rows.relate(signoff, "onboarding", onboarding)
+        raw_rows.relate(signoff, "declared_by", declared_by)
+        raw_rows.relate(signoff, "decided_by", decided_by)
+        found.append(signoff)
+    return found
+
+
+# Lost runs ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def _lost_sql(vendor: str) -> str:
+    lost = "WHERE finished_at IS NULL AND onboarding_id = %s AND lease_until < %s"
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM {_table(VerificationRun)} {lost}) "  # noqa: S608
+        f"OR EXISTS (SELECT 1 FROM {_table(ConformanceRun)} {lost})"
+    )
+
+
+def any_lost(onboarding: Onboarding) -> bool:
+    """Whether a connection check or conformance run of the onboarding lost its worker: not
+    finished and its lease expired (``portal.leases.expired``)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # as the ORM passes it
+    row = raw_rows.fetch_one(_lost_sql(connection.vendor), [onboarding.pk, now, onboarding.pk, now])
+    return bool(row and row[0])

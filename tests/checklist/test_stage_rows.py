@@ -1,0 +1,154 @@
+"""The written-out reads of a stage's step page give what the ORM's queries gave.
+
+``checklist.stage_rows`` reads the environments with their records, the connection checks,
+the conformance runs and the sign-offs in plain SQL for the step page. Each test compares
+its instances with the ORM query it replaces: the same rows in the same order, the same
+values, the same related objects (who started a run, with which token of which
+organisation; who declared and decided), and a connection check's secrets not read.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from checklist import lost_work, stage_rows
+from checklist.models import (
+    ConformanceRun,
+    EnvironmentRecord,
+    FitConnectEnvironment,
+    SignOff,
+    VerificationRun,
+)
+from tests.api.conftest import make_token
+from tests.conftest import World, make_onboarding
+
+
+def _values(obj: models.Model | None) -> dict[str, Any] | None:
+    if obj is None:
+        return None
+    return {
+        field.attname: getattr(obj, field.attname)
+        for field in obj._meta.concrete_fields
+        if field.attname not in obj.get_deferred_fields()
+    }
+
+
+def _runs(world: World, model: type[VerificationRun] | type[ConformanceRun]) -> None:
+    token, _secret = make_token(world.provider)
+    now = timezone.now()
+    for number, environment in enumerate(["test", "reference", "test", "production"]):
+        run = model.objects.create(
+            onboarding=world.onboarding,
+            environment=environment,
+            started_by=world.provider_staff if number % 2 else None,
+            started_by_token=None if number % 2 else token,
+            status="running" if number == 0 else "failed",
+            finished_at=now if number else None,
+            hosts=["https://test.fit-connect.fitko.dev"],
+        )
+        model.objects.filter(pk=run.pk).update(started_at=now - timedelta(minutes=number))
+
+
+def _same_runs(found: list[Any], expected: list[Any]) -> None:
+    assert [run.pk for run in found] == [run.pk for run in expected]
+    for run, orm in zip(found, expected, strict=True):
+        assert _values(run) == _values(orm)
+        assert run.get_deferred_fields() == orm.get_deferred_fields()
+        assert _values(run.started_by) == _values(orm.started_by)
+        assert _values(run.started_by_token) == _values(orm.started_by_token)
+        if orm.started_by_token is not None:
+            assert run.started_by_token.organisation == orm.started_by_token.organisation
+            assert run.started_by_token.organisation.name == "Kommunal-IT GmbH"
+        assert run.onboarding is orm.onboarding or run.onboarding == orm.onboarding
+
+
+def test_connection_checks_are_read_newest_first_with_who_started_them(world: World) -> None:
+    _runs(world, VerificationRun)
+    onboarding = world.onboarding
+    expected = list(
+        onboarding.verification_runs.select_related(
+            "started_by", "started_by_token__organisation"
+        ).defer("secrets_ciphertext")
+    )
+    found = stage_rows.runs(VerificationRun, onboarding)
+    _same_runs(found, expected)
+    assert all("secrets_ciphertext" in run.get_deferred_fields() for run in found)
+
+
+def test_conformance_runs_are_read_by_environment_and_up_to_a_limit(world: World) -> None:
+    _runs(world, ConformanceRun)
+    onboarding = world.onboarding
+    expected = list(
+        onboarding.conformance_runs.filter(environment__in=["test", "production"]).select_related(
+            "started_by", "started_by_token__organisation"
+        )[:2]
+    )
+    found = stage_rows.runs(ConformanceRun, onboarding, ["production", "test"], 2)
+    assert len(found) == 2
+    _same_runs(found, expected)
+
+
+def test_environments_come_with_the_onboardings_own_records_only(world: World) -> None:
+    EnvironmentRecord.objects.create(
+        onboarding=world.onboarding, environment="reference", client_id="client-1"
+    )
+    other = make_onboarding(world.authority, world.provider, world.authority_admin, slug="zweites")
+    EnvironmentRecord.objects.create(onboarding=other, environment="test", client_id="other")
+    found = stage_rows.with_records(world.onboarding)
+    assert [env.key for env, _record in found] == list(
+        FitConnectEnvironment.objects.values_list("key", flat=True)
+    )
+    records = {env.key: record for env, record in found}
+    assert records["test"] is None  # the other onboarding's record is not this one's
+    reference = records["reference"]
+    assert reference is not None
+    assert reference.client_id == "client-1"
+    assert reference.fitconnect_environment.key == "reference"
+
+
+def test_signoffs_are_read_newest_first_with_who_declared_and_decided(world: World) -> None:
+    now = timezone.now()
+    for number, state in enumerate([SignOff.State.APPROVED, SignOff.State.DECLARED]):
+        SignOff.objects.create(
+            onboarding=world.onboarding,
+            environment="test",
+            state=state,
+            declared_by=world.provider_staff,
+            declared_at=now + timedelta(minutes=number),
+            decided_by=world.authority_admin if state == SignOff.State.APPROVED else None,
+            decided_at=now if state == SignOff.State.APPROVED else None,
+        )
+    expected = list(world.onboarding.signoffs.select_related("declared_by", "decided_by"))
+    found = stage_rows.signoffs(world.onboarding)
+    assert [s.pk for s in found] == [s.pk for s in expected]
+    assert [s.state for s in found] == [SignOff.State.DECLARED, SignOff.State.APPROVED]
+    for signoff, orm in zip(found, expected, strict=True):
+        assert _values(signoff) == _values(orm)
+        assert _values(signoff.declared_by) == _values(orm.declared_by)
+        assert _values(signoff.decided_by) == _values(orm.decided_by)
+
+
+def test_a_lost_run_is_found_and_a_running_one_is_not(world: World) -> None:
+    onboarding = world.onboarding
+    run = VerificationRun.objects.create(
+        onboarding=onboarding,
+        environment="test",
+        lease_until=timezone.now() + timedelta(minutes=5),
+    )
+    assert not stage_rows.any_lost(onboarding)
+    assert not lost_work.settle_onboarding(onboarding)
+    VerificationRun.objects.filter(pk=run.pk).update(
+        lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert stage_rows.any_lost(onboarding)
+    ConformanceRun.objects.create(
+        onboarding=onboarding,
+        environment="test",
+        lease_until=timezone.now() - timedelta(seconds=1),
+    )
+    VerificationRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
+    assert stage_rows.any_lost(onboarding)
