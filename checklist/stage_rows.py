@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models
 from django.utils import timezone
@@ -162,6 +162,41 @@ def signoffs(onboarding: Onboarding) -> list[SignOff]:
         raw_rows.relate(signoff, "declared_by", declared_by)
         raw_rows.relate(signoff, "decided_by", decided_by)
         found.append(signoff)
+    return found
+
+
+# An onboarding's rows of one kind ---------------------------------------------------------
+
+
+@functools.cache
+def _children_sql(model: type[models.Model], related: str, order: str, vendor: str) -> str:
+    select = raw_rows.columns(model, "x")
+    join = ""
+    if related:  # one related person, as ``select_related`` joins it
+        field = cast(models.Field[Any, Any], model._meta.get_field(related))
+        column = connection.ops.quote_name(str(field.column))
+        select += f", {raw_rows.columns(User, 'u')}"
+        join = f" LEFT OUTER JOIN {_table(User)} u ON u.id = x.{column}"
+    return (
+        f"SELECT {select} FROM {_table(model)} x{join} "  # noqa: S608
+        f"WHERE x.onboarding_id = %s{order}"
+    )
+
+
+def children[M: models.Model](
+    model: type[M], onboarding: Onboarding, related: str = "", order: str = ""
+) -> list[M]:
+    """The onboarding's rows of ``model`` as its related manager's ``all()`` gives them
+    (with the person ``related`` names as ``select_related(related)``). ``order``: the
+    model's ``Meta.ordering`` as SQL (" ORDER BY x.key, x.id"), none where it has none."""
+    table: type[models.Model] = model
+    found = []
+    for row in _rows(_children_sql(table, related, order, connection.vendor), [onboarding.pk]):
+        obj, start = raw_rows.leading(model, row)
+        raw_rows.relate(obj, "onboarding", onboarding)
+        if related:
+            raw_rows.relate(obj, related, raw_rows.instance(User, row, start)[0])
+        found.append(obj)
     return found
 
 

@@ -178,11 +178,18 @@ class OnboardingState:
 
     @cached_property
     def leistungen(self) -> list[Leistung]:
-        return list(self.onboarding.leistungen.all())  # by key (Leistung.Meta.ordering)
+        if "leistungen" in getattr(self.onboarding, "_prefetched_objects_cache", {}):
+            return list(self.onboarding.leistungen.all())  # by key (Leistung.Meta.ordering)
+        # Written out (``checklist.stage_rows``), as Leistung.Meta.ordering orders them.
+        return stage_rows.children(Leistung, self.onboarding, order=' ORDER BY x."key"')
 
     @cached_property
     def records(self) -> dict[str, EnvironmentRecord]:
-        return {r.environment: r for r in self.onboarding.environments.all()}
+        if "environments" in getattr(self.onboarding, "_prefetched_objects_cache", {}):
+            records = list(self.onboarding.environments.all())
+        else:
+            records = stage_rows.children(EnvironmentRecord, self.onboarding)
+        return {r.environment: r for r in records}
 
     @cached_property
     def signoffs(self) -> list[SignOff]:

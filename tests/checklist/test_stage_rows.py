@@ -152,3 +152,29 @@ def test_a_lost_run_is_found_and_a_running_one_is_not(world: World) -> None:
     )
     VerificationRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
     assert stage_rows.any_lost(onboarding)
+
+
+def test_leistungen_records_and_stored_secrets_are_the_onboardings_own(world: World) -> None:
+    from checklist.models import Leistung, StoredSecret
+
+    onboarding = world.onboarding
+    other = make_onboarding(world.authority, world.provider, world.authority_admin, slug="zwei")
+    Leistung.objects.create(onboarding=onboarding, key="99050012104001", name="Zweite")
+    EnvironmentRecord.objects.create(onboarding=onboarding, environment="test", client_id="c")
+    EnvironmentRecord.objects.create(onboarding=other, environment="test", client_id="other")
+    StoredSecret.objects.create(
+        onboarding=onboarding,
+        environment="test",
+        kind="subscriber",
+        ciphertext="x",
+        updated_by=world.provider_staff,
+    )
+    StoredSecret.objects.create(onboarding=other, environment="test", kind="sender", ciphertext="y")
+    leistungen = stage_rows.children(Leistung, onboarding, order=' ORDER BY x."key"')
+    assert [_values(x) for x in leistungen] == [_values(x) for x in onboarding.leistungen.all()]
+    assert [x.key for x in leistungen] == ["99050012104000", "99050012104001"]
+    records = stage_rows.children(EnvironmentRecord, onboarding)
+    assert [_values(x) for x in records] == [_values(x) for x in onboarding.environments.all()]
+    stored = stage_rows.children(StoredSecret, onboarding, related="updated_by")
+    assert [(s.kind, s.updated_by) for s in stored] == [("subscriber", world.provider_staff)]
+    assert stored[0].updated_by.full_name == "Clara Code"
