@@ -26,9 +26,10 @@ from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
 from checklist.catalogue import Item
 from checklist.environments import with_records
-from checklist.forms import MetadataVersionsForm, SendBackForm
+from checklist.forms import SendBackForm
 from checklist.frozen import Difference, FrozenGroup
 from checklist.hand_tick import BlankHandTickForm
+from checklist.metadata_form import BlankMetadataVersionsForm
 from checklist.models import (
     Environment,
     FitConnectEnvironment,
@@ -489,7 +490,6 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
         context["leistungen"] = state.leistungen
     if number == 2:
         context["records"] = with_records(onboarding)
-        context["metadata_form"] = MetadataVersionsForm(
-            initial={"versions": onboarding.metadata_versions}
-        )
+        # MetadataVersionsForm(initial={"versions": …}), its HTML made once per choice.
+        context["metadata_form"] = BlankMetadataVersionsForm(onboarding.metadata_versions)
     return context

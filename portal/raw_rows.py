@@ -15,7 +15,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
-from django.db import DatabaseError, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models
 from django.db.models import signals
 
 
@@ -53,16 +53,24 @@ def instance[M: models.Model](
     ``deferred``), None for the empty side of an outer join, and where the next model's
     columns begin. ``using``: the database the row was read from (the default one unless
     named)."""
-    wrapper = connections[using or connection.alias]
-    names, key, converters = _loading(model, wrapper.vendor, deferred)
-    end = start + len(names)
-    if row[start + key] is None:
+    count, key = _shape(model, deferred)
+    end = start + count
+    if row[start + key] is None:  # the empty side: nothing more to look up
         return None, end
+    wrapper = connections[using or DEFAULT_DB_ALIAS]  # as ``connection.alias`` names it
+    names, _key, converters = _loading(model, wrapper.vendor, deferred)
     values = list(row[start:end])
     for number, column, convert in converters:
         values[number] = convert(values[number], column, wrapper)
     found = model.from_db(wrapper.alias, names, values)
     return found, end
+
+
+@functools.cache
+def _shape(model: type[models.Model], deferred: tuple[str, ...]) -> tuple[int, int]:
+    """How many columns ``columns`` selects of the model and where its key is among them."""
+    fields = _fields(model, deferred)
+    return len(fields), fields.index(model._meta.pk)
 
 
 @functools.cache
