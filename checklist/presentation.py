@@ -451,6 +451,8 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
     status = context["cards"][number - 1].status
     # The stage's sections (sign-off, connection checks, conformance) share their reads.
     reads = step_reads.load(onboarding, number, environment) if environment else None
+    if reads is not None:
+        state.records = reads.records  # read with the environments: no query of its own
     context.update(
         {
             "step": STEPS[number - 1],

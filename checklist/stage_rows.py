@@ -46,31 +46,57 @@ def _table(model: type[models.Model]) -> str:
 # Environments with the onboarding's records ------------------------------------------------
 
 
-@functools.cache
-def _records_sql(vendor: str) -> str:
-    quote = connection.ops.quote_name
-    return (
-        f"SELECT {raw_rows.columns(FitConnectEnvironment, 'e')}, "  # noqa: S608
-        f"{raw_rows.columns(EnvironmentRecord, 'r')} FROM {_table(FitConnectEnvironment)} e "
-        f"LEFT OUTER JOIN {_table(EnvironmentRecord)} r "
-        f"ON r.{quote('environment')} = e.{quote('key')} AND r.onboarding_id = %s "
-        "ORDER BY e.position, e.id"  # FitConnectEnvironment.Meta.ordering
-    )
-
-
 def with_records(
     onboarding: Onboarding,
 ) -> list[tuple[FitConnectEnvironment, EnvironmentRecord | None]]:
     """Every environment with the onboarding's record of it (or None), as
     ``checklist.environments.with_records`` returns them, in one statement."""
-    found = []
-    for row in _rows(_records_sql(connection.vendor), [onboarding.pk]):
-        environment, start = raw_rows.leading(FitConnectEnvironment, row)
+    return with_all_records(onboarding)[0]
+
+
+@functools.cache
+def _all_records_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    environment_fields = FitConnectEnvironment._meta.concrete_fields
+    blanks = ", ".join(["NULL"] * len(environment_fields))
+    # The union's columns by number: the part, then the environment's position and key.
+    position = 2 + [field.name for field in environment_fields].index("position")
+    key = 2 + environment_fields.index(FitConnectEnvironment._meta.pk)
+    return (
+        f"SELECT 0, {raw_rows.columns(FitConnectEnvironment, 'e')}, "  # noqa: S608
+        f"{raw_rows.columns(EnvironmentRecord, 'r')} FROM {_table(FitConnectEnvironment)} e "
+        f"LEFT OUTER JOIN {_table(EnvironmentRecord)} r "
+        f"ON r.{quote('environment')} = e.{quote('key')} AND r.onboarding_id = %s "
+        f"UNION ALL SELECT 1, {blanks}, {raw_rows.columns(EnvironmentRecord, 'r')} "
+        f"FROM {_table(EnvironmentRecord)} r WHERE r.onboarding_id = %s AND NOT EXISTS "
+        f"(SELECT 1 FROM {_table(FitConnectEnvironment)} e "
+        f"WHERE e.{quote('key')} = r.{quote('environment')}) "
+        f"ORDER BY 1, {position}, {key}"  # FitConnectEnvironment.Meta.ordering, then the rest
+    )
+
+
+def with_all_records(
+    onboarding: Onboarding,
+) -> tuple[
+    list[tuple[FitConnectEnvironment, EnvironmentRecord | None]], dict[str, EnvironmentRecord]
+]:
+    """``with_records(onboarding)`` and every record of the onboarding by its environment's
+    key (as ``OnboardingState.records``: also those whose environment a site operator
+    removed), in one statement."""
+    environments = []
+    records: dict[str, EnvironmentRecord] = {}
+    params = [onboarding.pk, onboarding.pk]
+    for row in _rows(_all_records_sql(connection.vendor), params):
+        environment, start = raw_rows.instance(FitConnectEnvironment, row, 1)
         record, _end = raw_rows.instance(EnvironmentRecord, row, start)
-        if record is not None:  # as the filtered relation's select_related sets them
-            raw_rows.relate(record, "fitconnect_environment", environment)
-        found.append((environment, record))
-    return found
+        if record is not None:
+            raw_rows.relate(record, "onboarding", onboarding)  # as the related manager does
+            records[record.environment] = record
+        if environment is not None:
+            if record is not None:  # as the filtered relation's select_related sets them
+                raw_rows.relate(record, "fitconnect_environment", environment)
+            environments.append((environment, record))
+    return environments, records
 
 
 # Connection checks and conformance runs ----------------------------------------------------

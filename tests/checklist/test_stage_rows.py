@@ -178,3 +178,23 @@ def test_leistungen_records_and_stored_secrets_are_the_onboardings_own(world: Wo
     stored = stage_rows.children(StoredSecret, onboarding, related="updated_by")
     assert [(s.kind, s.updated_by) for s in stored] == [("subscriber", world.provider_staff)]
     assert stored[0].updated_by.full_name == "Clara Code"
+
+
+def test_a_record_whose_environment_was_removed_is_still_among_the_onboardings_records(
+    world: World,
+) -> None:
+    onboarding = world.onboarding
+    EnvironmentRecord.objects.create(onboarding=onboarding, environment="test", client_id="t")
+    EnvironmentRecord.objects.create(onboarding=onboarding, environment="gone", client_id="g")
+    environments, records = stage_rows.with_all_records(onboarding)
+    assert [env.key for env, _record in environments] == ["test", "reference", "production"]
+    assert [record.client_id if record else None for _env, record in environments] == [
+        "t",
+        None,
+        None,
+    ]
+    # As OnboardingState.records read them: every record, the orphan too.
+    expected = {r.environment: _values(r) for r in onboarding.environments.all()}
+    assert {key: _values(r) for key, r in records.items()} == expected
+    assert set(records) == {"test", "gone"}
+    assert records["test"] is environments[0][1]
