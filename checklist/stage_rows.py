@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from django.db import connection, models
 from django.utils import timezone
 
 from checklist.models import (
+    AuditEvent,
     ConformanceRun,
     EnvironmentRecord,
     FitConnectEnvironment,
@@ -188,6 +190,69 @@ def signoffs(onboarding: Onboarding) -> list[SignOff]:
         raw_rows.relate(signoff, "declared_by", declared_by)
         raw_rows.relate(signoff, "decided_by", decided_by)
         found.append(signoff)
+    return found
+
+
+# What changed since the newest check -------------------------------------------------------
+
+
+@functools.cache
+def _changes_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    subject = f"a.{quote('subject')}"
+    # As the ORM's startswith has it (SQLite: with an escape character).
+    operators: dict[str, str] = connection.operators  # type: ignore[attr-defined]
+    starts = operators["startswith"] % "%s"
+    return (
+        f"SELECT {raw_rows.columns(AuditEvent, 'a')}, {raw_rows.columns(User, 'u')}, "  # noqa: S608
+        f"{raw_rows.columns(ApiToken, 't')}, {raw_rows.columns(Organisation, 'o')}, "
+        f"{raw_rows.columns(VerificationRun, 'r')} FROM {_table(AuditEvent)} a "
+        f"LEFT OUTER JOIN {_table(User)} u ON u.id = a.actor_id "
+        f"LEFT OUTER JOIN {_table(ApiToken)} t ON t.id = a.api_token_id "
+        f"LEFT OUTER JOIN {_table(Organisation)} o ON o.id = t.organisation_id "
+        f"LEFT OUTER JOIN {_table(VerificationRun)} r ON r.id = a.run_id "
+        "WHERE a.onboarding_id = %s AND a.created_at > %s "
+        f"AND ({subject} {starts} OR {subject} {starts} OR {subject} = %s "
+        f"OR {subject} {starts} OR {subject} = %s) "
+        "ORDER BY a.created_at, a.id LIMIT %s"
+    )
+
+
+def _starting(prefix: str) -> str:
+    return f"{connection.ops.prep_for_like_query(prefix)}%"
+
+
+def checked_changes(
+    onboarding: Onboarding, environment: str, moment: datetime, limit: int
+) -> list[AuditEvent]:
+    """The onboarding's Protokoll entries after ``moment`` of what a connection check against
+    the environment checks (its record, the Leistungen, the metadata versions, its secrets,
+    its hosts), oldest first, the first ``limit``: as ``AuditEvent.objects.filter(…)
+    .select_related("actor", "api_token__organisation", "run")`` gives them
+    (``checklist.signoff_evidence.changes_since``)."""
+    params = [
+        onboarding.pk,
+        connection.ops.adapt_datetimefield_value(moment),
+        _starting(f"environment.{environment}."),
+        _starting("leistung."),
+        "onboarding.metadata_versions",
+        _starting(f"secret:{environment}:"),
+        f"hosts:{environment}",
+        limit,
+    ]
+    found = []
+    for row in _rows(_changes_sql(connection.vendor), params):
+        event, start = raw_rows.leading(AuditEvent, row)
+        actor, start = raw_rows.instance(User, row, start)
+        token, start = raw_rows.instance(ApiToken, row, start)
+        organisation, start = raw_rows.instance(Organisation, row, start)
+        run, _end = raw_rows.instance(VerificationRun, row, start)
+        if token is not None:
+            raw_rows.relate(token, "organisation", organisation)
+        raw_rows.relate(event, "actor", actor)
+        raw_rows.relate(event, "api_token", token)
+        raw_rows.relate(event, "run", run)
+        found.append(event)
     return found
 
 

@@ -198,3 +198,63 @@ def test_a_record_whose_environment_was_removed_is_still_among_the_onboardings_r
     assert {key: _values(r) for key, r in records.items()} == expected
     assert set(records) == {"test", "gone"}
     assert records["test"] is environments[0][1]
+
+
+def test_the_changes_since_a_check_are_those_the_check_would_see(world: World) -> None:
+    from django.db.models import Q
+
+    from checklist.audit import audit
+    from checklist.models import AuditEvent
+
+    onboarding = world.onboarding
+    token, _secret = make_token(world.provider)
+    run = VerificationRun.objects.create(onboarding=onboarding, environment="test")
+    seen = [
+        "environment.test.client_id",
+        "leistung.99050012104000.name",
+        "onboarding.metadata_versions",
+        "secret:test:subscriber",
+        "hosts:test",
+    ]
+    unseen = [
+        "environment.reference.client_id",
+        "environment.testx.client_id",  # another environment's key that begins alike
+        "Environment.test.client_id",  # startswith minds the case (not on SQLite)
+        "secret:reference:subscriber",
+        "hosts:reference",
+        "onboarding.name",
+        "item:step2.client",
+    ]
+    audit(onboarding, world.provider_staff, "updated", "hosts:test", "vorher", "vorher")
+    moment = AuditEvent.objects.get(onboarding=onboarding, new_value="vorher").created_at
+    for number, subject in enumerate([*seen, *unseen]):
+        actor = [world.provider_staff, token, None][number % 3]
+        audit(onboarding, actor, "updated", subject, "alt", "neu", run=run if number == 2 else None)
+    subjects = (
+        Q(subject__startswith="environment.test.")
+        | Q(subject__startswith="leistung.")
+        | Q(subject="onboarding.metadata_versions")
+        | Q(subject__startswith="secret:test:")
+        | Q(subject="hosts:test")
+    )
+    expected = list(
+        AuditEvent.objects.filter(onboarding=onboarding, created_at__gt=moment)
+        .filter(subjects)
+        .select_related("actor", "api_token__organisation", "run")
+        .order_by("created_at", "pk")[:3]
+    )
+    found = stage_rows.checked_changes(onboarding, "test", moment, 3)
+    assert [e.pk for e in found] == [e.pk for e in expected]
+    assert len(found) == 3
+    everything = stage_rows.checked_changes(onboarding, "test", moment - timedelta(days=1), 50)
+    subjects_found = [e.subject for e in everything]
+    assert subjects_found[0] == "hosts:test"  # the one before the moment, oldest first
+    assert set(subjects_found) - set(seen) <= {"Environment.test.client_id"}
+    assert set(seen) <= set(subjects_found)
+    later = stage_rows.checked_changes(onboarding, "test", moment, 50)
+    assert "vorher" not in [e.new_value for e in later]
+    for event, orm in zip(found, expected, strict=True):
+        assert _values(event) == _values(orm)
+        assert _values(event.actor) == _values(orm.actor)
+        assert _values(event.api_token) == _values(orm.api_token)
+        assert _values(event.run) == _values(orm.run)
