@@ -24,6 +24,7 @@ from checklist import (
 )
 from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
+from checklist.blank_verify_form import BlankVerifyForm
 from checklist.catalogue import Item
 from checklist.environments import with_records
 from checklist.forms import SendBackForm
@@ -48,7 +49,6 @@ from checklist.state import (
 )
 from checklist.step_reads import StepReads
 from checklist.steps import STEPS, Step
-from checklist.verification_forms import VerifyForm
 from fitconnect.checks import CHECK_TITLES
 from portal.models import User
 
@@ -334,7 +334,8 @@ def verify_panels(
                 "stored": stored,
                 # Secrets kept back since the environment's hosts changed, and how they did.
                 "host_change": secret_hosts.host_change(onboarding, env, stored),
-                "form": VerifyForm(
+                # VerifyForm(…) unbound, its field groups made once per language and secrets.
+                "form": BlankVerifyForm(
                     stored=usable, withheld=set(stored) - usable, production=env.is_production
                 ),
                 "last_run": runs.get(env.key),
