@@ -6,9 +6,9 @@ portal's local sandbox, are rows like them with the stage they stand in for.
 
 from __future__ import annotations
 
-from django.db.models import FilteredRelation, Q
 from django.http import Http404
 
+from checklist import stage_rows
 from checklist.models import EnvironmentRecord, FitConnectEnvironment, Onboarding
 from portal.converters import is_key
 
@@ -20,12 +20,11 @@ def all_environments() -> list[FitConnectEnvironment]:
 def with_records(
     onboarding: Onboarding,
 ) -> list[tuple[FitConnectEnvironment, EnvironmentRecord | None]]:
-    """Return every environment with the onboarding's record of it (or None), in one query."""
-    rows = FitConnectEnvironment.objects.annotate(
-        record=FilteredRelation("records", condition=Q(records__onboarding=onboarding))
-    ).select_related("record")  # type: ignore[misc]  # the stubs do not know filtered relations
-    # select_related leaves the attribute unset where the environment has no record.
-    return [(env, getattr(env, "record", None)) for env in rows]
+    """Return every environment with the onboarding's record of it (or None), in one query:
+    ``FitConnectEnvironment.objects.annotate(record=FilteredRelation("records",
+    condition=Q(records__onboarding=onboarding))).select_related("record")``, written out
+    (every step page from the second on reads it)."""
+    return stage_rows.with_records(onboarding)
 
 
 def get_environment(key: str) -> FitConnectEnvironment:

@@ -13,9 +13,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from django.utils.formats import localize
+from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -60,6 +61,17 @@ def labels() -> dict[str, SafeString]:
     return _labels(get_language())
 
 
+def _who_and_when(view: ItemView, words: dict[str, SafeString]) -> dict[str, Any]:
+    """Who ticked the item (or "a former member") and when, for the kind's snippet: as
+    ``view.done_by|default:_("a former member")`` and ``view.done_at|date:"d.m.Y, H:i"``
+    gave them (``{% blocktranslate %}`` escapes both)."""
+    done_at = view.done_at
+    return {
+        "who": view.done_by or words["former_member"],
+        "when": date_format(localtime(done_at), "d.m.Y, H:i") if done_at else "",
+    }
+
+
 def row(view: ItemView, comments: list[Any]) -> dict[str, Any]:
     """What the row of an item shows beyond its forms: id, words, state, as plain values."""
     item, state = view.item, view.state
@@ -89,6 +101,8 @@ def row(view: ItemView, comments: list[Any]) -> dict[str, Any]:
             ngettext("Note and %(counter)s comment", "Note and %(counter)s comments", len(comments))
             % {"counter": conditional_escape(counter)}
         ),
-        # How the item becomes done is the kind's to say, in its own snippet.
+        # How the item becomes done is the kind's to say, in its own snippet; who ticked it
+        # and when, as the snippets say it, worked out here once.
         "kind_template": item.kind.template,
+        **_who_and_when(view, words),
     }

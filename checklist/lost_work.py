@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from checklist import tasks
+from checklist import stage_rows, tasks
 from checklist.models import ConformanceRun, Onboarding, PdfExport, VerificationRun
 from portal import leases
 
@@ -123,14 +123,10 @@ def settle_export(export: PdfExport) -> bool:
 def settle_onboarding(onboarding: Onboarding) -> bool:
     """Settle the onboarding's lost runs (the step page, before it shows them); True if any.
 
-    One query while none is lost (both kinds of run looked for together).
+    One query while none is lost (both kinds of run looked for together, written out in
+    ``checklist.stage_rows``: every first view of a stage's step page asks it).
     """
-    lost = (
-        leases.expired(_unfinished_runs().filter(onboarding=onboarding))
-        .values("pk")
-        .union(leases.expired(_unfinished_conformance().filter(onboarding=onboarding)).values("pk"))
-    )
-    if not lost.exists():
+    if not stage_rows.any_lost(onboarding):
         return False
     settled = False
     for run in leases.expired(_unfinished_runs().filter(onboarding=onboarding)):

@@ -24,11 +24,13 @@ from checklist import (
 )
 from checklist.access import Participation
 from checklist.audit import describe_path, plain_value
+from checklist.blank_verify_form import BlankVerifyForm
 from checklist.catalogue import Item
 from checklist.environments import with_records
-from checklist.forms import MetadataVersionsForm, SendBackForm
+from checklist.forms import SendBackForm
 from checklist.frozen import Difference, FrozenGroup
 from checklist.hand_tick import BlankHandTickForm
+from checklist.metadata_form import BlankMetadataVersionsForm
 from checklist.models import (
     Environment,
     FitConnectEnvironment,
@@ -47,7 +49,6 @@ from checklist.state import (
 )
 from checklist.step_reads import StepReads
 from checklist.steps import STEPS, Step
-from checklist.verification_forms import VerifyForm
 from fitconnect.checks import CHECK_TITLES
 from portal.models import User
 
@@ -333,7 +334,8 @@ def verify_panels(
                 "stored": stored,
                 # Secrets kept back since the environment's hosts changed, and how they did.
                 "host_change": secret_hosts.host_change(onboarding, env, stored),
-                "form": VerifyForm(
+                # VerifyForm(…) unbound, its field groups made once per language and secrets.
+                "form": BlankVerifyForm(
                     stored=usable, withheld=set(stored) - usable, production=env.is_production
                 ),
                 "last_run": runs.get(env.key),
@@ -450,6 +452,8 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
     status = context["cards"][number - 1].status
     # The stage's sections (sign-off, connection checks, conformance) share their reads.
     reads = step_reads.load(onboarding, number, environment) if environment else None
+    if reads is not None:
+        state.records = reads.records  # read with the environments: no query of its own
     context.update(
         {
             "step": STEPS[number - 1],
@@ -489,7 +493,6 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
         context["leistungen"] = state.leistungen
     if number == 2:
         context["records"] = with_records(onboarding)
-        context["metadata_form"] = MetadataVersionsForm(
-            initial={"versions": onboarding.metadata_versions}
-        )
+        # MetadataVersionsForm(initial={"versions": …}), its HTML made once per choice.
+        context["metadata_form"] = BlankMetadataVersionsForm(onboarding.metadata_versions)
     return context

@@ -20,16 +20,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from checklist import stage_rows
 from checklist.audit_sentences import sentence
 from checklist.conformance_words import latest_for, summary_line, verdict_lines
 from checklist.evidence_counts import Basis, summary_of
 from checklist.evidence_record import allowance_words
 from checklist.models import (
-    AuditEvent,
     ConformanceRun,
     Environment,
     FitConnectEnvironment,
@@ -274,26 +273,12 @@ class Evidence:
         }
 
 
-def _checked_subjects(environment: str) -> Q:
-    """The audit subjects of what a connection check against the environment checks."""
-    return (
-        Q(subject__startswith=f"environment.{environment}.")
-        | Q(subject__startswith="leistung.")
-        | Q(subject="onboarding.metadata_versions")
-        | Q(subject__startswith=f"secret:{environment}:")
-        | Q(subject=f"hosts:{environment}")
-    )
-
-
 def changes_since(onboarding: Onboarding, environment: str, moment: datetime) -> list[str]:
-    """Return, in sentences, what changed since ``moment`` that a check would see."""
-    events = (
-        AuditEvent.objects.filter(onboarding=onboarding, created_at__gt=moment)
-        .filter(_checked_subjects(environment))
-        .select_related("actor", "api_token__organisation", "run")
-        .order_by("created_at", "pk")
-    )
-    return [sentence(event, brief=True) for event in events[:50]]
+    """Return, in sentences, what changed since ``moment`` that a check would see (its
+    environment's record, secrets and hosts, the Leistungen, the metadata versions; read in
+    written-out SQL, ``checklist.stage_rows.checked_changes``)."""
+    events = stage_rows.checked_changes(onboarding, environment, moment, 50)
+    return [sentence(event, brief=True) for event in events]
 
 
 def _run_refusal(

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from checklist import catalogue, item_state_rows
+from checklist import catalogue, item_state_rows, stage_rows
 from checklist.catalogue import Item
 from checklist.deadlines import Due, due_dates
 from checklist.models import (
@@ -178,19 +178,26 @@ class OnboardingState:
 
     @cached_property
     def leistungen(self) -> list[Leistung]:
-        return list(self.onboarding.leistungen.all())  # by key (Leistung.Meta.ordering)
+        if "leistungen" in getattr(self.onboarding, "_prefetched_objects_cache", {}):
+            return list(self.onboarding.leistungen.all())  # by key (Leistung.Meta.ordering)
+        # Written out (``checklist.stage_rows``), as Leistung.Meta.ordering orders them.
+        return stage_rows.children(Leistung, self.onboarding, order=' ORDER BY x."key"')
 
     @cached_property
     def records(self) -> dict[str, EnvironmentRecord]:
-        return {r.environment: r for r in self.onboarding.environments.all()}
+        if "environments" in getattr(self.onboarding, "_prefetched_objects_cache", {}):
+            records = list(self.onboarding.environments.all())
+        else:
+            records = stage_rows.children(EnvironmentRecord, self.onboarding)
+        return {r.environment: r for r in records}
 
     @cached_property
     def signoffs(self) -> list[SignOff]:
         """Every round of every environment, newest first."""
-        signoffs = self.onboarding.signoffs.all()
-        if "signoffs" not in getattr(self.onboarding, "_prefetched_objects_cache", {}):
-            signoffs = signoffs.select_related("declared_by", "decided_by")
-        return list(signoffs)
+        if "signoffs" in getattr(self.onboarding, "_prefetched_objects_cache", {}):
+            return list(self.onboarding.signoffs.all())
+        # With who declared and decided, written out (``checklist.stage_rows``).
+        return stage_rows.signoffs(self.onboarding)
 
     @cached_property
     def latest_signoffs(self) -> dict[str, SignOff]:

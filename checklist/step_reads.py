@@ -3,9 +3,11 @@
 The sign-off's evidence, the "Verbindung prüfen" panels and the conformance panels each
 asked the database for the environments, the onboarding's connection checks and its
 conformance runs, some of them twice. A step page loads them here once and hands them on:
-the FIT-Connect environments with the onboarding's records of them (one query), every
-connection check of the onboarding, newest first (one query, as ``latest_runs`` always
-read them) and the newest conformance runs of the step's environments (one query).
+the FIT-Connect environments with the onboarding's records of them, and every record of
+the onboarding, which the sign-off's snapshot reads as ``OnboardingState.records`` (one
+query), every connection check of the onboarding, newest first (one query, as
+``latest_runs`` always read them) and the newest conformance runs of the step's
+environments (one query).
 Nothing here is kept beyond the request.
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import chain
 
-from checklist.environments import with_records
+from checklist import stage_rows
 from checklist.models import (
     ConformanceRun,
     EnvironmentRecord,
@@ -34,6 +36,8 @@ class StepReads:
     onboarding: Onboarding
     step: int
     environments: list[tuple[FitConnectEnvironment, EnvironmentRecord | None]]
+    # Every record of the onboarding by environment (``OnboardingState.records``).
+    records: dict[str, EnvironmentRecord]
     # Every connection check of the onboarding, newest first (its secrets not loaded).
     runs: list[VerificationRun]
     # The newest conformance run (finished or not) and the newest finished one, by the
@@ -72,21 +76,22 @@ class StepReads:
 
 def load(onboarding: Onboarding, step: int, stage: str) -> StepReads:
     """Read what the step's sections share (``stage``: the step's environment's key)."""
-    environments = with_records(onboarding)
-    runs = list(
-        onboarding.verification_runs.select_related(
-            "started_by", "started_by_token__organisation"
-        ).defer("secrets_ciphertext")
-    )
-    reads = StepReads(onboarding, step, environments, runs)
+    environments, records = stage_rows.with_all_records(onboarding)
+    # Written out (``checklist.stage_rows``): the ORM's building of these reads cost more
+    # than the database's answering them.
+    runs = stage_rows.runs(VerificationRun, onboarding)
+    reads = StepReads(onboarding, step, environments, records, runs)
     keys = {env.key for env, _record in environments if env.step == step} | {stage}
     # Newest first: most often the newest run of each environment has finished and is among
     # the first few; only else the older ones are read, to each one's newest finished run.
-    conformance = onboarding.conformance_runs.filter(environment__in=keys).select_related(
-        "started_by", "started_by_token__organisation"
+    first = stage_rows.runs(ConformanceRun, onboarding, sorted(keys), _FIRST_RUNS)
+    rest = (
+        onboarding.conformance_runs.filter(environment__in=keys).select_related(
+            "started_by", "started_by_token__organisation"
+        )[_FIRST_RUNS:]
+        if len(first) == _FIRST_RUNS
+        else []
     )
-    first = list(conformance[:_FIRST_RUNS])
-    rest = conformance[_FIRST_RUNS:] if len(first) == _FIRST_RUNS else []
     for run in chain(first, rest):  # the rest is read only if the loop gets there
         reads.conformance_newest.setdefault(run.environment, run)
         if run.finished_at is not None:

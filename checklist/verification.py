@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from checklist import catalogue, secrets, signals, summary
+from checklist import catalogue, secrets, signals, stage_rows, summary
 from checklist.audit import audit, split_actor
 from checklist.models import (
     AuditEvent,
@@ -163,7 +163,9 @@ def stored_secrets_by_environment(
 ) -> dict[str, dict[str, SecretState]]:
     """Return ``stored_secrets`` of every environment (given by key), in one query."""
     found: dict[str, dict[str, SecretState]] = {}
-    for s in StoredSecret.objects.filter(onboarding=onboarding).select_related("updated_by"):
+    # ``StoredSecret.objects.filter(onboarding=…).select_related("updated_by")``, written out:
+    # every first view of a stage's step page reads it.
+    for s in stage_rows.children(StoredSecret, onboarding, related="updated_by"):
         found.setdefault(s.environment, {})[s.kind] = _state(s, environments.get(s.environment))
     return found
 

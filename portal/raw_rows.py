@@ -15,19 +15,24 @@ import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
-from django.db import DatabaseError, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models
 from django.db.models import signals
 
 
-def columns(model: type[models.Model], alias: str) -> str:
-    """The select list of all the model's columns, from the table named ``alias``."""
-    return _columns(model, alias, connection.vendor)
+def columns(model: type[models.Model], alias: str, deferred: tuple[str, ...] = ()) -> str:
+    """The select list of all the model's columns, from the table named ``alias``, but
+    those of the fields named in ``deferred`` (as ``QuerySet.defer`` leaves them out)."""
+    return _columns(model, alias, connection.vendor, deferred)
 
 
 @functools.cache
-def _columns(model: type[models.Model], alias: str, vendor: str) -> str:
+def _columns(model: type[models.Model], alias: str, vendor: str, deferred: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(str(field.column))}" for field in model._meta.concrete_fields)
+    return ", ".join(f"{alias}.{quote(str(field.column))}" for field in _fields(model, deferred))
+
+
+def _fields(model: type[models.Model], deferred: tuple[str, ...]) -> list[Any]:
+    return [field for field in model._meta.concrete_fields if field.name not in deferred]
 
 
 def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
@@ -38,16 +43,22 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
 
 
 def instance[M: models.Model](
-    model: type[M], row: Sequence[Any], start: int = 0, using: str | None = None
+    model: type[M],
+    row: Sequence[Any],
+    start: int = 0,
+    using: str | None = None,
+    deferred: tuple[str, ...] = (),
 ) -> tuple[M | None, int]:
-    """The instance in ``row`` from ``start`` on (as ``columns`` selected it), None for the
-    empty side of an outer join, and where the next model's columns begin. ``using``: the
-    database the row was read from (the default one unless named)."""
-    wrapper = connections[using or connection.alias]
-    names, key, converters = _loading(model, wrapper.vendor)
-    end = start + len(names)
-    if row[start + key] is None:
+    """The instance in ``row`` from ``start`` on (as ``columns`` selected it, with the same
+    ``deferred``), None for the empty side of an outer join, and where the next model's
+    columns begin. ``using``: the database the row was read from (the default one unless
+    named)."""
+    count, key = _shape(model, deferred)
+    end = start + count
+    if row[start + key] is None:  # the empty side: nothing more to look up
         return None, end
+    wrapper = connections[using or DEFAULT_DB_ALIAS]  # as ``connection.alias`` names it
+    names, _key, converters = _loading(model, wrapper.vendor, deferred)
     values = list(row[start:end])
     for number, column, convert in converters:
         values[number] = convert(values[number], column, wrapper)
@@ -56,13 +67,21 @@ def instance[M: models.Model](
 
 
 @functools.cache
+def _shape(model: type[models.Model], deferred: tuple[str, ...]) -> tuple[int, int]:
+    """How many columns ``columns`` selects of the model and where its key is among them."""
+    fields = _fields(model, deferred)
+    return len(fields), fields.index(model._meta.pk)
+
+
+@functools.cache
 def _loading(
-    model: type[models.Model], vendor: str
+    model: type[models.Model], vendor: str, deferred: tuple[str, ...] = ()
 ) -> tuple[list[str], int, list[tuple[int, Any, Any]]]:
-    """The model's attribute names, where its key is among them, and the converters of the
-    fields that have any (as the ORM asks them), once per model and database vendor."""
+    """The model's attribute names (but the deferred), where its key is among them, and the
+    converters of the fields that have any (as the ORM asks them), once per model, database
+    vendor and deferred fields."""
     wrapper = connection
-    fields = model._meta.concrete_fields
+    fields = _fields(model, deferred)
     converters = []
     for number, field in enumerate(fields):
         column = field.get_col(model._meta.db_table)

@@ -160,3 +160,35 @@ def test_a_note_and_an_assignee_are_shown_in_words(
     assert missing(row_of(assigned, item), [*words, *ASSIGN_FORM]) == []
     page = anna.get(reverse("step", args=[SLUG, item.step])).content.decode()
     assert missing(row_of(page, item), [*words, *ASSIGN_FORM]) == []
+
+
+def test_a_done_row_says_who_ticked_it_and_when_also_once_they_left(
+    world: World, clara: Client, client_for: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from checklist.models import ItemState
+
+    manual, check = item_of("manual"), item_of("check")
+    clara.post(reverse("item_toggle", args=[SLUG, manual.key]), {"done": "1"}, headers=HTMX)
+    clara.post(
+        reverse("item_toggle", args=[SLUG, check.key]),
+        {"done": "1", "reason": "Geprüft"},
+        headers=HTMX,
+    )
+    # Ticked on a winter evening (UTC): the page says it in the site's time, 23:15 in Berlin.
+    ItemState.objects.filter(onboarding=world.onboarding).update(
+        done_at=datetime(2026, 12, 1, 22, 15, tzinfo=UTC)
+    )
+    anna = client_for("authority_admin")
+    page = anna.get(reverse("step", args=[SLUG, manual.step])).content.decode()
+    assert "Abgehakt von Clara Code am 01.12.2026, 23:15." in row_of(page, manual)
+    # The ticker's account is gone (as its deletion sets it): the ticks stay, the name goes.
+    ItemState.objects.filter(onboarding=world.onboarding).update(done_by=None)
+    page = anna.get(reverse("step", args=[SLUG, manual.step])).content.decode()
+    assert "Abgehakt von ein ehemaliges Mitglied am 01.12.2026, 23:15." in row_of(page, manual)
+    page = anna.get(reverse("step", args=[SLUG, check.step])).content.decode()
+    assert (
+        "Von Hand abgehakt von ein ehemaliges Mitglied am 01.12.2026, 23:15. Begründung: Geprüft"
+        in row_of(page, check)
+    )

@@ -355,3 +355,29 @@ def test_metadata_versions_need_at_least_one_known_version(world: World) -> None
     assert 'id="id_versions_error"' in unknown.content.decode()
     world.onboarding.refresh_from_db()
     assert world.onboarding.metadata_versions == []
+
+
+def test_the_metadata_form_shows_the_chosen_versions_in_the_readers_language(
+    world: World,
+) -> None:
+    import re
+
+    from django.conf import settings
+
+    provider = signed_in(world.provider_staff)
+    step = reverse("step", args=[SLUG, 2])
+
+    def checked(html: str) -> list[str]:
+        return re.findall(r'<input[^>]*value="([0-9.]+)"[^>]*checked', html)
+
+    assert checked(provider.get(step).content.decode()) == []
+    provider.post(reverse("metadata_versions", args=[SLUG]), {"versions": ["1.2.0", "1.3.0"]})
+    html = provider.get(step).content.decode()
+    assert checked(html) == ["1.2.0", "1.3.0"]
+    assert "Metadatenversionen, die das Fachverfahren unterstützt" in html
+    provider.post(reverse("metadata_versions", args=[SLUG]), {"versions": ["2.0.0"]})
+    assert checked(provider.get(step).content.decode()) == ["2.0.0"]
+    provider.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # as the language switcher sets it
+    english = provider.get(step).content.decode()
+    assert "Metadata versions the Fachverfahren supports" in english
+    assert checked(english) == ["2.0.0"]

@@ -24,13 +24,14 @@ from tests.conftest import World, make_onboarding
 from watch.models import WatchDestination
 
 # Steps 3 to 5 read what their sections share once (checklist.step_reads): the environments
-# with the onboarding's records, its connection checks and the newest conformance runs of
-# the step (three queries). The sign-off's evidence takes the environment row, the newest
-# check and the checks proving items from there and reads, with a newest check, what changed
-# since (one query); the values an approval freezes read services and records (two).
+# with the onboarding's records (all of them: the values an approval freezes take them from
+# there), its connection checks and the newest conformance runs of the step (three
+# queries). The sign-off's evidence takes the environment row, the newest check and the
+# checks proving items from there and reads, with a newest check, what changed since (one
+# query); the values an approval freezes read services (one).
 # Steps 3 to 5 look for runs whose worker was lost (one query, checklist.lost_work).
 # 14 statements without a check, 15 with one.
-STEP_PAGE_BUDGET = 12
+STEP_PAGE_BUDGET = 11
 # A step page seen again while nothing on it changed: session, user, onboarding.
 CACHED_STEP_PAGE_BUDGET = 3
 # A tick: session, user, the onboarding under its row lock, the item's state with the
