@@ -54,3 +54,21 @@ def test_step_page_shows_the_comments_with_their_authors(world: World, client_fo
     assert page.index("Erster Kommentar") < page.index("Zweiter Kommentar")
     assert "Notiz und 2 Kommentare" in page
     assert page.count("<strong>Clara Code</strong>") == 2
+
+
+def test_note_form_shows_the_note_escaped_with_the_items_ids(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    """The note and comment fields are put together from pieces rendered once per language:
+    the row's own id and note, escaped, stand where the template put them."""
+    ItemState.objects.update_or_create(
+        onboarding=world.onboarding, key="step2.client", defaults={"note": '<b>"A" & B</b>'}
+    )
+    client: Client = client_for("provider_staff")
+    page = client.get(reverse("step", args=[world.onboarding.slug, 2])).content.decode()
+    dom_id = "step2-client"
+    assert (
+        f'<textarea class="kern-form-input__input" id="note-{dom_id}" name="note" rows="2" '
+        'maxlength="2000">&lt;b&gt;&quot;A&quot; &amp; B&lt;/b&gt;</textarea>'
+    ) in page
+    assert f'<button id="note-save-{dom_id}"' in page
+    assert f'<p class="kern-hint" id="comment-hint-{dom_id}">Schreiben Sie @' in page
+    assert f'<label class="kern-label" for="mention-{dom_id}">Person benachrichtigen' in page
