@@ -65,21 +65,28 @@ def labels() -> dict[str, SafeString]:
 
 
 _ID_STAND_IN = "item-dom-id-stand-in"
-_NOTE_STAND_IN = "item-note-stand-in"
+_VALUE_STAND_IN = "item-value-stand-in"
 
 
-@lru_cache(maxsize=16)
-def _fields(template: str, language: str | None) -> tuple[tuple[str, ...], ...]:
-    """The template's HTML cut where the item's id goes and, within, where its note goes."""
-    context = {"dom_id": _ID_STAND_IN, "note": _NOTE_STAND_IN, "labels": _labels(language)}
+@lru_cache(maxsize=64)
+def _fields(template: str, language: str | None, done: bool) -> tuple[tuple[str, ...], ...]:
+    """The template's HTML cut where the item's id goes and, within, where its other value
+    (``note``: the note, or the title for the tick button) goes."""
+    context = {
+        "dom_id": _ID_STAND_IN,
+        "note": _VALUE_STAND_IN,
+        "title": _VALUE_STAND_IN,
+        "labels": _labels(language),
+        "done": done,
+    }
     html = render_to_string(f"checklist/includes/{template}.html", context)
-    return tuple(tuple(part.split(_NOTE_STAND_IN)) for part in html.split(_ID_STAND_IN))
+    return tuple(tuple(part.split(_VALUE_STAND_IN)) for part in html.split(_ID_STAND_IN))
 
 
-def _filled(template: str, dom_id: str, note: str = "") -> SafeString:
-    """The fields as ``template`` renders them with the row's (escaped) id and note."""
-    parts = _fields(template, get_language())
-    return mark_safe(dom_id.join(note.join(pieces) for pieces in parts))  # noqa: S308
+def _filled(template: str, dom_id: str, value: str = "", done: bool = False) -> SafeString:
+    """``template`` as it renders with the row's (escaped) id and value."""
+    parts = _fields(template, get_language(), done)
+    return mark_safe(dom_id.join(value.join(pieces) for pieces in parts))  # noqa: S308
 
 
 def _who_and_when(view: ItemView, words: dict[str, SafeString]) -> dict[str, Any]:
@@ -99,13 +106,13 @@ def row(view: ItemView, comments: list[Any]) -> dict[str, Any]:
     words = labels()
     assignee = state.assignee if state.assignee_id is not None else None
     counter = localize(len(comments))
-    dom_id = conditional_escape(item.dom_id)
+    dom_id, title = conditional_escape(item.dom_id), conditional_escape(item.title)
     return {
         "view": view,
         "labels": words,
         # Escaped here once: the id and the title appear up to twenty times in a row.
         "dom_id": dom_id,
-        "title": conditional_escape(item.title),
+        "title": title,
         "help": conditional_escape(item.help),
         "docs_url": conditional_escape(item.docs_url),
         "done": view.done,
@@ -129,5 +136,6 @@ def row(view: ItemView, comments: list[Any]) -> dict[str, Any]:
         # The note and comment forms' fields, as their templates render them for the row.
         "note_fields": _filled("item_note_fields", dom_id, conditional_escape(state.note)),
         "comment_fields": _filled("item_comment_fields", dom_id),
+        "toggle_button": _filled("item_toggle_button", dom_id, title, view.done),
         **_who_and_when(view, words),
     }
