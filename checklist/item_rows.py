@@ -137,5 +137,6 @@ def row(view: ItemView, comments: list[Any]) -> dict[str, Any]:
         "note_fields": _filled("item_note_fields", dom_id, conditional_escape(state.note)),
         "comment_fields": _filled("item_comment_fields", dom_id),
         "toggle_button": _filled("item_toggle_button", dom_id, title, view.done),
+        "status_head": _filled("item_status_head", dom_id, title, view.done),
         **_who_and_when(view, words),
     }
