@@ -83,9 +83,11 @@ def _fields(template: str, language: str | None, done: bool) -> tuple[tuple[str,
     return tuple(tuple(part.split(_VALUE_STAND_IN)) for part in html.split(_ID_STAND_IN))
 
 
-def _filled(template: str, dom_id: str, value: str = "", done: bool = False) -> SafeString:
-    """``template`` as it renders with the row's (escaped) id and value."""
-    parts = _fields(template, get_language(), done)
+def _filled(
+    template: str, language: str | None, dom_id: str, value: str = "", done: bool = False
+) -> SafeString:
+    """``template`` as it renders in ``language`` with the row's (escaped) id and value."""
+    parts = _fields(template, language, done)
     return mark_safe(dom_id.join(value.join(pieces) for pieces in parts))  # noqa: S308
 
 
@@ -103,7 +105,8 @@ def _who_and_when(view: ItemView, words: dict[str, SafeString]) -> dict[str, Any
 def row(view: ItemView, comments: list[Any]) -> dict[str, Any]:
     """What the row of an item shows beyond its forms: id, words, state, as plain values."""
     item, state = view.item, view.state
-    words = labels()
+    language = get_language()
+    words = _labels(language)
     assignee = state.assignee if state.assignee_id is not None else None
     counter = localize(len(comments))
     dom_id, title = conditional_escape(item.dom_id), conditional_escape(item.title)
@@ -134,9 +137,11 @@ def row(view: ItemView, comments: list[Any]) -> dict[str, Any]:
         # and when, as the snippets say it, worked out here once.
         "kind_template": item.kind.template,
         # The note and comment forms' fields, as their templates render them for the row.
-        "note_fields": _filled("item_note_fields", dom_id, conditional_escape(state.note)),
-        "comment_fields": _filled("item_comment_fields", dom_id),
-        "toggle_button": _filled("item_toggle_button", dom_id, title, view.done),
-        "status_head": _filled("item_status_head", dom_id, title, view.done),
+        "note_fields": _filled(
+            "item_note_fields", language, dom_id, conditional_escape(state.note)
+        ),
+        "comment_fields": _filled("item_comment_fields", language, dom_id),
+        "toggle_button": _filled("item_toggle_button", language, dom_id, title, view.done),
+        "status_head": _filled("item_status_head", language, dom_id, title, view.done),
         **_who_and_when(view, words),
     }
