@@ -5,7 +5,9 @@ A step page has up to twenty rows, each rendered by the same partial (``checklis
 words every row shows are translated and escaped once per language (``labels``) instead of
 by a ``{% translate %}`` per row and word, and what a row derives from its item and state
 (its HTML id, title, who is responsible, to whom it is assigned) is put into the row's
-context once instead of being looked up through properties again and again.
+context once instead of being looked up through properties again and again. The fields of
+the note and comment forms differ between rows only by the item's id (and note): they are
+rendered once per language with stand-ins, and each row's values put in.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -61,6 +64,33 @@ def labels() -> dict[str, SafeString]:
     return _labels(get_language())
 
 
+_ID_STAND_IN = "item-dom-id-stand-in"
+_VALUE_STAND_IN = "item-value-stand-in"
+
+
+@lru_cache(maxsize=64)
+def _fields(template: str, language: str | None, done: bool) -> tuple[tuple[str, ...], ...]:
+    """The template's HTML cut where the item's id goes and, within, where its other value
+    (``note``: the note, or the title for the tick button) goes."""
+    context = {
+        "dom_id": _ID_STAND_IN,
+        "note": _VALUE_STAND_IN,
+        "title": _VALUE_STAND_IN,
+        "labels": _labels(language),
+        "done": done,
+    }
+    html = render_to_string(f"checklist/includes/{template}.html", context)
+    return tuple(tuple(part.split(_VALUE_STAND_IN)) for part in html.split(_ID_STAND_IN))
+
+
+def _filled(
+    template: str, language: str | None, dom_id: str, value: str = "", done: bool = False
+) -> SafeString:
+    """``template`` as it renders in ``language`` with the row's (escaped) id and value."""
+    parts = _fields(template, language, done)
+    return mark_safe(dom_id.join(value.join(pieces) for pieces in parts))  # noqa: S308
+
+
 def _who_and_when(view: ItemView, words: dict[str, SafeString]) -> dict[str, Any]:
     """Who ticked the item (or "a former member") and when, for the kind's snippet: as
     ``view.done_by|default:_("a former member")`` and ``view.done_at|date:"d.m.Y, H:i"``
@@ -75,15 +105,17 @@ def _who_and_when(view: ItemView, words: dict[str, SafeString]) -> dict[str, Any
 def row(view: ItemView, comments: list[Any]) -> dict[str, Any]:
     """What the row of an item shows beyond its forms: id, words, state, as plain values."""
     item, state = view.item, view.state
-    words = labels()
+    language = get_language()
+    words = _labels(language)
     assignee = state.assignee if state.assignee_id is not None else None
     counter = localize(len(comments))
+    dom_id, title = conditional_escape(item.dom_id), conditional_escape(item.title)
     return {
         "view": view,
         "labels": words,
         # Escaped here once: the id and the title appear up to twenty times in a row.
-        "dom_id": conditional_escape(item.dom_id),
-        "title": conditional_escape(item.title),
+        "dom_id": dom_id,
+        "title": title,
         "help": conditional_escape(item.help),
         "docs_url": conditional_escape(item.docs_url),
         "done": view.done,
@@ -104,5 +136,12 @@ def row(view: ItemView, comments: list[Any]) -> dict[str, Any]:
         # How the item becomes done is the kind's to say, in its own snippet; who ticked it
         # and when, as the snippets say it, worked out here once.
         "kind_template": item.kind.template,
+        # The note and comment forms' fields, as their templates render them for the row.
+        "note_fields": _filled(
+            "item_note_fields", language, dom_id, conditional_escape(state.note)
+        ),
+        "comment_fields": _filled("item_comment_fields", language, dom_id),
+        "toggle_button": _filled("item_toggle_button", language, dom_id, title, view.done),
+        "status_head": _filled("item_status_head", language, dom_id, title, view.done),
         **_who_and_when(view, words),
     }

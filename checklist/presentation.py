@@ -16,6 +16,7 @@ from checklist import (
     conformance_views,
     frozen,
     item_rows,
+    item_state_rows,
     people,
     rules,
     secret_hosts,
@@ -276,9 +277,12 @@ def item_context(
     assignable: dict[str, list[User]] | None = None,
 ) -> dict[str, Any]:
     editable = bool(rules.may_tick(participation, state, view.item))
-    # Comments are prefetched with the item states when the page shows them (with_comments).
-    prefetched = "comments" in getattr(view.state, "_prefetched_objects_cache", {})
-    comments = list(view.state.comments.all()) if view.state.pk and prefetched else []
+    # Comments are read with the item states when the page shows them (with_comments):
+    # written out (``item_state_rows``) or, for rows of a list, prefetched.
+    comments = item_state_rows.shown_comments(view.state) if view.state.pk else None
+    if comments is None:
+        prefetched = "comments" in getattr(view.state, "_prefetched_objects_cache", {})
+        comments = list(view.state.comments.all()) if view.state.pk and prefetched else []
     return {
         **item_rows.row(view, comments),
         "urls": item_urls(participation.onboarding.slug, view.item.key),
