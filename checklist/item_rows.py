@@ -142,6 +142,5 @@ def row(view: ItemView, comments: list[Any]) -> dict[str, Any]:
         ),
         "comment_fields": _filled("item_comment_fields", language, dom_id),
         "toggle_button": _filled("item_toggle_button", language, dom_id, title, view.done),
-        "status_head": _filled("item_status_head", language, dom_id, title, view.done),
         **_who_and_when(view, words),
     }
