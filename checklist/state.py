@@ -32,6 +32,7 @@ from checklist.models import (
     Onboarding,
     SignOff,
 )
+from portal.models import User
 
 # Snapshots name their format: a sign-off frozen in an older one is compared only on what it
 # froze (``checklist.signoff.snapshot_changes``). 2: the API version, each item's run and
@@ -139,6 +140,8 @@ class OnboardingState:
     states: dict[str, ItemState] = field(init=False)
     # The keys of the ticked items; whoever changes a tick here changes this set too.
     done_keys: set[str] = field(init=False)
+    # The two sides' active members (``people.sides``), where a tick read them with its item.
+    people: tuple[list[User], list[User]] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         if self.new:
