@@ -307,7 +307,8 @@ class OnboardingState:
             self.done_keys.add(key)
         else:
             self.done_keys.discard(key)
-        self.forget_derived()
+        # What is shown follows from the recorded data alone (``facts``), not from ticks.
+        self.__dict__.pop("_by_step", None)
 
     def forget_derived(self) -> None:
         """Derive afresh after a change (the loaded rows themselves are kept)."""
@@ -316,8 +317,8 @@ class OnboardingState:
 
     @cached_property
     def _by_step(self) -> dict[tuple[str, int], Any]:
-        """Each step's progress and open required items, derived once (``forget_derived``):
-        a tick's summary and answer ask them about ten times."""
+        """Each step's progress, open required items and status, derived once
+        (``forget_derived``): a tick's summary and answer ask them about ten times."""
         return {}
 
     def items(self, step: int) -> list[ItemView]:
@@ -367,6 +368,12 @@ class OnboardingState:
         return self.signoff_summary(environment) == SignOff.State.APPROVED
 
     def status(self, step: int) -> str:
+        known: str | None = self._by_step.get(("status", step))
+        if known is None:
+            known = self._by_step["status", step] = self._status(step)
+        return known
+
+    def _status(self, step: int) -> str:
         environment = Environment.of_step(step)
         if step == 4 and not self.signoff_valid(Environment.TEST):
             return StepStatus.LOCKED
