@@ -431,13 +431,14 @@ def item_response_context(
     assignable = None
     if state is None:
         state = OnboardingState(participation.onboarding, with_comments=with_comments, light=True)
-    if rules.may_assign(participation, state.item_view(item)):
+    view = state.item_view(item)
+    if rules.may_assign(participation, view):
         assignable = assignable_people(participation.onboarding, state.people)
     card = step_card(state, item.step)
     return {
         "onboarding": participation.onboarding,
         "participation": participation,
-        "entry": item_context(participation, state, state.item_view(item), card.status, assignable),
+        "entry": item_context(participation, state, view, card.status, assignable),
         "card": card,
         "overall": state.overall(),
     }
