@@ -39,28 +39,48 @@ def provider_side(onboarding: Onboarding) -> list[User]:
     )
 
 
-def sides(onboarding: Onboarding) -> tuple[list[User], list[User]]:
+type Sides = tuple[list[User], list[User]]
+
+
+def organisations(onboarding: Onboarding) -> list[int]:
+    """The organisations whose members take part: the authority and the provider, if any."""
+    found = [onboarding.authority_id]
+    if onboarding.provider_id is not None:
+        found.append(onboarding.provider_id)
+    return found
+
+
+def sides(onboarding: Onboarding) -> Sides:
     """Return the active members of the authority and those who do the provider's work,
     by name, in one query (``authority_members`` and ``provider_side`` together)."""
-    organisations = [onboarding.authority_id]
-    if onboarding.provider_id is not None:
-        organisations.append(onboarding.provider_id)
-    # Asked by every step page and every tick that reopens an item: written out.
-    placeholders = ", ".join(["%s"] * len(organisations))
+    organisations_ = organisations(onboarding)
+    # Asked by every step page: written out (a tick that reopens reads them with the item).
+    placeholders = ", ".join(["%s"] * len(organisations_))
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT m.organisation_id, {raw_rows.columns(User, 'u')} "  # noqa: S608
             f"FROM {Membership._meta.db_table} m INNER JOIN {User._meta.db_table} u "
             f"ON u.id = m.user_id WHERE m.organisation_id IN ({placeholders}) "
             "AND u.is_active = %s ORDER BY u.full_name, u.email",
-            [*organisations, True],
+            [*organisations_, True],
         )
         rows = cursor.fetchall()
-    by_organisation: dict[int, list[User]] = {pk: [] for pk in organisations}
+    members = []
     for row in rows:
         person = raw_rows.instance(User, row, 1)[0]  # an inner join: never the empty side
         if person is not None:
-            by_organisation[row[0]].append(person)
+            members.append((row[0], person))
+    return into_sides(onboarding, organisations_, members)
+
+
+def into_sides(
+    onboarding: Onboarding, organisations: list[int], members: list[tuple[int, User]]
+) -> Sides:
+    """The members read (organisation, person; by name) as the authority's and those who do
+    the provider's work: the authority's own when in-house without a provider."""
+    by_organisation: dict[int, list[User]] = {pk: [] for pk in organisations}
+    for organisation, person in members:
+        by_organisation[organisation].append(person)
     authority = by_organisation[onboarding.authority_id]
     if onboarding.provider_id is not None:
         return authority, by_organisation[onboarding.provider_id]

@@ -429,18 +429,20 @@ def item_response_context(
     Without a state (a note, a comment, an assignment) the whole item is rendered again,
     with its assign form where the person may assign it; a tick renders its status and, out
     of band, its assign form (gone once the item is done, back when it is open again). The
-    people the form offers are loaded only where it is shown: a done item offers nobody.
+    people the form offers are loaded only where it is shown (a done item offers nobody),
+    unless a tick read them with its item (``state.people``).
     """
     assignable = None
     if state is None:
         state = OnboardingState(participation.onboarding, with_comments=with_comments, light=True)
-    if rules.may_assign(participation, state.item_view(item)):
-        assignable = assignable_people(participation.onboarding)
+    view = state.item_view(item)
+    if rules.may_assign(participation, view):
+        assignable = assignable_people(participation.onboarding, state.people)
     card = step_card(state, item.step)
     return {
         "onboarding": participation.onboarding,
         "participation": participation,
-        "entry": item_context(participation, state, state.item_view(item), card.status, assignable),
+        "entry": item_context(participation, state, view, card.status, assignable),
         "card": card,
         "overall": state.overall(),
     }

@@ -17,7 +17,17 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import audit_chain, catalogue, deadlines, leaving, people, rules, signals, summary
+from checklist import (
+    audit_chain,
+    catalogue,
+    deadlines,
+    leaving,
+    people,
+    rules,
+    signals,
+    summary,
+    tick_reads,
+)
 from checklist.access import Participation
 from checklist.audit import as_text, audit, audit_changes, split_actor
 from checklist.catalogue import Item
@@ -38,7 +48,6 @@ from checklist.recorded_data import save_environment_record as save_environment_
 from checklist.recorded_data import save_leistung as save_leistung
 from checklist.signoff import may_invalidate, refresh_signoffs
 from checklist.state import ItemHidden, NotAllowed, OnboardingState, ReasonRequired
-from portal import raw_rows
 from portal.models import Actor, Organisation, User
 
 
@@ -194,30 +203,6 @@ def _locked_state(onboarding: Onboarding, key: str) -> ItemState:
     return ItemState.objects.select_for_update().get(onboarding=onboarding, key=key)
 
 
-def _item_state(onboarding: Onboarding, key: str) -> tuple[ItemState | None, str | None]:
-    """The item's state with its assignee, of the onboarding given (``select_related``),
-    and the hash of the newest entry of its Protokoll ("" for none; None when the item
-    has no row yet). Read by every tick under the onboarding's row lock, which every new
-    entry is sealed under, so the head stays until the tick's entry is chained onto it;
-    one statement, written out (``portal.raw_rows``)."""
-    row = raw_rows.fetch_one(
-        f"SELECT {raw_rows.columns(ItemState, 's')}, {raw_rows.columns(User, 'u')}, "  # noqa: S608
-        # Not correlated with s: planned as the head's own look-up (``audit_chain``).
-        f"(SELECT a.entry_hash FROM {AuditEvent._meta.db_table} a "
-        "WHERE a.onboarding_id = %s ORDER BY a.id DESC LIMIT 1) "
-        f"FROM {ItemState._meta.db_table} s LEFT OUTER JOIN {User._meta.db_table} u "
-        "ON u.id = s.assignee_id WHERE s.onboarding_id = %s AND s.key = %s",
-        [onboarding.pk, onboarding.pk, key],
-    )
-    if row is None:
-        return None, None
-    found, next_column = raw_rows.leading(ItemState, row)
-    assignee, next_column = raw_rows.instance(User, row, next_column)
-    raw_rows.relate(found, "assignee", assignee)
-    raw_rows.relate(found, "onboarding", onboarding)
-    return found, row[next_column] or ""
-
-
 def _write_done(
     state: ItemState,
     item: Item,
@@ -277,6 +262,7 @@ def set_item_done(
     locked: bool = False,
     participation: Participation | None = None,
     reason: str = "",
+    with_people: bool = False,
 ) -> OnboardingState:
     """Tick or untick a manual or check item; the last write wins and both are audited.
 
@@ -287,7 +273,8 @@ def set_item_done(
     ``locked``: the caller's transaction loaded the onboarding under its row lock. With a
     ``participation``, ``rules.may_tick`` decides (the side too), else ``rules.tickable``.
     Raises ``ItemHidden`` for an item not shown, ``NotAllowed`` for a locked step or automatic
-    item, PermissionDenied for another side's item.
+    item, PermissionDenied for another side's item. ``with_people``: the state returned
+    carries the two sides' active members (``OnboardingState.people``), read with the item.
     """
     if not locked:
         with transaction.atomic():
@@ -300,6 +287,7 @@ def set_item_done(
                 locked=True,
                 participation=participation,
                 reason=reason,
+                with_people=with_people,
             )
     state = OnboardingState(onboarding, from_summary=True)
     if not state.visible(item):
@@ -309,7 +297,7 @@ def set_item_done(
     else:
         rules.enforce(rules.tickable(state, item))
     # No row yet: an item the catalogue gained since (ensure_catalogue adds it).
-    found, head = _item_state(onboarding, item.key)
+    found, head, state.people = tick_reads.item_state(onboarding, item.key, with_people=with_people)
     state.states[item.key] = found or onboarding.item_states.create(key=item.key)
     if state.states[item.key].done == done:
         return state
@@ -332,7 +320,8 @@ def set_item_done(
         summary.taken_over(onboarding, changed)
         return state
     if refresh_signoffs(onboarding, actor, state):
-        state = OnboardingState(onboarding)
+        sides, state = state.people, OnboardingState(onboarding)
+        state.people = sides
     summary.store(onboarding, state)
     return state
 
@@ -502,10 +491,12 @@ def tick_item(
     *,
     locked: bool = False,
     reason: str = "",
+    with_people: bool = False,
 ) -> OnboardingState:
     """Tick or untick as the participant: their side's steps only, visible items only, and
     nothing in a locked step. Return the onboarding's state after the change. ``locked``:
-    the participation's onboarding was loaded under its row lock in this transaction.
+    the participation's onboarding was loaded under its row lock in this transaction;
+    ``with_people``: the state carries the people an assign form offers (``set_item_done``).
 
     Raises PermissionDenied (another side's step), Http404 (an item this onboarding does not
     show) or NotAllowed (a locked step, an item that ticks itself) with a message for people.
@@ -519,6 +510,7 @@ def tick_item(
             locked=locked,
             participation=participation,
             reason=reason,
+            with_people=with_people,
         )
     except ItemHidden:
         raise Http404 from None

@@ -32,6 +32,7 @@ from checklist.models import (
     Onboarding,
     SignOff,
 )
+from portal.models import User
 
 # Snapshots name their format: a sign-off frozen in an older one is compared only on what it
 # froze (``checklist.signoff.snapshot_changes``). 2: the API version, each item's run and
@@ -139,6 +140,8 @@ class OnboardingState:
     states: dict[str, ItemState] = field(init=False)
     # The keys of the ticked items; whoever changes a tick here changes this set too.
     done_keys: set[str] = field(init=False)
+    # The two sides' active members (``people.sides``), where a tick read them with its item.
+    people: tuple[list[User], list[User]] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         if self.new:
@@ -304,7 +307,8 @@ class OnboardingState:
             self.done_keys.add(key)
         else:
             self.done_keys.discard(key)
-        self.forget_derived()
+        # What is shown follows from the recorded data alone (``facts``), not from ticks.
+        self.__dict__.pop("_by_step", None)
 
     def forget_derived(self) -> None:
         """Derive afresh after a change (the loaded rows themselves are kept)."""
@@ -313,8 +317,8 @@ class OnboardingState:
 
     @cached_property
     def _by_step(self) -> dict[tuple[str, int], Any]:
-        """Each step's progress and open required items, derived once (``forget_derived``):
-        a tick's summary and answer ask them about ten times."""
+        """Each step's progress, open required items and status, derived once
+        (``forget_derived``): a tick's summary and answer ask them about ten times."""
         return {}
 
     def items(self, step: int) -> list[ItemView]:
@@ -364,6 +368,12 @@ class OnboardingState:
         return self.signoff_summary(environment) == SignOff.State.APPROVED
 
     def status(self, step: int) -> str:
+        known: str | None = self._by_step.get(("status", step))
+        if known is None:
+            known = self._by_step["status", step] = self._status(step)
+        return known
+
+    def _status(self, step: int) -> str:
         environment = Environment.of_step(step)
         if step == 4 and not self.signoff_valid(Environment.TEST):
             return StepStatus.LOCKED

@@ -218,7 +218,10 @@ def item_toggle(request: AuthenticatedHttpRequest, slug: str, key: str) -> HttpR
     with transaction.atomic():
         participation = participation_for(request, slug, lock=True)
         try:
-            state = services.tick_item(participation, item, done, locked=True, reason=reason)
+            # Opened again, the item's assign form offers people: read with the item's state.
+            state = services.tick_item(
+                participation, item, done, locked=True, reason=reason, with_people=not done
+            )
         except NotAllowed as refusal:
             refused, reason_missing = str(refusal), isinstance(refusal, ReasonRequired)
     if reason_missing and form is not None:

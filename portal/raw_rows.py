@@ -116,7 +116,7 @@ def _has_save_receivers(model: type[models.Model]) -> bool:
 
 
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
-    return cast(models.Field[Any, Any], model._meta.get_field(name))
+    return cast("models.Field[Any, Any]", model._meta.get_field(name))  # no subscript per call
 
 
 @functools.cache
@@ -128,10 +128,10 @@ def _update_sql(model: type[models.Model], names: tuple[str, ...], vendor: str) 
     return f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {key} = %s"  # noqa: S608
 
 
-def _prepared(field: models.Field[Any, Any], value: Any) -> Any:
+def _prepared(field: models.Field[Any, Any], value: Any, wrapper: Any = connection) -> Any:
     if isinstance(value, models.Model):  # a related object: its key, as the ORM takes it
         value = value.prepare_database_save(field)
-    return field.get_db_prep_save(value, connection)
+    return field.get_db_prep_save(value, wrapper)
 
 
 def update_values(model: type[models.Model], pk: Any, values: dict[str, Any]) -> int:
@@ -186,6 +186,32 @@ def insert(obj: models.Model) -> None:
     obj._state.db = connection.alias
 
 
+@functools.cache
+def _combined(
+    model: type[models.Model],
+    names: tuple[str, ...],
+    new_model: type[models.Model],
+    also_model: type[models.Model] | None,
+    also_names: tuple[str, ...],
+    vendor: str,
+) -> tuple[str, list[Any], list[Any], list[Any]]:
+    """The statement of ``save_fields_and_insert`` on PostgreSQL and the fields whose values
+    it takes (updated, the further row's, inserted), once per shape: every tick writes one."""
+    update_sql = _update_sql(model, names, vendor)
+    insert_sql, inserted = _insert_sql(new_model, vendor)
+    key = connection.ops.quote_name(str(new_model._meta.pk.column))
+    also_sql, also_fields = "", []
+    if also_model is not None:
+        also_sql = f"also AS ({_update_sql(also_model, also_names, vendor)}), "
+        also_fields = [_field(also_model, name) for name in also_names]
+    sql = (
+        f"WITH changed AS ({update_sql} RETURNING 1), {also_sql}"  # noqa: S608
+        f"added AS ({insert_sql}) "
+        f"SELECT (SELECT count(*) FROM changed), (SELECT {key} FROM added)"
+    )
+    return sql, [_field(model, name) for name in names], also_fields, inserted
+
+
 def save_fields_and_insert(
     obj: models.Model,
     names: Sequence[str],
@@ -208,27 +234,18 @@ def save_fields_and_insert(
         if also is not None:
             update_values(*also)
         return
-    names = tuple(names)
-    update_sql = _update_sql(model, names, connection.vendor)
-    insert_sql, fields = _insert_sql(new_model, connection.vendor)
-    key = connection.ops.quote_name(str(new_model._meta.pk.column))
-    params = [
-        _prepared(_field(model, name), getattr(obj, _field(model, name).attname)) for name in names
-    ]
-    params.append(obj.pk)
-    also_sql = ""
-    if also is not None:
-        also_model, also_pk, values = also
-        also_names = tuple(values)
-        also_sql = f"also AS ({_update_sql(also_model, also_names, connection.vendor)}), "
-        params += [_prepared(_field(also_model, name), values[name]) for name in also_names]
-        params.append(also_pk)
-    sql = (
-        f"WITH changed AS ({update_sql} RETURNING 1), {also_sql}"  # noqa: S608
-        f"added AS ({insert_sql}) "
-        f"SELECT (SELECT count(*) FROM changed), (SELECT {key} FROM added)"
+    wrapper = connections[DEFAULT_DB_ALIAS]  # as ``connection`` names it, looked up once
+    also_model, also_pk, values = also if also is not None else (None, None, {})
+    sql, updated, also_fields, inserted = _combined(
+        model, tuple(names), new_model, also_model, tuple(values), wrapper.vendor
     )
-    params += [field.get_db_prep_save(field.pre_save(new, True), connection) for field in fields]
+    params = [_prepared(field, getattr(obj, field.attname), wrapper) for field in updated]
+    params.append(obj.pk)
+    if also_model is not None:
+        pairs = zip(also_fields, values.values(), strict=True)
+        params += [_prepared(field, value, wrapper) for field, value in pairs]
+        params.append(also_pk)
+    params += [field.get_db_prep_save(field.pre_save(new, True), wrapper) for field in inserted]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         changed, pk = cursor.fetchone()

@@ -16,7 +16,7 @@ from checklist.models import AuditEvent
 from checklist.state import NotAllowed
 from notifications.home import my_tasks
 from notifications.models import Kind, Notification
-from tests.conftest import World
+from tests.conftest import World, make_onboarding
 
 SLUG = "musterstadt-gewerbe"
 ITEMS = catalogue.load().by_key()
@@ -109,3 +109,28 @@ def test_assigning_a_done_item_on_the_page_is_refused_with_the_reason(
     assert assigned_notifications(world) == 0
     # Another side's person still gets the 403 of the matrix, not the message.
     assert client_for("authority_staff").post(url, data).status_code == 403
+
+
+def _assignee_options(html: str, dom_id: str) -> str:
+    select = html[html.index(f'id="assignee-{dom_id}"') :]
+    return select[: select.index("</select>")]
+
+
+@pytest.mark.parametrize("in_house", [False, True])
+def test_reopening_by_htmx_offers_the_same_people_as_the_step_page(
+    world: World, client_for: Any, in_house: bool
+) -> None:
+    # The tick reads the people with the item's state (checklist.tick_reads): the same
+    # people in the same order as the step page, the authority's own where it is in-house.
+    slug = SLUG
+    if in_house:
+        slug = make_onboarding(world.authority, None, world.authority_admin, slug="eigen").slug
+    person = client_for("authority_admin" if in_house else "provider_staff")
+    url = reverse("item_toggle", args=[slug, CLIENT_ITEM.key])
+    person.post(url, {"done": "1"}, headers=HTMX)
+    reopened = person.post(url, {"done": "0"}, headers=HTMX).content.decode()
+    page = person.get(reverse("step", args=[slug, CLIENT_ITEM.step])).content.decode()
+    offered = _assignee_options(reopened, CLIENT_ITEM.dom_id)
+    assert offered == _assignee_options(page, CLIENT_ITEM.dom_id)
+    # Step 2 is the provider's work: the authority's people do it where it is in-house.
+    assert ("Anna Amtmann" in offered, "Clara Code" in offered) == (in_house, not in_house)
