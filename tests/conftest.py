@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -10,6 +11,7 @@ from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management.commands import flush
+from django.db import connections
 from django.tasks import task_backends
 from django.test import Client
 from django.utils import translation
@@ -82,6 +84,28 @@ PERSONAS = [
     "site_operator",
     "coordinator",
 ]
+
+
+def run_together(*actions: Callable[[], object], timeout: float = 30) -> None:
+    """Run the actions in threads released at the same moment; re-raise any failure."""
+    barrier = threading.Barrier(len(actions))
+    errors: list[BaseException] = []
+
+    def worker(action: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            action()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not errors, errors
 
 
 def make_user(email: str, name: str, **extra: object) -> User:

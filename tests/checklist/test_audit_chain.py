@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import importlib
 import io
-import threading
 from collections.abc import Callable
 from itertools import pairwise
 
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from checklist import audit_chain, catalogue, services
 from checklist.audit import audit
 from checklist.models import AuditEvent
-from tests.conftest import World
+from tests.conftest import World, run_together
 
 backfill = importlib.import_module("checklist.migrations.0021_audit_chain").backfill
 
@@ -140,43 +139,24 @@ def test_the_migration_seals_entries_written_before_the_chain(world: World) -> N
     connection.vendor != "postgresql", reason="row locks are tested on PostgreSQL (CI)"
 )
 def test_concurrent_writers_never_fork_the_chain(world: World) -> None:
-    writers = 6
-    barrier = threading.Barrier(writers)
-    errors: list[BaseException] = []
-
     def write(number: int) -> Callable[[], None]:
         def run() -> None:
-            try:
-                barrier.wait()
-                for round_ in range(5):
-                    with transaction.atomic():
-                        audit(
-                            world.onboarding,
-                            world.provider_staff,
-                            AuditEvent.Action.NOTE_CHANGED,
-                            f"item:step2.client:{number}",
-                            "",
-                            str(round_),
-                        )
-            except BaseException as error:
-                errors.append(error)
-            finally:
-                connections.close_all()
+            for round_ in range(5):
+                with transaction.atomic():
+                    audit(
+                        world.onboarding,
+                        world.provider_staff,
+                        AuditEvent.Action.NOTE_CHANGED,
+                        f"item:step2.client:{number}",
+                        "",
+                        str(round_),
+                    )
 
         return run
 
-    threads = [threading.Thread(target=write(n)) for n in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(*(write(number) for number in range(6)), timeout=60)
 
-    assert not errors, errors
-    entries = list(world.onboarding.audit_events.order_by("pk"))
-    previous = [entry.previous_hash for entry in entries]
-    assert len(set(previous)) == len(previous)  # no two entries follow the same one
-    output, status = verify_audit()
-    assert status == 0, output
+    assert_one_chain(world)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -188,52 +168,37 @@ def test_concurrent_ticks_and_entries_never_fork_the_chain(world: World) -> None
     taken before; other writers' entries in between would fork the chain."""
     items = catalogue.load().by_key()
     keys = ["step2.client", "step2.keys", "step2.private_keys"]
-    barrier = threading.Barrier(len(keys) + 1)
-    errors: list[BaseException] = []
 
     def tick(key: str) -> Callable[[], None]:
         def run() -> None:
-            try:
-                barrier.wait()
-                for round_ in range(6):
-                    services.set_item_done(
-                        world.onboarding, items[key], round_ % 2 == 0, world.provider_staff
-                    )
-            except BaseException as error:
-                errors.append(error)
-            finally:
-                connections.close_all()
+            for round_ in range(6):
+                services.set_item_done(
+                    world.onboarding, items[key], round_ % 2 == 0, world.provider_staff
+                )
 
         return run
 
     def note() -> None:
-        try:
-            barrier.wait()
-            for round_ in range(6):
-                with transaction.atomic():
-                    audit(
-                        world.onboarding,
-                        world.provider_staff,
-                        AuditEvent.Action.NOTE_CHANGED,
-                        "item:step2.client",
-                        "",
-                        str(round_),
-                    )
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for round_ in range(6):
+            with transaction.atomic():
+                audit(
+                    world.onboarding,
+                    world.provider_staff,
+                    AuditEvent.Action.NOTE_CHANGED,
+                    "item:step2.client",
+                    "",
+                    str(round_),
+                )
 
-    threads = [threading.Thread(target=tick(key)) for key in keys]
-    threads.append(threading.Thread(target=note))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(*(tick(key) for key in keys), note, timeout=60)
 
-    assert not errors, errors
     ticks = world.onboarding.audit_events.filter(subject__in=[f"item:{key}" for key in keys])
     assert ticks.exclude(action=AuditEvent.Action.NOTE_CHANGED).count() == 6 * len(keys)
+    assert_one_chain(world)
+
+
+def assert_one_chain(world: World) -> None:
+    """No two entries follow the same one, and the Protokoll verifies."""
     entries = list(world.onboarding.audit_events.order_by("pk"))
     previous = [entry.previous_hash for entry in entries]
     assert len(set(previous)) == len(previous)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from checklist import catalogue, services
 from checklist.models import AuditEvent
-from tests.conftest import World
+from tests.conftest import World, run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -18,28 +15,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="row locks are tested on PostgreSQL (CI)"
     ),
 ]
-
-
-def run_together(*actions: Callable[[], object]) -> None:
-    """Run the actions in threads released at the same moment; re-raise any failure."""
-    barrier = threading.Barrier(len(actions))
-    errors: list[BaseException] = []
-
-    def worker(action: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            action()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not errors, errors
 
 
 def test_two_people_ticking_different_items_both_persist(world: World) -> None:
