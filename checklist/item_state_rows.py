@@ -18,7 +18,7 @@ from typing import Any
 from django.db import connection
 
 from checklist.models import Comment, ItemState, Onboarding
-from portal import raw_rows
+from portal import actor_rows, raw_rows
 from portal.api_tokens import ApiToken
 from portal.models import Organisation, User
 
@@ -26,48 +26,23 @@ from portal.models import Organisation, User
 @functools.cache
 def _sql(with_comments: bool, keys: int | None, vendor: str) -> str:
     quote = connection.ops.quote_name
-    select = [
-        raw_rows.columns(ItemState, "s"),
-        raw_rows.columns(User, "du"),
-        raw_rows.columns(ApiToken, "dt"),
-        raw_rows.columns(Organisation, "dto"),
-    ]
-    joins = [
-        f"LEFT OUTER JOIN {quote(User._meta.db_table)} du ON du.id = s.done_by_id",
-        f"LEFT OUTER JOIN {quote(ApiToken._meta.db_table)} dt ON dt.id = s.done_by_token_id",
-        f"LEFT OUTER JOIN {quote(Organisation._meta.db_table)} dto ON dto.id = dt.organisation_id",
-    ]
+    select = [raw_rows.columns(ItemState, "s"), actor_rows.columns("d")]
+    joins = [actor_rows.joins("d", "s", "done_by_id", "done_by_token_id")]
     order = "s.id"
     if with_comments:
-        select += [
-            raw_rows.columns(Comment, "c"),
-            raw_rows.columns(User, "ca"),
-            raw_rows.columns(ApiToken, "ct"),
-            raw_rows.columns(Organisation, "cto"),
-        ]
+        select += [raw_rows.columns(Comment, "c"), actor_rows.columns("a")]
         joins += [
-            f"LEFT OUTER JOIN {quote(Comment._meta.db_table)} c ON c.item_id = s.id",
-            f"LEFT OUTER JOIN {quote(User._meta.db_table)} ca ON ca.id = c.author_id",
-            f"LEFT OUTER JOIN {quote(ApiToken._meta.db_table)} ct ON ct.id = c.author_token_id",
-            f"LEFT OUTER JOIN {quote(Organisation._meta.db_table)} cto "
-            "ON cto.id = ct.organisation_id",
+            f"LEFT OUTER JOIN {raw_rows.table(Comment)} c ON c.item_id = s.id",
+            actor_rows.joins("a", "c", "author_id", "author_token_id"),
         ]
         order = "s.id, c.created_at, c.id"  # Comment.Meta.ordering within each item
     where = "s.onboarding_id = %s"
     if keys is not None:
         where += f" AND s.{quote('key')} IN ({', '.join(['%s'] * keys)})"
     return (
-        f"SELECT {', '.join(select)} FROM {quote(ItemState._meta.db_table)} s "  # noqa: S608
+        f"SELECT {', '.join(select)} FROM {raw_rows.table(ItemState)} s "  # noqa: S608
         f"{' '.join(joins)} WHERE {where} ORDER BY {order}"
     )
-
-
-def _with_token(row: Sequence[Any], start: int) -> tuple[ApiToken | None, int]:
-    token, start = raw_rows.instance(ApiToken, row, start)
-    organisation, start = raw_rows.instance(Organisation, row, start)
-    if token is not None:
-        raw_rows.relate(token, "organisation", organisation)
-    return token, start
 
 
 def load(
@@ -80,11 +55,9 @@ def load(
     if keys is not None and not keys:
         return []
     params: list[Any] = [onboarding.pk, *(keys or [])]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _sql(with_comments, None if keys is None else len(keys), connection.vendor), params
-        )
-        rows = cursor.fetchall()
+    rows = raw_rows.fetch_all(
+        _sql(with_comments, None if keys is None else len(keys), connection.vendor), params
+    )
     states: list[ItemState] = []
     comments: dict[int, list[Comment]] = {}
     for row in rows:
@@ -94,8 +67,7 @@ def load(
             start = _comment_start()
         else:
             state, start = raw_rows.leading(ItemState, row)
-            done_by, start = raw_rows.instance(User, row, start)
-            token, start = _with_token(row, start)
+            done_by, token, start = actor_rows.read(row, start)
             raw_rows.relate(state, "onboarding", onboarding)  # as the related manager does
             raw_rows.relate(state, "done_by", done_by)
             raw_rows.relate(state, "done_by_token", token)
@@ -106,8 +78,7 @@ def load(
         comment, start = raw_rows.instance(Comment, row, start)
         if comment is None:
             continue
-        author, start = raw_rows.instance(User, row, start)
-        author_token, start = _with_token(row, start)
+        author, author_token, start = actor_rows.read(row, start)
         raw_rows.relate(comment, "author", author)
         raw_rows.relate(comment, "author_token", author_token)
         raw_rows.relate(comment, "item", state)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from django.db import connection
-
 from checklist.catalogue import Item
 from checklist.models import Onboarding
 from portal import raw_rows
@@ -56,15 +54,13 @@ def sides(onboarding: Onboarding) -> Sides:
     organisations_ = organisations(onboarding)
     # Asked by every step page: written out (a tick that reopens reads them with the item).
     placeholders = ", ".join(["%s"] * len(organisations_))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT m.organisation_id, {raw_rows.columns(User, 'u')} "  # noqa: S608
-            f"FROM {Membership._meta.db_table} m INNER JOIN {User._meta.db_table} u "
-            f"ON u.id = m.user_id WHERE m.organisation_id IN ({placeholders}) "
-            "AND u.is_active = %s ORDER BY u.full_name, u.email",
-            [*organisations_, True],
-        )
-        rows = cursor.fetchall()
+    rows = raw_rows.fetch_all(
+        f"SELECT m.organisation_id, {raw_rows.columns(User, 'u')} "  # noqa: S608
+        f"FROM {raw_rows.table(Membership)} m INNER JOIN {raw_rows.table(User)} u "
+        f"ON u.id = m.user_id WHERE m.organisation_id IN ({placeholders}) "
+        "AND u.is_active = %s ORDER BY u.full_name, u.email",
+        [*organisations_, True],
+    )
     members = []
     for row in rows:
         person = raw_rows.instance(User, row, 1)[0]  # an inner join: never the empty side

@@ -27,22 +27,10 @@ from checklist.models import (
     SignOff,
     VerificationRun,
 )
-from portal import raw_rows
-from portal.api_tokens import ApiToken
-from portal.models import Organisation, User
+from portal import actor_rows, raw_rows
+from portal.models import User
 
 type Run = VerificationRun | ConformanceRun
-
-
-def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows: list[tuple[Any, ...]] = cursor.fetchall()
-    return rows
-
-
-def _table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 # Environments with the onboarding's records ------------------------------------------------
@@ -66,12 +54,13 @@ def _all_records_sql(vendor: str) -> str:
     key = 2 + environment_fields.index(FitConnectEnvironment._meta.pk)
     return (
         f"SELECT 0, {raw_rows.columns(FitConnectEnvironment, 'e')}, "  # noqa: S608
-        f"{raw_rows.columns(EnvironmentRecord, 'r')} FROM {_table(FitConnectEnvironment)} e "
-        f"LEFT OUTER JOIN {_table(EnvironmentRecord)} r "
+        f"{raw_rows.columns(EnvironmentRecord, 'r')} "
+        f"FROM {raw_rows.table(FitConnectEnvironment)} e "
+        f"LEFT OUTER JOIN {raw_rows.table(EnvironmentRecord)} r "
         f"ON r.{quote('environment')} = e.{quote('key')} AND r.onboarding_id = %s "
         f"UNION ALL SELECT 1, {blanks}, {raw_rows.columns(EnvironmentRecord, 'r')} "
-        f"FROM {_table(EnvironmentRecord)} r WHERE r.onboarding_id = %s AND NOT EXISTS "
-        f"(SELECT 1 FROM {_table(FitConnectEnvironment)} e "
+        f"FROM {raw_rows.table(EnvironmentRecord)} r WHERE r.onboarding_id = %s AND NOT EXISTS "
+        f"(SELECT 1 FROM {raw_rows.table(FitConnectEnvironment)} e "
         f"WHERE e.{quote('key')} = r.{quote('environment')}) "
         f"ORDER BY 1, {position}, {key}"  # FitConnectEnvironment.Meta.ordering, then the rest
     )
@@ -88,7 +77,7 @@ def with_all_records(
     environments = []
     records: dict[str, EnvironmentRecord] = {}
     params = [onboarding.pk, onboarding.pk]
-    for row in _rows(_all_records_sql(connection.vendor), params):
+    for row in raw_rows.fetch_all(_all_records_sql(connection.vendor), params):
         environment, start = raw_rows.instance(FitConnectEnvironment, row, 1)
         record, _end = raw_rows.instance(EnvironmentRecord, row, start)
         if record is not None:
@@ -117,11 +106,8 @@ def _runs_sql(model: type[models.Model], environments: int | None, limit: bool, 
         where += f" AND x.{quote('environment')} IN ({', '.join(['%s'] * environments)})"
     return (
         f"SELECT {raw_rows.columns(model, 'x', _RUN_DEFERRED[model])}, "  # noqa: S608
-        f"{raw_rows.columns(User, 'u')}, {raw_rows.columns(ApiToken, 't')}, "
-        f"{raw_rows.columns(Organisation, 'o')} FROM {_table(model)} x "
-        f"LEFT OUTER JOIN {_table(User)} u ON u.id = x.started_by_id "
-        f"LEFT OUTER JOIN {_table(ApiToken)} t ON t.id = x.started_by_token_id "
-        f"LEFT OUTER JOIN {_table(Organisation)} o ON o.id = t.organisation_id "
+        f"{actor_rows.columns('a')} FROM {raw_rows.table(model)} x "
+        f"{actor_rows.joins('a', 'x', 'started_by_id', 'started_by_token_id')} "
         f"WHERE {where} ORDER BY x.started_at DESC, x.id DESC"  # the models' Meta.ordering
         + (" LIMIT %s" if limit else "")
     )
@@ -148,15 +134,11 @@ def runs[R: Run](
     if limit is not None:
         params.append(limit)
     found = []
-    for row in _rows(sql, params):
+    for row in raw_rows.fetch_all(sql, params):
         run, start = raw_rows.instance(model, row, deferred=_RUN_DEFERRED[model])
         if run is None:
             raise LookupError(f"a row of {model.__name__} without its primary key")
-        person, start = raw_rows.instance(User, row, start)
-        token, start = raw_rows.instance(ApiToken, row, start)
-        organisation, _end = raw_rows.instance(Organisation, row, start)
-        if token is not None:
-            raw_rows.relate(token, "organisation", organisation)
+        person, token, _end = actor_rows.read(row, start)
         raw_rows.relate(run, "onboarding", onboarding)  # as the related manager does
         raw_rows.relate(run, "started_by", person)
         raw_rows.relate(run, "started_by_token", token)
@@ -171,9 +153,9 @@ def runs[R: Run](
 def _signoffs_sql(vendor: str) -> str:
     return (
         f"SELECT {raw_rows.columns(SignOff, 's')}, {raw_rows.columns(User, 'a')}, "  # noqa: S608
-        f"{raw_rows.columns(User, 'd')} FROM {_table(SignOff)} s "
-        f"LEFT OUTER JOIN {_table(User)} a ON a.id = s.declared_by_id "
-        f"LEFT OUTER JOIN {_table(User)} d ON d.id = s.decided_by_id "
+        f"{raw_rows.columns(User, 'd')} FROM {raw_rows.table(SignOff)} s "
+        f"LEFT OUTER JOIN {raw_rows.table(User)} a ON a.id = s.declared_by_id "
+        f"LEFT OUTER JOIN {raw_rows.table(User)} d ON d.id = s.decided_by_id "
         "WHERE s.onboarding_id = %s ORDER BY s.declared_at DESC, s.id DESC"  # Meta.ordering
     )
 
@@ -182,7 +164,7 @@ def signoffs(onboarding: Onboarding) -> list[SignOff]:
     """Every sign-off round of the onboarding, newest first, as
     ``onboarding.signoffs.select_related("declared_by", "decided_by")`` gives them."""
     found = []
-    for row in _rows(_signoffs_sql(connection.vendor), [onboarding.pk]):
+    for row in raw_rows.fetch_all(_signoffs_sql(connection.vendor), [onboarding.pk]):
         signoff, start = raw_rows.leading(SignOff, row)
         declared_by, start = raw_rows.instance(User, row, start)
         decided_by, _end = raw_rows.instance(User, row, start)
@@ -204,13 +186,10 @@ def _changes_sql(vendor: str) -> str:
     operators: dict[str, str] = connection.operators  # type: ignore[attr-defined]
     starts = operators["startswith"] % "%s"
     return (
-        f"SELECT {raw_rows.columns(AuditEvent, 'a')}, {raw_rows.columns(User, 'u')}, "  # noqa: S608
-        f"{raw_rows.columns(ApiToken, 't')}, {raw_rows.columns(Organisation, 'o')}, "
-        f"{raw_rows.columns(VerificationRun, 'r')} FROM {_table(AuditEvent)} a "
-        f"LEFT OUTER JOIN {_table(User)} u ON u.id = a.actor_id "
-        f"LEFT OUTER JOIN {_table(ApiToken)} t ON t.id = a.api_token_id "
-        f"LEFT OUTER JOIN {_table(Organisation)} o ON o.id = t.organisation_id "
-        f"LEFT OUTER JOIN {_table(VerificationRun)} r ON r.id = a.run_id "
+        f"SELECT {raw_rows.columns(AuditEvent, 'a')}, {actor_rows.columns('b')}, "  # noqa: S608
+        f"{raw_rows.columns(VerificationRun, 'r')} FROM {raw_rows.table(AuditEvent)} a "
+        f"{actor_rows.joins('b', 'a', 'actor_id', 'api_token_id')} "
+        f"LEFT OUTER JOIN {raw_rows.table(VerificationRun)} r ON r.id = a.run_id "
         "WHERE a.onboarding_id = %s AND a.created_at > %s "
         f"AND ({subject} {starts} OR {subject} {starts} OR {subject} = %s "
         f"OR {subject} {starts} OR {subject} = %s) "
@@ -241,14 +220,10 @@ def checked_changes(
         limit,
     ]
     found = []
-    for row in _rows(_changes_sql(connection.vendor), params):
+    for row in raw_rows.fetch_all(_changes_sql(connection.vendor), params):
         event, start = raw_rows.leading(AuditEvent, row)
-        actor, start = raw_rows.instance(User, row, start)
-        token, start = raw_rows.instance(ApiToken, row, start)
-        organisation, start = raw_rows.instance(Organisation, row, start)
+        actor, token, start = actor_rows.read(row, start)
         run, _end = raw_rows.instance(VerificationRun, row, start)
-        if token is not None:
-            raw_rows.relate(token, "organisation", organisation)
         raw_rows.relate(event, "actor", actor)
         raw_rows.relate(event, "api_token", token)
         raw_rows.relate(event, "run", run)
@@ -267,9 +242,9 @@ def _children_sql(model: type[models.Model], related: str, order: str, vendor: s
         field = cast(models.Field[Any, Any], model._meta.get_field(related))
         column = connection.ops.quote_name(str(field.column))
         select += f", {raw_rows.columns(User, 'u')}"
-        join = f" LEFT OUTER JOIN {_table(User)} u ON u.id = x.{column}"
+        join = f" LEFT OUTER JOIN {raw_rows.table(User)} u ON u.id = x.{column}"
     return (
-        f"SELECT {select} FROM {_table(model)} x{join} "  # noqa: S608
+        f"SELECT {select} FROM {raw_rows.table(model)} x{join} "  # noqa: S608
         f"WHERE x.onboarding_id = %s{order}"
     )
 
@@ -282,7 +257,8 @@ def children[M: models.Model](
     model's ``Meta.ordering`` as SQL (" ORDER BY x.key, x.id"), none where it has none."""
     table: type[models.Model] = model
     found = []
-    for row in _rows(_children_sql(table, related, order, connection.vendor), [onboarding.pk]):
+    sql = _children_sql(table, related, order, connection.vendor)
+    for row in raw_rows.fetch_all(sql, [onboarding.pk]):
         obj, start = raw_rows.leading(model, row)
         raw_rows.relate(obj, "onboarding", onboarding)
         if related:
@@ -298,8 +274,8 @@ def children[M: models.Model](
 def _lost_sql(vendor: str) -> str:
     lost = "WHERE finished_at IS NULL AND onboarding_id = %s AND lease_until < %s"
     return (
-        f"SELECT EXISTS (SELECT 1 FROM {_table(VerificationRun)} {lost}) "  # noqa: S608
-        f"OR EXISTS (SELECT 1 FROM {_table(ConformanceRun)} {lost})"
+        f"SELECT EXISTS (SELECT 1 FROM {raw_rows.table(VerificationRun)} {lost}) "  # noqa: S608
+        f"OR EXISTS (SELECT 1 FROM {raw_rows.table(ConformanceRun)} {lost})"
     )
 
 

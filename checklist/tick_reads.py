@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
-
 from checklist import people
 from checklist.models import AuditEvent, ItemState, Onboarding
 from portal import raw_rows
@@ -31,7 +29,7 @@ def item_state(
         people_columns = f", p.side, {raw_rows.columns(User, 'p')}"
         people_join = (
             f" LEFT OUTER JOIN (SELECT m.organisation_id AS side, u.* "  # noqa: S608
-            f"FROM {Membership._meta.db_table} m INNER JOIN {User._meta.db_table} u "
+            f"FROM {raw_rows.table(Membership)} m INNER JOIN {raw_rows.table(User)} u "
             f"ON u.id = m.user_id WHERE m.organisation_id IN ({placeholders}) "
             "AND u.is_active = %s) p ON 1 = 1"
         )
@@ -39,17 +37,15 @@ def item_state(
     sql = (
         f"SELECT {raw_rows.columns(ItemState, 's')}, {raw_rows.columns(User, 'u')}, "  # noqa: S608
         # Not correlated with s: planned as the head's own look-up (``audit_chain``).
-        f"(SELECT a.entry_hash FROM {AuditEvent._meta.db_table} a "
+        f"(SELECT a.entry_hash FROM {raw_rows.table(AuditEvent)} a "
         f"WHERE a.onboarding_id = %s ORDER BY a.id DESC LIMIT 1){people_columns} "
-        f"FROM {ItemState._meta.db_table} s LEFT OUTER JOIN {User._meta.db_table} u "
+        f"FROM {raw_rows.table(ItemState)} s LEFT OUTER JOIN {raw_rows.table(User)} u "
         f"ON u.id = s.assignee_id{people_join} WHERE s.onboarding_id = %s AND s.key = %s"
     )
     params = [onboarding.pk, *people_params, onboarding.pk, key]
     if with_people:
         sql += " ORDER BY p.full_name, p.email"  # as ``people.sides`` orders them
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        rows = raw_rows.fetch_all(sql, params)
     else:
         one = raw_rows.fetch_one(sql, params)
         rows = [one] if one is not None else []

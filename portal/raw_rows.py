@@ -35,11 +35,23 @@ def _fields(model: type[models.Model], deferred: tuple[str, ...]) -> list[Any]:
     return [field for field in model._meta.concrete_fields if field.name not in deferred]
 
 
+def table(model: type[models.Model]) -> str:
+    """The model's table, quoted for the database."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
 def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row: tuple[Any, ...] | None = cursor.fetchone()
     return row
+
+
+def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
 
 
 def instance[M: models.Model](
