@@ -23,6 +23,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from checklist.stand_ins import cut, fill, kept, stand_in
 from checklist.state import ItemView
 
 
@@ -64,31 +65,26 @@ def labels() -> dict[str, SafeString]:
     return _labels(get_language())
 
 
-_ID_STAND_IN = "item-dom-id-stand-in"
-_VALUE_STAND_IN = "item-value-stand-in"
-
-
-@lru_cache(maxsize=64)
-def _fields(template: str, language: str | None, done: bool) -> tuple[tuple[str, ...], ...]:
-    """The template's HTML cut where the item's id goes and, within, where its other value
+@kept(maxsize=64)
+def _fields(template: str, language: str | None, done: bool) -> tuple[str, ...]:
+    """The template's HTML cut where the item's id goes and where its other value
     (``note``: the note, or the title for the tick button) goes."""
+    value = stand_in("value")
     context = {
-        "dom_id": _ID_STAND_IN,
-        "note": _VALUE_STAND_IN,
-        "title": _VALUE_STAND_IN,
+        "dom_id": stand_in("dom_id"),
+        "note": value,
+        "title": value,
         "labels": _labels(language),
         "done": done,
     }
-    html = render_to_string(f"checklist/includes/{template}.html", context)
-    return tuple(tuple(part.split(_VALUE_STAND_IN)) for part in html.split(_ID_STAND_IN))
+    return cut(render_to_string(f"checklist/includes/{template}.html", context))
 
 
 def _filled(
     template: str, language: str | None, dom_id: str, value: str = "", done: bool = False
 ) -> SafeString:
     """``template`` as it renders in ``language`` with the row's (escaped) id and value."""
-    parts = _fields(template, language, done)
-    return mark_safe(dom_id.join(value.join(pieces) for pieces in parts))  # noqa: S308
+    return fill(_fields(template, language, done), {"dom_id": dom_id, "value": value})
 
 
 def _who_and_when(view: ItemView, words: dict[str, SafeString]) -> dict[str, Any]:

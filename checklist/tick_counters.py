@@ -4,55 +4,48 @@ announcement, as the step page's partials ``progress_oob`` and ``announce_oob`` 
 Every tick answers with them. Rendered by the template engine they cost about as much as
 the item's own status: each number is localised and each sentence translated on every
 tick. Their HTML depends on nothing but the language, the seven values and the template, so
-it is rendered once per language with markers in place of the values (the partials stay
-the one source of the markup), and each tick puts its values in, converted and escaped as
-the template engine converts and escapes a value (``render_value_in_context``). A test
-compares the result with the partials rendered as usual.
+it is rendered once per language with stand-ins in place of the values
+(``checklist.stand_ins``; the partials stay the one source of the markup), and each tick
+puts its values in, converted and escaped as the template engine converts and escapes a
+value (``render_value_in_context``). A test compares the result with the partials rendered
+as usual.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from django.dispatch import receiver
 from django.template.loader import render_to_string
-from django.utils.autoreload import file_changed
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from checklist.stand_ins import cut, fill, kept, stand_in
 from checklist.state import Progress
 
-# Private-use characters: neither the template engine's escaping nor localising changes them.
-_MARK = re.compile("\ue000([a-z_]+)\ue001")
 _PARTIALS = ("checklist/step.html#progress_oob", "checklist/step.html#announce_oob")
-
-
-def _marker(name: str) -> str:
-    return f"\ue000{name}\ue001"
 
 
 @dataclass(frozen=True)
 class _MarkedProgress:
-    """Stands in for a ``Progress`` while the partials are rendered with markers."""
+    """Stands in for a ``Progress`` while the partials are rendered with stand-ins."""
 
     prefix: str
 
     @property
     def done(self) -> str:
-        return _marker(f"{self.prefix}_done")
+        return stand_in(f"{self.prefix}_done")
 
     @property
     def total(self) -> str:
-        return _marker(f"{self.prefix}_total")
+        return stand_in(f"{self.prefix}_total")
 
     @property
     def percent(self) -> str:
-        return _marker(f"{self.prefix}_percent")
+        return stand_in(f"{self.prefix}_percent")
 
 
 @dataclass(frozen=True)
@@ -60,24 +53,17 @@ class _MarkedCard:
     progress: _MarkedProgress
 
 
-@lru_cache(maxsize=16)
+@kept(maxsize=16)
 def _pieces(language: str | None) -> tuple[str, ...]:
-    """The partials' HTML in the language, split at the markers: text, name, text, …"""
+    """The partials' HTML in the language, cut at the stand-ins"""
     context = {
         "card": _MarkedCard(_MarkedProgress("step")),
         "overall": _MarkedProgress("overall"),
-        "announcement": _marker("announcement"),
+        "announcement": stand_in("announcement"),
         "error": False,
     }
     html = "".join(render_to_string(name, context) for name in _PARTIALS)
-    return tuple(_MARK.split(html))
-
-
-@receiver(file_changed, dispatch_uid="tick_counters_template_changed")
-def _template_changed(sender: Any, file_path: Any, **kwargs: Any) -> None:
-    """The development server reloads a changed template without a restart: so do these."""
-    if file_path.suffix != ".py":
-        _pieces.cache_clear()
+    return cut(html)
 
 
 def _as_html(value: Any, language: str | None) -> str:
@@ -106,9 +92,6 @@ def counters(step: Progress, overall: Progress, announcement: str) -> SafeString
         "announcement": announcement,
     }
     language = get_language()
-    pieces = _pieces(language)
-    parts = [
-        piece if number % 2 == 0 else _as_html(values[piece], language)
-        for number, piece in enumerate(pieces)
-    ]
-    return mark_safe("".join(parts))  # noqa: S308  (the template's text, values escaped)
+    return fill(
+        _pieces(language), {name: _as_html(value, language) for name, value in values.items()}
+    )
