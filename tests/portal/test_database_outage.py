@@ -60,6 +60,9 @@ def cut_off_mid_request(table: str, send: Any) -> httpx.Response:
         while not waiting:
             assert time.monotonic() < deadline, "the request never waited for the lock"
             time.sleep(0.05)
+            # pg_stat_activity is read once per transaction and kept: the operator's holds the
+            # lock, so without this a first look before the request waits is all it sees.
+            operator.execute("SELECT pg_stat_clear_snapshot()")
             waiting = operator.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
                 "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
