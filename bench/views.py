@@ -20,9 +20,10 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from checklist import page_cache
+from checklist import page_cache, presentation
 from checklist.audit_chain import content_hash
 from checklist.steps import STEPS
+from checklist.view_support import participation_for
 from portal.types import AuthenticatedHttpRequest
 
 
@@ -162,10 +163,6 @@ def bench_render_floor(request: AuthenticatedHttpRequest, slug: str, number: int
     after that, nothing built, only the templates. With the read floor it bounds from
     below what a first view can cost while the page is rendered by these templates.
     """
-    # Imported here: checklist.presentation can be imported only after the portal's URLs.
-    from checklist import presentation
-    from checklist.view_support import participation_for
-
     if number not in range(1, 6):
         raise Http404
     key = (slug, number, translation.get_language(), request.user.pk)

@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 
 from checklist import (
     catalogue,
-    conformance_views,
+    conformance_panels,
     frozen,
     item_rows,
     item_state_rows,
@@ -489,7 +489,7 @@ def step_context(participation: Participation, number: int) -> dict[str, Any]:
         # A stand-in's check (the sandbox) is a rehearsal: shown apart from the stage's own.
         context["rehearsals"] = [p for p in panels if p["environment"].stands_in]
         context["stage_panels"] = [p for p in panels if not p["environment"].stands_in]
-        context["conformance_panels"] = conformance_views.panels(
+        context["conformance_panels"] = conformance_panels.panels(
             participation,
             [(panel["environment"], panel["record"]) for panel in panels],
             reads.conformance_newest if reads is not None else None,

@@ -136,3 +136,35 @@ def test_item_kinds_are_asked_never_compared_as_strings() -> None:
         if compared.search(line)
     ]
     assert offenders == []
+
+
+def _first_party_imports(module: str) -> set[str]:
+    """The project's modules ``module`` imports at its top (``from checklist import x``
+    counted as ``checklist.x``): what importing it runs."""
+    path = ROOT / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        return set()
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in names if name.split(".")[0] in PACKAGES and name != module}
+
+
+def test_a_step_page_and_its_pdf_are_built_without_any_view_or_the_workers_tasks() -> None:
+    """What builds a step page is what the PDF export builds too: it must be importable on
+    its own, without the views (which start the worker's tasks, which run the export,
+    which builds step pages: an import cycle)."""
+    seen: set[str] = set()
+    todo = ["checklist.presentation", "checklist.export"]
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo.extend(_first_party_imports(module))
+    views = sorted(m for m in seen if m.rsplit(".", 1)[-1].endswith("views"))
+    assert views == []
+    assert "checklist.tasks" not in seen
