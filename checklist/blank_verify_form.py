@@ -10,16 +10,16 @@ refused) is rendered as it is (``checklist.verification_views``).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from checklist.stand_ins import kept
 from checklist.verification_forms import VerifyForm
 
 
-@functools.lru_cache(maxsize=256)
+@kept(256)
 def _field_groups(
     language: str | None, stored: frozenset[str], withheld: frozenset[str], production: bool
 ) -> tuple[SafeString, ...]:

@@ -9,7 +9,6 @@ bound form (a choice refused) is rendered as it is (``checklist.views.metadata_v
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,9 +16,10 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from checklist.forms import MetadataVersionsForm
+from checklist.stand_ins import kept
 
 
-@functools.lru_cache(maxsize=64)
+@kept(64)
 def _html(language: str | None, versions: tuple[str, ...]) -> SafeString:
     return SafeString(MetadataVersionsForm(initial={"versions": list(versions)}))
 
