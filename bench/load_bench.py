@@ -91,6 +91,9 @@ GOALS: list[tuple[str, str, float, str | None]] = [
     # Issue 27: the coordination dashboard at 10,000 onboardings.
     ("dashboard_10k_p95_ms", "<=", 150.0, None),
 ]
+# Goals with a floor the bench measures: the best the figure could be by CPU while the page
+# reads what it reads and these templates render it (see ``step_floor_cpu_ratio``).
+FLOORS: dict[str, str] = {"step_page_first_view_ratio": "step_floor_cpu_ratio"}
 
 LUA = """
 local counter = 0
@@ -518,6 +521,10 @@ def report(
         "step_floor_cpu_ms": round(
             total["step_page_read_floor"] + total["step_page_render_floor"] - bare_cpu, 2
         ),
+        "step_floor_cpu_ratio": round(
+            bare_cpu / (total["step_page_read_floor"] + total["step_page_render_floor"] - bare_cpu),
+            3,
+        ),
         "signed_in_over_anonymous_cpu_ratio": round(total["bare_anonymous"] / bare_cpu, 3),
         "signed_in_cpu_over_anonymous": round(bare_cpu / total["bare_anonymous"], 3),
         "api_get_cpu_ratio": round(bare_cpu / total["api_get"], 3),
@@ -561,7 +568,7 @@ def report(
         "any export"
     )
     print()
-    met = 0
+    met = below_floor = 0
     for key, sense, goal, cpu_key in GOALS:
         ok = meets(result[key], sense, goal)
         met += ok
@@ -569,13 +576,17 @@ def report(
         if cpu_key is not None:
             verdict = "met" if meets(result[cpu_key], sense, goal) else "MISSED"
             by_cpu = f"   by CPU {result[cpu_key]:>7}: {verdict}"
+        if key in FLOORS and not ok and not meets(result[FLOORS[key]], sense, goal):
+            below_floor += 1
+            by_cpu += f"; its floor by CPU {result[FLOORS[key]]}: the goal lies beyond it"
         print(
             f"  {key:<30}{result[key]:>9}   goal {sense} {goal:<6}"
             f"{'met' if ok else 'MISSED':<7}{by_cpu}"
         )
     print()
     print(
-        f"SUMMARY: {met} of {len(GOALS)} goals met (by throughput or wall clock) – "
+        f"SUMMARY: {met} of {len(GOALS)} goals met (by throughput or wall clock), "
+        f"{below_floor} beyond its measured floor – "
         f"signed-in/anonymous {result['signed_in_over_anonymous']:.2f}× "
         f"(CPU {result['signed_in_cpu_over_anonymous']:.2f}×), first-view step page "
         f"{result['step_page_first_view_ratio']:.2f}× (CPU {result['step_first_cpu_ratio']:.2f}×), "
