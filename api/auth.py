@@ -14,6 +14,7 @@ an API read is one round trip to the database. Elsewhere (SQLite) they stay sepa
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -124,31 +125,14 @@ def _find_and_count(
     (None if there is none). None if the token is not active (then nothing was counted)."""
     if not plain.startswith(ApiToken.PREFIX):
         return None
-    quote = connection.ops.quote_name
-    windows, count = raw_rows.table(RateLimitWindow), quote("count")
-    keys = f"{quote('token_id')}, {quote('window_start')}"
-    select = f"{raw_rows.columns(ApiToken, 't')}, {raw_rows.columns(Organisation, 'o')}, c.n"
     params: list[Any] = [
         connection.ops.adapt_datetimefield_value(start),
         hash_token(plain),
         connection.ops.adapt_datetimefield_value(now),
     ]
-    join = ""
     if slug is not None:
-        columns, join = token_onboarding("t")
-        select = f"{select}, {columns}"
         params.append(slug)
-    row = raw_rows.fetch_one(
-        f"WITH c AS (INSERT INTO {windows} ({keys}, {count}) "  # noqa: S608
-        f"SELECT id, %s, 1 FROM {raw_rows.table(ApiToken)} "
-        "WHERE token_hash = %s AND revoked_at IS NULL AND expires_at > %s "
-        f"ON CONFLICT ({keys}) DO UPDATE SET {count} = {windows}.{count} + 1 "
-        f"RETURNING {quote('token_id')} AS token_id, {count} AS n) "
-        f"SELECT {select} FROM c "
-        f"INNER JOIN {raw_rows.table(ApiToken)} t ON t.id = c.token_id "
-        f"INNER JOIN {raw_rows.table(Organisation)} o ON o.id = t.organisation_id {join}",
-        params,
-    )
+    row = raw_rows.fetch_one(_find_and_count_sql(slug is not None), params)
     if row is None:
         return None
     token, next_column = raw_rows.leading(ApiToken, row)
@@ -156,6 +140,29 @@ def _find_and_count(
     raw_rows.relate(token, "organisation", organisation)
     onboarding = onboarding_in_row(row, next_column + 1) if slug is not None else None
     return token, int(row[next_column]), onboarding
+
+
+@functools.cache
+def _find_and_count_sql(with_onboarding: bool) -> str:
+    """The statement of ``_find_and_count``, written once per process (it never changes)."""
+    quote = connection.ops.quote_name
+    windows, count = raw_rows.table(RateLimitWindow), quote("count")
+    keys = f"{quote('token_id')}, {quote('window_start')}"
+    select = f"{raw_rows.columns(ApiToken, 't')}, {raw_rows.columns(Organisation, 'o')}, c.n"
+    join = ""
+    if with_onboarding:
+        columns, join = token_onboarding("t")
+        select = f"{select}, {columns}"
+    return (
+        f"WITH c AS (INSERT INTO {windows} ({keys}, {count}) "  # noqa: S608
+        f"SELECT id, %s, 1 FROM {raw_rows.table(ApiToken)} "
+        "WHERE token_hash = %s AND revoked_at IS NULL AND expires_at > %s "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {count} = {windows}.{count} + 1 "
+        f"RETURNING {quote('token_id')} AS token_id, {count} AS n) "
+        f"SELECT {select} FROM c "
+        f"INNER JOIN {raw_rows.table(ApiToken)} t ON t.id = c.token_id "
+        f"INNER JOIN {raw_rows.table(Organisation)} o ON o.id = t.organisation_id {join}"
+    )
 
 
 def _authenticate(request: HttpRequest) -> ApiToken | None:
