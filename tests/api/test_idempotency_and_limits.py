@@ -232,3 +232,19 @@ def test_refused_tokens_use_up_no_rate_limit_and_the_limit_comes_before_not_foun
     assert elsewhere["Content-Type"] == "application/problem+json"
     assert limited.status_code == 429
     assert RateLimitWindow.objects.get(token=token).count == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_outside_a_transaction_counts_and_answers_as_inside_one(
+    world: World, settings: Any
+) -> None:
+    # A read is its own transaction in production (autocommit); on PostgreSQL its count
+    # then commits without waiting for the disk (api.auth), and must still count and answer.
+    settings.API_RATE_LIMIT_PER_MINUTE = 2
+    token, plain = make_token(world.provider)
+    start = timezone.now().replace(second=10, microsecond=0)
+    with time_machine.travel(start, tick=False):
+        answers = [ApiClient(plain).get(BASE) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert answers[0].json()["slug"] == "musterstadt-gewerbe"
+    assert RateLimitWindow.objects.get(token=token).count == 3
