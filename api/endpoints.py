@@ -20,7 +20,7 @@ from ninja.decorators import decorate_view
 from ninja.responses import Status
 
 from api import presenters, response_cache
-from api.auth import TokenAuth
+from api.auth import TokenAuth, onboarding_read_with_token
 from api.calls import api_call
 from api.pagination import paginate
 from api.problems import Problem
@@ -71,7 +71,14 @@ def _token(request: HttpRequest) -> ApiToken:
 
 
 def _participation(request: HttpRequest, slug: str, *, lock: bool = False) -> Participation:
-    participation = get_onboarding_for_token(_token(request), slug, lock=lock)
+    token = _token(request)
+    read, onboarding = (False, None) if lock else onboarding_read_with_token(request, slug)
+    if not read:
+        participation = get_onboarding_for_token(token, slug, lock=lock)
+    elif onboarding is None:
+        raise Http404
+    else:
+        participation = token_participation(token, onboarding)
     services.ensure_catalogue(participation.onboarding, participation.actor)
     return participation
 

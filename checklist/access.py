@@ -7,6 +7,7 @@ a coordination office those of its region and a site operator all of them, read-
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,27 +177,59 @@ def get_onboarding_for_token(token: ApiToken, slug: str, *, lock: bool = False) 
     ``lock``: load the onboarding under its row lock (inside a transaction), as the page's
     tick does: access and the lock in one query.
     """
-    # Asked by every API request: one statement, written out (``portal.raw_rows``).
-    table = Onboarding._meta.db_table
-    organisations = Organisation._meta.db_table
+    # Asked by every API request: one statement, written out (``portal.raw_rows``). For a
+    # read, ``api.auth`` has already asked it together with the token (``token_onboarding``).
     lock_it = lock and connection.features.has_select_for_update
     row = raw_rows.fetch_one(
-        f"SELECT {raw_rows.columns(Onboarding, 'b')}, {raw_rows.columns(Organisation, 'a')}, "  # noqa: S608
-        f"{raw_rows.columns(Organisation, 'p')} FROM {table} b "
-        f"INNER JOIN {organisations} a ON a.id = b.authority_id "
-        f"LEFT OUTER JOIN {organisations} p ON p.id = b.provider_id "
+        f"SELECT {_onboarding_columns()} FROM {_ONBOARDING_JOIN} "  # noqa: S608
         "WHERE b.slug = %s AND (b.authority_id = %s OR b.provider_id = %s)"
         + (" FOR UPDATE OF b" if lock_it else ""),
         [slug, token.organisation_id, token.organisation_id],
     )
-    if row is None:
+    onboarding = None if row is None else onboarding_in_row(row, 0)
+    if onboarding is None:
         raise Http404
-    onboarding, next_column = raw_rows.leading(Onboarding, row)
+    return token_participation(token, onboarding)
+
+
+_ONBOARDING_JOIN = (
+    f"{Onboarding._meta.db_table} b "
+    f"INNER JOIN {Organisation._meta.db_table} a ON a.id = b.authority_id "
+    f"LEFT OUTER JOIN {Organisation._meta.db_table} p ON p.id = b.provider_id"
+)
+
+
+def _onboarding_columns() -> str:
+    return (
+        f"{raw_rows.columns(Onboarding, 'b')}, {raw_rows.columns(Organisation, 'a')}, "
+        f"{raw_rows.columns(Organisation, 'p')}"
+    )
+
+
+def token_onboarding(token_alias: str) -> tuple[str, str]:
+    """The select list and the outer join that add, to a statement that selects a token as
+    ``token_alias``, the onboarding of one slug (the statement's next parameter) if the
+    token's organisation takes part in it, as ``get_onboarding_for_token`` finds it; read
+    the row with ``onboarding_in_row``."""
+    organisation = f"{token_alias}.organisation_id"
+    join = (
+        f"LEFT OUTER JOIN ({_ONBOARDING_JOIN}) ON b.slug = %s "
+        f"AND (b.authority_id = {organisation} OR b.provider_id = {organisation})"
+    )
+    return _onboarding_columns(), join
+
+
+def onboarding_in_row(row: Sequence[Any], start: int) -> Onboarding | None:
+    """The onboarding with its organisations from ``start`` on in a row selected with the
+    columns of ``token_onboarding``; None for the empty side of its join."""
+    onboarding, next_column = raw_rows.instance(Onboarding, row, start)
+    if onboarding is None:
+        return None
     authority, next_column = raw_rows.instance(Organisation, row, next_column)
     provider, _end = raw_rows.instance(Organisation, row, next_column)
     raw_rows.relate(onboarding, "authority", authority)
     raw_rows.relate(onboarding, "provider", provider)
-    return token_participation(token, onboarding)
+    return onboarding
 
 
 def token_participation(token: ApiToken, onboarding: Onboarding) -> Participation:

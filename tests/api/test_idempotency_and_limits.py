@@ -208,3 +208,43 @@ def test_the_command_names_the_known_organisations(world: World) -> None:
             "read",
             stdout=io.StringIO(),
         )
+
+
+def test_refused_tokens_use_up_no_rate_limit_and_the_limit_comes_before_not_found(
+    world: World, settings: Any
+) -> None:
+    # The token, its count and the onboarding are one statement on PostgreSQL (api.auth):
+    # a refused token opens no window, and each answer is the one the first check gives.
+    settings.API_RATE_LIMIT_PER_MINUTE = 1
+    token, plain = make_token(world.provider)
+    revoked, revoked_plain = make_token(world.provider, name="old")
+    revoked.revoke(by=None)
+    expired, expired_plain = make_token(world.provider, name="expired")
+    start = timezone.now().replace(second=10, microsecond=0)
+    ApiToken.objects.filter(pk=expired.pk).update(expires_at=start)
+    with time_machine.travel(start, tick=False):
+        assert ApiClient(revoked_plain).get(BASE).status_code == 401
+        assert ApiClient(expired_plain).get(BASE).status_code == 401
+        assert not RateLimitWindow.objects.filter(token__in=[revoked, expired]).exists()
+        elsewhere = ApiClient(plain).get("/api/v1/onboardings/kein-vorhaben")
+        limited = ApiClient(plain).get("/api/v1/onboardings/kein-vorhaben")
+    assert elsewhere.status_code == 404
+    assert elsewhere["Content-Type"] == "application/problem+json"
+    assert limited.status_code == 429
+    assert RateLimitWindow.objects.get(token=token).count == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_outside_a_transaction_counts_and_answers_as_inside_one(
+    world: World, settings: Any
+) -> None:
+    # A read is its own transaction in production (autocommit); on PostgreSQL its count
+    # then commits without waiting for the disk (api.auth), and must still count and answer.
+    settings.API_RATE_LIMIT_PER_MINUTE = 2
+    token, plain = make_token(world.provider)
+    start = timezone.now().replace(second=10, microsecond=0)
+    with time_machine.travel(start, tick=False):
+        answers = [ApiClient(plain).get(BASE) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert answers[0].json()["slug"] == "musterstadt-gewerbe"
+    assert RateLimitWindow.objects.get(token=token).count == 3
