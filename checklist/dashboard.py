@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -145,6 +145,13 @@ def _month_after(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
+def _first_and_count(rows: QuerySet[Any]) -> tuple[list[Any], int]:
+    """The first ``LIST_LIMIT`` rows and how many there are, in one statement (the count
+    is a window over all rows, taken before the limit)."""
+    first = list(rows.annotate(found=Window(Count("pk")))[:LIST_LIMIT])
+    return first, first[0].found if first else 0
+
+
 def _holder(onboarding: Onboarding) -> str:
     """Who holds the onboarding now: the authority, the provider, or both (in words)."""
     side = reminders.holder_side(onboarding)
@@ -184,26 +191,35 @@ def dashboard(
         f"approved_{stage.value}": Count("pk", filter=Q(**{f"signoff_{stage.value}": "approved"}))
         for stage in Environment
     }
+    default_window = months is None
+    months = months or _months(today)
+    window = (months[0], _month_after(months[-1]))
+    # One pass over the onboardings for every count of them: the totals, each step, and
+    # the go-lives planned in each month of the window.
+    per_step = {f"step_{n}": Count("pk", filter=Q(current_step=n)) for n in range(1, 6)}
+    per_month = {
+        f"planned_{number}": Count(
+            "pk", filter=Q(target_go_live__gte=month, target_go_live__lt=_month_after(month))
+        )
+        for number, month in enumerate(months)
+    }
     totals = onboardings.aggregate(
         total=Count("pk"),
         overdue=Count("pk", filter=overdue),
         returned=Count("pk", filter=returned),
         invalid=Count("pk", filter=invalid),
         stuck=Count("pk", filter=stuck_filter),
+        live=Count("pk", filter=Q(current_step__isnull=True)),
         **approved,
+        **per_step,
+        **per_month,
     )
     total = totals["total"]
-    by_step = dict(
-        onboardings.order_by()
-        .values_list("current_step")
-        .annotate(count=Count("pk"))
-        .values_list("current_step", "count")
-    )
     steps = [
-        Figure(_("Step %(number)d") % {"number": n}, by_step.get(n, 0), total, link(step=n))
+        Figure(_("Step %(number)d") % {"number": n}, totals[f"step_{n}"], total, link(step=n))
         for n in range(1, 6)
     ]
-    steps.append(Figure(_("Live"), by_step.get(None, 0), total, link(step="live")))
+    steps.append(Figure(_("Live"), totals["live"], total, link(step="live")))
     approvals = [
         Figure(
             _("%(stage)s signed off") % {"stage": stage.label},
@@ -252,6 +268,7 @@ def dashboard(
         .select_related("onboarding")
         .order_by("certificate_expiry")
     )
+    expiring_rows, expiring_count = _first_and_count(expiring)
     failed = (
         VerificationRun.objects.filter(
             onboarding__in=ids,
@@ -262,19 +279,10 @@ def dashboard(
         .select_related("onboarding")
         .order_by("-finished_at")
     )
+    failed_rows, failed_count = _first_and_count(failed)
     labels = environment_labels()
     keys = dashboard_keys.expiring_keys(onboardings, EXPIRY_DAYS)
-    default_window = months is None
-    months = months or _months(today)
-    window = (months[0], _month_after(months[-1]))
-    planned = dict(
-        onboardings.filter(target_go_live__gte=window[0], target_go_live__lt=window[1])
-        .annotate(month=TruncMonth("target_go_live"))
-        .order_by()
-        .values_list("month")
-        .annotate(count=Count("pk"))
-        .values_list("month", "count")
-    )
+    planned = {month: totals[f"planned_{number}"] for number, month in enumerate(months)}
     done = dict(
         SignOff.objects.filter(
             onboarding__in=ids,
@@ -309,12 +317,12 @@ def dashboard(
         "attention": attention,
         "stuck": stuck_rows,
         "stuck_count": totals["stuck"],
-        "expiring": [(r, environment_label(r.environment, labels)) for r in expiring[:LIST_LIMIT]],
-        "expiring_count": expiring.count(),
+        "expiring": [(r, environment_label(r.environment, labels)) for r in expiring_rows],
+        "expiring_count": expiring_count,
         "keys": [(key, environment_label(key.environment, labels)) for key in keys[:LIST_LIMIT]],
         "keys_count": len(keys),
-        "failed": [(r, environment_label(r.environment, labels)) for r in failed[:LIST_LIMIT]],
-        "failed_count": failed.count(),
+        "failed": [(r, environment_label(r.environment, labels)) for r in failed_rows],
+        "failed_count": failed_count,
         "go_lives": go_lives,
         "lead_times": dashboard_lead.median_lead_times(onboardings, link),
         "step_chart": bar_chart(
