@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from checklist import dashboard_keys, dashboard_lead, reminders
+from checklist import dashboard_counts, dashboard_keys, dashboard_lead, reminders
 from checklist.environments import environment_label, environment_labels
 from checklist.models import (
     Environment,
@@ -187,33 +187,12 @@ def dashboard(
     invalid |= Q(signoff_production=SIGNOFF_INVALID)
     overdue = Q(target_go_live__lt=today, current_step__isnull=False)
     stuck_filter = overdue | returned | invalid
-    approved = {
-        f"approved_{stage.value}": Count("pk", filter=Q(**{f"signoff_{stage.value}": "approved"}))
-        for stage in Environment
-    }
     default_window = months is None
     months = months or _months(today)
     window = (months[0], _month_after(months[-1]))
-    # One pass over the onboardings for every count of them: the totals, each step, and
-    # the go-lives planned in each month of the window.
-    per_step = {f"step_{n}": Count("pk", filter=Q(current_step=n)) for n in range(1, 6)}
-    per_month = {
-        f"planned_{number}": Count(
-            "pk", filter=Q(target_go_live__gte=month, target_go_live__lt=_month_after(month))
-        )
-        for number, month in enumerate(months)
-    }
-    totals = onboardings.aggregate(
-        total=Count("pk"),
-        overdue=Count("pk", filter=overdue),
-        returned=Count("pk", filter=returned),
-        invalid=Count("pk", filter=invalid),
-        stuck=Count("pk", filter=stuck_filter),
-        live=Count("pk", filter=Q(current_step__isnull=True)),
-        **approved,
-        **per_step,
-        **per_month,
-    )
+    # One pass over the onboardings for every count of them (checklist.dashboard_counts):
+    # the totals, each step, and the go-lives planned in each month of the window.
+    totals = dashboard_counts.counts(onboardings, today, months)
     total = totals["total"]
     steps = [
         Figure(_("Step %(number)d") % {"number": n}, totals[f"step_{n}"], total, link(step=n))
