@@ -189,3 +189,21 @@ def test_one_pass_counts_each_step_and_each_month_s_go_lives_to_the_day(world: W
     assert ">2</a>" in planned["Juli 2026"]
     for month in ("Dezember 2026", "Januar 2027", "Juni 2027"):
         assert ">1</a>" in planned[month]
+
+
+def test_each_overdue_or_blocked_row_links_its_page_reminder_and_step(world: World) -> None:
+    # The rows' links are reversed once per page with a stand-in for the slug.
+    today = timezone.localdate()
+    _hessen(world, 1, target_go_live=today - timedelta(days=3), current_step=2)
+    _hessen(world, 2, current_step=None, signoff_production="returned")
+    html = signed_in(world.coordinator).get(reverse("dashboard")).content.decode()
+    stuck = html.split('id="stuck-caption"')[1].split("</table>")[0]
+    live = stuck.split(">Verfahren 2<")[1]
+    assert f'href="{reverse("onboarding_detail", args=["darmstadt-1"])}">Verfahren 1<' in stuck
+    assert f'href="{reverse("onboarding_remind", args=["darmstadt-1"])}">' in stuck
+    assert f'href="{reverse("step", args=["darmstadt-1", 2])}#checkliste">' in stuck
+    assert (today - timedelta(days=3)).strftime("%d.%m.%Y") in stuck
+    # Live: no reminder, its comments on step 5; no target go-live.
+    assert f'href="{reverse("step", args=["darmstadt-2", 5])}#checkliste">' in live
+    assert reverse("onboarding_remind", args=["darmstadt-2"]) not in stuck
+    assert '<td class="kern-table__cell">–</td>' in live
