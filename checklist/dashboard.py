@@ -39,10 +39,12 @@ MONTHS_BACK, MONTHS_AHEAD = 5, 6
 CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, BAR_GAP = 640, 170, 26, 10
 
 
-def overview_url(**filters: Any) -> str:
-    """The overview listing the onboardings a figure counts."""
+def overview_url(overview: str = "", **filters: Any) -> str:
+    """The overview listing the onboardings a figure counts (``overview``: its address,
+    reversed once by a caller linking many figures)."""
+    overview = overview or reverse("overview")
     query = urlencode({name: value for name, value in filters.items() if value != ""})
-    return f"{reverse('overview')}?{query}" if query else reverse("overview")
+    return f"{overview}?{query}" if query else overview
 
 
 @dataclass
@@ -192,8 +194,10 @@ def dashboard(
     today = timezone.localdate()
     now = timezone.now()
 
+    overview = reverse("overview")
+
     def link(**figure: Any) -> str:
-        return overview_url(**{**(filters or {}), **figure})
+        return overview_url(overview, **{**(filters or {}), **figure})
 
     ids = onboardings.values("pk")
     returned = Q(signoff_test="returned") | Q(signoff_reference="returned")
