@@ -15,8 +15,12 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import TruncMonth
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from checklist import dashboard_counts, dashboard_keys, dashboard_lead, reminders
@@ -29,6 +33,7 @@ from checklist.models import (
     VerificationRun,
 )
 from checklist.models.onboarding import AuditEvent
+from checklist.stand_ins import cut, fill, kept, stand_in
 from checklist.state import SIGNOFF_INVALID
 
 LIST_LIMIT = 20
@@ -83,6 +88,41 @@ class Bar:
     @property
     def value_x(self) -> float:
         return self.x + self.width + 6
+
+    @property
+    def html(self) -> SafeString:
+        """The bar's SVG (``includes/bar.html``, rendered once with stand-ins): a chart's
+        bars were a fifth of the dashboard's template time, rendered tag by tag."""
+        return fill(
+            _bar_pieces(bool(self.url)),
+            {
+                "url": conditional_escape(self.url),
+                "label": conditional_escape(self.label),
+                "text": conditional_escape(self.text),
+                "label_x": _number(self.label_x),
+                "x": _number(self.x),
+                "y": _number(self.y),
+                "height": _number(self.height),
+                "text_y": f"{self.text_y:.1f}",
+                "width": f"{self.width:.1f}",
+                "value_x": f"{self.value_x:.1f}",
+            },
+        )
+
+
+def _number(value: float) -> str:
+    """A number as the template prints it (localised)."""
+    return str(localize(value))
+
+
+@kept(maxsize=2)
+def _bar_pieces(linked: bool) -> tuple[str, ...]:
+    names = ("label", "text", "label_x", "x", "y", "height", "text_y", "width", "value_x")
+    values = {name: stand_in(name) for name in names}
+    html = render_to_string(
+        "checklist/includes/bar.html", {**values, "url": stand_in("url") if linked else ""}
+    )
+    return cut(html.rstrip("\n"))
 
 
 @dataclass
