@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
 
-from checklist import dashboard_counts
+from checklist import dashboard_counts, dashboard_lead
 from checklist.models import Onboarding
 from portal.models import Organisation
 from tests.conftest import World, make_onboarding
@@ -82,3 +82,8 @@ def test_a_selection_of_nothing_counts_zero_everywhere(world: World) -> None:
     counts = dashboard_counts.counts(Onboarding.objects.none(), TODAY, MONTHS)
     assert counts == dict.fromkeys(counts, 0)
     assert len(counts) == len(_expected(Onboarding.objects.none()))
+
+
+def test_the_median_lead_times_of_no_onboardings_are_none(world: World) -> None:
+    leads = dashboard_lead.median_lead_times(Onboarding.objects.none(), lambda **f: "")
+    assert [(lead.count, lead.median_days) for lead in leads] == [(0, None)] * 3

@@ -71,6 +71,33 @@ def test_the_median_lead_time_to_each_sign_off_shows_its_denominator(world: Worl
     assert "Median aus 0 Vorhaben" in production_row
 
 
+def test_the_median_lead_time_runs_to_each_onboarding_s_first_approval(world: World) -> None:
+    # All three stages in one statement: each ranks its own onboardings.
+    for number, days in enumerate((10, 60, 30, 70)):
+        _approved(_darmstadt(world, number), "production", days)
+    # Approved again later (after a new sign-off round): its first approval counts.
+    again = Onboarding.objects.get(slug="darmstadt-0")
+    SignOff.objects.create(
+        onboarding=again,
+        environment="production",
+        state=SignOff.State.APPROVED,
+        declared_at=timezone.now(),
+        decided_at=timezone.now(),
+    )
+    _approved(_darmstadt(world, 4), "test", 5)
+    html = signed_in(world.coordinator).get(reverse("dashboard")).content.decode()
+    rows = _section(html, "funnel-heading").split('id="lead-caption"')[1].split("</table>")[0]
+    production_row = rows.split(">Produktiv</th>")[1].split("</tr>")[0]
+    assert "45 Tage" in production_row  # (30 + 60) / 2
+    assert "Median aus 4 Vorhaben" in production_row
+    test_row = rows.split(">Test</th>")[1].split("</tr>")[0]
+    assert "5 Tage" in test_row
+    assert "Median aus 1 Vorhaben" in test_row
+    reference_row = rows.split(">Referenz</th>")[1].split("</tr>")[0]
+    assert "–" in reference_row
+    assert "Median aus 0 Vorhaben" in reference_row
+
+
 def _keys_run(onboarding: Onboarding, keys: list[dict[str, object]], **fields: object) -> None:
     run = VerificationRun.objects.create(
         onboarding=onboarding,
