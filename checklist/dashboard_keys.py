@@ -10,16 +10,15 @@ and is not counted; the certificates the provider records by hand are counted ap
 (``EnvironmentRecord.certificate_expiry``).
 
 One statement: the database keeps only runs whose stored results name an expiry date in
-the window (the JSON text, as both SQLite and PostgreSQL write it) and that are the newest
-of their environment; only those runs' results are read, never every onboarding's.
+the window (one regular expression on the JSON text, as both SQLite and PostgreSQL write
+it) and that are the newest of their environment; only those runs' results are read,
+never every onboarding's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery, TextField
@@ -44,15 +43,17 @@ class ExpiringKey:
     expires: date
 
 
-def _named_dates(first: date, days: int) -> Q:
-    """Stored results that name one of the dates as a key's expiry."""
-    return reduce(
-        or_,
-        (
-            Q(results_text__contains=f'"expires": "{(first + timedelta(days=n)).isoformat()}"')
-            for n in range(days + 1)
-        ),
-    )
+def _named_dates(first: date, days: int) -> str:
+    """A pattern for stored results that name one of the dates as a key's expiry: one
+    regular expression with the days grouped by month, e.g.
+    ``"expires": "(2026-12-(30|31)|2027-01-(01|02))"``. PostgreSQL reads each run's results
+    as text once for it; one ``LIKE`` per day read them 31 times (35 ms for 422 runs)."""
+    months: dict[str, list[str]] = {}
+    for n in range(days + 1):
+        day = first + timedelta(days=n)
+        months.setdefault(day.strftime("%Y-%m"), []).append(day.strftime("%d"))
+    named = "|".join(f"{month}-({'|'.join(numbers)})" for month, numbers in months.items())
+    return f'"expires": "({named})"'
 
 
 def expiring_keys(onboardings: QuerySet[Onboarding, Any], days: int) -> list[ExpiringKey]:
@@ -77,7 +78,7 @@ def expiring_keys(onboardings: QuerySet[Onboarding, Any], days: int) -> list[Exp
             started_at__gte=timezone.now() - KEY_EVIDENCE_AGE,
         )
         .annotate(results_text=Cast("results", TextField()))
-        .filter(_named_dates(today, days))
+        .filter(results_text__regex=_named_dates(today, days))
         .filter(pk=Subquery(newest))
         .select_related("onboarding")
         .only("pk", "environment", "results", "onboarding__name", "onboarding__slug")

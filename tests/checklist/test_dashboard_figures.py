@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -70,6 +71,33 @@ def test_the_median_lead_time_to_each_sign_off_shows_its_denominator(world: Worl
     assert "Median aus 0 Vorhaben" in production_row
 
 
+def test_the_median_lead_time_runs_to_each_onboarding_s_first_approval(world: World) -> None:
+    # All three stages in one statement: each ranks its own onboardings.
+    for number, days in enumerate((10, 60, 30, 70)):
+        _approved(_darmstadt(world, number), "production", days)
+    # Approved again later (after a new sign-off round): its first approval counts.
+    again = Onboarding.objects.get(slug="darmstadt-0")
+    SignOff.objects.create(
+        onboarding=again,
+        environment="production",
+        state=SignOff.State.APPROVED,
+        declared_at=timezone.now(),
+        decided_at=timezone.now(),
+    )
+    _approved(_darmstadt(world, 4), "test", 5)
+    html = signed_in(world.coordinator).get(reverse("dashboard")).content.decode()
+    rows = _section(html, "funnel-heading").split('id="lead-caption"')[1].split("</table>")[0]
+    production_row = rows.split(">Produktiv</th>")[1].split("</tr>")[0]
+    assert "45 Tage" in production_row  # (30 + 60) / 2
+    assert "Median aus 4 Vorhaben" in production_row
+    test_row = rows.split(">Test</th>")[1].split("</tr>")[0]
+    assert "5 Tage" in test_row
+    assert "Median aus 1 Vorhaben" in test_row
+    reference_row = rows.split(">Referenz</th>")[1].split("</tr>")[0]
+    assert "–" in reference_row
+    assert "Median aus 0 Vorhaben" in reference_row
+
+
 def _keys_run(onboarding: Onboarding, keys: list[dict[str, object]], **fields: object) -> None:
     run = VerificationRun.objects.create(
         onboarding=onboarding,
@@ -131,3 +159,32 @@ def test_keys_expiring_within_30_days_count_the_newest_check_of_each_environment
     for absent in ("sig-2026", "bare-jwk", "old-key", "new-key", "stand-in", "bavarian"):
         assert absent not in keys
     assert "Ein Schlüssel läuft mit dem Zertifikat ab" in section
+
+
+def test_keys_expiring_are_counted_to_the_day_across_the_turn_of_the_year(world: World) -> None:
+    # The database finds the runs by the dates named in their results (one pattern for
+    # the 31 days, grouped by month): the window's ends, both months, no day beyond.
+    with time_machine.travel(datetime(2026, 12, 20, 12, tzinfo=UTC), tick=False):
+        _keys_run(
+            _darmstadt(world, 0),
+            [
+                {"kid": "yesterday", "purpose": "encryption", "expires": "2026-12-19"},
+                {"kid": "today", "purpose": "encryption", "expires": "2026-12-20"},
+                {"kid": "new-year", "purpose": "signature", "expires": "2027-01-01"},
+                {"kid": "last-day", "purpose": "encryption", "expires": "2027-01-19"},
+                {"kid": "day-after", "purpose": "encryption", "expires": "2027-01-20"},
+                {"kid": "next-month", "purpose": "encryption", "expires": "2027-02-01"},
+            ],
+        )
+        _keys_run(
+            _darmstadt(world, 1),
+            [{"kid": "later-year", "purpose": "encryption", "expires": "2027-12-25"}],
+        )
+        html = signed_in(world.coordinator).get(reverse("dashboard")).content.decode()
+    keys = _section(html, "expiring-heading").split('id="keys-caption"')[1].split("</table>")[0]
+    assert "3 Schlüssel</caption>" in keys
+    for counted in ("(today)", "(new-year)", "(last-day)"):
+        assert counted in keys
+    for absent in ("yesterday", "day-after", "next-month", "later-year"):
+        assert absent not in keys
+    assert keys.index("20.12.2026") < keys.index("01.01.2027") < keys.index("19.01.2027")
