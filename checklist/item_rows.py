@@ -98,24 +98,23 @@ def _who_and_when(view: ItemView, words: dict[str, SafeString]) -> dict[str, Any
     }
 
 
-def row(view: ItemView, comments: list[Any]) -> dict[str, Any]:
-    """What the row of an item shows beyond its forms: id, words, state, as plain values."""
+def row(view: ItemView, comments: list[Any], *, whole: bool = True) -> dict[str, Any]:
+    """What the row of an item shows beyond its forms: id, words, state, as plain values.
+
+    ``whole=False``: only what the item's status and assign form show (``#item_status``,
+    ``#assign_slot``: a tick's answer), not its help, note and comments."""
     item, state = view.item, view.state
     language = get_language()
     words = _labels(language)
     assignee = state.assignee if state.assignee_id is not None else None
-    counter = localize(len(comments))
     dom_id, title = conditional_escape(item.dom_id), conditional_escape(item.title)
-    return {
+    shown = {
         "view": view,
         "labels": words,
         # Escaped here once: the id and the title appear up to twenty times in a row.
         "dom_id": dom_id,
         "title": title,
-        "help": conditional_escape(item.help),
-        "docs_url": conditional_escape(item.docs_url),
         "done": view.done,
-        "note": state.note,
         "assignee_id": state.assignee_id,
         "responsible": words[item.role],
         "optional": not item.required,
@@ -125,18 +124,27 @@ def row(view: ItemView, comments: list[Any]) -> dict[str, Any]:
             if assignee
             else words["unassigned"]
         ),
+        # How the item becomes done is the kind's to say, in its own snippet; who ticked it
+        # and when, as the snippets say it, worked out here once.
+        "kind_template": item.kind.template,
+        "toggle_button": _filled("item_toggle_button", language, dom_id, title, view.done),
+        **_who_and_when(view, words),
+    }
+    if not whole:
+        return shown
+    counter = localize(len(comments))
+    return {
+        **shown,
+        "help": conditional_escape(item.help),
+        "docs_url": conditional_escape(item.docs_url),
+        "note": state.note,
         "details_summary": mark_safe(  # noqa: S308
             ngettext("Note and %(counter)s comment", "Note and %(counter)s comments", len(comments))
             % {"counter": conditional_escape(counter)}
         ),
-        # How the item becomes done is the kind's to say, in its own snippet; who ticked it
-        # and when, as the snippets say it, worked out here once.
-        "kind_template": item.kind.template,
         # The note and comment forms' fields, as their templates render them for the row.
         "note_fields": _filled(
             "item_note_fields", language, dom_id, conditional_escape(state.note)
         ),
         "comment_fields": _filled("item_comment_fields", language, dom_id),
-        "toggle_button": _filled("item_toggle_button", language, dom_id, title, view.done),
-        **_who_and_when(view, words),
     }

@@ -275,19 +275,15 @@ def item_context(
     view: ItemView,
     status: str,
     assignable: dict[str, list[User]] | None = None,
+    *,
+    whole: bool = True,
 ) -> dict[str, Any]:
+    """What an item's row shows; ``whole=False``: only its status and assign form (what a
+    tick's answer renders), without its comments, note and help."""
     editable = bool(rules.may_tick(participation, state, view.item))
-    # Comments are read with the item states when the page shows them (with_comments):
-    # written out (``item_state_rows``) or, for rows of a list, prefetched.
-    comments = item_state_rows.shown_comments(view.state) if view.state.pk else None
-    if comments is None:
-        prefetched = "comments" in getattr(view.state, "_prefetched_objects_cache", {})
-        comments = list(view.state.comments.all()) if view.state.pk and prefetched else []
-    return {
-        **item_rows.row(view, comments),
+    entry = {
         "urls": item_urls(participation.onboarding.slug, view.item.key),
         "editable": editable,
-        "comments": comments,
         "assignable": (assignable or {}).get(view.item.role, []),
         "may_assign": bool(rules.may_assign(participation, view)),
         # An item a check proves, ticked by hand: only with a reason.
@@ -297,6 +293,15 @@ def item_context(
             else None
         ),
     }
+    if not whole:
+        return {**item_rows.row(view, [], whole=False), **entry}
+    # Comments are read with the item states when the page shows them (with_comments):
+    # written out (``item_state_rows``) or, for rows of a list, prefetched.
+    comments = item_state_rows.shown_comments(view.state) if view.state.pk else None
+    if comments is None:
+        prefetched = "comments" in getattr(view.state, "_prefetched_objects_cache", {})
+        comments = list(view.state.comments.all()) if view.state.pk and prefetched else []
+    return {**item_rows.row(view, comments), **entry, "comments": comments}
 
 
 def assignable_people(
@@ -433,6 +438,7 @@ def item_response_context(
     unless a tick read them with its item (``state.people``).
     """
     assignable = None
+    from_tick = state is not None
     if state is None:
         state = OnboardingState(participation.onboarding, with_comments=with_comments, light=True)
     view = state.item_view(item)
@@ -442,7 +448,10 @@ def item_response_context(
     return {
         "onboarding": participation.onboarding,
         "participation": participation,
-        "entry": item_context(participation, state, view, card.status, assignable),
+        # A tick renders the item's status and assign form only (``#tick_answer``).
+        "entry": item_context(
+            participation, state, view, card.status, assignable, whole=not from_tick
+        ),
         "card": card,
         "overall": state.overall(),
     }

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.context_processors import csrf
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -59,11 +60,16 @@ def item_response(
         participation, item, state, with_comments=state is None
     )
     context["announcement"] = announcement
-    if state is not None:  # progress_oob and announce_oob, their HTML made once per language
-        context["counters"] = tick_counters.counters(
-            context["card"].progress, context["overall"], announcement
-        )
-    return render(request, f"checklist/step.html#{answer}", context)
+    if state is None:
+        return render(request, f"checklist/step.html#{answer}", context)
+    # progress_oob and announce_oob, their HTML made once per language
+    context["counters"] = tick_counters.counters(
+        context["card"].progress, context["overall"], announcement
+    )
+    # Of what the context processors add, the tick's partials show the CSRF token alone
+    # (lazy, as the processor gives it): rendered without the others, on every tick.
+    context.update(csrf(request))
+    return HttpResponse(render_to_string(f"checklist/step.html#{answer}", context))
 
 
 def refuse(
