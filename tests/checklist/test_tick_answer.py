@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-import checklist.views  # noqa: F401  (first, as the URLs import it: presentation's imports go round)
 from checklist import catalogue, presentation, rules, tick_counters
 from checklist.access import get_onboarding_for_user
 from checklist.state import OnboardingState
