@@ -41,7 +41,7 @@ EXPIRY_DAYS = 30
 FAILED_DAYS = 7
 MONTHS_BACK, MONTHS_AHEAD = 5, 6
 # The chart's drawing: bar rows of BAR_HEIGHT with labels left of LABEL_WIDTH.
-CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, BAR_GAP = 640, 170, 26, 10
+CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, BAR_GAP = 640, 200, 26, 10
 
 
 def overview_url(overview: str = "", **filters: Any) -> str:

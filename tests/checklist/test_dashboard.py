@@ -85,15 +85,15 @@ def test_each_bar_links_its_overview_with_its_label_and_numbers(world: World) ->
     overview = reverse("overview")
     bar = chart.split(f'<a href="{overview}?step=3" aria-label="Schritt 3: 1 von 2">')[1]
     assert bar.split("</a>")[0] == (
-        '\n    <text x="162" y="100.0" text-anchor="end" font-size="14" fill="#1b1b1b">'
+        '\n    <text x="192" y="100.0" text-anchor="end" font-size="14" fill="#1b1b1b">'
         "Schritt 3</text>\n"
-        '    <rect x="170" y="82" width="330.0" height="26" fill="#0b5ea8"></rect>\n'
+        '    <rect x="200" y="82" width="300.0" height="26" fill="#0b5ea8"></rect>\n'
         '    <text x="506.0" y="100.0" font-size="14" fill="#1b1b1b">1 von 2</text>\n  '
     )
     # The go-lives done have no overview to link: a group, drawn grey.
     go_lives = html.split('<title id="chart-go-lives-title">')[1].split("</svg>")[0]
     assert go_lives.count("<g>") == 12
-    assert '<rect x="170" y="24" width="0.0" height="16" fill="#5a6b7b"></rect>' in go_lives
+    assert '<rect x="200" y="24" width="0.0" height="16" fill="#5a6b7b"></rect>' in go_lives
 
 
 def test_overdue_expiring_and_failed_name_who_holds_them(world: World) -> None:
