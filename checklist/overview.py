@@ -90,16 +90,16 @@ class OverviewFilterForm(KernFormMixin, forms.Form):
     def __init__(
         self,
         data: Any,
-        authorities: list[Organisation],
-        providers: list[Organisation],
+        authorities: list[tuple[int, str]],
+        providers: list[tuple[int, str]],
     ) -> None:
         super().__init__(data)
         everyone: list[tuple[Any, Any]] = [("", _("all"))]
         choices: dict[str, list[tuple[Any, Any]]] = {
-            "authority": everyone + [(o.pk, o.name) for o in authorities],
+            "authority": everyone + authorities,
             "provider": everyone
             + [(IN_HOUSE, _("in-house"))]
-            + [(str(o.pk), o.name) for o in providers],
+            + [(str(pk), name) for pk, name in providers],
             "step": everyone
             + [(str(n), _("Step %(number)d") % {"number": n}) for n in range(1, 6)]
             + [(LIVE, _("Live"))],
@@ -129,13 +129,19 @@ def scope(
 
 def filter_options(
     onboardings: QuerySet[Onboarding],
-) -> tuple[list[Organisation], list[Organisation]]:
-    """Return the authorities and providers that occur among the onboardings."""
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Return the authorities and providers that occur among the onboardings, each as its
+    id and name (the filter's choices: a provider with a few hundred authorities would
+    otherwise build as many organisations for every overview)."""
     authorities = list(
-        Organisation.objects.filter(pk__in=onboardings.values("authority_id")).order_by("name")
+        Organisation.objects.filter(pk__in=onboardings.values("authority_id"))
+        .order_by("name")
+        .values_list("pk", "name")
     )
     providers = list(
-        Organisation.objects.filter(pk__in=onboardings.values("provider_id")).order_by("name")
+        Organisation.objects.filter(pk__in=onboardings.values("provider_id"))
+        .order_by("name")
+        .values_list("pk", "name")
     )
     return authorities, providers
 
