@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.forms.renderers import BaseRenderer, TemplatesSetting
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
 
@@ -43,7 +43,10 @@ class KernFormMixin:
 class ListSelect(forms.Select):
     """A select whose options are written here, not one template rendering per option: a
     filter listing hundreds of organisations cost more than the page's table. The markup is
-    Django's ``select.html`` and ``select_option.html`` (no option groups)."""
+    Django's ``select.html`` and ``select_option.html`` (no option groups), and the first
+    option whose value is the field's value is selected, as Django's ``optgroups`` choose
+    it, but without building a dictionary of attributes per option (20 µs each: 3.6 ms of
+    an overview whose filters list 175)."""
 
     def render(
         self,
@@ -52,18 +55,23 @@ class ListSelect(forms.Select):
         attrs: dict[str, Any] | None = None,
         renderer: BaseRenderer | None = None,
     ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = [option for _group, choices, _index in widget["optgroups"] for option in choices]
+        # The select's own attributes as Django's widgets give them, without its options.
+        widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
+        chosen = set(widget["value"])
+        options, selected = [], False
+        for option_value, label in self.choices:
+            if isinstance(label, list | tuple):  # an option group: Django's way
+                return super().render(name, value, attrs, renderer)
+            text = "" if option_value is None else str(option_value)
+            here = not selected and text in chosen
+            selected = selected or here
+            options.append(
+                f'  <option value="{conditional_escape(text)}"{" selected" if here else ""}>'
+                f"{conditional_escape(cast(str, label))}</option>"
+            )
         return format_html(
             '<select name="{}"{}>\n{}\n</select>',
             widget["name"],
             flatatt(widget["attrs"]),
-            format_html_join(
-                "\n",
-                '  <option value="{}"{}>{}</option>',
-                (
-                    (option["value"], flatatt(option["attrs"]), option["label"])
-                    for option in options
-                ),
-            ),
+            SafeString("\n".join(options)),  # each value and label escaped
         )
