@@ -33,6 +33,7 @@ from checklist.models import (
     VerificationRun,
 )
 from checklist.models.onboarding import AuditEvent
+from checklist.slug_links import SlugLinks
 from checklist.stand_ins import cut, fill, kept, stand_in
 from checklist.state import SIGNOFF_INVALID
 
@@ -187,21 +188,6 @@ def _month_after(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-class _RowLinks:
-    """The links of the overdue and blocked rows, reversed once per page and name (and
-    step) with a stand-in for the slug, as the overview's rows are (20 rows, 3 links each:
-    60 reversals were a tenth of the page's CPU)."""
-
-    def __init__(self) -> None:
-        self.reversed: dict[tuple[Any, ...], str] = {}
-
-    def of(self, name: str, slug: str, *args: Any) -> str:
-        key = (name, *args)
-        if key not in self.reversed:
-            self.reversed[key] = reverse(name, args=["stand-in", *args])
-        return self.reversed[key].replace("/stand-in/", f"/{slug}/", 1)
-
-
 def _first_and_count(rows: QuerySet[Any]) -> tuple[list[Any], int]:
     """The first ``LIST_LIMIT`` rows and how many there are, in one statement (the count
     is a window over all rows, taken before the limit)."""
@@ -288,7 +274,7 @@ def dashboard(
         .annotate(last_activity=Subquery(last_activity))
         .order_by("target_go_live", "name")[:LIST_LIMIT]
     )
-    links = _RowLinks()
+    links = SlugLinks()  # the rows' three links, each reversed once per page
     stuck_rows = [
         {
             "onboarding": o,

@@ -16,7 +16,6 @@ from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -26,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from checklist.coordination import authorities_q
 from checklist.forms import DateInput
 from checklist.models import IN_HOUSE, Environment, Onboarding
+from checklist.slug_links import SlugLinks
 from checklist.state import SIGNOFF_INVALID, describe_next_action, next_action_url
 from portal.forms_renderer import KernFormMixin, ListSelect
 from portal.models import Organisation
@@ -223,17 +223,6 @@ def _signoff_line(language: str, states: tuple[str, ...]) -> SafeString:
     )
 
 
-class _Links:
-    """The row's link to the onboarding's page (for the site operator and coordination
-    offices too, never the admin), reversed once per page with a stand-in for the slug."""
-
-    def __init__(self) -> None:
-        self.detail = reverse("onboarding_detail", args=["stand-in"])
-
-    def of(self, onboarding: Onboarding) -> str:
-        return self.detail.replace("/stand-in/", f"/{onboarding.slug}/", 1)
-
-
 @functools.lru_cache(maxsize=64)
 def _watch_badge(language: str, state: str) -> SafeString:
     """The production watch's badge of a row, rendered once per state and language."""
@@ -244,7 +233,7 @@ def _watch_badge(language: str, state: str) -> SafeString:
     )
 
 
-def _row(onboarding: Onboarding, today: date, links: _Links, in_house: str) -> Row:
+def _row(onboarding: Onboarding, today: date, links: SlugLinks, in_house: str) -> Row:
     o = onboarding
     parties = o.authority.name
     if o.provider_id is not None:
@@ -255,7 +244,7 @@ def _row(onboarding: Onboarding, today: date, links: _Links, in_house: str) -> R
     return Row(
         o,
         overdue=bool(o.target_go_live and o.target_go_live < today and o.current_step is not None),
-        url=links.of(o),
+        url=links.of("onboarding_detail", o.slug),
         parties=parties,
         step=(
             gettext_now("Step %(number)d") % {"number": o.current_step}
@@ -297,6 +286,6 @@ def page_of(onboardings: QuerySet[Onboarding], number: str | None) -> tuple[Page
     )
     page = paginator.get_page(number)
     today = timezone.localdate()
-    links = _Links()
+    links = SlugLinks()  # the row's link to its onboarding (never the admin's)
     in_house = gettext_now("in-house")
     return page, [_row(onboarding, today, links, in_house) for onboarding in page.object_list]
