@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from checklist.catalogue import Item
 from checklist.models import Onboarding
@@ -12,12 +13,9 @@ from portal.models import Membership, User
 
 def participants(onboarding: Onboarding) -> list[User]:
     """Return the active members of the onboarding's authority and provider, by name."""
-    organisations = [onboarding.authority_id]
-    if onboarding.provider_id is not None:
-        organisations.append(onboarding.provider_id)
     return list(
         User.objects.filter(
-            is_active=True, memberships__organisation_id__in=organisations
+            is_active=True, memberships__organisation_id__in=organisations(onboarding)
         ).distinct()
     )
 
@@ -48,25 +46,35 @@ def organisations(onboarding: Onboarding) -> list[int]:
     return found
 
 
+def members_of(organisations: list[int], alias: str) -> tuple[str, list[Any], str]:
+    """The active members of the organisations as a table ``alias`` to select from or join
+    (its columns: ``side``, the organisation, and the person's), its parameters, and the
+    order ``sides`` gives them (by name)."""
+    placeholders = ", ".join(["%s"] * len(organisations))
+    table = (
+        f"(SELECT m.organisation_id AS side, u.* FROM {raw_rows.table(Membership)} m "  # noqa: S608
+        f"INNER JOIN {raw_rows.table(User)} u ON u.id = m.user_id "
+        f"WHERE m.organisation_id IN ({placeholders}) AND u.is_active = %s) {alias}"
+    )
+    return table, [*organisations, True], f"{alias}.full_name, {alias}.email"
+
+
 def sides(onboarding: Onboarding) -> Sides:
     """Return the active members of the authority and those who do the provider's work,
     by name, in one query (``authority_members`` and ``provider_side`` together)."""
     organisations_ = organisations(onboarding)
     # Asked by every step page: written out (a tick that reopens reads them with the item).
-    placeholders = ", ".join(["%s"] * len(organisations_))
+    members, params, order = members_of(organisations_, "p")
     rows = raw_rows.fetch_all(
-        f"SELECT m.organisation_id, {raw_rows.columns(User, 'u')} "  # noqa: S608
-        f"FROM {raw_rows.table(Membership)} m INNER JOIN {raw_rows.table(User)} u "
-        f"ON u.id = m.user_id WHERE m.organisation_id IN ({placeholders}) "
-        "AND u.is_active = %s ORDER BY u.full_name, u.email",
-        [*organisations_, True],
+        f"SELECT p.side, {raw_rows.columns(User, 'p')} FROM {members} ORDER BY {order}",  # noqa: S608
+        params,
     )
-    members = []
+    found = []
     for row in rows:
         person = raw_rows.instance(User, row, 1)[0]  # an inner join: never the empty side
         if person is not None:
-            members.append((row[0], person))
-    return into_sides(onboarding, organisations_, members)
+            found.append((row[0], person))
+    return into_sides(onboarding, organisations_, found)
 
 
 def into_sides(

@@ -10,7 +10,7 @@ from typing import Any
 from checklist import people
 from checklist.models import AuditEvent, ItemState, Onboarding
 from portal import raw_rows
-from portal.models import Membership, User
+from portal.models import User
 
 
 def item_state(
@@ -22,18 +22,12 @@ def item_state(
     without). Read by every tick under the onboarding's row lock, which every new entry is
     sealed under, so the head stays until the tick's entry is chained onto it."""
     organisations = people.organisations(onboarding)
-    people_columns, people_join, people_params = "", "", list[Any]()
+    people_columns, people_join, people_params, order = "", "", list[Any](), ""
     if with_people:
         # A row per member of either side (one row with none): the state's columns repeat.
-        placeholders = ", ".join(["%s"] * len(organisations))
+        table, people_params, order = people.members_of(organisations, "p")
         people_columns = f", p.side, {raw_rows.columns(User, 'p')}"
-        people_join = (
-            f" LEFT OUTER JOIN (SELECT m.organisation_id AS side, u.* "  # noqa: S608
-            f"FROM {raw_rows.table(Membership)} m INNER JOIN {raw_rows.table(User)} u "
-            f"ON u.id = m.user_id WHERE m.organisation_id IN ({placeholders}) "
-            "AND u.is_active = %s) p ON 1 = 1"
-        )
-        people_params = [*organisations, True]
+        people_join = f" LEFT OUTER JOIN {table} ON 1 = 1"
     sql = (
         f"SELECT {raw_rows.columns(ItemState, 's')}, {raw_rows.columns(User, 'u')}, "  # noqa: S608
         # Not correlated with s: planned as the head's own look-up (``audit_chain``).
@@ -44,7 +38,7 @@ def item_state(
     )
     params = [onboarding.pk, *people_params, onboarding.pk, key]
     if with_people:
-        sql += " ORDER BY p.full_name, p.email"  # as ``people.sides`` orders them
+        sql += f" ORDER BY {order}"  # as ``people.sides`` orders them
         rows = raw_rows.fetch_all(sql, params)
     else:
         one = raw_rows.fetch_one(sql, params)
