@@ -56,10 +56,16 @@ def token_from_request(request: HttpRequest) -> ApiToken | None:
     if hasattr(request, "_api_token"):
         cached: ApiToken | None = request._api_token
         return cached
-    scheme, _space, value = request.headers.get("Authorization", "").partition(" ")
-    token = ApiToken.find(value.strip()) if scheme.lower() == "bearer" else None
+    plain = _bearer(request)
+    token = ApiToken.find(plain) if plain is not None else None
     request._api_token = token  # type: ignore[attr-defined]
     return token
+
+
+def _bearer(request: HttpRequest) -> str | None:
+    """The token the ``Authorization: Bearer`` header names, None without one."""
+    scheme, _space, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
 
 
 def _count_in_window(
@@ -97,15 +103,30 @@ def _count_in_window(
         )
         row = cursor.fetchone()
     counted = int(row[0])
-    if counted == 1:  # this request opened the window
-        model.objects.filter(window_start__lt=start, **prune).delete()
+    _prune_if_opened(model, start, counted, prune)
     return counted
+
+
+def _prune_if_opened(
+    model: type[RateLimitWindow] | type[AuthFailureWindow],
+    start: datetime,
+    counted: int,
+    prune: dict[str, Any],
+) -> None:
+    """A request that opened the window (counted first) deletes the older ones of ``prune``."""
+    if counted == 1:
+        model.objects.filter(window_start__lt=start, **prune).delete()
+
+
+def _minute_start(now: datetime) -> datetime:
+    """The start of the rate limit's window ``now`` falls in."""
+    return now.replace(second=0, microsecond=0)
 
 
 def count_request(token: ApiToken) -> None:
     """Count one request of the token in the current minute; raise RateLimited over the limit."""
     now = timezone.now()
-    start = now.replace(second=0, microsecond=0)
+    start = _minute_start(now)
     count = _count_in_window(RateLimitWindow, start, {"token": token}, {"token": token})
     _within_limit(count, start, now)
 
@@ -184,12 +205,12 @@ def _authenticate(request: HttpRequest) -> ApiToken | None:
         if token is not None:
             count_request(token)
         return token
-    scheme, _space, value = request.headers.get("Authorization", "").partition(" ")
+    plain = _bearer(request)
     now = timezone.now()
-    start = now.replace(second=0, microsecond=0)
+    start = _minute_start(now)
     match = request.resolver_match
     slug = match.kwargs.get("slug") if match is not None and request.method == "GET" else None
-    found = _find_and_count(value.strip(), now, start, slug) if scheme.lower() == "bearer" else None
+    found = _find_and_count(plain, now, start, slug) if plain is not None else None
     token = None if found is None else found[0]
     request._api_token = token  # type: ignore[attr-defined]
     if found is None:
@@ -197,8 +218,7 @@ def _authenticate(request: HttpRequest) -> ApiToken | None:
     token, counted, onboarding = found
     if slug is not None:
         request._api_onboarding = (slug, onboarding)  # type: ignore[attr-defined]
-    if counted == 1:  # this request opened the window (as ``_count_in_window`` prunes)
-        RateLimitWindow.objects.filter(window_start__lt=start, token=token).delete()
+    _prune_if_opened(RateLimitWindow, start, counted, {"token": token})
     _within_limit(counted, start, now)
     return token
 
