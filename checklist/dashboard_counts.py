@@ -23,6 +23,7 @@ from django.db.models import F, QuerySet
 
 from checklist.models import Environment, Onboarding
 from checklist.state import SIGNOFF_INVALID
+from portal import raw_rows
 
 APPROVED, RETURNED = "approved", "returned"
 # The summary's fields the conditions read, by the names the subquery gives them: the
@@ -83,7 +84,6 @@ def counts(onboardings: QuerySet[Onboarding], today: date, months: list[date]) -
         select.append(f"COUNT(*) FILTER (WHERE {condition})")
         params += values
     sql = f"SELECT {', '.join(select)} FROM ({selection}) o"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *selection_params])
-        row = cursor.fetchone()
+    row = raw_rows.fetch_one(sql, [*params, *selection_params])
+    assert row is not None  # noqa: S101 (counting answers one row, also of nothing)
     return dict(zip(("total", *figures), row, strict=True))
