@@ -134,27 +134,32 @@ def test_the_migration_seals_entries_written_before_the_chain(world: World) -> N
     assert verify_audit()[1] == 0
 
 
+def _notes(world: World, subject: str, rounds: int) -> Callable[[], None]:
+    """A writer of ``rounds`` Protokoll entries on ``subject``, each in its own transaction."""
+
+    def run() -> None:
+        for round_ in range(rounds):
+            with transaction.atomic():
+                audit(
+                    world.onboarding,
+                    world.provider_staff,
+                    AuditEvent.Action.NOTE_CHANGED,
+                    subject,
+                    "",
+                    str(round_),
+                )
+
+    return run
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks are tested on PostgreSQL (CI)"
 )
 def test_concurrent_writers_never_fork_the_chain(world: World) -> None:
-    def write(number: int) -> Callable[[], None]:
-        def run() -> None:
-            for round_ in range(5):
-                with transaction.atomic():
-                    audit(
-                        world.onboarding,
-                        world.provider_staff,
-                        AuditEvent.Action.NOTE_CHANGED,
-                        f"item:step2.client:{number}",
-                        "",
-                        str(round_),
-                    )
-
-        return run
-
-    run_together(*(write(number) for number in range(6)), timeout=60)
+    run_together(
+        *(_notes(world, f"item:step2.client:{number}", 5) for number in range(6)), timeout=60
+    )
 
     assert_one_chain(world)
 
@@ -178,19 +183,7 @@ def test_concurrent_ticks_and_entries_never_fork_the_chain(world: World) -> None
 
         return run
 
-    def note() -> None:
-        for round_ in range(6):
-            with transaction.atomic():
-                audit(
-                    world.onboarding,
-                    world.provider_staff,
-                    AuditEvent.Action.NOTE_CHANGED,
-                    "item:step2.client",
-                    "",
-                    str(round_),
-                )
-
-    run_together(*(tick(key) for key in keys), note, timeout=60)
+    run_together(*(tick(key) for key in keys), _notes(world, "item:step2.client", 6), timeout=60)
 
     ticks = world.onboarding.audit_events.filter(subject__in=[f"item:{key}" for key in keys])
     assert ticks.exclude(action=AuditEvent.Action.NOTE_CHANGED).count() == 6 * len(keys)
