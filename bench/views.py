@@ -97,15 +97,62 @@ def bench_write_floor(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
     return HttpResponse("ok", content_type="text/plain")
 
 
+# What a step page shows beside its items, in raw SQL: per step, the reads it makes (see
+# ``checklist.presentation.step_context`` and ``checklist.step_reads``). ``%(o)s`` is the
+# onboarding's id, ``%(stage)s`` the stage the step signs off.
+_LEISTUNGEN = "SELECT * FROM checklist_leistung WHERE onboarding_id = %(o)s ORDER BY key"
+_ENVIRONMENTS = (
+    "SELECT e.*, r.* FROM checklist_fitconnectenvironment e LEFT JOIN"
+    " checklist_environmentrecord r ON r.environment = e.key AND r.onboarding_id = %(o)s"
+    " ORDER BY e.position"
+)
+_STAGE_READS = (
+    "SELECT EXISTS (SELECT 1 FROM checklist_verificationrun WHERE finished_at IS NULL"
+    " AND onboarding_id = %(o)s AND lease_until < now()) OR EXISTS (SELECT 1 FROM"
+    " checklist_conformancerun WHERE finished_at IS NULL AND onboarding_id = %(o)s"
+    " AND lease_until < now())",
+    _ENVIRONMENTS,
+    "SELECT x.*, u.full_name FROM checklist_verificationrun x"
+    " LEFT JOIN portal_user u ON u.id = x.started_by_id"
+    " WHERE x.onboarding_id = %(o)s ORDER BY x.started_at DESC",
+    "SELECT x.*, u.full_name FROM checklist_conformancerun x"
+    " LEFT JOIN portal_user u ON u.id = x.started_by_id"
+    " WHERE x.onboarding_id = %(o)s AND x.environment IN (SELECT key FROM"
+    " checklist_fitconnectenvironment WHERE stage = %(stage)s)"
+    " ORDER BY x.started_at DESC LIMIT 20",
+    "SELECT s.*, a.full_name, d.full_name FROM checklist_signoff s"
+    " LEFT JOIN portal_user a ON a.id = s.declared_by_id"
+    " LEFT JOIN portal_user d ON d.id = s.decided_by_id"
+    " WHERE s.onboarding_id = %(o)s ORDER BY s.declared_at DESC",
+    _LEISTUNGEN,
+    "SELECT x.id, x.environment, x.kind, x.client_id, x.updated_at, u.full_name"
+    " FROM checklist_storedsecret x LEFT JOIN portal_user u ON u.id = x.updated_by_id"
+    " WHERE x.onboarding_id = %(o)s",
+)
+_STEP_READS: dict[int, tuple[str, ...]] = {
+    1: (_LEISTUNGEN,),
+    2: (_ENVIRONMENTS,),
+    3: _STAGE_READS,
+    4: _STAGE_READS,
+    5: _STAGE_READS,
+}
+_STAGES = {3: "test", 4: "reference", 5: "production"}
+
+
 @login_required
 def bench_read_floor(request: AuthenticatedHttpRequest, slug: str, number: int) -> HttpResponse:
     """The least a step page seen for the first time can cost.
 
-    Behind the same middleware as the page, it reads what the page shows, in raw SQL: the
-    onboarding (only where the person's organisation takes part), the step's item states,
-    their comments with their authors, the people of both sides, the FIT-Connect
-    environments and the sign-offs. Nothing is built from the rows, nothing rendered.
+    Behind the same middleware as the page, it reads in raw SQL what the page reads, step by
+    step as the page does: the onboarding (only where the person's organisation takes part),
+    the step's item states with who ticked them and their comments with their authors, the
+    people of both sides, and then what the step shows beside its items (the Leistungen in
+    step 1, the environments with their records in step 2; in steps 3 to 5 interrupted
+    checks, environments, connection checks, conformance checks, sign-offs, Leistungen and
+    stored secrets). Nothing is built from the rows, nothing rendered.
     """
+    if number not in _STEP_READS:
+        raise Http404
     organisations = [m.organisation_id for m in request.memberships]
     if not organisations:
         raise Http404
@@ -120,32 +167,26 @@ def bench_read_floor(request: AuthenticatedHttpRequest, slug: str, number: int) 
         if row is None:
             raise Http404
         onboarding_id, authority_id, provider_id = row[0], row[1], row[2]
-        prefix = f"step{number}.%"
         cursor.execute(
-            "SELECT s.*, u.full_name FROM checklist_itemstate s LEFT JOIN portal_user u"
-            " ON u.id = s.done_by_id WHERE s.onboarding_id = %s AND s.key LIKE %s",
-            [onboarding_id, prefix],
-        )
-        states = [state[0] for state in cursor.fetchall()]
-        cursor.execute(
-            "SELECT c.*, u.full_name FROM checklist_comment c LEFT JOIN portal_user u"
-            " ON u.id = c.author_id WHERE c.item_id = ANY(%s) ORDER BY c.created_at",
-            [states],
+            "SELECT s.*, u.full_name, c.*, a.full_name FROM checklist_itemstate s"
+            " LEFT JOIN portal_user u ON u.id = s.done_by_id"
+            " LEFT JOIN checklist_comment c ON c.item_id = s.id"
+            " LEFT JOIN portal_user a ON a.id = c.author_id"
+            " WHERE s.onboarding_id = %s AND s.key LIKE %s ORDER BY s.id, c.created_at",
+            [onboarding_id, f"step{number}.%"],
         )
         cursor.fetchall()
         cursor.execute(
-            "SELECT m.*, u.full_name, u.email FROM portal_membership m JOIN portal_user u"
-            " ON u.id = m.user_id WHERE m.organisation_id IN (%s, %s) AND u.is_active",
+            "SELECT m.organisation_id, u.id, u.full_name, u.email FROM portal_membership m"
+            " JOIN portal_user u ON u.id = m.user_id WHERE m.organisation_id IN (%s, %s)"
+            " AND u.is_active ORDER BY u.full_name, u.email",
             [authority_id, provider_id or authority_id],
         )
         cursor.fetchall()
-        cursor.execute("SELECT * FROM checklist_fitconnectenvironment ORDER BY position")
-        cursor.fetchall()
-        cursor.execute(
-            "SELECT * FROM checklist_signoff WHERE onboarding_id = %s ORDER BY declared_at DESC",
-            [onboarding_id],
-        )
-        cursor.fetchall()
+        values = {"o": onboarding_id, "stage": _STAGES.get(number, "")}
+        for sql in _STEP_READS[number]:
+            cursor.execute(sql, values)
+            cursor.fetchall()
     return HttpResponse("ok", content_type="text/plain")
 
 
