@@ -145,11 +145,12 @@ def bench_read_floor(request: AuthenticatedHttpRequest, slug: str, number: int) 
 
     Behind the same middleware as the page, it reads in raw SQL what the page reads, step by
     step as the page does: the onboarding (only where the person's organisation takes part),
-    the step's item states with who ticked them and their comments with their authors, the
-    people of both sides, and then what the step shows beside its items (the Leistungen in
-    step 1, the environments with their records in step 2; in steps 3 to 5 interrupted
-    checks, environments, connection checks, conformance checks, sign-offs, Leistungen and
-    stored secrets). Nothing is built from the rows, nothing rendered.
+    the step's item states with who ticked them (a person or a token) and their comments
+    with their authors, the people of both sides, and then what the step shows beside its
+    items (the Leistungen in step 1, the environments with their records in step 2; in steps
+    3 to 5 interrupted checks, environments, connection checks, conformance checks,
+    sign-offs, Leistungen and stored secrets). Nothing is built from the rows, nothing
+    rendered.
     """
     if number not in _STEP_READS:
         raise Http404
@@ -168,10 +169,13 @@ def bench_read_floor(request: AuthenticatedHttpRequest, slug: str, number: int) 
             raise Http404
         onboarding_id, authority_id, provider_id = row[0], row[1], row[2]
         cursor.execute(
-            "SELECT s.*, u.full_name, c.*, a.full_name FROM checklist_itemstate s"
+            "SELECT s.*, u.full_name, t.name, c.*, a.full_name, at.name"
+            " FROM checklist_itemstate s"
             " LEFT JOIN portal_user u ON u.id = s.done_by_id"
+            " LEFT JOIN portal_apitoken t ON t.id = s.done_by_token_id"
             " LEFT JOIN checklist_comment c ON c.item_id = s.id"
             " LEFT JOIN portal_user a ON a.id = c.author_id"
+            " LEFT JOIN portal_apitoken at ON at.id = c.author_token_id"
             " WHERE s.onboarding_id = %s AND s.key LIKE %s ORDER BY s.id, c.created_at",
             [onboarding_id, f"step{number}.%"],
         )
