@@ -184,10 +184,6 @@ def _months(today: date) -> list[date]:
     return months
 
 
-def _month_after(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
 def _first_and_count(rows: QuerySet[Any]) -> tuple[list[Any], int]:
     """The first ``LIST_LIMIT`` rows and how many there are, in one statement (the count
     is a window over all rows, taken before the limit)."""
@@ -234,7 +230,7 @@ def dashboard(
     stuck_filter = overdue | returned | invalid
     default_window = months is None
     months = months or _months(today)
-    window = (months[0], _month_after(months[-1]))
+    window = (months[0], dashboard_counts.month_after(months[-1]))
     # One pass over the onboardings for every count of them (checklist.dashboard_counts):
     # the totals, each step, and the go-lives planned in each month of the window.
     totals = dashboard_counts.counts(onboardings, today, months)
@@ -334,7 +330,8 @@ def dashboard(
             "planned": planned.get(month, 0),
             "done": done.get(month, 0),
             "url": link(
-                go_live_from=month.isoformat(), go_live_before=_month_after(month).isoformat()
+                go_live_from=month.isoformat(),
+                go_live_before=dashboard_counts.month_after(month).isoformat(),
             ),
         }
         for month in months

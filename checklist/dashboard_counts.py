@@ -35,6 +35,11 @@ COLUMNS = {
 }
 
 
+def month_after(month: date) -> date:
+    """The first day of the month after ``month`` (itself a month's first day)."""
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
 def _any_stage(state: str) -> tuple[str, list[Any]]:
     """Some stage's sign-off in ``state``."""
     stages = [f"o.{stage.value} = %s" for stage in Environment]
@@ -61,10 +66,9 @@ def conditions(today: date, months: list[date]) -> dict[str, tuple[str, list[Any
     for number in range(1, 6):
         found[f"step_{number}"] = ("o.step = %s", [number])
     for number, month in enumerate(months):
-        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
         found[f"planned_{number}"] = (
             "(o.go_live >= %s AND o.go_live < %s)",
-            [day(month), day(following)],
+            [day(month), day(month_after(month))],
         )
     return found
 
