@@ -211,11 +211,11 @@ def _authenticate(request: HttpRequest) -> ApiToken | None:
     match = request.resolver_match
     slug = match.kwargs.get("slug") if match is not None and request.method == "GET" else None
     found = _find_and_count(plain, now, start, slug) if plain is not None else None
-    token = None if found is None else found[0]
-    request._api_token = token  # type: ignore[attr-defined]
     if found is None:
+        request._api_token = None  # type: ignore[attr-defined]
         return None
     token, counted, onboarding = found
+    request._api_token = token  # type: ignore[attr-defined]
     if slug is not None:
         request._api_onboarding = (slug, onboarding)  # type: ignore[attr-defined]
     _prune_if_opened(RateLimitWindow, start, counted, {"token": token})
