@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from checklist import page_cache, presentation
 from checklist.audit_chain import content_hash
+from checklist.models import Environment
 from checklist.steps import STEPS
 from checklist.view_support import participation_for
 from portal.types import AuthenticatedHttpRequest
@@ -136,7 +137,6 @@ _STEP_READS: dict[int, tuple[str, ...]] = {
     4: _STAGE_READS,
     5: _STAGE_READS,
 }
-_STAGES = {3: "test", 4: "reference", 5: "production"}
 
 
 @login_required
@@ -187,7 +187,8 @@ def bench_read_floor(request: AuthenticatedHttpRequest, slug: str, number: int) 
             [authority_id, provider_id or authority_id],
         )
         cursor.fetchall()
-        values = {"o": onboarding_id, "stage": _STAGES.get(number, "")}
+        stage = Environment.of_step(number)  # steps 3 to 5 sign a stage off
+        values = {"o": onboarding_id, "stage": stage.value if stage else ""}
         for sql in _STEP_READS[number]:
             cursor.execute(sql, values)
             cursor.fetchall()
